@@ -1,0 +1,43 @@
+"""Bangfu (帮扶): a BPMN-driven case service for hardship-household assistance."""
+import logging
+
+from flask import Flask
+from flask_smorest import Api
+
+from . import config, db, errors, services
+
+
+class _JsonErrorApi(Api):
+    """flask-smorest's API with our JSON error body instead of its own."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    config.load(app, test_config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app.config.update(
+        API_TITLE="帮扶 Bangfu API", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
+        JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+    )
+    app.json.ensure_ascii = False
+    db.init_app(app)
+    services.init_app(app)
+    errors.init_app(app)
+    api = _JsonErrorApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    from .cases.routes import blp as cases_blp
+    from .people.routes import blp as auth_blp
+    from .process_models.routes import blp as models_blp
+    from .tasks.routes import blp as tasks_blp
+    for blueprint in (auth_blp, models_blp, cases_blp, tasks_blp):
+        api.register_blueprint(blueprint)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    return app

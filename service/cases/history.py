@@ -1,0 +1,16 @@
+"""Appending to a case's history."""
+from ..db import utcnow
+from .models import CaseEvent
+
+ACTION_LABELS = {
+    "started": "发起申报", "claimed": "认领任务", "unclaimed": "退回任务池", "completed": "办理完成",
+    "incident": "流程异常", "ended": "流程结束",
+}
+
+
+def record(session, case, user, action, task=None, decision=None, opinion=None, when=None):
+    event = CaseEvent(case=case, actor_id=user.id if user else None, action=action,
+                      task_name=task.spec_name if task else None, task_title=task.title if task else None,
+                      decision=decision, opinion=opinion, occurred_at=when or utcnow())
+    session.add(event)
+    return event

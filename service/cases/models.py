@@ -1,0 +1,75 @@
+"""A case: one household's journey through a process, with its history (办理记录)."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from ..people.models import Organisation, User
+from ..process_models.models import ProcessModelVersion
+
+STATUS_LABELS = {
+    "active": "办理中",
+    "incident": "流程异常",
+    "paid": "已发放",
+    "not_eligible": "不予通过",
+    "not_approved": "审批未通过",
+    "completed": "已办结",
+}
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_status_created", "status", "created_at"),
+        Index("ix_cases_org_created", "organisation_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_model_versions.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    third_party_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    household_name: Mapped[str | None] = mapped_column(String(100))
+    employer: Mapped[str | None] = mapped_column(String(200))
+    suggested_category: Mapped[str | None] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32), index=True)
+    file_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    approved_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    stage: Mapped[str | None] = mapped_column(String(200))
+    incident: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    workflow_state: Mapped[str] = deferred(mapped_column(Text))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    process_version: Mapped[ProcessModelVersion] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id], lazy="joined")
+    third_party_org: Mapped[Organisation | None] = relationship(foreign_keys=[third_party_org_id], lazy="joined")
+    events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.id")
+
+
+class CaseEvent(Base):
+    """One line of a case's history: who did what, when, with which decision and opinion."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    task_name: Mapped[str | None] = mapped_column(String(100))
+    task_title: Mapped[str | None] = mapped_column(String(200))
+    decision: Mapped[str | None] = mapped_column(String(32))
+    opinion: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(lazy="joined")

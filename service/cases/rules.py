@@ -1,0 +1,110 @@
+"""Domain rules attached to the tasks of the hardship process, by BPMN task id.
+
+`problems` returns {field: [reasons]} for checks a JSON Schema cannot express;
+`apply` copies what case lists filter on into the case row and may add derived data
+(the assessment) to the workflow. Tasks without rules pass through untouched.
+"""
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..households.assessment import assess
+from ..households.declaration import declaration_problems
+from ..people.models import Organisation
+from .models import Case
+
+LIVING_AID_MONTHS = 12  # living aid ≤ one year of the local 低保 per household (财政部 2022 办法)
+
+
+def _declaration_problems(ctx, data):
+    return declaration_problems(data)
+
+
+def _declaration_apply(ctx, data):
+    ctx.case.household_name = data.get("name")
+    ctx.case.employer = data.get("employer")
+    assessment = assess(data, ctx.policy)
+    ctx.case.suggested_category = assessment["suggested_category"]
+    return {"assessment": assessment}
+
+
+def _assign_apply(ctx, data):
+    org = ctx.session.scalar(select(Organisation).where(Organisation.code == data["third_party_org"]))
+    ctx.case.third_party_org_id = org.id
+
+
+def _re_review_apply(ctx, data):
+    if data.get("decision") == "approve":
+        ctx.case.category = data.get("category")
+
+
+def _open_file_problems(ctx, data):
+    number = (data.get("file_number") or "").strip()
+    if number and ctx.session.scalar(select(Case.id).where(Case.file_number == number, Case.id != ctx.case.id)):
+        return {"file_number": ["档案编号已被其他家庭使用"]}
+    return {}
+
+
+def _open_file_apply(ctx, data):
+    number = (data.get("file_number") or "").strip() or ctx.case.file_number or \
+        f"DA{ctx.case.created_at:%Y}{ctx.case.id:06d}"
+    data["file_number"] = number
+    ctx.case.file_number = number
+
+
+def _approval_problems(ctx, data):
+    if data.get("decision") != "approve" or data.get("approved_amount") is None:
+        return {}
+    aid_type = (ctx.case_data.get("open_file") or {}).get("aid_type")
+    cap = ctx.policy.dibao_line * LIVING_AID_MONTHS
+    if aid_type == "living" and Decimal(str(data["approved_amount"])) > cap:
+        return {"approved_amount": [f"生活救助每户每年不超过当地低保标准 12 个月（{cap} 元）"]}
+    return {}
+
+
+def _approval_apply(ctx, data):
+    if data.get("decision") == "approve":
+        ctx.case.approved_amount = Decimal(str(data["approved_amount"]))
+
+
+def _payment_problems(ctx, data):
+    approved = ctx.case.approved_amount
+    if approved is not None and Decimal(str(data.get("paid_amount", 0))) != approved:
+        return {"paid_amount": [f"发放金额应与审批金额 {approved} 元一致"]}
+    return {}
+
+
+def _payment_apply(ctx, data):
+    ctx.case.paid_amount = Decimal(str(data["paid_amount"]))
+
+
+_PROBLEMS = {
+    "declaration": _declaration_problems,
+    "open_file": _open_file_problems,
+    "approval": _approval_problems,
+    "payment": _payment_problems,
+}
+_APPLY = {
+    "declaration": _declaration_apply,
+    "assign_third_party": _assign_apply,
+    "re_review": _re_review_apply,
+    "open_file": _open_file_apply,
+    "approval": _approval_apply,
+    "payment": _payment_apply,
+}
+
+
+class RuleContext:
+    def __init__(self, session, case, case_data, policy):
+        self.session, self.case, self.case_data, self.policy = session, case, case_data, policy
+
+
+def problems(task_name, ctx, data):
+    check = _PROBLEMS.get(task_name)
+    return check(ctx, data) if check else {}
+
+
+def apply(task_name, ctx, data):
+    """Update the case row; return extra workflow data to store beside the form (or None)."""
+    hook = _APPLY.get(task_name)
+    return hook(ctx, data) if hook else None

@@ -1,0 +1,84 @@
+from marshmallow import Schema, fields, validate
+
+from ..households.assessment import CATEGORY_LABELS
+from .history import ACTION_LABELS
+from .models import STATUS_LABELS
+
+
+class OrgRefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class OpenTaskRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String(attribute="spec_name")
+    title = fields.String()
+    role = fields.String()
+    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+
+
+class CaseSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    process = fields.Function(lambda c: c.process_version.process_model.key)
+    process_version = fields.Function(lambda c: c.process_version.version)
+    household_name = fields.String(allow_none=True)
+    employer = fields.String(allow_none=True)
+    organisation = fields.Nested(OrgRefSchema)
+    third_party_organisation = fields.Nested(OrgRefSchema, attribute="third_party_org", allow_none=True)
+    status = fields.String()
+    status_label = fields.Function(lambda c: STATUS_LABELS.get(c.status, c.status))
+    stage = fields.String(allow_none=True)
+    suggested_category = fields.String(allow_none=True)
+    category = fields.String(allow_none=True)
+    category_label = fields.Function(lambda c: CATEGORY_LABELS.get(c.category) if c.category else None)
+    file_number = fields.String(allow_none=True)
+    approved_amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    paid_amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    incident = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    open_tasks = fields.List(fields.Nested(OpenTaskRefSchema))
+
+
+class EventSchema(Schema):
+    at = fields.DateTime(attribute="occurred_at")
+    actor = fields.Function(lambda e: e.actor.username if e.actor else None)
+    actor_name = fields.Function(lambda e: e.actor.display_name if e.actor else "系统")
+    action = fields.String()
+    action_label = fields.Function(lambda e: ACTION_LABELS.get(e.action, e.action))
+    task = fields.String(attribute="task_name", allow_none=True)
+    task_title = fields.String(allow_none=True)
+    decision = fields.String(allow_none=True)
+    opinion = fields.String(allow_none=True)
+
+
+class CaseDetailSchema(CaseSchema):
+    data = fields.Dict()
+    history = fields.List(fields.Nested(EventSchema))
+
+
+class CaseCreateSchema(Schema):
+    process = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    data = fields.Dict(load_default=None, metadata={"description": "draft of the first task's form"})
+
+
+class CaseQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
+    stage = fields.String(metadata={"description": "BPMN id of an open task, e.g. re_review"})
+    organisation = fields.String(metadata={"description": "declaring union's code"})
+    category = fields.String(validate=validate.OneOf(["deep", "relative", "sudden"]))
+    text = fields.String(validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+class CasePageSchema(Schema):
+    items = fields.List(fields.Nested(CaseSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()

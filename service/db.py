@@ -1,0 +1,107 @@
+"""Database engine, the request-scoped session, and the one place that commits.
+
+On SQLite every transaction starts with BEGIN IMMEDIATE and waits on a busy
+timeout, so concurrent writers queue instead of failing with "database is locked".
+"""
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from flask import current_app, g
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def make_engine(url):
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _):
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def init_app(app):
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["bangfu.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(_close_session)
+
+
+def engine_of(app):
+    return app.extensions["bangfu.db"].kw["bind"]
+
+
+def session():
+    """The session of the current request or app context."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["bangfu.db"]()
+    return g.db_session
+
+
+def commit():
+    session().commit()
+
+
+def _close_session(_exc):
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.rollback()
+        db_session.close()
+
+
+@contextmanager
+def transaction(app):
+    """A unit of work outside a request (CLI, scheduler, benchmarks)."""
+    with app.app_context():
+        db_session = session()
+        try:
+            yield db_session
+            db_session.commit()
+        except BaseException:
+            db_session.rollback()
+            raise

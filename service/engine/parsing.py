@@ -1,0 +1,113 @@
+"""Turn BPMN XML into a process spec, refusing models the service cannot run safely."""
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+
+from .sandbox import UnsafeCode, compile_expression, compile_script
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+_EXPRESSIONS = ".//bpmn:conditionExpression | .//bpmn:completionCondition | .//bpmn:loopCardinality"
+_SCRIPTS = ".//bpmn:scriptTask/bpmn:script | .//spiffworkflow:preScript | .//spiffworkflow:postScript"
+_UNSUPPORTED = {
+    "serviceTask": "服务任务尚未支持",
+    "businessRuleTask": "业务规则任务（DMN）尚未支持",
+    "sendTask": "发送任务尚未支持",
+    "receiveTask": "接收任务尚未支持",
+}
+
+
+@dataclass
+class ModelProblem:
+    element: str
+    problem: str
+
+
+class ModelInvalid(Exception):
+    def __init__(self, problems):
+        super().__init__("; ".join(f"{p.element}: {p.problem}" for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class UserTaskDefinition:
+    id: str
+    name: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+
+
+@dataclass
+class ParsedModel:
+    process_id: str
+    name: str
+    spec: object
+    subprocess_specs: dict
+    user_tasks: list = field(default_factory=list)
+
+
+def _element_id(node):
+    while node is not None:
+        if node.get("id"):
+            return node.get("id")
+        node = node.getparent()
+    return "document"
+
+
+def _sandbox_problems(root):
+    problems = []
+    for node in root.xpath(_EXPRESSIONS, namespaces=NS):
+        try:
+            compile_expression((node.text or "").strip() or "True")
+        except UnsafeCode as exc:
+            problems += [ModelProblem(_element_id(node), f"条件表达式不安全或有误：{p}") for p in exc.problems]
+    for node in root.xpath(_SCRIPTS, namespaces=NS):
+        try:
+            compile_script(node.text or "")
+        except UnsafeCode as exc:
+            problems += [ModelProblem(_element_id(node), f"脚本不安全或有误：{p}") for p in exc.problems]
+    for tag, reason in _UNSUPPORTED.items():
+        for node in root.xpath(f".//bpmn:{tag}", namespaces=NS):
+            problems.append(ModelProblem(node.get("id", tag), reason))
+    return problems
+
+
+def _executable_process(root):
+    processes = root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+    if len(processes) != 1:
+        raise ModelInvalid([ModelProblem("definitions", "模型必须有且只有一个可执行流程（isExecutable=\"true\"）")])
+    return processes[0]
+
+
+def parse_model(xml: bytes) -> ParsedModel:
+    """Parse and check a BPMN document; raise ModelInvalid naming each bad element."""
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise ModelInvalid([ModelProblem("document", f"XML 格式错误：{exc}")]) from None
+    process = _executable_process(root)
+    problems = _sandbox_problems(root)
+    if problems:
+        raise ModelInvalid(problems)
+    parser = SpiffBpmnParser()
+    try:
+        parser.add_bpmn_xml(etree.ElementTree(root), filename="model.bpmn")
+        spec = parser.get_spec(process.get("id"))
+        subprocess_specs = parser.get_subprocess_specs(process.get("id"))
+    except ValidationException as exc:
+        raise ModelInvalid([ModelProblem(exc.id or exc.tag or "document", str(exc).split("\n")[0])]) from None
+    user_tasks = []
+    for task_spec in spec.task_specs.values():
+        if type(task_spec).__name__ == "UserTask":
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            user_tasks.append(UserTaskDefinition(
+                id=task_spec.name, name=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
+                form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
+            ))
+    return ParsedModel(process.get("id"), process.get("name") or process.get("id"), spec,
+                       subprocess_specs, user_tasks)

@@ -1,0 +1,193 @@
+"""The one place that drives SpiffWorkflow: starting, restoring, completing and dumping instances.
+
+An instance's stored state never includes its spec: the spec is stored once per
+process-model version and cached here, already restored, by version key.
+"""
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .sandbox import SandboxEnvironment, ScriptTimeout, UnsafeCode
+
+
+class TaskNotReady(Exception):
+    """The task is finished, cancelled, or not a user task of this instance."""
+
+
+class _StateOnlyConverter(BpmnWorkflowConverter):
+    """Dumps a workflow without its spec and restores it onto a spec the caller supplies."""
+
+    def to_dict(self, workflow):
+        dct = super().to_dict(workflow)
+        dct.pop("spec")
+        dct.pop("subprocess_specs")
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+@dataclass
+class OpenTask:
+    id: str
+    spec_name: str
+    title: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+
+
+class Instance:
+    """A running case's workflow, with the queries and commands the service needs."""
+
+    def __init__(self, workflow):
+        self.workflow = workflow
+        self.incident = None
+
+    def open_tasks(self):
+        tasks = []
+        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            tasks.append(OpenTask(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane,
+                                  props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename")))
+        return tasks
+
+    def task_data(self, task_id):
+        return self._ready_task(task_id).data
+
+    def complete(self, task_id, form_data, extra=None):
+        """Store the form under the task's id in the task data, run it, and advance the engine."""
+        task = self._ready_task(task_id)
+        task.data[task.task_spec.name] = form_data
+        task.data.update(extra or {})
+        task.run()
+        self.advance()
+
+    def advance(self):
+        try:
+            self.workflow.do_engine_steps()
+        except (SpiffWorkflowException, UnsafeCode, ScriptTimeout) as exc:
+            failed = self.workflow.get_tasks(state=TaskState.ERROR)
+            where = failed[0].task_spec.bpmn_name or failed[0].task_spec.name if failed else "流程"
+            self.incident = f"{where}：{_first_line(exc)}"
+
+    @property
+    def is_completed(self):
+        return self.workflow.completed
+
+    @property
+    def outcome(self):
+        """The `outcome` property of the end event reached, or None while running."""
+        if not self.workflow.completed:
+            return None
+        ends = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if type(t.task_spec).__name__ == "EndEvent"]
+        ends.sort(key=lambda t: t.last_state_change)
+        if not ends:
+            return "completed"
+        props = (getattr(ends[-1].task_spec, "extensions", None) or {}).get("properties", {})
+        return props.get("outcome", "completed")
+
+    @property
+    def data(self):
+        """The case data as the open tasks see it, or as the process ended with it."""
+        ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        if ready:
+            merged = {}
+            for task in ready:
+                merged.update(task.data)
+            return merged
+        last = self.workflow.last_task
+        return dict(last.data) if last is not None else {}
+
+    def _ready_task(self, task_id):
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except Exception:
+            task = None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_id)
+        return task
+
+
+def _first_line(exc):
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+class Engine:
+    """Owns the parser output, serializer and sandboxed script engine."""
+
+    def __init__(self, script_timeout=1.0, spec_cache_size=64):
+        config = dict(SPIFF_CONFIG)
+        config[BpmnWorkflow] = _StateOnlyConverter
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(script_timeout))
+        self._specs = OrderedDict()
+        self._lock = threading.Lock()
+        self._cache_size = spec_cache_size
+
+    def dump_spec(self, parsed):
+        return json.dumps({
+            "spec": self.serializer.to_dict(parsed.spec),
+            "subprocess_specs": {k: self.serializer.to_dict(v) for k, v in parsed.subprocess_specs.items()},
+        })
+
+    def _spec(self, key, load_spec_json):
+        """The restored spec for a version key; `load_spec_json` is called only on a cache miss."""
+        with self._lock:
+            if key in self._specs:
+                self._specs.move_to_end(key)
+                return self._specs[key]
+        dct = json.loads(load_spec_json())
+        specs = (self.serializer.from_dict(dct["spec"]),
+                 {k: self.serializer.from_dict(v) for k, v in dct["subprocess_specs"].items()})
+        with self._lock:
+            self._specs[key] = specs
+            if len(self._specs) > self._cache_size:
+                self._specs.popitem(last=False)
+        return specs
+
+    def start(self, key, load_spec_json, data=None):
+        spec, subprocess_specs = self._spec(key, load_spec_json)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        if data:
+            workflow.task_tree.data.update(data)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+        instance = Instance(workflow)
+        instance.advance()
+        return instance
+
+    def restore(self, key, load_spec_json, state_json):
+        spec, subprocess_specs = self._spec(key, load_spec_json)
+        dct = json.loads(state_json)
+        self.serializer.migrate(dct)
+        workflow = self.serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return Instance(workflow)
+
+    def dump(self, instance):
+        self.serializer.registry._encoder_mode = True
+        try:
+            dct = self.serializer.to_dict(instance.workflow)
+        finally:
+            self.serializer.registry._encoder_mode = False
+        dct[self.serializer.VERSION_KEY] = self.serializer.VERSION
+        return json.dumps(dct, separators=(",", ":"))

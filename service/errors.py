@@ -1,0 +1,104 @@
+"""Domain exceptions and the one handler that turns every error into a JSON body.
+
+Body: {"error": {"code": ..., "message": ..., "fields": {"path.to.field": ["reason", ...]}}}
+"""
+import logging
+
+from flask import jsonify
+from marshmallow import ValidationError as SchemaValidationError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, fields=None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class Unauthorized(DomainError):
+    status, code = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, code = 404, "not_found"
+
+
+class Conflict(DomainError):
+    status, code = 409, "conflict"
+
+
+class ValidationFailed(DomainError):
+    status, code = 422, "validation_failed"
+
+
+_HTTP_MESSAGES = {
+    400: "请求有误", 401: "请先登录或提供有效的访问令牌", 403: "无权执行此操作", 404: "未找到",
+    405: "不支持的请求方法", 409: "操作冲突，请刷新后重试", 413: "上传内容过大", 415: "不支持的内容类型",
+    422: "提交的数据有误", 500: "服务器内部错误",
+}
+
+
+def error_response(status, code, message, fields=None):
+    body = {"error": {"code": code, "message": message}}
+    if fields:
+        body["error"]["fields"] = fields
+    return jsonify(body), status
+
+
+def _flatten(messages, prefix=""):
+    """webargs/marshmallow nest errors by location and field; name each field by its path."""
+    flat = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                flat.update(_flatten(value, path))
+            else:
+                flat[path] = [str(v) for v in (value if isinstance(value, list) else [value])]
+    return flat
+
+
+def _strip_location(fields):
+    return {k.split(".", 1)[1] if k.split(".", 1)[0] in {"json", "query", "files", "form"} and "." in k else k: v
+            for k, v in fields.items()}
+
+
+def init_app(app):
+    @app.errorhandler(DomainError)
+    def _domain(exc):
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc):
+        return error_response(409, "conflict", "该案件刚被其他人更新，本次操作未生效，请刷新后重试")
+
+    @app.errorhandler(SchemaValidationError)
+    def _schema(exc):
+        return error_response(422, "validation_failed", _HTTP_MESSAGES[422], _flatten(exc.messages))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc):
+        fields = None
+        data = getattr(exc, "data", None)
+        if data and "messages" in data:
+            fields = _strip_location(_flatten(data["messages"]))
+        message = _HTTP_MESSAGES.get(exc.code, exc.name)
+        if exc.code == 400 and "JSON" in (exc.description or ""):
+            message = "请求体不是有效的 JSON"
+        return error_response(exc.code, exc.name.lower().replace(" ", "_"), message, fields)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", _HTTP_MESSAGES[500])

@@ -1,0 +1,25 @@
+"""Create or upgrade the database schema with Alembic."""
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+from . import db
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url):
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(app):
+    engine = db.engine_of(app)
+    cfg = alembic_config(app.config["DATABASE_URL"])
+    with engine.connect() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+        connection.commit()

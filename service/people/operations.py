@@ -1,0 +1,85 @@
+"""Creating organisations and users, checking passwords, issuing and resolving tokens."""
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+
+from ..db import utcnow
+from ..errors import Conflict, Unauthorized, ValidationFailed
+from .models import ORG_KINDS, ROLES, ApiToken, Organisation, User
+
+_hashers = {
+    "standard": PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY),
+    "fast": PasswordHasher.from_parameters(profiles.CHEAPEST),
+}
+_DUMMY_HASH = _hashers["standard"].hash("timing-equaliser")
+
+
+def hash_password(password, profile="standard"):
+    return _hashers[profile].hash(password)
+
+
+def create_organisation(session, code, name, kind):
+    if kind not in ORG_KINDS:
+        raise ValidationFailed("机构类型无效", {"kind": [f"应为 {', '.join(ORG_KINDS)} 之一"]})
+    if session.scalar(select(Organisation).where(Organisation.code == code)):
+        raise Conflict(f"机构代码 {code} 已存在", {"code": ["已存在"]})
+    org = Organisation(code=code, name=name, kind=kind)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def create_user(session, username, role, org_code, password, display_name=None, hash_profile="standard"):
+    if role not in ROLES:
+        raise ValidationFailed("角色无效", {"role": [f"应为 {', '.join(ROLES)} 之一"]})
+    org = session.scalar(select(Organisation).where(Organisation.code == org_code))
+    if org is None:
+        raise ValidationFailed("机构不存在", {"org": [f"没有代码为 {org_code} 的机构"]})
+    expected_kind = ROLES[role][1]
+    if org.kind != expected_kind:
+        raise ValidationFailed("角色与机构类型不符",
+                               {"org": [f"{ROLES[role][0]}须属于{ORG_KINDS[expected_kind]}类机构"]})
+    if len(password) < 8:
+        raise ValidationFailed("密码太短", {"password": ["至少 8 个字符"]})
+    if session.scalar(select(User).where(User.username == username)):
+        raise Conflict(f"用户名 {username} 已存在", {"username": ["已存在"]})
+    user = User(username=username, role=role, organisation=org, display_name=display_name or username,
+                password_hash=hash_password(password, hash_profile))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session, username, password):
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    hasher = _hashers["standard"]
+    try:
+        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, InvalidHashError):
+        user = None
+    if user is None:
+        raise Unauthorized("用户名或密码错误")
+    return user
+
+
+def _digest(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(session, user, days):
+    raw = secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=days)
+    session.add(ApiToken(user_id=user.id, token_hash=_digest(raw), expires_at=expires))
+    session.flush()
+    return raw, expires
+
+
+def user_for_token(session, raw):
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    if token is None or token.expires_at <= utcnow() or not token.user.active:
+        return None
+    return token.user

@@ -1,0 +1,44 @@
+"""Process models and their deployed versions; a version stores its BPMN, spec and forms once."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, utcnow
+from ..people.models import User
+
+
+class ProcessModel(Base):
+    __tablename__ = "process_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    versions: Mapped[list["ProcessModelVersion"]] = relationship(
+        back_populates="process_model", order_by="ProcessModelVersion.version")
+
+
+class ProcessModelVersion(Base):
+    __tablename__ = "process_model_versions"
+    __table_args__ = (UniqueConstraint("process_model_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_model_id: Mapped[int] = mapped_column(ForeignKey("process_models.id"))
+    version: Mapped[int]
+    checksum: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = deferred(mapped_column(Text))
+    spec_json: Mapped[str] = deferred(mapped_column(Text))
+    forms_json: Mapped[str] = deferred(mapped_column(Text))
+    user_tasks_json: Mapped[str] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(String(500))
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    process_model: Mapped[ProcessModel] = relationship(back_populates="versions", lazy="joined")
+    deployed_by: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def engine_key(self):
+        return f"pmv:{self.id}"

@@ -1,0 +1,73 @@
+"""Deploying a BPMN document as a new version of its process model."""
+import hashlib
+import json
+from dataclasses import asdict
+
+from sqlalchemy import func, select
+
+from ..engine import ModelInvalid, ModelProblem, parse_model
+from ..errors import NotFound, ValidationFailed
+from ..forms import collect_forms
+from ..people.models import LANE_ROLES
+from .models import ProcessModel, ProcessModelVersion
+
+
+def _lane_problems(user_tasks):
+    return [ModelProblem(t.id, f"用户任务必须位于以角色命名的泳道中（{', '.join(LANE_ROLES)}），当前为 {t.lane or '无'}")
+            for t in user_tasks if t.lane not in LANE_ROLES]
+
+
+def invalid(problems):
+    return ValidationFailed("流程模型无效，未部署", {p.element: [p.problem] for p in problems})
+
+
+def check_model(engine, xml, forms_dir):
+    """Everything deployment checks, without storing: (parsed model, forms). Raises ValidationFailed."""
+    try:
+        parsed = parse_model(xml)
+    except ModelInvalid as exc:
+        raise invalid(exc.problems) from None
+    forms, problems = collect_forms(forms_dir, parsed.user_tasks)
+    problems = _lane_problems(parsed.user_tasks) + problems
+    if problems:
+        raise invalid(problems)
+    return parsed, forms
+
+
+def deploy(session, engine, xml, forms_dir, user=None, comment=None):
+    """Store the model as a new version; an identical re-deployment returns the existing version."""
+    parsed, forms = check_model(engine, xml, forms_dir)
+    forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
+    checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
+    model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())
+    if model is None:
+        model = ProcessModel(key=parsed.process_id, name=parsed.name)
+        session.add(model)
+        session.flush()
+    latest = latest_version(session, model.key, required=False)
+    if latest is not None and latest.checksum == checksum:
+        return latest, False
+    number = (session.scalar(select(func.max(ProcessModelVersion.version))
+                             .where(ProcessModelVersion.process_model_id == model.id)) or 0) + 1
+    model.name = parsed.name
+    version = ProcessModelVersion(
+        process_model=model, version=number, checksum=checksum, bpmn_xml=xml.decode("utf-8"),
+        spec_json=engine.dump_spec(parsed), forms_json=forms_json,
+        user_tasks_json=json.dumps([asdict(t) for t in parsed.user_tasks], ensure_ascii=False),
+        comment=comment, deployed_by=user)
+    session.add(version)
+    session.flush()
+    return version, True
+
+
+def latest_version(session, key, required=True):
+    version = session.scalar(
+        select(ProcessModelVersion).join(ProcessModel).where(ProcessModel.key == key)
+        .order_by(ProcessModelVersion.version.desc()).limit(1))
+    if version is None and required:
+        raise NotFound(f"流程模型 {key} 不存在", {"process": ["未部署此流程"]})
+    return version
+
+
+def list_models(session):
+    return session.scalars(select(ProcessModel).order_by(ProcessModel.key)).unique().all()

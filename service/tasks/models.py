@@ -1,0 +1,42 @@
+"""The projection of human tasks that inboxes and case lists query without touching a workflow."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..cases.models import Case
+from ..db import Base, UTCDateTime, utcnow
+from ..people.models import User
+
+TASK_STATES = ("open", "completed", "cancelled")
+
+
+class HumanTask(Base):
+    __tablename__ = "human_tasks"
+    __table_args__ = (
+        UniqueConstraint("case_id", "spiff_task_id"),
+        Index("ix_human_tasks_inbox", "state", "role", "organisation_id", "created_at"),
+        Index("ix_human_tasks_assignee", "assignee_id", "state"),
+        Index("ix_human_tasks_case_state", "case_id", "state"),
+        Index("ix_human_tasks_stage", "state", "spec_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    spec_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    form: Mapped[str | None] = mapped_column(String(200))
+    ui_form: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

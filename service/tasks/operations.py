@@ -1,0 +1,114 @@
+"""The inbox and the commands on a human task: claim, unclaim, complete."""
+from sqlalchemy import func, or_, select, update
+
+from ..cases import history, rules
+from ..cases.access import ensure_can_act, ensure_can_read, task_visible_to
+from ..cases.operations import form_documents, settle_status, sync_tasks
+from ..db import utcnow
+from ..engine import TaskNotReady
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..forms import resolve_choices, validate
+from .models import HumanTask
+
+DONE_MESSAGE = "该任务已办理完成或已撤销"
+
+
+def inbox(session, user, mine=None, page=1, page_size=50):
+    """Open tasks of the user's role and organisation, unclaimed or claimed by the user."""
+    query = select(HumanTask).where(HumanTask.state == "open", task_visible_to(user))
+    if mine is True:
+        query = query.where(HumanTask.assignee_id == user.id)
+    elif mine is False:
+        query = query.where(HumanTask.assignee_id.is_(None))
+    else:
+        query = query.where(or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
+    total = session.scalar(select(func.count()).select_from(query.with_only_columns(HumanTask.id).subquery()))
+    items = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
+                            .offset((page - 1) * page_size).limit(page_size)).all()
+    return items, total
+
+
+def get_task(session, user, task_id):
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound("任务不存在")
+    ensure_can_read(user, task.case)
+    return task
+
+
+def task_form(session, task):
+    """The task's JSON Schema (choices filled in) and UI schema, from the case's model version."""
+    forms = form_documents(task.case)
+    schema = resolve_choices(session, forms[task.form]) if task.form in forms else None
+    return schema, forms.get(task.ui_form) if task.ui_form else None
+
+
+def claim(session, user, task_id):
+    task = get_task(session, user, task_id)
+    ensure_can_act(user, task)
+    result = session.execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.state == "open", HumanTask.assignee_id.is_(None))
+        .values(assignee_id=user.id).execution_options(synchronize_session=False))
+    if result.rowcount == 0:
+        session.refresh(task)
+        if task.state != "open":
+            raise Conflict(DONE_MESSAGE)
+        if task.assignee_id != user.id:
+            raise Conflict(f"该任务已被 {task.assignee.display_name} 认领")
+        return task
+    history.record(session, task.case, user, "claimed", task=task)
+    session.flush()
+    session.refresh(task)
+    return task
+
+
+def unclaim(session, user, task_id):
+    task = get_task(session, user, task_id)
+    ensure_can_act(user, task)
+    if task.state != "open":
+        raise Conflict(DONE_MESSAGE)
+    if task.assignee_id != user.id:
+        raise Conflict("只能退回自己认领的任务")
+    task.assignee_id = None
+    history.record(session, task.case, user, "unclaimed", task=task)
+    session.flush()
+    return task
+
+
+def complete(session, services, user, task_id, data):
+    """Validate the form, run the task in the engine and store everything in one transaction."""
+    task = get_task(session, user, task_id)
+    ensure_can_act(user, task)
+    if task.state != "open":
+        raise Conflict(DONE_MESSAGE)
+    if task.assignee_id not in (None, user.id):
+        raise Conflict(f"该任务已被 {task.assignee.display_name} 认领")
+    if not isinstance(data, dict):
+        raise ValidationFailed("表单数据应为对象", {"data": ["应为对象"]})
+    case = task.case
+    instance = services.store.load(case)
+    schema, _ = task_form(session, task)
+    problems = validate(schema, data) if schema else {}
+    ctx = rules.RuleContext(session, case, instance.data, services.policy)
+    if not problems:
+        problems = rules.problems(task.spec_name, ctx, data)
+    if problems:
+        raise ValidationFailed("表单填写有误，请按提示修改", {f"data.{k}": v for k, v in problems.items()})
+    now = utcnow()
+    extra = rules.apply(task.spec_name, ctx, data)
+    try:
+        instance.complete(task.spiff_task_id, data, extra)
+    except TaskNotReady:
+        raise Conflict(DONE_MESSAGE) from None
+    done = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open").values(
+        state="completed", assignee_id=user.id, completed_by_id=user.id, completed_at=now)
+        .execution_options(synchronize_session=False))
+    if done.rowcount == 0:
+        raise Conflict(DONE_MESSAGE)
+    session.expire(task)
+    history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
+                   opinion=data.get("opinion") or None, when=now)
+    sync_tasks(session, case, instance, now)
+    settle_status(session, case, instance, user, now)
+    services.store.save(session, case, instance)
+    return task

@@ -1,0 +1,76 @@
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from .. import db
+from ..cases.operations import case_detail
+from ..cases.privacy import mask
+from ..cases.routes import CaseView
+from ..people.auth import current_user
+from ..services import services
+from . import operations as ops
+from .schemas import CompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
+
+
+def detail_view(session, user, task):
+    data, _, events = case_detail(session, services(), user, task.case)
+    schema, ui_schema = ops.task_form(session, task)
+    masked = mask(data, user.role)
+    own = masked.get(task.spec_name) or {} if task.state == "open" else {}
+    return CaseView(task, form={"schema": schema, "ui_schema": ui_schema}, data=own, context=masked,
+                    history=events)
+
+
+@blp.route("")
+class Tasks(MethodView):
+    @blp.arguments(TaskQuerySchema, location="query")
+    @blp.response(200, TaskPageSchema)
+    def get(self, args):
+        """The caller's inbox: open tasks of their role and organisation, unclaimed or claimed by them."""
+        user = current_user()
+        items, total = ops.inbox(db.session(), user, args.get("mine"), args["page"], args["page_size"])
+        return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+
+
+@blp.route("/<int:task_id>")
+class TaskItem(MethodView):
+    @blp.response(200, TaskDetailSchema)
+    def get(self, task_id):
+        """A task with its form schema, its current data and the case so far."""
+        user = current_user()
+        session = db.session()
+        return detail_view(session, user, ops.get_task(session, user, task_id))
+
+
+@blp.route("/<int:task_id>/claim")
+class Claim(MethodView):
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Claim a task so nobody else works on it."""
+        task = ops.claim(db.session(), current_user(), task_id)
+        db.commit()
+        return task
+
+
+@blp.route("/<int:task_id>/unclaim")
+class Unclaim(MethodView):
+    @blp.response(200, TaskSchema)
+    def post(self, task_id):
+        """Give a claimed task back to the pool."""
+        task = ops.unclaim(db.session(), current_user(), task_id)
+        db.commit()
+        return task
+
+
+@blp.route("/<int:task_id>/complete")
+class Complete(MethodView):
+    @blp.arguments(CompleteSchema)
+    @blp.response(200, TaskSchema)
+    def post(self, args, task_id):
+        """Submit the task's form; the case moves on."""
+        session = db.session()
+        task = ops.complete(session, services(), current_user(), task_id, args["data"])
+        db.commit()
+        session.refresh(task)
+        return task

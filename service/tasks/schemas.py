@@ -1,0 +1,50 @@
+from marshmallow import Schema, fields, validate
+
+from ..cases.schemas import EventSchema, OrgRefSchema
+from ..db import utcnow
+
+
+def _waiting_hours(task):
+    end = task.completed_at or utcnow()
+    return round((end - task.created_at).total_seconds() / 3600, 1)
+
+
+class TaskSchema(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    case_reference = fields.Function(lambda t: t.case.reference)
+    household_name = fields.Function(lambda t: t.case.household_name)
+    file_number = fields.Function(lambda t: t.case.file_number)
+    name = fields.String(attribute="spec_name")
+    title = fields.String()
+    role = fields.String()
+    state = fields.String()
+    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    created_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    waiting_hours = fields.Function(_waiting_hours)
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Dict(metadata={"description": "{schema, ui_schema}"})
+    data = fields.Dict(metadata={"description": "current values of this task's form"})
+    context = fields.Dict(metadata={"description": "case data gathered so far, masked for the caller"})
+    history = fields.List(fields.Nested(EventSchema))
+
+
+class TaskQuerySchema(Schema):
+    mine = fields.Boolean(metadata={"description": "true: claimed by me; false: waiting to be claimed"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+class CompleteSchema(Schema):
+    data = fields.Raw(required=True, metadata={"description": "the form's data"})
