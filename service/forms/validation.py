@@ -82,19 +82,21 @@ def _leaves(errors):
 def validate(schema, data):
     """Return {field path: [messages]} for every problem; empty when the data is valid."""
     problems = {}
+
+    def add(path, message):
+        messages = problems.setdefault(path, [])
+        if message not in messages:
+            messages.append(message)
+
     validator = _validator(json.dumps(schema, sort_keys=True))
     for error in _leaves(validator.iter_errors(data)):
         if error.validator == "required":
             for name in error.validator_value:
                 if isinstance(error.instance, dict) and name not in error.instance:
-                    problems.setdefault(_path(error, name), []).append("必填")
+                    add(_path(error, name), "必填")
         elif error.validator == "additionalProperties":
-            extra = set(error.instance) - set(error.schema.get("properties", {}))
-            for name in sorted(extra):
-                problems.setdefault(_path(error, name), []).append("不是此表单的字段")
+            for name in sorted(set(error.instance) - set(error.schema.get("properties", {}))):
+                add(_path(error, name), "不是此表单的字段")
         else:
-            messages = problems.setdefault(_path(error), [])
-            message = _message(error)
-            if message not in messages:
-                messages.append(message)
+            add(_path(error), _message(error))
     return problems

@@ -1,0 +1,197 @@
+"""Fixtures: an app on SQLite (default) or PostgreSQL (BANGFU_TEST_DATABASE_URL), demo-like people,
+and `api`, a test client that acts as a named user.
+
+Run on PostgreSQL with
+  BANGFU_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test pytest
+Each run works in its own schema, dropped at the end.
+"""
+import os
+import random
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from service import create_app, db
+from service.demo import ORGANISATIONS, answers, declaration
+from service.migrate import upgrade
+from service.models import metadata
+from service.people.operations import create_organisation, create_user, issue_token
+from service.process_models.operations import deploy
+from service.services import services
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = {
+    "union1": ("grassroots_union", "U-STEEL"),
+    "union2": ("grassroots_union", "U-YANGSHE"),
+    "center1": ("assistance_center", "ZJG-CENTER"),
+    "thirdparty1": ("third_party", "TP-SUNSHINE"),
+    "thirdparty2": ("third_party", "TP-HEART"),
+    "inspector1": ("inspector", "INSPECT"),
+    "approver1": ("approver", "ZJG-CENTER"),
+    "finance1": ("finance", "ZJG-CENTER"),
+    "supervisor1": ("supervisor", "ZJG-CENTER"),
+    "designer1": ("designer", "ZJG-CENTER"),
+}
+LANE_USER = {"grassroots_union": "union1", "assistance_center": "center1", "third_party": "thirdparty1",
+             "inspector": "inspector1", "approver": "approver1", "finance": "finance1"}
+
+
+def _postgres_schema_url(base_url):
+    schema = f"bangfu_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base_url else "?"
+    return f"{base_url}{sep}options=-csearch_path%3D{schema}", admin, schema
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("BANGFU_TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'bangfu.sqlite3'}"
+        return
+    url, admin, schema = _postgres_schema_url(base)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url):
+    app = create_app({"DATABASE_URL": database_url, "BPMN_DIR": str(ROOT / "bpmn"),
+                      "FORMS_DIR": str(ROOT / "forms")})
+    upgrade(app)
+    db.engine_of(app).dispose()
+    return database_url
+
+
+def _empty_tables(app):
+    engine = db.engine_of(app)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def is_postgres(database_url):
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def app(migrated):
+    app = create_app({"DATABASE_URL": migrated, "TESTING": True, "BPMN_DIR": str(ROOT / "bpmn"),
+                      "FORMS_DIR": str(ROOT / "forms")})
+    _empty_tables(app)
+    with db.transaction(app) as session:
+        s = services()
+        deploy(session, s.engine, (ROOT / "bpmn" / "hardship_assistance.bpmn").read_bytes(), s.forms_dir)
+        for code, name, kind in ORGANISATIONS:
+            create_organisation(session, code, name, kind)
+        for username, (role, org) in PEOPLE.items():
+            create_user(session, username, role, org, f"{username}-secret", hash_profile="fast")
+    yield app
+    db.engine_of(app).dispose()
+
+
+class Api:
+    """A Flask test client speaking JSON as one of the fixture users."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+        self._tokens = {}
+
+    def token(self, username):
+        if username not in self._tokens:
+            with db.transaction(self.app) as session:
+                from sqlalchemy import select
+
+                from service.people.models import User
+                user = session.scalar(select(User).where(User.username == username))
+                self._tokens[username] = issue_token(session, user, 1)[0]
+        return self._tokens[username]
+
+    def request(self, method, path, user=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if user:
+            headers["Authorization"] = f"Bearer {self.token(user)}"
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, user=None, **kw):
+        return self.request("GET", path, user, **kw)
+
+    def post(self, path, user=None, **kw):
+        return self.request("POST", path, user, **kw)
+
+    # Domain shortcuts -------------------------------------------------
+    def start(self, user="union1", data=None):
+        body = {"process": "hardship_assistance"}
+        if data is not None:
+            body["data"] = data
+        response = self.post("/api/v1/cases", user, json=body)
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    def open_task(self, case_id, name, user="supervisor1"):
+        case = self.get(f"/api/v1/cases/{case_id}", user).get_json()
+        found = [t for t in case["open_tasks"] if t["name"] == name]
+        assert found, f"{name} is not open; open: {[t['name'] for t in case['open_tasks']]}"
+        return found[0]
+
+    def complete(self, case_id, name, data, user=None, expect=200):
+        task = self.open_task(case_id, name)
+        user = user or LANE_USER[task["role"]]
+        response = self.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data})
+        assert response.status_code == expect, response.get_json()
+        return response.get_json()
+
+    def case(self, case_id, user="supervisor1"):
+        return self.get(f"/api/v1/cases/{case_id}", user).get_json()
+
+
+@pytest.fixture
+def api(app):
+    return Api(app)
+
+
+@pytest.fixture
+def rng():
+    return random.Random(7)
+
+
+@pytest.fixture
+def household(rng):
+    return declaration(rng)
+
+
+@pytest.fixture
+def replies(rng):
+    return answers(rng)
+
+
+@pytest.fixture
+def case_at(api, household, replies):
+    """Start a case and approve its way until `stop` is open; returns the case id."""
+    order = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
+             "public_notice", "open_file", "approval", "payment"]
+
+    def drive(stop):
+        case_id = api.start()["id"]
+        if stop == "declaration":
+            return case_id
+        api.complete(case_id, "declaration", household)
+        for name in order:
+            if name == stop:
+                return case_id
+            api.complete(case_id, name, replies[name])
+        return case_id
+
+    return drive
