@@ -4,11 +4,41 @@ A case row holds its instance's state (never the spec) and a version number.
 Saving flushes an UPDATE guarded by the version the instance was loaded with, so
 of two commands racing on one case exactly one commits and the other gets a Conflict.
 """
+import logging
+
 from sqlalchemy.orm.exc import StaleDataError
 
+from .. import db
 from ..errors import Conflict
 
 STALE_MESSAGE = "该案件刚被其他人更新，本次操作未生效，请刷新后重试"
+ATTEMPTS = 3
+log = logging.getLogger(__name__)
+
+
+class StaleInstance(Conflict):
+    """Another transaction saved the instance first."""
+
+
+def run_command(command):
+    """Run `command(session)` and commit it as one transaction.
+
+    When it loses the optimistic-lock race to another command on the same case
+    (say, the visit and the oversight finishing at once), it is rolled back and run
+    again on fresh state; a command that no longer makes sense then (the task was
+    already completed) fails with its own Conflict.
+    """
+    session = db.session()
+    for attempt in range(ATTEMPTS):
+        try:
+            result = command(session)
+            session.commit()
+            return result
+        except StaleInstance:
+            session.rollback()
+            log.info("lost an optimistic-lock race, attempt %d of %d", attempt + 1, ATTEMPTS)
+            if attempt == ATTEMPTS - 1:
+                raise
 
 
 class InstanceStore:
@@ -28,4 +58,4 @@ class InstanceStore:
         try:
             session.flush()
         except StaleDataError:
-            raise Conflict(STALE_MESSAGE) from None
+            raise StaleInstance(STALE_MESSAGE) from None

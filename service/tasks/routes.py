@@ -5,6 +5,7 @@ from .. import db
 from ..cases.operations import case_detail
 from ..cases.privacy import mask
 from ..cases.routes import CaseView
+from ..instances.store import run_command
 from ..people.auth import current_user
 from ..services import services
 from . import operations as ops
@@ -69,8 +70,7 @@ class Complete(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, args, task_id):
         """Submit the task's form; the case moves on."""
-        session = db.session()
-        task = ops.complete(session, services(), current_user(), task_id, args["data"])
-        db.commit()
-        session.refresh(task)
+        user = current_user()
+        task = run_command(lambda session: ops.complete(session, services(), user, task_id, args["data"]))
+        db.session().refresh(task)
         return task

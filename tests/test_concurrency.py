@@ -1,0 +1,115 @@
+"""Real concurrent HTTP clients against a real server: one winner, the others a 409, never a 500.
+
+Runs on whichever database the suite uses; CI runs it on SQLite and on PostgreSQL.
+"""
+import json
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+from waitress.server import create_server
+
+CLIENTS = 6
+
+
+@pytest.fixture
+def server(app):
+    srv = create_server(app, host="127.0.0.1", port=0, threads=CLIENTS + 2)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv.close()
+    thread.join(timeout=5)
+
+
+def _post(url, token, body):
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def race(url, tokens, body):
+    """Fire one POST per token at the same moment; return [(status, body)]."""
+    barrier = threading.Barrier(len(tokens))
+    results = [None] * len(tokens)
+
+    def client(i):
+        barrier.wait()
+        results[i] = _post(url, tokens[i], body)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(tokens))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.fixture
+def second_center_users(app):
+    from service import db
+    from service.people.operations import create_user
+    with db.transaction(app) as session:
+        for i in range(2, CLIENTS + 1):
+            create_user(session, f"center{i}", "assistance_center", "ZJG-CENTER", "center-secret", hash_profile="fast")
+    return ["center1"] + [f"center{i}" for i in range(2, CLIENTS + 1)]
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_only_one_of_several_users_completing_the_same_task_succeeds(
+        api, server, case_at, replies, second_center_users, round_):
+    case_id = case_at("re_review")
+    task = api.open_task(case_id, "re_review")
+    tokens = [api.token(u) for u in second_center_users]
+
+    results = race(f"{server}/api/v1/tasks/{task['id']}/complete", tokens, {"data": replies["re_review"]})
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [409] * (CLIENTS - 1), results
+    for status, body in results:
+        if status == 409:
+            assert body["error"]["code"] == "conflict" and body["error"]["message"]
+    case = api.case(case_id)
+    assert [e["task"] for e in case["history"] if e["action"] == "completed"].count("re_review") == 1
+    assert [t["name"] for t in case["open_tasks"]] == ["public_notice"], "the next step opened exactly once"
+
+
+def test_only_one_of_several_users_claiming_the_same_task_gets_it(api, server, case_at, second_center_users):
+    case_id = case_at("assign_third_party")
+    task = api.open_task(case_id, "assign_third_party")
+    tokens = [api.token(u) for u in second_center_users]
+
+    results = race(f"{server}/api/v1/tasks/{task['id']}/claim", tokens, {})
+
+    assert sorted(s for s, _ in results) == [200] + [409] * (CLIENTS - 1), results
+    winner = next(body["assignee"] for status, body in results if status == 200)
+    assert api.open_task(case_id, "assign_third_party")["assignee"] == winner
+
+
+def test_parallel_branches_completed_at_once_both_count(api, server, case_at, replies):
+    """The visit and the oversight finish at the same moment: both are kept (the loser is retried)."""
+    case_id = case_at("household_visit")
+    visit = api.open_task(case_id, "household_visit")
+    oversight = api.open_task(case_id, "visit_oversight")
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def client(name, task, user, data):
+        barrier.wait()
+        results[name] = _post(f"{server}/api/v1/tasks/{task['id']}/complete", api.token(user), {"data": data})
+
+    threads = [threading.Thread(target=client, args=("visit", visit, "thirdparty1", replies["household_visit"])),
+               threading.Thread(target=client, args=("oversight", oversight, "inspector1",
+                                                     replies["visit_oversight"]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert [status for status, _ in results.values()] == [200, 200], results
+    assert [t["name"] for t in api.case(case_id)["open_tasks"]] == ["re_review"]

@@ -1,0 +1,133 @@
+"""Deploying process models: validated, versioned, unsafe code refused, running cases keep their version."""
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+MAIN = Path(__file__).parent.parent / "bpmn" / "hardship_assistance.bpmn"
+
+
+def script_model(script="total = 1 + 1", condition='review["decision"] == "approve"'):
+    text = (DATA / "script_task.bpmn").read_text(encoding="utf-8")
+    return text.replace("SCRIPT_BODY", script).replace("CONDITION", condition).encode()
+
+
+def upload(api, content, user="designer1", comment=None, name="model.bpmn"):
+    from io import BytesIO
+    data = {"file": (BytesIO(content), name)}
+    if comment:
+        data["comment"] = comment
+    return api.post("/api/v1/process-models", user, data=data, content_type="multipart/form-data")
+
+
+def test_designer_deploys_a_new_model_and_it_is_listed(api):
+    response = upload(api, script_model(), comment="首次部署")
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert body["key"] == "script_check" and body["version"]["version"] == 1
+    assert body["version"]["deployed_by"] == "designer1"
+    models = {m["key"]: m for m in api.get("/api/v1/process-models", "center1").get_json()}
+    assert models["script_check"]["latest_version"]["comment"] == "首次部署"
+    assert [t["id"] for t in models["script_check"]["latest_version"]["user_tasks"]] == ["review"]
+
+
+def test_identical_redeployment_creates_no_new_version(api):
+    assert upload(api, script_model()).status_code == 201
+    again = upload(api, script_model())
+    assert again.status_code == 200
+    assert again.get_json()["created"] is False
+    assert again.get_json()["version"]["version"] == 1
+
+
+@pytest.mark.parametrize("script, element, fragment", [
+    ("import os", "compute", "import"),
+    ("x = ().__class__.__bases__", "compute", "__class__"),
+    ("open('/etc/passwd')", None, None),
+    ("x = (", "compute", "语法错误"),
+])
+def test_unsafe_or_broken_script_is_refused_naming_the_element(api, script, element, fragment):
+    response = upload(api, script_model(script=script))
+    if element is None:
+        # `open` is simply not a builtin in the sandbox: it compiles, and fails at run time instead.
+        assert response.status_code == 201
+        return
+    assert response.status_code == 422
+    fields = response.get_json()["error"]["fields"]
+    assert element in fields
+    assert any(fragment in problem for problem in fields[element])
+
+
+def test_unsafe_condition_is_refused_naming_the_sequence_flow(api):
+    response = upload(api, script_model(condition="__import__('os').system('id')"))
+    assert response.status_code == 422
+    assert "f4" in response.get_json()["error"]["fields"]
+
+
+def test_broken_xml_is_refused_and_the_old_version_stays_active(api):
+    response = upload(api, (DATA / "broken.bpmn").read_bytes())
+    assert response.status_code == 422
+    assert "document" in response.get_json()["error"]["fields"]
+    models = {m["key"]: m for m in api.get("/api/v1/process-models", "designer1").get_json()}
+    assert models["hardship_assistance"]["latest_version"]["version"] == 1
+
+
+def test_user_task_outside_a_role_lane_is_refused(api):
+    response = upload(api, script_model().replace(b'name="grassroots_union"', b'name="visitors"'))
+    assert response.status_code == 422
+    assert "review" in response.get_json()["error"]["fields"]
+
+
+def test_missing_form_file_is_refused(api):
+    response = upload(api, script_model().replace(b"preliminary_review.schema.json", b"nope.schema.json"))
+    assert response.status_code == 422
+    assert "nope.schema.json" in response.get_json()["error"]["fields"]["review"][0]
+
+
+def test_only_designers_deploy(api):
+    response = upload(api, script_model(), user="center1")
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_running_case_stays_on_its_version_while_new_cases_use_the_newest(api, household):
+    old_case = api.start()["id"]
+    changed = MAIN.read_bytes().replace('name="初审"'.encode(), 'name="基层初审"'.encode())
+    assert changed != MAIN.read_bytes()
+    response = upload(api, changed, comment="初审改名")
+    assert response.status_code == 201 and response.get_json()["version"]["version"] == 2
+
+    new_case = api.start()["id"]
+    assert api.case(old_case)["process_version"] == 1
+    assert api.case(new_case)["process_version"] == 2
+    for case_id, title in ((old_case, "初审"), (new_case, "基层初审")):
+        api.complete(case_id, "declaration", household)
+        assert api.open_task(case_id, "preliminary_review")["title"] == title
+
+
+def test_script_error_at_run_time_becomes_an_incident_on_the_case(api):
+    assert upload(api, script_model(script="total = 1 / 0")).status_code == 201
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
+    api.complete(case_id, "review", {"decision": "approve"})
+    case = api.case(case_id)
+    assert case["status"] == "incident"
+    assert "计算" in case["incident"] and "ZeroDivisionError" in case["incident"]
+    assert case["history"][-1]["action"] == "incident"
+
+
+def test_forbidden_builtin_at_run_time_becomes_an_incident(api):
+    assert upload(api, script_model(script="data = open('/etc/passwd').read()")).status_code == 201
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
+    api.complete(case_id, "review", {"decision": "approve"})
+    case = api.case(case_id)
+    assert case["status"] == "incident"
+    assert "open" in case["incident"]
+
+
+def test_sandboxed_script_results_reach_the_gateway(api):
+    model = script_model(script="total = sum([1, 2, 3])\nlabel = '合计' + str(total)", condition="total == 6")
+    assert upload(api, model).status_code == 201
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
+    api.complete(case_id, "review", {"decision": "approve"})
+    case = api.case(case_id)
+    assert case["status"] == "completed"
+    assert case["data"]["label"] == "合计6"
