@@ -5,6 +5,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from . import config, db, errors, services
+from .api_messages import use_chinese_messages
 
 
 class _JsonErrorApi(Api):
@@ -24,6 +25,7 @@ def create_app(test_config=None):
         JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     app.json.ensure_ascii = False
+    use_chinese_messages()
     db.init_app(app)
     services.init_app(app)
     errors.init_app(app)

@@ -70,8 +70,14 @@ def _flatten(messages, prefix=""):
 
 
 def _strip_location(fields):
-    return {k.split(".", 1)[1] if k.split(".", 1)[0] in {"json", "query", "files", "form"} and "." in k else k: v
-            for k, v in fields.items()}
+    """`json.username` -> `username`; `json._schema` (the body as a whole) -> `body`."""
+    named = {}
+    for key, value in fields.items():
+        location, _, rest = key.partition(".")
+        if location in {"json", "query", "files", "form"} and rest:
+            key = rest
+        named["body" if key == "_schema" else key] = value
+    return named
 
 
 def init_app(app):
@@ -94,9 +100,10 @@ def init_app(app):
         if data and "messages" in data:
             fields = _strip_location(_flatten(data["messages"]))
         message = _HTTP_MESSAGES.get(exc.code, exc.name)
-        if exc.code == 400 and "JSON" in (exc.description or ""):
-            message = "请求体不是有效的 JSON"
-        return error_response(exc.code, exc.name.lower().replace(" ", "_"), message, fields)
+        if fields and fields.get("json") == ["Invalid JSON body."]:
+            message, fields = "请求体不是有效的 JSON", {"body": ["不是有效的 JSON"]}
+        code = "validation_failed" if exc.code == 422 else exc.name.lower().replace(" ", "_")
+        return error_response(exc.code, code, message, fields)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

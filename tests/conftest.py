@@ -158,6 +158,20 @@ class Api:
 
 
 @pytest.fixture
+def server(app):
+    """The app behind a real waitress server on a free loopback port; yields its base URL."""
+    import threading
+
+    from waitress.server import create_server
+    srv = create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
 def api(app):
     return Api(app)
 

@@ -8,19 +8,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from waitress.server import create_server
 
 CLIENTS = 6
-
-
-@pytest.fixture
-def server(app):
-    srv = create_server(app, host="127.0.0.1", port=0, threads=CLIENTS + 2)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
-    thread.join(timeout=5)
 
 
 def _post(url, token, body):

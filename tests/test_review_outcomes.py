@@ -102,3 +102,10 @@ def test_file_number_given_by_the_caseworker_is_kept_and_must_be_unique(api, cas
     second = case_at("open_file")
     body = api.complete(second, "open_file", dict(replies["open_file"], file_number="ZJG-2026-0001"), expect=422)
     assert "data.file_number" in body["error"]["fields"]
+
+
+def test_public_notice_cannot_end_before_it_starts(api, case_at, replies):
+    case_id = case_at("public_notice")
+    body = api.complete(case_id, "public_notice",
+                        dict(replies["public_notice"], notice_start="2026-12-10", notice_end="2026-12-03"), expect=422)
+    assert body["error"]["fields"] == {"data.notice_end": ["公示结束日期不能早于开始日期"]}

@@ -67,6 +67,13 @@ def _approval_apply(ctx, data):
         ctx.case.approved_amount = Decimal(str(data["approved_amount"]))
 
 
+def _public_notice_problems(ctx, data):
+    start, end = data.get("notice_start"), data.get("notice_end")
+    if start and end and end < start:
+        return {"notice_end": ["公示结束日期不能早于开始日期"]}
+    return {}
+
+
 def _payment_problems(ctx, data):
     approved = ctx.case.approved_amount
     if approved is not None and Decimal(str(data.get("paid_amount", 0))) != approved:
@@ -81,6 +88,7 @@ def _payment_apply(ctx, data):
 _PROBLEMS = {
     "declaration": _declaration_problems,
     "open_file": _open_file_problems,
+    "public_notice": _public_notice_problems,
     "approval": _approval_problems,
     "payment": _payment_problems,
 }

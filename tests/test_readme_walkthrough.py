@@ -1,0 +1,36 @@
+"""The README's curl walk-through works as written, against a real server with the demo data."""
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from service import db
+from service.demo import load_demo
+from service.people.models import User
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def walkthrough_script():
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"<!-- walkthrough:start -->\n```sh\n(.*?)```\n<!-- walkthrough:end -->", text, re.S)
+    assert block, "README lost its walk-through markers"
+    return block.group(1)
+
+
+@pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq (.ci/run installs them)")
+def test_readme_walkthrough_pays_a_household(app, server):
+    from sqlalchemy import delete
+    with db.transaction(app) as session:
+        session.execute(delete(User))  # the demo brings its own users, with the README's passwords
+        from service.people.models import Organisation
+        session.execute(delete(Organisation))
+        load_demo(session)
+    script = walkthrough_script().replace("http://127.0.0.1:5000", server)
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('"state":"completed","error":null') == 10, result.stdout
+    assert '"status_label": "已发放"' in result.stdout
+    assert '"paid_amount": "6000.00"' in result.stdout
