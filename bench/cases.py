@@ -13,13 +13,15 @@ data stored as task.data[task_spec.name] = data, then do_engine_steps, and after
 after every task a full serialize_json + deserialize_json of the whole workflow, spec included
 (BpmnWorkflowSerializer over SPIFF_CONFIG) -- what a naive service storing the workflow would do.
 
-Cases/second counts everything a client does for a case: for the service the start, the lookups
+The two sides run interleaved (case i on the service, then case i on the engine) so that other
+load on the machine affects both alike. Cases/second counts everything a client does for a case: for the service the start, the lookups
 of open tasks and the completions; for the engine the start, the steps and the round trips.
 The last line is `throughput ratio service/engine: X`.
 """
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import random
 import sys
@@ -132,18 +134,43 @@ def drive(driver, inputs):
     return len(inputs) / wall, wall, timings, per_task
 
 
-def profile_service(driver, inputs, top=25):
+def drive_interleaved(service, engine, inputs):
+    """Case i on the service, then case i on the engine, so background load hits both alike."""
+    sides = {"service": (service, [], {}, [0.0]), "engine": (engine, [], {}, [0.0])}
+    for data in inputs:
+        for driver, timings, per_task, wall in sides.values():
+            t0 = time.perf_counter()
+            driver.run_case(data, timings, per_task)
+            wall[0] += time.perf_counter() - t0
+    return {name: (len(inputs) / wall[0], wall[0], timings, per_task)
+            for name, (_, timings, per_task, wall) in sides.items()}
+
+
+def profile_service(driver, inputs, top=12):
+    """cProfile of a few service cases: hottest functions, then the service's own call tree."""
+    from sqlalchemy import event
+
+    from service import db
+    statements = []
+    engine = db.engine_of(driver.api.app)
+    count = lambda *a: statements.append(1)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", count)
     profiler = cProfile.Profile()
     timings, per_task = [], {}
     profiler.enable()
     for data in inputs:
         driver.run_case(data, timings, per_task)
     profiler.disable()
+    event.remove(engine, "before_cursor_execute", count)
     out = io.StringIO()
+    out.write(f"SQL statements: {len(statements) / len(inputs):.0f} per case "
+              f"({len(timings)} completions + 1 start + lookups)\n")
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(top)
-    stats.sort_stats("cumulative").print_stats(top)
-    return out.getvalue()
+    stats.sort_stats("cumulative").print_stats(r"/service/", top + 8)
+    lines = [line for line in out.getvalue().splitlines()
+             if line.strip() and not line.lstrip().startswith(("Ordered by", "List reduced", "Random listing"))]
+    return "\n".join(line.replace(str(Path(sys.prefix)), "<venv>") for line in lines)
 
 
 def main():
@@ -171,10 +198,13 @@ def main():
         drive(engine, warm[:args.warmup])
         engine.state_bytes.clear()
 
-        s_rate, s_wall, s_times, s_per = drive(service, inputs)
-        e_rate, e_wall, e_times, e_per = drive(engine, inputs)
+        load_before = os.getloadavg()[0]
+        results = drive_interleaved(service, engine, inputs)
+        s_rate, s_wall, s_times, s_per = results["service"]
+        e_rate, e_wall, e_times, e_per = results["engine"]
 
-        print(f"\ncases: {args.cases} (+{args.warmup} warm-up each side), {len(s_times)} task completions each side")
+        print(f"\ncases: {args.cases} (+{args.warmup} warm-up each side), {len(s_times)} task completions each side, "
+              f"interleaved case by case; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
         print(f"service (HTTP, SQLite file): {s_rate:8.2f} cases/s  ({s_wall:.2f} s)  "
               f"task completion {summary(s_times)}")
         print(f"engine  (bare Spiff + JSON): {e_rate:8.2f} cases/s  ({e_wall:.2f} s)  "

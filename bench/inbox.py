@@ -18,6 +18,7 @@ worst p95 of those six; the last line is `inbox p95 ratio large/small: Y` with
 Y = worst p95 at N cases / worst p95 at the small size.
 """
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -260,35 +261,52 @@ def report(label, timings, totals):
     return worst
 
 
-def explain(app, api):
+def explain(app, api, variants=("inbox", "mine")):
     """The SQL one inbox request runs, with SQLite's plan and the time of each statement alone."""
     engine = db.engine_of(app)
     for user in MEASURED:
-        captured = []
+        for variant in variants:
+            captured = []
 
-        def grab(conn, cursor, statement, parameters, context, executemany):
-            if statement.lstrip().upper().startswith("SELECT") and "human_tasks" in statement:
-                captured.append((statement, parameters))
+            def grab(conn, cursor, statement, parameters, context, executemany):
+                if statement.lstrip().upper().startswith("SELECT") and "human_tasks" in statement:
+                    captured.append((statement, parameters))
 
-        event.listen(engine, "before_cursor_execute", grab)
-        try:
-            check(api.get(VARIANTS["inbox"], user))
-        finally:
-            event.remove(engine, "before_cursor_execute", grab)
-        print(f"\n  {user}: {len(captured)} statements on human_tasks")
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            for statement, params in captured:
-                kind = "COUNT" if "count(" in statement.lower() else "PAGE"
-                plan = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
-                t0 = time.perf_counter()
-                for _ in range(20):
-                    cursor.execute(statement, params).fetchall()
-                ms = (time.perf_counter() - t0) * 1000 / 20
-                print(f"    {kind:5} {ms:7.2f} ms  plan: " + " | ".join(row[-1] for row in plan))
-        finally:
-            raw.close()
+            event.listen(engine, "before_cursor_execute", grab)
+            try:
+                check(api.get(VARIANTS[variant], user))
+            finally:
+                event.remove(engine, "before_cursor_execute", grab)
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                for statement, params in captured:
+                    kind = "COUNT" if "count(" in statement.lower() else "PAGE"
+                    plan = cursor.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+                    t0 = time.perf_counter()
+                    for _ in range(10):
+                        cursor.execute(statement, params).fetchall()
+                    ms = (time.perf_counter() - t0) * 1000 / 10
+                    steps = [row[-1] for row in plan]
+                    joins = sum(1 for s in steps if "LEFT-JOIN" in s)
+                    shown = [s for s in steps if "LEFT-JOIN" not in s]
+                    print(f"    {user:11} {variant:5} {kind:5} {ms:7.2f} ms  plan: " + " | ".join(shown)
+                          + (f" (+{joins} LEFT JOINs by primary key)" if joins else ""))
+            finally:
+                raw.close()
+
+
+WHATIF_INDEX = ("CREATE INDEX bench_whatif_inbox_order ON human_tasks "
+                "(state, role, created_at, id, organisation_id, assignee_id)")
+
+
+def whatif(app, api, reps):
+    """Experiment on the benchmark's own throw-away database: one more index, then measure again."""
+    print(f"\nwhat-if (this temp database only, the service is unchanged): {WHATIF_INDEX}")
+    with db.engine_of(app).begin() as conn:
+        conn.exec_driver_sql(WHATIF_INDEX)
+    explain(app, api)
+    return report(f"inbox with that index ({reps} reps each)", *measure(api, reps))
 
 
 def main():
@@ -298,6 +316,9 @@ def main():
     parser.add_argument("--reps", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--explain", action="store_true", help="print each inbox SQL statement's plan and time")
+    parser.add_argument("--whatif", action="store_true",
+                        help="after the measurements, add a candidate index to the temp database and measure again")
+    parser.add_argument("--keep", metavar="DIR", help="build the database in DIR (kept) instead of a temp dir")
     args = parser.parse_args()
     if args.cases < args.small:
         raise SystemExit("--cases must be at least --small")
@@ -305,7 +326,12 @@ def main():
     print_machine()
     rng = random.Random(args.seed)
     now = datetime.now(timezone.utc)
-    with tempfile.TemporaryDirectory(prefix="bangfu-bench-inbox-") as tmp:
+    if args.keep:
+        Path(args.keep).mkdir(parents=True, exist_ok=True)
+        if (Path(args.keep) / "bench.sqlite3").exists():
+            raise SystemExit(f"{args.keep}/bench.sqlite3 exists; give an empty directory")
+    with (contextlib.nullcontext(args.keep) if args.keep
+          else tempfile.TemporaryDirectory(prefix="bangfu-bench-inbox-")) as tmp:
         t0 = time.perf_counter()
         app = make_app(tmp, EXTRA_ORGS, EXTRA_PEOPLE)
         api = Client(app)
@@ -336,6 +362,8 @@ def main():
         large = report(f"inbox at {cases} cases ({args.reps} reps each)", *measure(api, args.reps))
         if args.explain:
             explain(app, api)
+        if args.whatif:
+            whatif(app, api, min(args.reps, 50))
         print(f"\ngoal: worst p95 < 20 ms at {cases} cases: {'met' if large < 20 else 'NOT met'} "
               f"({large:.2f} ms); ratio < 1.5: {'met' if large / small < 1.5 else 'NOT met'}")
         db.engine_of(app).dispose()
