@@ -4,7 +4,7 @@
 
 Service side: a fresh SQLite file (migrate.upgrade, deploy, organisations, users with the
 "fast" hash profile, bearer tokens), then per case POST /api/v1/cases and, for every open task
-(found in GET /api/v1/cases/{id} -> open_tasks), POST /api/v1/tasks/{id}/complete as the lane's
+(from the start response, then from each completion's next_tasks), POST /api/v1/tasks/{id}/complete as the lane's
 user, all through the in-process Flask test client. Each completion is timed on its own.
 
 Engine side (the baseline): the same BPMN parsed once with SpiffBpmnParser; per case a
@@ -14,8 +14,7 @@ after every task a full serialize_json + deserialize_json of the whole workflow,
 (BpmnWorkflowSerializer over SPIFF_CONFIG) -- what a naive service storing the workflow would do.
 
 The two sides run interleaved (case i on the service, then case i on the engine) so that other
-load on the machine affects both alike. Cases/second counts everything a client does for a case: for the service the start, the lookups
-of open tasks and the completions; for the engine the start, the steps and the round trips.
+load on the machine affects both alike. Cases/second counts everything a client does for a case: for the service the start, and the completions; for the engine the start, the steps and the round trips.
 The last line is `throughput ratio service/engine: X`.
 """
 import argparse
@@ -67,22 +66,22 @@ class ServiceDriver:
         api = self.api
         case = check(api.post("/api/v1/cases", "union1", json={"process": PROCESS}), 201)
         open_tasks = case["open_tasks"]
+        status = case["status"]
         done = []
         while open_tasks:
-            for task in sorted(open_tasks, key=lambda t: RANK.get(t["name"], 99)):
-                user = LANE_USER[task["role"]]
-                body = {"data": data[task["name"]]}
-                t0 = time.perf_counter()
-                response = api.post(f"/api/v1/tasks/{task['id']}/complete", user, json=body)
-                elapsed = (time.perf_counter() - t0) * 1000
-                check(response)
-                timings.append(elapsed)
-                per_task.setdefault(task["name"], []).append(elapsed)
-                done.append(task["name"])
-            detail = check(api.get(f"/api/v1/cases/{case['id']}", "supervisor1"))
-            open_tasks = detail["open_tasks"]
-        if detail["status"] != "paid" or done != ORDER:
-            raise SystemExit(f"service case ended {detail['status']} after {done}")
+            task = min(open_tasks, key=lambda t: RANK.get(t["name"], 99))
+            user = LANE_USER[task["role"]]
+            body = {"data": data[task["name"]]}
+            t0 = time.perf_counter()
+            response = api.post(f"/api/v1/tasks/{task['id']}/complete", user, json=body)
+            elapsed = (time.perf_counter() - t0) * 1000
+            completion = check(response)
+            timings.append(elapsed)
+            per_task.setdefault(task["name"], []).append(elapsed)
+            done.append(task["name"])
+            open_tasks, status = completion["next_tasks"], completion["case"]["status"]
+        if status != "paid" or done != ORDER:
+            raise SystemExit(f"service case ended {status} after {done}")
 
 
 # --------------------------------------------------------------------------- bare SpiffWorkflow

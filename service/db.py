@@ -6,7 +6,7 @@ timeout, so concurrent writers queue instead of failing with "database is locked
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
-from flask import current_app, g
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -60,7 +60,8 @@ def make_engine(url):
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            deferred = conn.get_execution_options().get("read_only")
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -69,6 +70,8 @@ def make_engine(url):
 def init_app(app):
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["bangfu.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["bangfu.db.read"] = sessionmaker(engine.execution_options(read_only=True),
+                                                    expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 
 
@@ -77,9 +80,14 @@ def engine_of(app):
 
 
 def session():
-    """The session of the current request or app context."""
+    """The session of the current request or app context.
+
+    GET requests only read, so on SQLite they start a plain (deferred) transaction
+    and never queue behind writers; everything else takes the write lock up front.
+    """
     if "db_session" not in g:
-        g.db_session = current_app.extensions["bangfu.db"]()
+        reading = has_request_context() and request.method in ("GET", "HEAD")
+        g.db_session = current_app.extensions["bangfu.db.read" if reading else "bangfu.db"]()
     return g.db_session
 
 

@@ -50,9 +50,9 @@ class Case(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    process_version: Mapped[ProcessModelVersion] = relationship(lazy="joined")
-    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id], lazy="joined")
-    third_party_org: Mapped[Organisation | None] = relationship(foreign_keys=[third_party_org_id], lazy="joined")
+    process_version: Mapped[ProcessModelVersion] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    third_party_org: Mapped[Organisation | None] = relationship(foreign_keys=[third_party_org_id])
     events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.id")
 
 
@@ -72,4 +72,4 @@ class CaseEvent(Base):
     opinion: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="events")
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship()

@@ -1,11 +1,9 @@
 """Starting cases, reading them, and keeping the case row and task projection in step with the engine."""
-import json
-
 from sqlalchemy import exists, func, or_, select
 
 from ..db import utcnow
 from ..errors import NotFound, ValidationFailed
-from ..forms import resolve_choices, validate
+from ..forms import load_form, validate
 from ..process_models.operations import latest_version
 from ..tasks.models import HumanTask
 from . import history
@@ -13,10 +11,6 @@ from .access import case_scope, ensure_can_read, ensure_can_start
 from .models import Case, CaseEvent
 
 OUTCOME_STATUS = {"paid": "paid", "not_eligible": "not_eligible", "not_approved": "not_approved"}
-
-
-def form_documents(case):
-    return form_documents_of(case.process_version)
 
 
 def _task_organisation(case, role):
@@ -28,16 +22,15 @@ def _task_organisation(case, role):
 
 
 def sync_tasks(session, case, instance, now):
-    """Make the open rows of the projection match the instance's ready user tasks."""
+    """Make the open rows of the projection match the instance's ready user tasks; return the open rows."""
     open_rows = {row.spiff_task_id: row for row in session.scalars(
         select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))}
     current = instance.open_tasks()
-    for task in current:
-        if task.id not in open_rows:
-            session.add(HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name,
-                                  title=task.title, role=task.lane,
-                                  organisation_id=_task_organisation(case, task.lane),
-                                  form=task.form, ui_form=task.ui_form, created_at=now))
+    added = [HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
+                       role=task.lane, organisation_id=_task_organisation(case, task.lane),
+                       form=task.form, ui_form=task.ui_form, created_at=now, assignee=None)
+             for task in current if task.id not in open_rows]
+    session.add_all(added)
     current_ids = {t.id for t in current}
     for spiff_id, row in open_rows.items():
         if spiff_id not in current_ids:
@@ -45,6 +38,7 @@ def sync_tasks(session, case, instance, now):
             row.completed_at = now
     case.stage = "、".join(t.title for t in current) or None
     case.updated_at = now
+    return [row for row in open_rows.values() if row.state == "open"] + added
 
 
 def settle_status(session, case, instance, user, now):
@@ -58,8 +52,8 @@ def settle_status(session, case, instance, user, now):
         history.record(session, case, user, "ended", decision=instance.outcome, when=now)
 
 
-def _draft_problems(schema, data):
-    return {k: v for k, v in validate(schema, data).items() if v != ["必填"]}
+def _draft_problems(form, data):
+    return {k: v for k, v in validate(form.schema, data, form.key).items() if v != ["必填"]}
 
 
 def start_case(session, services, user, process_key, draft=None):
@@ -74,8 +68,8 @@ def start_case(session, services, user, process_key, draft=None):
     if draft:
         if not first or not first[0].form:
             raise ValidationFailed("此流程的第一步没有表单，不能预填数据", {"data": ["不能预填"]})
-        schema = resolve_choices(session, form_documents_of(version)[first[0].form])
-        problems = _draft_problems(schema, draft)
+        form = load_form(session, version, first[0].form)
+        problems = _draft_problems(form, draft)
         if problems:
             raise ValidationFailed("初始数据有误", {f"data.{k}": v for k, v in problems.items()})
         instance.task_data(first[0].id)[first[0].spec_name] = draft
@@ -91,10 +85,6 @@ def start_case(session, services, user, process_key, draft=None):
     settle_status(session, case, instance, user, now)
     services.store.save(session, case, instance)
     return case
-
-
-def form_documents_of(version):
-    return json.loads(version.forms_json)
 
 
 def get_case(session, user, case_id):

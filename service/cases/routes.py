@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 from .. import db
 from ..people.auth import current_user
 from ..services import services
+from ..views import View
 from .operations import case_detail, get_case, list_cases, open_tasks_by_case, start_case
 from .privacy import mask
 from .schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
@@ -11,20 +12,9 @@ from .schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQue
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="案件（困难职工家庭帮扶）")
 
 
-class CaseView:
-    """A case plus what the response adds to it (open tasks, masked data, history)."""
-
-    def __init__(self, case, **extra):
-        self._case = case
-        self.__dict__.update(extra)
-
-    def __getattr__(self, name):
-        return getattr(self._case, name)
-
-
 def detail_view(session, user, case):
     data, tasks, events = case_detail(session, services(), user, case)
-    return CaseView(case, open_tasks=tasks, data=mask(data, user.role), history=events)
+    return View(case, open_tasks=tasks, data=mask(data, user.role), history=events)
 
 
 @blp.route("")
@@ -38,7 +28,7 @@ class Cases(MethodView):
         session = db.session()
         items, total = list_cases(session, user, args, page, size)
         tasks = open_tasks_by_case(session, [c.id for c in items])
-        rows = [CaseView(c, open_tasks=tasks.get(c.id, [])) for c in items]
+        rows = [View(c, open_tasks=tasks.get(c.id, [])) for c in items]
         return {"items": rows, "total": total, "page": page, "page_size": size}
 
     @blp.arguments(CaseCreateSchema)

@@ -1,5 +1,6 @@
 """Forms are data: JSON-Schema files in forms/, snapshotted into each deployed model version."""
-from .store import collect_forms, resolve_choices
+from .store import Form, collect_forms, load_form, resolve_choices, version_documents
 from .validation import SchemaInvalid, check_schema, validate
 
-__all__ = ["SchemaInvalid", "check_schema", "collect_forms", "resolve_choices", "validate"]
+__all__ = ["Form", "SchemaInvalid", "check_schema", "collect_forms", "load_form", "resolve_choices",
+           "validate", "version_documents"]

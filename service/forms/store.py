@@ -1,6 +1,7 @@
 """Reading form files for a deployment, and filling in choices that come from the database."""
 import copy
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -41,8 +42,47 @@ def collect_forms(forms_dir, user_tasks):
     return forms, problems
 
 
+_documents = {}
+
+
+@dataclass(frozen=True)
+class Form:
+    """A task form ready to serve and validate; `key` identifies it for the validator cache."""
+
+    schema: dict
+    ui_schema: dict | None
+    key: tuple
+
+
+def version_documents(version):
+    """The forms a model version was deployed with, parsed once per process (versions never change)."""
+    documents = _documents.get(version.id)
+    if documents is None:
+        documents = _documents[version.id] = json.loads(version.forms_json)
+    return documents
+
+
+def load_form(session, version, filename, ui_filename=None):
+    documents = version_documents(version)
+    if filename not in documents:
+        return None
+    schema, choices = resolve_choices(session, documents[filename])
+    return Form(schema, documents.get(ui_filename), (version.id, filename, choices))
+
+
+def _has_choices(node):
+    if isinstance(node, dict):
+        return node.get("x-choices") in _CHOICE_SOURCES or any(_has_choices(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_choices(v) for v in node)
+    return False
+
+
 def resolve_choices(session, schema):
-    """Copy of the schema with every `x-choices` property given its enum and titled oneOf."""
+    """(schema, choices): a copy with every `x-choices` property given its enum and titled oneOf,
+    and the choices used; the schema itself when it has none."""
+    if not _has_choices(schema):
+        return schema, ()
     schema = copy.deepcopy(schema)
     cache = {}
 
@@ -63,4 +103,4 @@ def resolve_choices(session, schema):
                 visit(value)
 
     visit(schema)
-    return schema
+    return schema, tuple(sorted((k, tuple(v)) for k, v in cache.items()))

@@ -2,7 +2,6 @@
 
 Messages never echo the submitted value: it may be an ID or bank card number.
 """
-import functools
 import json
 
 from jsonschema import Draft7Validator
@@ -27,9 +26,19 @@ def check_schema(schema):
         raise SchemaInvalid(f"{path}: {exc.message}") from None
 
 
-@functools.lru_cache(maxsize=256)
-def _validator(schema_json):
-    return Draft7Validator(json.loads(schema_json), format_checker=checker)
+_validators = {}
+_MAX_VALIDATORS = 512
+
+
+def _validator(schema, key):
+    """A compiled validator, cached by `key` (any hashable naming this exact schema)."""
+    key = key if key is not None else json.dumps(schema, sort_keys=True)
+    found = _validators.get(key)
+    if found is None:
+        if len(_validators) >= _MAX_VALIDATORS:
+            _validators.clear()
+        found = _validators[key] = Draft7Validator(schema, format_checker=checker)
+    return found
 
 
 def _path(error, extra=None):
@@ -79,8 +88,11 @@ def _leaves(errors):
             yield error
 
 
-def validate(schema, data):
-    """Return {field path: [messages]} for every problem; empty when the data is valid."""
+def validate(schema, data, key=None):
+    """Return {field path: [messages]} for every problem; empty when the data is valid.
+
+    `key` names the schema for the validator cache; without it the schema's JSON is the key.
+    """
     problems = {}
 
     def add(path, message):
@@ -88,7 +100,7 @@ def validate(schema, data):
         if message not in messages:
             messages.append(message)
 
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    validator = _validator(schema, key)
     for error in _leaves(validator.iter_errors(data)):
         if error.validator == "required":
             for name in error.validator_value:

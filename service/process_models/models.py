@@ -36,8 +36,8 @@ class ProcessModelVersion(Base):
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    process_model: Mapped[ProcessModel] = relationship(back_populates="versions", lazy="joined")
-    deployed_by: Mapped[User | None] = relationship(lazy="joined")
+    process_model: Mapped[ProcessModel] = relationship(back_populates="versions")
+    deployed_by: Mapped[User | None] = relationship()
 
     @property
     def engine_key(self):

@@ -15,7 +15,9 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         UniqueConstraint("case_id", "spiff_task_id"),
-        Index("ix_human_tasks_inbox", "state", "role", "organisation_id", "created_at"),
+        # Serves the inbox: equality on state and role, then rows already in inbox order, with the
+        # organisation and assignee filters checked inside the index.
+        Index("ix_human_tasks_inbox", "state", "role", "created_at", "id", "organisation_id", "assignee_id"),
         Index("ix_human_tasks_assignee", "assignee_id", "state"),
         Index("ix_human_tasks_case_state", "case_id", "state"),
         Index("ix_human_tasks_stage", "state", "spec_name"),
@@ -37,6 +39,6 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    case: Mapped[Case] = relationship(lazy="joined")
-    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    case: Mapped[Case] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])

@@ -1,13 +1,18 @@
 """The inbox and the commands on a human task: claim, unclaim, complete."""
+from dataclasses import dataclass
+
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..cases import history, rules
 from ..cases.access import ensure_can_act, ensure_can_read, task_visible_to
-from ..cases.operations import form_documents, settle_status, sync_tasks
+from ..cases.models import Case
+from ..cases.operations import settle_status, sync_tasks
 from ..db import utcnow
 from ..engine import TaskNotReady
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..forms import resolve_choices, validate
+from ..forms import load_form, validate
 from .models import HumanTask
 
 DONE_MESSAGE = "该任务已办理完成或已撤销"
@@ -15,7 +20,8 @@ DONE_MESSAGE = "该任务已办理完成或已撤销"
 
 def inbox(session, user, mine=None, page=1, page_size=50):
     """Open tasks of the user's role and organisation, unclaimed or claimed by the user."""
-    query = select(HumanTask).where(HumanTask.state == "open", task_visible_to(user))
+    query = select(HumanTask).where(HumanTask.state == "open", task_visible_to(user)).options(
+        joinedload(HumanTask.case), joinedload(HumanTask.assignee))
     if mine is True:
         query = query.where(HumanTask.assignee_id == user.id)
     elif mine is False:
@@ -28,8 +34,13 @@ def inbox(session, user, mine=None, page=1, page_size=50):
     return items, total
 
 
-def get_task(session, user, task_id):
-    task = session.get(HumanTask, task_id)
+def get_task(session, user, task_id, with_state=False):
+    """The task and its case (with the instance state when the caller will run it), if readable."""
+    case_load = joinedload(HumanTask.case)
+    options = [case_load.joinedload(Case.process_version)]
+    if with_state:
+        options.append(case_load.undefer(Case.workflow_state))
+    task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).options(*options))
     if task is None:
         raise NotFound("任务不存在")
     ensure_can_read(user, task.case)
@@ -37,10 +48,8 @@ def get_task(session, user, task_id):
 
 
 def task_form(session, task):
-    """The task's JSON Schema (choices filled in) and UI schema, from the case's model version."""
-    forms = form_documents(task.case)
-    schema = resolve_choices(session, forms[task.form]) if task.form in forms else None
-    return schema, forms.get(task.ui_form) if task.ui_form else None
+    """The task's form (choices filled in) from the case's model version, or None."""
+    return load_form(session, task.case.process_version, task.form, task.ui_form) if task.form else None
 
 
 def claim(session, user, task_id):
@@ -77,7 +86,7 @@ def unclaim(session, user, task_id):
 
 def complete(session, services, user, task_id, data):
     """Validate the form, run the task in the engine and store everything in one transaction."""
-    task = get_task(session, user, task_id)
+    task = get_task(session, user, task_id, with_state=True)
     ensure_can_act(user, task)
     if task.state != "open":
         raise Conflict(DONE_MESSAGE)
@@ -87,28 +96,43 @@ def complete(session, services, user, task_id, data):
         raise ValidationFailed("表单数据应为对象", {"data": ["应为对象"]})
     case = task.case
     instance = services.store.load(case)
-    schema, _ = task_form(session, task)
-    problems = validate(schema, data) if schema else {}
+    form = task_form(session, task)
+    problems = validate(form.schema, data, form.key) if form else {}
     ctx = rules.RuleContext(session, case, instance.data, services.policy)
     if not problems:
         problems = rules.problems(task.spec_name, ctx, data)
     if problems:
         raise ValidationFailed("表单填写有误，请按提示修改", {f"data.{k}": v for k, v in problems.items()})
     now = utcnow()
-    extra = rules.apply(task.spec_name, ctx, data)
-    try:
-        instance.complete(task.spiff_task_id, data, extra)
-    except TaskNotReady:
-        raise Conflict(DONE_MESSAGE) from None
-    done = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open").values(
-        state="completed", assignee_id=user.id, completed_by_id=user.id, completed_at=now)
-        .execution_options(synchronize_session=False))
+    _mark_completed(session, task, user, now)
+    with session.no_autoflush:  # the case row is written once, by the store, under its version check
+        extra = rules.apply(task.spec_name, ctx, data)
+        try:
+            instance.complete(task.spiff_task_id, data, extra)
+        except TaskNotReady:
+            raise Conflict(DONE_MESSAGE) from None
+        history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
+                       opinion=data.get("opinion") or None, when=now)
+        next_tasks = sync_tasks(session, case, instance, now)
+        settle_status(session, case, instance, user, now)
+    services.store.save(session, case, instance)
+    return Completion(task, case, next_tasks)
+
+
+@dataclass
+class Completion:
+    task: HumanTask
+    case: object
+    next_tasks: list
+
+
+def _mark_completed(session, task, user, now):
+    """Guarded UPDATE: of two transactions completing one task, the second finds it no longer open."""
+    values = {"state": "completed", "assignee_id": user.id, "completed_by_id": user.id, "completed_at": now}
+    done = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
+                           .values(**values).execution_options(synchronize_session=False))
     if done.rowcount == 0:
         raise Conflict(DONE_MESSAGE)
-    session.expire(task)
-    history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
-                   opinion=data.get("opinion") or None, when=now)
-    sync_tasks(session, case, instance, now)
-    settle_status(session, case, instance, user, now)
-    services.store.save(session, case, instance)
-    return task
+    for key, value in values.items():
+        set_committed_value(task, key, value)
+    set_committed_value(task, "assignee", user)

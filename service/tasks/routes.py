@@ -4,23 +4,23 @@ from flask_smorest import Blueprint
 from .. import db
 from ..cases.operations import case_detail
 from ..cases.privacy import mask
-from ..cases.routes import CaseView
 from ..instances.store import run_command
 from ..people.auth import current_user
 from ..services import services
+from ..views import View
 from . import operations as ops
-from .schemas import CompleteSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
+from .schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
 
 
 def detail_view(session, user, task):
     data, _, events = case_detail(session, services(), user, task.case)
-    schema, ui_schema = ops.task_form(session, task)
+    form = ops.task_form(session, task)
     masked = mask(data, user.role)
     own = masked.get(task.spec_name) or {} if task.state == "open" else {}
-    return CaseView(task, form={"schema": schema, "ui_schema": ui_schema}, data=own, context=masked,
-                    history=events)
+    return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
+                data=own, context=masked, history=events)
 
 
 @blp.route("")
@@ -67,10 +67,9 @@ class Unclaim(MethodView):
 @blp.route("/<int:task_id>/complete")
 class Complete(MethodView):
     @blp.arguments(CompleteSchema)
-    @blp.response(200, TaskSchema)
+    @blp.response(200, CompletionSchema)
     def post(self, args, task_id):
-        """Submit the task's form; the case moves on."""
+        """Submit the task's form; the case moves on to its next tasks."""
         user = current_user()
-        task = run_command(lambda session: ops.complete(session, services(), user, task_id, args["data"]))
-        db.session().refresh(task)
-        return task
+        done = run_command(lambda session: ops.complete(session, services(), user, task_id, args["data"]))
+        return View(done.task, case=done.case, next_tasks=done.next_tasks)

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from ..cases.schemas import EventSchema, OrgRefSchema
+from ..cases.models import STATUS_LABELS
+from ..cases.schemas import EventSchema, OpenTaskRefSchema
 from ..db import utcnow
 
 
@@ -44,6 +45,21 @@ class TaskPageSchema(Schema):
     total = fields.Integer()
     page = fields.Integer()
     page_size = fields.Integer()
+
+
+class CaseProgressSchema(Schema):
+    id = fields.Integer()
+    reference = fields.String()
+    status = fields.String()
+    status_label = fields.Function(lambda c: STATUS_LABELS.get(c.status, c.status))
+    stage = fields.String(allow_none=True)
+
+
+class CompletionSchema(TaskSchema):
+    """The completed task, where its case stands now, and the tasks it opened or left open."""
+
+    case = fields.Nested(CaseProgressSchema)
+    next_tasks = fields.List(fields.Nested(OpenTaskRefSchema))
 
 
 class CompleteSchema(Schema):
