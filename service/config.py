@@ -38,6 +38,6 @@ def load(app, overrides=None):
 
 
 def help_text():
-    lines = ["Environment:"]
+    lines = ["\b", "Environment:"]
     lines += [f"  {env:28} {text}" for env, _, _, text in SETTINGS]
     return "\n".join(lines)

@@ -4,6 +4,7 @@ An instance's stored state never includes its spec: the spec is stored once per
 process-model version and cached here, already restored, by version key.
 """
 import json
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,6 +19,21 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from .sandbox import SandboxEnvironment, ScriptTimeout, UnsafeCode
+
+
+class _NoTaskData(logging.Filter):
+    """SpiffWorkflow attaches whole task data (ID and card numbers) to its log records; drop it."""
+
+    def filter(self, record):
+        record.__dict__.pop("data", None)
+        record.__dict__.pop("internal_data", None)
+        return True
+
+
+for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"):
+    _logger = logging.getLogger(_name)
+    _logger.setLevel(logging.WARNING)  # also stops Spiff from collecting task data for each record
+    _logger.addFilter(_NoTaskData())
 
 
 class TaskNotReady(Exception):

@@ -78,7 +78,7 @@ def unclaim(session, user, task_id):
         raise Conflict(DONE_MESSAGE)
     if task.assignee_id != user.id:
         raise Conflict("只能退回自己认领的任务")
-    task.assignee_id = None
+    task.assignee = None
     history.record(session, task.case, user, "unclaimed", task=task)
     session.flush()
     return task

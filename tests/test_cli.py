@@ -1,0 +1,188 @@
+"""The `bangfu` command on a fresh database: init, organisations, users, tokens, deployment, help."""
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, func, select, text
+
+from service import create_app, db
+from service.cli import main
+from service.config import SETTINGS
+from service.process_models.models import ProcessModelVersion
+
+ROOT = Path(__file__).resolve().parent.parent
+BPMN = ROOT / "bpmn" / "hardship_assistance.bpmn"
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    """A database nobody has touched: a new SQLite file, or a new schema on BANGFU_TEST_DATABASE_URL."""
+    base = os.environ.get("BANGFU_TEST_DATABASE_URL")
+    admin = schema = None
+    if base:
+        schema = f"bangfu_cli_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    else:
+        url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    monkeypatch.setenv("BANGFU_DATABASE_URL", url)
+    monkeypatch.setenv("BANGFU_BPMN_DIR", str(ROOT / "bpmn"))
+    monkeypatch.setenv("BANGFU_FORMS_DIR", str(ROOT / "forms"))
+    yield url
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def bangfu(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], prog_name="bangfu")
+
+
+def ok(*args):
+    result = bangfu(*args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def refused(*args, exit_code=1):
+    """Run a command that must fail cleanly; return its one `Error:` line."""
+    result = bangfu(*args)
+    assert result.exit_code == exit_code, result.output
+    assert isinstance(result.exception, SystemExit), f"crashed with {result.exception!r}"
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.output
+    return errors[0]
+
+
+def versions(url):
+    app = create_app({"DATABASE_URL": url})
+    with db.transaction(app) as session:
+        count = session.scalar(select(func.count()).select_from(ProcessModelVersion))
+    db.engine_of(app).dispose()
+    return count
+
+
+def sign_in(url, username, password):
+    app = create_app({"DATABASE_URL": url})
+    response = app.test_client().post("/api/v1/auth/token", json={"username": username, "password": password})
+    db.engine_of(app).dispose()
+    return response
+
+
+@pytest.fixture
+def ready(database):
+    """An initialised database with a union, a centre, and a union user `alice`."""
+    ok("init")
+    ok("org", "add", "U-TEST", "--name", "测试工会", "--kind", "union")
+    ok("org", "add", "C-TEST", "--name", "测试援助中心", "--kind", "center")
+    ok("user", "add", "alice", "--role", "grassroots_union", "--org", "U-TEST", "--password", "alice-secret")
+    return database
+
+
+def test_init_creates_the_database_and_running_it_again_changes_nothing(database):
+    first = ok("init")
+    assert "hardship_assistance.bpmn: deployed as version 1" in first
+    assert "database ready" in first
+    second = ok("init")
+    assert "hardship_assistance.bpmn: unchanged, version 1" in second
+    assert "deployed as" not in second
+    assert versions(database) == 1
+
+
+def test_a_user_added_on_the_command_line_signs_in_with_their_password(ready):
+    assert ok("user", "add", "bob", "--role", "approver", "--org", "C-TEST", "--password", "bob-secret-1",
+              "--name", "审批人 鲍勃").strip() == "user bob added"
+    response = sign_in(ready, "bob", "bob-secret-1")
+    assert response.status_code == 200, response.get_json()
+    user = response.get_json()["user"]
+    assert (user["role"], user["display_name"], user["organisation"]["code"]) == ("approver", "审批人 鲍勃", "C-TEST")
+    assert sign_in(ready, "bob", "wrong-secret").status_code == 401
+
+
+@pytest.mark.parametrize("args, exit_code, expected", [
+    (["carol", "--role", "boss", "--org", "U-TEST"], 2, "Invalid value for '--role'"),
+    (["carol", "--role", "approver", "--org", "U-TEST"], 1,
+     "Error: 角色与机构类型不符（org: 审批人须属于职工援助服务中心类机构）"),
+    (["carol", "--role", "grassroots_union", "--org", "C-TEST"], 1,
+     "Error: 角色与机构类型不符（org: 基层工会须属于基层工会类机构）"),
+    (["carol", "--role", "grassroots_union", "--org", "NOPE"], 1, "Error: 机构不存在（org: 没有代码为 NOPE 的机构）"),
+    (["alice", "--role", "grassroots_union", "--org", "U-TEST"], 1, "Error: 用户名 alice 已存在（username: 已存在）"),
+])
+def test_user_add_refuses_bad_input_in_one_line_without_a_traceback(ready, args, exit_code, expected):
+    line = refused("user", "add", *args, "--password", "carol-secret", exit_code=exit_code)
+    assert expected in line
+    assert sign_in(ready, "carol", "carol-secret").status_code == 401
+    assert sign_in(ready, "alice", "alice-secret").status_code == 200
+
+
+def test_user_add_refuses_a_short_password(ready):
+    line = refused("user", "add", "carol", "--role", "grassroots_union", "--org", "U-TEST", "--password", "short")
+    assert line == "Error: 密码太短（password: 至少 8 个字符）"
+    assert "short" not in line.replace("密码太短", "")
+
+
+def test_org_add_refuses_a_duplicate_code_or_an_unknown_kind(ready):
+    assert refused("org", "add", "U-TEST", "--name", "另一个", "--kind", "union") == \
+        "Error: 机构代码 U-TEST 已存在（code: 已存在）"
+    assert "Invalid value for '--kind'" in refused("org", "add", "X-1", "--name", "某机构", "--kind", "club",
+                                                   exit_code=2)
+    assert refused("user", "add", "dave", "--role", "grassroots_union", "--org", "X-1", "--password",
+                   "dave-secret") == "Error: 机构不存在（org: 没有代码为 X-1 的机构）"
+
+
+def test_token_prints_a_bearer_token_the_api_accepts(ready):
+    output = ok("token", "alice")
+    assert len(output.splitlines()) == 1
+    app = create_app({"DATABASE_URL": ready})
+    me = app.test_client().get("/api/v1/auth/me", headers={"Authorization": f"Bearer {output.strip()}"})
+    db.engine_of(app).dispose()
+    assert me.status_code == 200
+    assert me.get_json()["username"] == "alice"
+
+
+def test_token_for_an_unknown_user_fails_cleanly(ready):
+    assert refused("token", "ghost") == "Error: 用户 ghost 不存在"
+
+
+BROKEN = {
+    "unsafe condition": (b'preliminary_review["decision"] == "approve"', b'__import__("os").system("true")',
+                         "flow_preliminary_approve"),
+    "missing form file": (b'value="approval.schema.json"', b'value="missing.schema.json"', "approval"),
+    "service task": (b'<bpmn:sequenceFlow id="flow_payment_end"',
+                     b'<bpmn:serviceTask id="call_bank" name="x" /><bpmn:sequenceFlow id="flow_payment_end"',
+                     "call_bank"),
+}
+
+
+@pytest.mark.parametrize("old, new, element", BROKEN.values(), ids=BROKEN)
+def test_deploying_a_broken_model_names_the_element_and_deploys_nothing(ready, tmp_path, old, new, element):
+    source = BPMN.read_bytes()
+    assert old in source
+    broken = tmp_path / "broken.bpmn"
+    broken.write_bytes(source.replace(old, new))
+    line = refused("deploy", broken)
+    assert line.startswith("Error: 流程模型无效，未部署")
+    assert f"{element}:" in line
+    assert versions(ready) == 1
+
+
+def test_deploying_a_changed_model_adds_a_version_once(ready, tmp_path):
+    changed = tmp_path / "changed.bpmn"
+    changed.write_bytes(BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!-- v2 --></bpmn:definitions>"))
+    assert ok("deploy", changed, "--comment", "v2").strip() == "hardship_assistance: deployed version 2"
+    assert ok("deploy", changed).strip() == "hardship_assistance: unchanged, latest is version 2"
+    assert versions(ready) == 2
+
+
+def test_help_lists_every_setting_on_its_own_line(database):
+    output = ok("--help")
+    lines = [line.strip() for line in output.splitlines()]
+    for env, _, _, description in SETTINGS:
+        assert any(line.startswith(env) and line.endswith(description) for line in lines), (env, output)
+    assert "BANGFU_DATABASE_URL" in output

@@ -1,0 +1,162 @@
+"""Personal data by role: ID and bank card numbers masked for those who don't need them, incomes hidden,
+and no ID or card number ever written to the logs."""
+import copy
+import logging
+import re
+
+import pytest
+
+READERS = ["union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1", "supervisor1"]
+WHOLE_ID = {"union1", "center1", "thirdparty1"}
+WHOLE_CARD = {"union1", "center1", "finance1"}
+SEES_CIRCUMSTANCES = {"union1", "center1", "thirdparty1", "inspector1", "approver1"}
+MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
+
+
+def masked(number):
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def numbers_of(household):
+    return [household["id_number"], household["bank_card_number"]] + \
+        [m["id_number"] for m in household["family_members"]]
+
+
+@pytest.fixture
+def paying(api, case_at):
+    """A case waiting for payment: declared, visited by TP-SUNSHINE, assessed and approved."""
+    case_id = case_at("payment")
+    return case_id, api.open_task(case_id, "payment")["id"]
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_id_numbers_and_phone_are_whole_only_for_union_centre_and_third_party(api, paying, household, username):
+    declaration = api.case(paying[0], username)["data"]["declaration"]
+    ids = [declaration["id_number"]] + [m["id_number"] for m in declaration["family_members"]]
+    raw = [household["id_number"]] + [m["id_number"] for m in household["family_members"]]
+    if username in WHOLE_ID:
+        assert ids == raw
+        assert declaration["phone"] == household["phone"]
+    else:
+        assert ids == [masked(n) for n in raw]
+        assert all(MASKED_ID.match(n) for n in ids), ids
+        assert declaration["phone"] == household["phone"][:3] + "****" + household["phone"][-4:]
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_the_bank_card_is_whole_only_for_union_centre_and_finance(api, paying, household, username):
+    card = api.case(paying[0], username)["data"]["declaration"]["bank_card_number"]
+    raw = household["bank_card_number"]
+    assert card == (raw if username in WHOLE_CARD else raw[:4] + "*" * (len(raw) - 8) + raw[-4:])
+    assert card.endswith(raw[-4:])
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_incomes_assets_and_health_are_hidden_from_finance_and_the_supervisor(api, paying, household, username):
+    data = api.case(paying[0], username)["data"]
+    declaration = data["declaration"]
+    seen = {"household income": declaration["monthly_household_income"],
+            "expenses": declaration["unavoidable_expenses"],
+            "financial assets": declaration["assets"]["financial_assets"],
+            "member incomes": [m["monthly_income"] for m in declaration["family_members"]],
+            "member health": [m["health"] for m in declaration["family_members"]],
+            "verified income": data["household_visit"]["verified_monthly_household_income"],
+            "per-capita income": data["assessment"]["per_capita_income"]}
+    if username in SEES_CIRCUMSTANCES:
+        assert seen == {"household income": 2000, "expenses": 6000, "financial assets": 5000,
+                        "member incomes": [2000, 0, 0], "member health": ["healthy", "major_illness", "healthy"],
+                        "verified income": 2000, "per-capita income": 500.0}
+    else:
+        assert seen == {"household income": None, "expenses": None, "financial assets": None,
+                        "member incomes": [None, None, None], "member health": ["（已隐藏）"] * 3,
+                        "verified income": None, "per-capita income": None}
+    assert declaration["assets"]["homes"] == 1
+    assert declaration["name"] == household["name"]
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_a_task_shows_the_case_masked_exactly_as_the_case_does(api, paying, username):
+    case_id, task_id = paying
+    task = api.get(f"/api/v1/tasks/{task_id}", username)
+    assert task.status_code == 200
+    assert task.get_json()["context"] == api.case(case_id, username)["data"]
+
+
+def test_finance_pays_with_the_whole_card_but_sees_a_masked_id_in_the_payment_task(api, paying, household):
+    context = api.get(f"/api/v1/tasks/{paying[1]}", "finance1").get_json()["context"]["declaration"]
+    assert context["bank_card_number"] == household["bank_card_number"]
+    assert context["bank_account_name"] == household["name"]
+    assert context["id_number"] == masked(household["id_number"])
+    assert context["monthly_household_income"] is None
+
+
+@pytest.mark.parametrize("username", sorted(set(READERS) - WHOLE_ID))
+def test_a_masked_number_appears_nowhere_in_what_the_role_is_sent(api, paying, household, username):
+    case_id, task_id = paying
+    hidden = [] if username in WHOLE_ID else [household["id_number"]] + \
+        [m["id_number"] for m in household["family_members"]]
+    if username not in WHOLE_CARD:
+        hidden.append(household["bank_card_number"])
+    for path in (f"/api/v1/cases/{case_id}", f"/api/v1/tasks/{task_id}", "/api/v1/cases", "/api/v1/tasks"):
+        text = api.get(path, username).get_data(as_text=True)
+        assert [n for n in hidden if n in text or n[4:-4] in text] == [], path
+
+
+def test_masking_a_reply_does_not_change_the_case_for_those_who_see_it_whole(api, paying, household):
+    api.case(paying[0], "supervisor1")
+    api.get(f"/api/v1/tasks/{paying[1]}", "inspector1")
+    declaration = api.case(paying[0], "center1")["data"]["declaration"]
+    assert declaration["id_number"] == household["id_number"]
+    assert declaration["bank_card_number"] == household["bank_card_number"]
+    assert declaration["family_members"][1]["monthly_income"] == 0
+
+
+# Logs -------------------------------------------------------------------------------------
+
+STEPS = [("declaration", "union1"), ("preliminary_review", "union1"), ("assign_third_party", "center1"),
+         ("household_visit", "thirdparty1"), ("visit_oversight", "inspector1"), ("re_review", "center1"),
+         ("public_notice", "center1"), ("open_file", "center1"), ("approval", "approver1"), ("payment", "finance1")]
+
+
+def run_whole_case_logged(api, household, replies, caplog):
+    """A case from declaration to payment, with a refused declaration and every role reading it, at DEBUG
+    everywhere, SpiffWorkflow's own loggers included (at DEBUG they attach whole task data to records)."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    case_id = api.start("union1", data={"name": household["name"], "id_number": household["id_number"]})["id"]
+    wrong = copy.deepcopy(household)
+    wrong["id_number"] = household["id_number"][:-1] + ("1" if household["id_number"][-1] == "0" else "0")
+    wrong["bank_card_number"] = household["bank_card_number"][:-1] + \
+        str((int(household["bank_card_number"][-1]) + 1) % 10)
+    assert api.complete(case_id, "declaration", wrong, expect=422)
+    for name, user in STEPS:
+        task = api.open_task(case_id, name)
+        assert api.post(f"/api/v1/tasks/{task['id']}/claim", user).status_code == 200
+        api.get(f"/api/v1/tasks/{task['id']}", user)
+        api.complete(case_id, name, household if name == "declaration" else replies[name], user=user)
+    for user in READERS:
+        api.case(case_id, user)
+    assert api.case(case_id)["status"] == "paid"
+    assert caplog.records, "nothing was logged at DEBUG"
+    return numbers_of(household) + [wrong["id_number"], wrong["bank_card_number"]]
+
+
+def test_no_log_message_contains_an_id_or_bank_card_number(api, household, replies, caplog):
+    numbers = run_whole_case_logged(api, household, replies, caplog)
+    for record in caplog.records:
+        message = record.getMessage() + (record.exc_text or "")
+        assert not [n for n in numbers if n in message], (record.name, message[:200])
+    assert not [n for n in numbers if n in caplog.text]
+
+
+def test_no_log_record_carries_an_id_or_bank_card_number_in_its_structured_fields(api, household, replies,
+                                                                                    caplog):
+    """What a JSON log formatter would write: every attribute of every record."""
+    numbers = run_whole_case_logged(api, household, replies, caplog)
+    leaking = {}
+    for record in caplog.records:
+        for key, value in vars(record).items():
+            if any(n in repr(value) for n in numbers):
+                leaking.setdefault(record.name, set()).add(key)
+    assert leaking == {}
