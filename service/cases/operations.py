@@ -24,7 +24,8 @@ def _task_organisation(case, role):
 def sync_tasks(session, case, instance, now):
     """Make the open rows of the projection match the instance's ready user tasks; return the open rows."""
     open_rows = {row.spiff_task_id: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))}
+        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))
+        if row.state == "open"}  # not the task this command is completing, still open in the database
     current = instance.open_tasks()
     added = [HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
                        role=task.lane, organisation_id=_task_organisation(case, task.lane),

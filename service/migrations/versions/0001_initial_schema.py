@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:00:24.419560
+Create Date: 2026-11-25 17:05:37.280689
 """
 from alembic import op
 import sqlalchemy as sa
@@ -100,7 +100,7 @@ def upgrade():
     sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', service.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', service.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('workflow_state', sa.Text(), nullable=True),
+    sa.Column('workflow_state', sa.LargeBinary(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_cases_created_by_id_users')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_cases_organisation_id_organisations')),
