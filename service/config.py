@@ -20,6 +20,8 @@ SETTINGS = [
      "意外致困: sudden hardship and below this many times the 低保 line"),
     ("BANGFU_TOKEN_DAYS", "TOKEN_DAYS", "30", "days an API token stays valid"),
     ("BANGFU_SCRIPT_TIMEOUT", "SCRIPT_TIMEOUT", "1.0", "seconds a BPMN script or condition may run"),
+    ("BANGFU_INSTANCE_CACHE", "INSTANCE_CACHE", "256",
+     "workflow instances kept in memory per process between commands (0: none)"),
     ("BANGFU_LOG_LEVEL", "LOG_LEVEL", "INFO", "logging level"),
 ]
 
@@ -34,6 +36,7 @@ def load(app, overrides=None):
     for key in ("DIBAO_LINE", "RELATIVE_MULTIPLIER", "SUDDEN_MULTIPLIER"):
         app.config[key] = Decimal(str(app.config[key]))
     app.config["TOKEN_DAYS"] = int(app.config["TOKEN_DAYS"])
+    app.config["INSTANCE_CACHE"] = int(app.config["INSTANCE_CACHE"])
     app.config["SCRIPT_TIMEOUT"] = float(app.config["SCRIPT_TIMEOUT"])
 
 

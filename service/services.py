@@ -22,7 +22,7 @@ def build(config):
     engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"])
     policy = Policy(config["DIBAO_LINE"], config["RELATIVE_MULTIPLIER"], config["SUDDEN_MULTIPLIER"],
                     config["DIBAO_DOCUMENT"])
-    return Services(engine, InstanceStore(engine), policy, config["FORMS_DIR"], config["BPMN_DIR"],
+    return Services(engine, InstanceStore(engine, config["INSTANCE_CACHE"]), policy, config["FORMS_DIR"], config["BPMN_DIR"],
                     config["TOKEN_DAYS"])
 
 

@@ -9,7 +9,7 @@ ACTION_LABELS = {
 
 
 def record(session, case, user, action, task=None, decision=None, opinion=None, when=None):
-    event = CaseEvent(case=case, actor_id=user.id if user else None, action=action,
+    event = CaseEvent(case_id=case.id, actor_id=user.id if user else None, action=action,
                       task_name=task.spec_name if task else None, task_title=task.title if task else None,
                       decision=decision, opinion=opinion, occurred_at=when or utcnow())
     session.add(event)

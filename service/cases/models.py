@@ -53,7 +53,6 @@ class Case(Base):
     process_version: Mapped[ProcessModelVersion] = relationship()
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     third_party_org: Mapped[Organisation | None] = relationship(foreign_keys=[third_party_org_id])
-    events: Mapped[list["CaseEvent"]] = relationship(back_populates="case", order_by="CaseEvent.id")
 
 
 class CaseEvent(Base):
@@ -71,5 +70,5 @@ class CaseEvent(Base):
     decision: Mapped[str | None] = mapped_column(String(32))
     opinion: Mapped[str | None] = mapped_column(Text)
 
-    case: Mapped[Case] = relationship(back_populates="events")
+    case: Mapped[Case] = relationship()
     actor: Mapped[User | None] = relationship()

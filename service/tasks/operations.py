@@ -94,7 +94,7 @@ def complete(session, services, user, task_id, data):
     if not isinstance(data, dict):
         raise ValidationFailed("表单数据应为对象", {"data": ["应为对象"]})
     case = task.case
-    instance = services.store.load(case)
+    instance = services.store.load(case, for_command=True)
     form = task_form(session, task)
     problems = validate(form.schema, data, form.key) if form else {}
     ctx = rules.RuleContext(session, case, instance, services.policy)
