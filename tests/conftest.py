@@ -85,10 +85,13 @@ def is_postgres(database_url):
     return database_url.startswith("postgresql")
 
 
-@pytest.fixture
-def app(migrated):
-    app = create_app({"DATABASE_URL": migrated, "TESTING": True, "BPMN_DIR": str(ROOT / "bpmn"),
-                      "FORMS_DIR": str(ROOT / "forms")})
+def make_app(database_url, **config):
+    return create_app({"DATABASE_URL": database_url, "TESTING": True, "BPMN_DIR": str(ROOT / "bpmn"),
+                       "FORMS_DIR": str(ROOT / "forms"), **config})
+
+
+def prepare(app):
+    """Empty every table, deploy the hardship model, create the organisations and PEOPLE."""
     _empty_tables(app)
     with db.transaction(app) as session:
         s = services()
@@ -97,6 +100,12 @@ def app(migrated):
             create_organisation(session, code, name, kind)
         for username, (role, org) in PEOPLE.items():
             create_user(session, username, role, org, f"{username}-secret", hash_profile="fast")
+
+
+@pytest.fixture
+def app(migrated):
+    app = make_app(migrated)
+    prepare(app)
     yield app
     db.engine_of(app).dispose()
 
