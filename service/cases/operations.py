@@ -21,11 +21,15 @@ def _task_organisation(case, role):
     return None
 
 
-def sync_tasks(session, case, instance, now):
-    """Make the open rows of the projection match the instance's ready user tasks; return the open rows."""
-    open_rows = {row.spiff_task_id: row for row in session.scalars(
-        select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open"))
-        if row.state == "open"}  # not the task this command is completing, still open in the database
+def sync_tasks(session, case, instance, now, open_rows=None):
+    """Make the open rows of the projection match the instance's ready user tasks; return the open rows.
+
+    `open_rows`: the case's open rows when the caller has them already (not counting a task it completes).
+    """
+    if open_rows is None:
+        open_rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+                                                            HumanTask.state == "open")).all()
+    open_rows = {row.spiff_task_id: row for row in open_rows}
     current = instance.open_tasks()
     added = [HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
                        role=task.lane, organisation_id=_task_organisation(case, task.lane),

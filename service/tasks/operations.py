@@ -33,17 +33,28 @@ def inbox(session, user, mine=None, page=1, page_size=50):
     return items, total
 
 
-def get_task(session, user, task_id, with_state=False):
-    """The task and its case (with the instance state when the caller will run it), if readable."""
-    case_load = joinedload(HumanTask.case)
-    options = [case_load.joinedload(Case.process_version)]
-    if with_state:
-        options.append(case_load.undefer(Case.workflow_state))
-    task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).options(*options))
+def get_task(session, user, task_id):
+    """The task and its case, if the user may read them."""
+    task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).options(
+        joinedload(HumanTask.case).joinedload(Case.process_version)))
     if task is None:
         raise NotFound("任务不存在")
     ensure_can_read(user, task.case)
     return task
+
+
+def _task_for_command(session, user, task_id):
+    """(task, the case's open tasks) in one query, with the case and its instance state."""
+    case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
+    case_load = joinedload(HumanTask.case)
+    rows = session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case_of_task, or_(HumanTask.state == "open", HumanTask.id == task_id)).options(
+        case_load.joinedload(Case.process_version), case_load.undefer(Case.workflow_state))).unique().all()
+    task = next((row for row in rows if row.id == task_id), None)
+    if task is None:
+        raise NotFound("任务不存在")
+    ensure_can_read(user, task.case)
+    return task, [row for row in rows if row.state == "open" and row is not task]
 
 
 def task_form(session, task):
@@ -85,7 +96,7 @@ def unclaim(session, user, task_id):
 
 def complete(session, services, user, task_id, data):
     """Validate the form, run the task in the engine and store everything in one transaction."""
-    task = get_task(session, user, task_id, with_state=True)
+    task, other_open = _task_for_command(session, user, task_id)
     ensure_can_act(user, task)
     if task.state != "open":
         raise Conflict(DONE_MESSAGE)
@@ -114,7 +125,7 @@ def complete(session, services, user, task_id, data):
             raise Conflict(DONE_MESSAGE) from None
         history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
                        opinion=data.get("opinion") or None, when=now)
-        next_tasks = sync_tasks(session, case, instance, now)
+        next_tasks = sync_tasks(session, case, instance, now, other_open)
         settle_status(session, case, instance, user, now)
     services.store.save(session, case, instance)
     return Completion(task, case, next_tasks)
