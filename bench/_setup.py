@@ -73,8 +73,9 @@ def print_machine():
         print(line, flush=True)
 
 
-def make_app(workdir, extra_orgs=(), extra_people=None):
-    """A migrated app on workdir/bench.sqlite3 with the model deployed and people created.
+def make_app(workdir, extra_orgs=(), extra_people=None, existing=False):
+    """A migrated app on workdir/bench.sqlite3 with the model deployed and people created
+    (`existing`: just an app over the database an earlier call set up).
 
     extra_orgs: (code, name, kind) beyond service.demo.ORGANISATIONS;
     extra_people: {username: (role, org_code)} beyond PEOPLE.
@@ -84,6 +85,8 @@ def make_app(workdir, extra_orgs=(), extra_people=None):
               "LOG_LEVEL": "WARNING"}
     app = create_app(config)
     logging.getLogger().setLevel(logging.WARNING)
+    if existing:
+        return app
     upgrade(app)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with db.transaction(app) as session:

@@ -40,6 +40,7 @@ def init():
     from .services import services
     app = _app()
     upgrade(app)
+    db.optimize(app)
     with db.transaction(app) as session:
         s = services()
         for path in sorted(Path(s.bpmn_dir).glob("*.bpmn")):

@@ -1,9 +1,10 @@
 """Who may see a case and act on a task. The routes and the inbox both ask here."""
-from sqlalchemy import false, or_, true
+from sqlalchemy import false, true
 
 from ..errors import Forbidden
 from .models import Case
 
+ORG_SCOPED_ROLES = {"grassroots_union", "third_party"}
 READ_ALL_ROLES = {"assistance_center", "inspector", "approver", "finance", "supervisor"}
 START_ROLES = {"grassroots_union"}
 
@@ -39,15 +40,30 @@ def ensure_can_start(user):
         raise Forbidden("只有基层工会可以申报困难职工家庭")
 
 
+def task_organisation(case, role):
+    """The organisation a task of this role belongs to: the declaring union's or the assigned third
+    party's for those roles (ORG_SCOPED_ROLES), none for the centre's roles."""
+    if role == "grassroots_union":
+        return case.organisation_id
+    if role == "third_party":
+        return case.third_party_org_id
+    return None
+
+
+def _task_org_for(user):
+    return user.organisation_id if user.role in ORG_SCOPED_ROLES else None
+
+
 def task_visible_to(user):
-    """A SQL condition for tasks the user's role and organisation may work on."""
+    """A SQL condition for tasks the user's role and organisation may work on (one index range)."""
     from ..tasks.models import HumanTask
-    return (HumanTask.role == user.role) & or_(HumanTask.organisation_id.is_(None),
-                                               HumanTask.organisation_id == user.organisation_id)
+    org = _task_org_for(user)
+    return (HumanTask.role == user.role) & (
+        HumanTask.organisation_id == org if org is not None else HumanTask.organisation_id.is_(None))
 
 
 def can_act_on(user, task):
-    return task.role == user.role and task.organisation_id in (None, user.organisation_id)
+    return task.role == user.role and task.organisation_id == _task_org_for(user)
 
 
 def ensure_can_act(user, task):

@@ -7,18 +7,11 @@ from ..forms import load_form, validate
 from ..process_models.operations import latest_version
 from ..tasks.models import HumanTask
 from . import history
-from .access import case_scope, ensure_can_read, ensure_can_start
+from .access import case_scope, ensure_can_read, ensure_can_start, task_organisation
 from .models import Case, CaseEvent
 
 OUTCOME_STATUS = {"paid": "paid", "not_eligible": "not_eligible", "not_approved": "not_approved"}
 
-
-def _task_organisation(case, role):
-    if role == "grassroots_union":
-        return case.organisation_id
-    if role == "third_party":
-        return case.third_party_org_id
-    return None
 
 
 def sync_tasks(session, case, instance, now, open_rows=None):
@@ -32,7 +25,7 @@ def sync_tasks(session, case, instance, now, open_rows=None):
     open_rows = {row.spiff_task_id: row for row in open_rows}
     current = instance.open_tasks()
     added = [HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
-                       role=task.lane, organisation_id=_task_organisation(case, task.lane),
+                       role=task.lane, organisation_id=task_organisation(case, task.lane),
                        form=task.form, ui_form=task.ui_form, created_at=now, assignee=None)
              for task in current if task.id not in open_rows]
     session.add_all(added)

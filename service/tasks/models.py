@@ -15,10 +15,11 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         UniqueConstraint("case_id", "spiff_task_id"),
-        # Serves the inbox: equality on state and role, then rows already in inbox order, with the
-        # organisation and assignee filters checked inside the index.
-        Index("ix_human_tasks_inbox", "state", "role", "created_at", "id", "organisation_id", "assignee_id"),
-        Index("ix_human_tasks_assignee", "assignee_id", "state"),
+        # Serves the inbox: equality on state, role and organisation (NULL for the centre's roles), then
+        # rows already in inbox order, with the assignee filter checked inside the index.
+        Index("ix_human_tasks_inbox", "state", "role", "organisation_id", "created_at", "id", "assignee_id"),
+        # Serves "mine": the user's claimed tasks, in inbox order, role and organisation checked in the index.
+        Index("ix_human_tasks_assignee", "assignee_id", "state", "created_at", "id", "role", "organisation_id"),
         Index("ix_human_tasks_case_state", "case_id", "state"),
         Index("ix_human_tasks_stage", "state", "spec_name"),
     )

@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 from ..cases import history, rules
 from ..cases.access import ensure_can_act, ensure_can_read, task_visible_to
 from ..cases.models import Case
+from ..people.models import User
 from ..cases.operations import settle_status, sync_tasks
 from ..db import utcnow
 from ..engine import TaskNotReady
@@ -17,20 +18,29 @@ from .models import HumanTask
 DONE_MESSAGE = "该任务已办理完成或已撤销"
 
 
+COUNT_LIMIT = 1000
+
+
 def inbox(session, user, mine=None, page=1, page_size=50):
-    """Open tasks of the user's role and organisation, unclaimed or claimed by the user."""
+    """Open tasks of the user's role and organisation, unclaimed or claimed by the user.
+
+    Returns (page of tasks, total, whether total is exact). Counting stops at COUNT_LIMIT: an inbox
+    that long reads "1000+" and costs the same to open as a short one.
+    """
     query = select(HumanTask).where(HumanTask.state == "open", task_visible_to(user)).options(
-        joinedload(HumanTask.case), joinedload(HumanTask.assignee))
+        joinedload(HumanTask.case).load_only(Case.reference, Case.household_name, Case.file_number),
+        joinedload(HumanTask.assignee).load_only(User.username))
     if mine is True:
         query = query.where(HumanTask.assignee_id == user.id)
     elif mine is False:
         query = query.where(HumanTask.assignee_id.is_(None))
     else:
         query = query.where(or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
-    total = session.scalar(select(func.count()).select_from(query.with_only_columns(HumanTask.id).subquery()))
+    capped = query.with_only_columns(HumanTask.id).limit(COUNT_LIMIT + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped))
     items = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
                             .offset((page - 1) * page_size).limit(page_size)).all()
-    return items, total
+    return items, min(total, COUNT_LIMIT), total <= COUNT_LIMIT
 
 
 def get_task(session, user, task_id):

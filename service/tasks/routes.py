@@ -30,8 +30,9 @@ class Tasks(MethodView):
     def get(self, args):
         """The caller's inbox: open tasks of their role and organisation, unclaimed or claimed by them."""
         user = current_user()
-        items, total = ops.inbox(db.session(), user, args.get("mine"), args["page"], args["page_size"])
-        return {"items": items, "total": total, "page": args["page"], "page_size": args["page_size"]}
+        items, total, exact = ops.inbox(db.session(), user, args.get("mine"), args["page"], args["page_size"])
+        return {"items": items, "total": total, "total_exact": exact, "page": args["page"],
+                "page_size": args["page_size"]}
 
 
 @blp.route("/<int:task_id>")

@@ -42,7 +42,8 @@ class TaskQuerySchema(Schema):
 
 class TaskPageSchema(Schema):
     items = fields.List(fields.Nested(TaskSchema))
-    total = fields.Integer()
+    total = fields.Integer(metadata={"description": "counted up to 1000"})
+    total_exact = fields.Boolean(metadata={"description": "false when there are more than `total`"})
     page = fields.Integer()
     page_size = fields.Integer()
 

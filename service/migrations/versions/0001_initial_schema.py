@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 17:05:37.280689
+Create Date: 2026-11-25 17:24:35.237644
 """
 from alembic import op
 import sqlalchemy as sa
@@ -158,9 +158,9 @@ def upgrade():
     sa.UniqueConstraint('case_id', 'spiff_task_id', name=op.f('uq_human_tasks_case_id'))
     )
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
-        batch_op.create_index('ix_human_tasks_assignee', ['assignee_id', 'state'], unique=False)
+        batch_op.create_index('ix_human_tasks_assignee', ['assignee_id', 'state', 'created_at', 'id', 'role', 'organisation_id'], unique=False)
         batch_op.create_index('ix_human_tasks_case_state', ['case_id', 'state'], unique=False)
-        batch_op.create_index('ix_human_tasks_inbox', ['state', 'role', 'created_at', 'id', 'organisation_id', 'assignee_id'], unique=False)
+        batch_op.create_index('ix_human_tasks_inbox', ['state', 'role', 'organisation_id', 'created_at', 'id', 'assignee_id'], unique=False)
         batch_op.create_index('ix_human_tasks_stage', ['state', 'spec_name'], unique=False)
 
     # ### end Alembic commands ###

@@ -1,0 +1,36 @@
+"""The inbox: oldest first, paged, and counted exactly up to a thousand."""
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from service import db
+from service.db import utcnow
+from service.tasks.models import HumanTask
+
+
+def add_centre_tasks(app, case_id, count):
+    start = utcnow() - timedelta(days=30)
+    with db.transaction(app) as session:
+        session.execute(insert(HumanTask), [
+            {"case_id": case_id, "spiff_task_id": f"seeded-{i}", "spec_name": "re_review", "title": "复审结论",
+             "role": "assistance_center", "state": "open", "created_at": start + timedelta(minutes=i)}
+            for i in range(count)])
+
+
+def test_inbox_lists_the_oldest_tasks_first_with_an_exact_count(app, api, case_at):
+    case_id = case_at("assign_third_party")
+    add_centre_tasks(app, case_id, 3)
+    inbox = api.get("/api/v1/tasks?page_size=2", "center1").get_json()
+    assert inbox["total"] == 4 and inbox["total_exact"] is True
+    assert [t["title"] for t in inbox["items"]] == ["复审结论", "复审结论"]
+    second = api.get("/api/v1/tasks?page_size=2&page=2", "center1").get_json()
+    assert [t["name"] for t in second["items"]] == ["re_review", "assign_third_party"], "newest task last"
+
+
+def test_a_very_long_inbox_is_counted_as_a_thousand_and_more(app, api, case_at):
+    case_id = case_at("assign_third_party")
+    add_centre_tasks(app, case_id, 1200)
+    inbox = api.get("/api/v1/tasks", "center1").get_json()
+    assert inbox["total"] == 1000
+    assert inbox["total_exact"] is False
+    assert len(inbox["items"]) == 50
