@@ -26,7 +26,7 @@ def sync_tasks(session, case, instance, now, open_rows=None):
     current = instance.open_tasks()
     added = [HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
                        role=task.lane, organisation_id=task_organisation(case, task.lane),
-                       form=task.form, ui_form=task.ui_form, created_at=now, assignee=None)
+                       form=task.form, ui_form=task.ui_form, created_at=now)
              for task in current if task.id not in open_rows]
     session.add_all(added)
     current_ids = {t.id for t in current}
@@ -71,7 +71,7 @@ def start_case(session, services, user, process_key, draft=None):
         if problems:
             raise ValidationFailed("初始数据有误", {f"data.{k}": v for k, v in problems.items()})
         instance.task_data(first[0].id)[first[0].spec_name] = draft
-    case = Case(process_version=version, organisation_id=user.organisation_id, created_by_id=user.id,
+    case = Case(process_version_id=version.id, organisation_id=user.organisation_id, created_by_id=user.id,
                 status="active", created_at=now, updated_at=now)
     session.add(case)
     session.flush()

@@ -40,6 +40,6 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    case: Mapped[Case] = relationship()
+    case: Mapped[Case] = relationship(viewonly=True)
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
-    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id], viewonly=True)
