@@ -163,7 +163,7 @@ def profile_service(driver, inputs, top=12):
     event.remove(engine, "before_cursor_execute", count)
     out = io.StringIO()
     out.write(f"SQL statements: {len(statements) / len(inputs):.0f} per case "
-              f"({len(timings)} completions + 1 start + lookups)\n")
+              f"({len(timings)} completions + 1 start)\n")
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("tottime").print_stats(top)
     stats.sort_stats("cumulative").print_stats(r"/service/", top + 8)
@@ -216,7 +216,7 @@ def main():
                   f"{percentile(e, 50):7.2f} /{percentile(e, 95):7.2f}")
         completion_share = sum(s_times) / 1000 / s_wall
         print(f"service time in task completions: {completion_share:.0%} of wall "
-              f"(rest: POST /cases and GET /cases/{{id}} lookups)")
+              f"(rest: POST /cases)")
 
         ratio = s_rate / e_rate
         if args.profile or ratio < 0.5:

@@ -65,7 +65,7 @@ def demo():
         users = load_demo(session)
     click.echo("Demo users (username / password / role):")
     for username, password, role in users:
-        click.echo(f"  {username:12} {password:14} {role}")
+        click.echo(f"  {username:12} {password:18} {role}")
 
 
 @main.command()

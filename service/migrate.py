@@ -1,4 +1,5 @@
 """Create or upgrade the database schema with Alembic."""
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -17,6 +18,7 @@ def alembic_config(url):
 
 
 def upgrade(app):
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     engine = db.engine_of(app)
     cfg = alembic_config(app.config["DATABASE_URL"])
     with engine.connect() as connection:
