@@ -1,7 +1,7 @@
 """Shared set-up for the benchmarks: machine line, a fresh app on a SQLite file, people, tokens, a client.
 
-Only the service's public operations are used (migrate.upgrade, deploy, create_organisation,
-create_user, issue_token), exactly as tests/conftest.py does, but on a throw-away SQLite file.
+The people, the model deployment and the JSON client are the test suite's own (service.testing),
+on a throw-away SQLite file.
 """
 import logging
 import os
@@ -15,37 +15,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select  # noqa: E402
-
-from service import create_app, db  # noqa: E402
-from service.demo import ORGANISATIONS  # noqa: E402
+from service import create_app  # noqa: E402
 from service.migrate import upgrade  # noqa: E402
-from service.people.models import User  # noqa: E402
-from service.people.operations import create_organisation, create_user, issue_token  # noqa: E402
-from service.process_models.operations import deploy  # noqa: E402
-from service.services import services  # noqa: E402
+from service.testing import HARDSHIP_BPMN as BPMN  # noqa: E402,F401
+from service.testing import LANE_USER, PEOPLE, populate  # noqa: E402,F401
+from service.testing import UserClient as Client  # noqa: E402,F401
 
-BPMN = ROOT / "bpmn" / "hardship_assistance.bpmn"
 FORMS = ROOT / "forms"
 PROCESS = "hardship_assistance"
 ORDER = ["declaration", "preliminary_review", "assign_third_party", "household_visit", "visit_oversight",
          "re_review", "public_notice", "open_file", "approval", "payment"]
-# The same people as tests/conftest.py: one user per lane role, plus a read-all supervisor.
-PEOPLE = {
-    "union1": ("grassroots_union", "U-STEEL"),
-    "union2": ("grassroots_union", "U-YANGSHE"),
-    "center1": ("assistance_center", "ZJG-CENTER"),
-    "thirdparty1": ("third_party", "TP-SUNSHINE"),
-    "thirdparty2": ("third_party", "TP-HEART"),
-    "inspector1": ("inspector", "INSPECT"),
-    "approver1": ("approver", "ZJG-CENTER"),
-    "finance1": ("finance", "ZJG-CENTER"),
-    "supervisor1": ("supervisor", "ZJG-CENTER"),
-}
-LANE_USER = {"grassroots_union": "union1", "assistance_center": "center1", "third_party": "thirdparty1",
-             "inspector": "inspector1", "approver": "approver1", "finance": "finance1"}
-
-
 def machine_lines():
     cpu = "unknown"
     try:
@@ -88,40 +67,8 @@ def make_app(workdir, extra_orgs=(), extra_people=None, existing=False):
     if existing:
         return app
     upgrade(app)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    with db.transaction(app) as session:
-        s = services()
-        deploy(session, s.engine, BPMN.read_bytes(), s.forms_dir)
-        for code, name, kind in list(ORGANISATIONS) + list(extra_orgs):
-            create_organisation(session, code, name, kind)
-        for username, (role, org) in {**PEOPLE, **(extra_people or {})}.items():
-            create_user(session, username, role, org, f"{username}-secret", hash_profile="fast")
+    populate(app, extra_orgs, extra_people)
     return app
-
-
-class Client:
-    """The Flask test client, speaking JSON as a named user (one bearer token per user)."""
-
-    def __init__(self, app):
-        self.app = app
-        self.client = app.test_client()
-        self.tokens = {}
-
-    def token(self, username):
-        if username not in self.tokens:
-            with db.transaction(self.app) as session:
-                user = session.scalar(select(User).where(User.username == username))
-                self.tokens[username] = issue_token(session, user, 1)[0]
-        return self.tokens[username]
-
-    def headers(self, username):
-        return {"Authorization": f"Bearer {self.token(username)}"}
-
-    def get(self, path, user, **kw):
-        return self.client.get(path, headers=self.headers(user), **kw)
-
-    def post(self, path, user, **kw):
-        return self.client.post(path, headers=self.headers(user), **kw)
 
 
 def check(response, status=200):

@@ -8,34 +8,15 @@ Each run works in its own schema, dropped at the end.
 import os
 import random
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from service import create_app, db
-from service.demo import ORGANISATIONS, answers, declaration
+from service import create_app, db, testing
+from service.demo import answers, declaration
 from service.migrate import upgrade
 from service.models import metadata
-from service.people.operations import create_organisation, create_user, issue_token
-from service.process_models.operations import deploy
-from service.services import services
-
-ROOT = Path(__file__).resolve().parent.parent
-PEOPLE = {
-    "union1": ("grassroots_union", "U-STEEL"),
-    "union2": ("grassroots_union", "U-YANGSHE"),
-    "center1": ("assistance_center", "ZJG-CENTER"),
-    "thirdparty1": ("third_party", "TP-SUNSHINE"),
-    "thirdparty2": ("third_party", "TP-HEART"),
-    "inspector1": ("inspector", "INSPECT"),
-    "approver1": ("approver", "ZJG-CENTER"),
-    "finance1": ("finance", "ZJG-CENTER"),
-    "supervisor1": ("supervisor", "ZJG-CENTER"),
-    "designer1": ("designer", "ZJG-CENTER"),
-}
-LANE_USER = {"grassroots_union": "union1", "assistance_center": "center1", "third_party": "thirdparty1",
-             "inspector": "inspector1", "approver": "approver1", "finance": "finance1"}
+from service.testing import LANE_USER, ROOT
 
 
 def _postgres_schema_url(base_url):
@@ -93,13 +74,7 @@ def make_app(database_url, **config):
 def prepare(app):
     """Empty every table, deploy the hardship model, create the organisations and PEOPLE."""
     _empty_tables(app)
-    with db.transaction(app) as session:
-        s = services()
-        deploy(session, s.engine, (ROOT / "bpmn" / "hardship_assistance.bpmn").read_bytes(), s.forms_dir)
-        for code, name, kind in ORGANISATIONS:
-            create_organisation(session, code, name, kind)
-        for username, (role, org) in PEOPLE.items():
-            create_user(session, username, role, org, f"{username}-secret", hash_profile="fast")
+    testing.populate(app)
 
 
 @pytest.fixture
@@ -110,37 +85,9 @@ def app(migrated):
     db.engine_of(app).dispose()
 
 
-class Api:
-    """A Flask test client speaking JSON as one of the fixture users."""
+class Api(testing.UserClient):
+    """The JSON client with shortcuts for driving a hardship case."""
 
-    def __init__(self, app):
-        self.app = app
-        self.client = app.test_client()
-        self._tokens = {}
-
-    def token(self, username):
-        if username not in self._tokens:
-            with db.transaction(self.app) as session:
-                from sqlalchemy import select
-
-                from service.people.models import User
-                user = session.scalar(select(User).where(User.username == username))
-                self._tokens[username] = issue_token(session, user, 1)[0]
-        return self._tokens[username]
-
-    def request(self, method, path, user=None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if user:
-            headers["Authorization"] = f"Bearer {self.token(user)}"
-        return self.client.open(path, method=method, headers=headers, **kwargs)
-
-    def get(self, path, user=None, **kw):
-        return self.request("GET", path, user, **kw)
-
-    def post(self, path, user=None, **kw):
-        return self.request("POST", path, user, **kw)
-
-    # Domain shortcuts -------------------------------------------------
     def start(self, user="union1", data=None):
         body = {"process": "hardship_assistance"}
         if data is not None:

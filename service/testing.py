@@ -1,0 +1,68 @@
+"""Helpers shared by the test suite and the benchmarks: a standard cast of people and a JSON
+client that acts as one of them. Nothing here runs in the service itself."""
+from pathlib import Path
+
+from sqlalchemy import select
+
+from . import db
+from .demo import ORGANISATIONS
+from .people.models import User
+from .people.operations import create_organisation, create_user, issue_token
+from .process_models.operations import deploy
+from .services import services
+
+ROOT = Path(__file__).resolve().parent.parent
+HARDSHIP_BPMN = ROOT / "bpmn" / "hardship_assistance.bpmn"
+PEOPLE = {
+    "union1": ("grassroots_union", "U-STEEL"),
+    "union2": ("grassroots_union", "U-YANGSHE"),
+    "center1": ("assistance_center", "ZJG-CENTER"),
+    "thirdparty1": ("third_party", "TP-SUNSHINE"),
+    "thirdparty2": ("third_party", "TP-HEART"),
+    "inspector1": ("inspector", "INSPECT"),
+    "approver1": ("approver", "ZJG-CENTER"),
+    "finance1": ("finance", "ZJG-CENTER"),
+    "supervisor1": ("supervisor", "ZJG-CENTER"),
+    "designer1": ("designer", "ZJG-CENTER"),
+}
+LANE_USER = {"grassroots_union": "union1", "assistance_center": "center1", "third_party": "thirdparty1",
+             "inspector": "inspector1", "approver": "approver1", "finance": "finance1"}
+
+
+def populate(app, extra_orgs=(), extra_people=None):
+    """Deploy the hardship model and create the organisations and people (password: <username>-secret)."""
+    with db.transaction(app) as session:
+        s = services()
+        deploy(session, s.engine, HARDSHIP_BPMN.read_bytes(), s.forms_dir)
+        for code, name, kind in list(ORGANISATIONS) + list(extra_orgs):
+            create_organisation(session, code, name, kind)
+        for username, (role, org) in {**PEOPLE, **(extra_people or {})}.items():
+            create_user(session, username, role, org, f"{username}-secret", hash_profile="fast")
+
+
+class UserClient:
+    """The Flask test client speaking JSON as a named user, one bearer token per user."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+        self._tokens = {}
+
+    def token(self, username):
+        if username not in self._tokens:
+            with db.transaction(self.app) as session:
+                user = session.scalar(select(User).where(User.username == username))
+                self._tokens[username] = issue_token(session, user, 1)[0]
+        return self._tokens[username]
+
+    def request(self, method, path, user=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if user:
+            headers["Authorization"] = f"Bearer {self.token(user)}"
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, user=None, **kwargs):
+        return self.request("GET", path, user, **kwargs)
+
+    def post(self, path, user=None, **kwargs):
+        return self.request("POST", path, user, **kwargs)
