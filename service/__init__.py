@@ -4,7 +4,7 @@ import logging
 from flask import Flask
 from flask_smorest import Api
 
-from . import config, db, errors, services
+from . import config, db, errors, services, web
 from .api_messages import use_chinese_messages
 
 
@@ -35,8 +35,10 @@ def create_app(test_config=None):
     from .people.routes import blp as auth_blp
     from .process_models.routes import blp as models_blp
     from .tasks.routes import blp as tasks_blp
-    for blueprint in (auth_blp, models_blp, cases_blp, tasks_blp):
+    api_blueprints = (auth_blp, models_blp, cases_blp, tasks_blp)
+    for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
+    web.init_app(app, api_blueprints)
 
     @app.get("/healthz")
     def healthz():

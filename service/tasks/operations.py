@@ -21,8 +21,9 @@ DONE_MESSAGE = "该任务已办理完成或已撤销"
 COUNT_LIMIT = 1000
 
 
-def inbox(session, user, mine=None, page=1, page_size=50):
-    """Open tasks of the user's role and organisation, unclaimed or claimed by the user.
+def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, newest_first=False):
+    """Open tasks of the user's role and organisation, unclaimed or claimed by the user, oldest first;
+    optionally of one step (BPMN task id) or for households matching `text`.
 
     Returns (page of tasks, total, whether total is exact). Counting stops at COUNT_LIMIT: an inbox
     that long reads "1000+" and costs the same to open as a short one.
@@ -36,11 +37,25 @@ def inbox(session, user, mine=None, page=1, page_size=50):
         query = query.where(HumanTask.assignee_id.is_(None))
     else:
         query = query.where(or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
+    if step:
+        query = query.where(HumanTask.spec_name == step)
+    if text:
+        like = f"%{text}%"
+        query = query.where(HumanTask.case_id.in_(select(Case.id).where(or_(
+            Case.household_name.ilike(like), Case.reference.ilike(like), Case.file_number.ilike(like)))))
     capped = query.with_only_columns(HumanTask.id).limit(COUNT_LIMIT + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped))
-    items = session.scalars(query.order_by(HumanTask.created_at, HumanTask.id)
-                            .offset((page - 1) * page_size).limit(page_size)).all()
+    order = (HumanTask.created_at.desc(), HumanTask.id.desc()) if newest_first else (HumanTask.created_at,
+                                                                                      HumanTask.id)
+    items = session.scalars(query.order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
     return items, min(total, COUNT_LIMIT), total <= COUNT_LIMIT
+
+
+def inbox_steps(session, user):
+    """(BPMN task id, title) of the steps that have open tasks in the user's inbox, for filtering."""
+    rows = session.execute(select(HumanTask.spec_name, func.min(HumanTask.title)).where(
+        HumanTask.state == "open", task_visible_to(user)).group_by(HumanTask.spec_name)).all()
+    return sorted((name, title) for name, title in rows)
 
 
 def get_task(session, user, task_id):

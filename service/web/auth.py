@@ -1,0 +1,69 @@
+"""Signing in and out of the pages; the signed-in user comes from the session cookie."""
+import functools
+
+from flask import g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from .. import db
+from ..errors import Unauthorized
+from ..people.models import User
+from ..people.operations import authenticate
+from . import pages
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码")])
+
+
+def page_user():
+    if "page_user" not in g:
+        user_id = session.get("user_id")
+        user = db.session().get(User, user_id) if user_id else None
+        g.page_user = user if user is not None and user.active else None
+    return g.page_user
+
+
+def login_required(view):
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        if page_user() is None:
+            return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@pages.app_context_processor
+def _inject_user():
+    return {"current_user": page_user()}
+
+
+@pages.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = authenticate(db.session(), form.username.data.strip(), form.password.data)
+        except Unauthorized as exc:
+            error = exc.message
+        else:
+            session.clear()
+            session["user_id"] = user.id
+            target = request.args.get("next") or ""
+            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.inbox"))
+    return render_template("login.html", form=form, error=error), 401 if error else 200
+
+
+@pages.post("/logout")
+@login_required
+def logout():
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@pages.get("/")
+def home():
+    return redirect(url_for("pages.inbox"))

@@ -1,0 +1,48 @@
+"""Chinese (zh-CN) conventions for what pages show: money ¥1,234.00, dates, waiting times."""
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+from ..cases.history import ACTION_LABELS
+from ..cases.models import STATUS_LABELS
+from ..households.assessment import CATEGORY_LABELS
+from ..people.models import ROLES
+
+CHINA = timezone(timedelta(hours=8))
+DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过"}
+
+
+def money(value):
+    if value is None or value == "":
+        return "—"
+    return f"¥{Decimal(str(value)):,.2f}"
+
+
+def local_time(value, with_time=True):
+    if value is None:
+        return "—"
+    value = value.astimezone(CHINA)
+    return value.strftime("%Y年%m月%d日 %H:%M" if with_time else "%Y年%m月%d日")
+
+
+def waited(since, until=None):
+    """How long something has waited, in the largest two units: 3 天 4 小时, 25 分钟."""
+    seconds = int(((until or datetime.now(timezone.utc)) - since).total_seconds())
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} 天 {hours} 小时"
+    if hours:
+        return f"{hours} 小时 {minutes} 分钟"
+    return f"{minutes} 分钟"
+
+
+def number(value):
+    return f"{value:,}"
+
+
+def init_app(app):
+    app.jinja_env.filters.update(money=money, local_time=local_time, waited=waited, number=number)
+    app.jinja_env.globals.update(ROLE_LABELS={k: v[0] for k, v in ROLES.items()}, STATUS_LABELS=STATUS_LABELS,
+                                 CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,
+                                 DECISION_LABELS=DECISION_LABELS)
