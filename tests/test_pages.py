@@ -1,0 +1,123 @@
+"""The pages, through the Flask client: sign-in, CSRF, the same access rules as the API, and a task
+form whose errors come back beside the fields with everything typed kept."""
+import json
+import re
+
+import pytest
+
+
+class Browser:
+    """A signed-in page session: keeps the cookie and reads the CSRF token off each page."""
+
+    def __init__(self, app, username):
+        self.client = app.test_client()
+        page = self.client.get("/login").get_data(as_text=True)
+        response = self.client.post("/login", data={"username": username, "password": f"{username}-secret",
+                                                    "csrf_token": self._token(page)})
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+    @staticmethod
+    def _token(html):
+        return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+    def get(self, path):
+        return self.client.get(path)
+
+    def post(self, path, data=None, csrf=True):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = self._token(self.client.get("/inbox").get_data(as_text=True))
+        return self.client.post(path, data=data)
+
+
+def widget(html, element_id="task-form"):
+    found = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1))
+
+
+@pytest.fixture
+def browser(app):
+    return lambda username: Browser(app, username)
+
+
+def test_pages_ask_for_sign_in_and_a_wrong_password_is_refused(app):
+    client = app.test_client()
+    response = client.get("/inbox")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=/inbox")
+    page = client.get("/login").get_data(as_text=True)
+    token = Browser._token(page)
+    refused = client.post("/login", data={"username": "union1", "password": "nope", "csrf_token": token})
+    assert refused.status_code == 401
+    assert "用户名或密码错误" in refused.get_data(as_text=True)
+
+
+def test_a_form_without_the_csrf_token_is_refused(browser):
+    union = browser("union1")
+    response = union.post("/cases/new", {"process": "hardship_assistance"}, csrf=False)
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_data(as_text=True)
+
+
+def test_the_api_does_not_accept_the_page_cookie(browser):
+    union = browser("union1")
+    response = union.client.post("/api/v1/cases", json={"process": "hardship_assistance"})
+    assert response.status_code == 401
+
+
+def test_a_union_declares_and_the_case_reaches_its_inbox(browser):
+    union = browser("union1")
+    created = union.post("/cases/new", {"process": "hardship_assistance"})
+    assert created.status_code == 302
+    page = union.get(created.headers["Location"]).get_data(as_text=True)
+    assert "申报" in page
+    form = widget(page)
+    assert form["readonly"] is False and form["schema"]["properties"]["id_number"]["format"] == "cn-resident-id"
+    assert "我已认领" in union.get("/inbox").get_data(as_text=True)
+
+
+def test_bad_input_comes_back_beside_its_field_with_everything_typed_kept(browser, household):
+    union = browser("union1")
+    task_url = union.post("/cases/new", {"process": "hardship_assistance"}).headers["Location"]
+    typed = dict(household, id_number=household["id_number"][:-1] + ("0" if household["id_number"][-1] != "0" else "1"))
+    response = union.post(task_url, {"data": json.dumps(typed, ensure_ascii=False)})
+    assert response.status_code == 422
+    form = widget(response.get_data(as_text=True))
+    assert form["errors"]["data.id_number"] == ["身份证号校验位错误"]
+    assert form["formData"] == typed, "nothing typed is lost"
+
+
+def test_a_completed_form_moves_the_case_on(browser, household):
+    union = browser("union1")
+    task_url = union.post("/cases/new", {"process": "hardship_assistance"}).headers["Location"]
+    response = union.post(task_url, {"data": json.dumps(household, ensure_ascii=False)})
+    assert response.status_code == 302
+    inbox = union.get("/inbox").get_data(as_text=True)
+    assert "初审" in inbox and household["name"] in inbox
+
+
+def test_another_unions_task_page_is_forbidden(browser, api, case_at):
+    case_id = case_at("declaration")
+    task = api.open_task(case_id, "declaration")
+    response = browser("union2").get(f"/tasks/{task['id']}")
+    assert response.status_code == 403
+    assert "无权" in response.get_data(as_text=True)
+
+
+def test_the_inspector_sees_a_task_read_only_with_personal_numbers_masked(browser, api, case_at, household):
+    case_id = case_at("re_review")
+    task = api.open_task(case_id, "re_review")
+    page = browser("inspector1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert widget(page)["readonly"] is True
+    assert household["id_number"] not in page and household["bank_card_number"] not in page
+    earlier = widget(page, "earlier-1")
+    assert earlier["formData"]["id_number"].startswith(household["id_number"][:4]) and "*" in earlier["formData"]["id_number"]
+
+
+def test_claim_and_unclaim_from_the_inbox(browser, api, case_at):
+    case_id = case_at("assign_third_party")
+    task = api.open_task(case_id, "assign_third_party")
+    center = browser("center1")
+    center.post(f"/tasks/{task['id']}/claim")
+    assert api.open_task(case_id, "assign_third_party")["assignee"] == "center1"
+    center.post(f"/tasks/{task['id']}/unclaim")
+    assert api.open_task(case_id, "assign_third_party")["assignee"] is None
