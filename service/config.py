@@ -1,9 +1,11 @@
 """Settings, read from BANGFU_* environment variables; `bangfu --help` lists them."""
 import os
+from datetime import timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_TIMEZONE = timezone(timedelta(hours=8))  # what users read: China Standard Time
 
 # (environment variable, config key, default, help)
 SETTINGS = [

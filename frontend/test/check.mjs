@@ -131,7 +131,7 @@ const server = http.createServer(async (req, res) => {
       let html = await readFile(path.join(here, 'harness.html'), 'utf8');
       const only = url.searchParams.get('only');
       html = html.replace(/<!-- section:(\w+) -->([\s\S]*?)<!-- \/section -->/g, (all, name, inner) => (!only || only.split(',').includes(name) ? inner : ''));
-      html = html.replace(/__JSON:(\w+)__/g, (all, name) => scriptJson(configs[name]));
+      html = html.replace(/__JSON:(\w+)__/g, (all, name) => (name in configs ? scriptJson(configs[name]) : all));
       return send(res, 200, 'text/html; charset=utf-8', html);
     }
     if (req.method === 'GET' && url.pathname.startsWith('/dist/')) {

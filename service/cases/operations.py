@@ -102,7 +102,9 @@ def case_detail(session, services, user, case):
     return instance.data, tasks, events
 
 
-def list_cases(session, user, filters, page, page_size):
+def case_query(user, filters):
+    """The cases the user may read, narrowed by the filters (status, category, organisation code,
+    stage = BPMN id of an open task, overdue, text), newest first."""
     query = select(Case).where(case_scope(user))
     if filters.get("status"):
         query = query.where(Case.status == filters["status"])
@@ -115,13 +117,20 @@ def list_cases(session, user, filters, page, page_size):
     if filters.get("stage"):
         query = query.where(exists().where(HumanTask.case_id == Case.id, HumanTask.state == "open",
                                            HumanTask.spec_name == filters["stage"]))
+    if filters.get("overdue"):
+        query = query.where(exists().where(HumanTask.case_id == Case.id, HumanTask.state == "open",
+                                           HumanTask.due_at < utcnow()))
     if filters.get("text"):
         like = f"%{filters['text']}%"
         query = query.where(or_(Case.household_name.ilike(like), Case.reference.ilike(like),
                                 Case.file_number.ilike(like), Case.employer.ilike(like)))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    items = session.scalars(query.order_by(Case.created_at.desc(), Case.id.desc())
-                            .offset((page - 1) * page_size).limit(page_size)).all()
+    return query.order_by(Case.created_at.desc(), Case.id.desc())
+
+
+def list_cases(session, user, filters, page, page_size):
+    query = case_query(user, filters)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = session.scalars(query.offset((page - 1) * page_size).limit(page_size)).all()
     return items, total
 
 

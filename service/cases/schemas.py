@@ -72,6 +72,7 @@ class CaseQuerySchema(Schema):
     stage = fields.String(metadata={"description": "BPMN id of an open task, e.g. re_review"})
     organisation = fields.String(metadata={"description": "declaring union's code"})
     category = fields.String(validate=validate.OneOf(["deep", "relative", "sudden"]))
+    overdue = fields.Boolean(metadata={"description": "only cases with a task past its due date"})
     text = fields.String(validate=validate.Length(max=100))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))

@@ -121,6 +121,19 @@ class Instance:
         props = (getattr(ends[-1].task_spec, "extensions", None) or {}).get("properties", {})
         return props.get("outcome", "completed")
 
+    def element_states(self):
+        """(BPMN ids of elements done, BPMN ids of elements active now), for marking a diagram."""
+        done, current = set(), set()
+        for task in self.workflow.get_tasks():
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if bpmn_id is None:
+                continue
+            if task.state == TaskState.COMPLETED:
+                done.add(bpmn_id)
+            elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
+                current.add(bpmn_id)
+        return sorted(done - current), sorted(current)
+
     @property
     def data(self):
         """The case data as the open tasks see it, or as the process ended with it."""

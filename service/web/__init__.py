@@ -19,7 +19,7 @@ def init_app(app, api_blueprints):
     for blueprint in api_blueprints:
         csrf.exempt(blueprint)
     formatting.init_app(app)
-    from . import auth, inbox, tasks  # noqa: F401  (routes register on `pages`)
+    from . import auth, cases, dashboard, inbox, models, tasks  # noqa: F401  (routes register on `pages`)
     app.register_blueprint(pages)
 
 

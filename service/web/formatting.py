@@ -1,13 +1,14 @@
 """Chinese (zh-CN) conventions for what pages show: money ¥1,234.00, dates, waiting times."""
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 
 from ..cases.history import ACTION_LABELS
+from ..config import LOCAL_TIMEZONE
 from ..cases.models import STATUS_LABELS
 from ..households.assessment import CATEGORY_LABELS
 from ..people.models import ROLES
 
-CHINA = timezone(timedelta(hours=8))
+CHINA = LOCAL_TIMEZONE
 DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过"}
 
 

@@ -1,0 +1,82 @@
+"""Figures for supervisors: where cases are, how long steps take, how the register grows.
+All within the cases the user may read."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from ..db import utcnow
+from ..households.assessment import CATEGORY_LABELS
+from ..people.models import Organisation
+from ..tasks.models import HumanTask
+from .access import case_scope
+from .models import Case
+
+DEFAULT_LIMIT_DAYS = 7  # a step without a due date is late after this many days
+
+
+def _days_between(start, end, dialect):
+    if dialect == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return func.extract("epoch", end - start) / 86400
+
+
+def _month(column, dialect):
+    if dialect == "sqlite":
+        return func.strftime("%Y-%m", column)
+    return func.to_char(column, "YYYY-MM")
+
+
+def open_by_stage(session, user):
+    rows = session.execute(select(HumanTask.title, func.count(func.distinct(HumanTask.case_id)))
+                           .join(Case, Case.id == HumanTask.case_id)
+                           .where(HumanTask.state == "open", case_scope(user))
+                           .group_by(HumanTask.title).order_by(func.count().desc())).all()
+    return [(title, count) for title, count in rows]
+
+
+def open_by_category(session, user):
+    rows = session.execute(select(Case.category, func.count()).where(Case.status == "active", case_scope(user))
+                           .group_by(Case.category)).all()
+    return [(CATEGORY_LABELS.get(category, "未定类别"), count) for category, count in rows]
+
+
+def open_by_organisation(session, user):
+    rows = session.execute(select(Organisation.name, func.count()).join(Case, Case.organisation_id == Organisation.id)
+                           .where(Case.status == "active", case_scope(user))
+                           .group_by(Organisation.name).order_by(func.count().desc())).all()
+    return [(name, count) for name, count in rows]
+
+
+def late_tasks(session, user, limit_days=DEFAULT_LIMIT_DAYS):
+    """Open tasks past their due date or, without one, waiting longer than `limit_days`; oldest first."""
+    now = utcnow()
+    late = (HumanTask.due_at < now) | (HumanTask.due_at.is_(None) & (HumanTask.created_at < now - timedelta(days=limit_days)))
+    return session.scalars(select(HumanTask).join(Case, Case.id == HumanTask.case_id)
+                           .where(HumanTask.state == "open", late, case_scope(user))
+                           .order_by(HumanTask.created_at).limit(100)).all()
+
+
+def average_days_by_stage(session, user):
+    dialect = session.get_bind().dialect.name
+    days = _days_between(HumanTask.created_at, HumanTask.completed_at, dialect)
+    rows = session.execute(select(HumanTask.title, func.avg(days), func.count())
+                           .join(Case, Case.id == HumanTask.case_id)
+                           .where(HumanTask.state == "completed", case_scope(user))
+                           .group_by(HumanTask.title).order_by(HumanTask.title)).all()
+    return [(title, round(float(avg or 0), 1), count) for title, avg, count in rows]
+
+
+def register_by_month(session, user):
+    """Households filed (一户一档), cumulative by the month their file was opened."""
+    dialect = session.get_bind().dialect.name
+    month = _month(HumanTask.completed_at, dialect)
+    rows = session.execute(select(month, func.count(func.distinct(HumanTask.case_id)))
+                           .join(Case, Case.id == HumanTask.case_id)
+                           .where(HumanTask.spec_name == "open_file", HumanTask.state == "completed",
+                                  case_scope(user))
+                           .group_by(month).order_by(month)).all()
+    total, series = 0, []
+    for label, count in rows:
+        total += count
+        series.append((label, total))
+    return series

@@ -1,0 +1,32 @@
+"""The dashboard: open cases by stage, category and organisation; late tasks; days per stage; the register."""
+from flask import abort, render_template
+
+from .. import db
+from ..cases import reports
+from . import pages
+from .auth import login_required, page_user
+from .cases import CASE_READERS
+
+
+def _chart(kind, title, rows, label):
+    return {"type": kind, "title": title, "labels": [r[0] for r in rows],
+            "datasets": [{"label": label, "data": [r[1] for r in rows]}]}
+
+
+@pages.get("/dashboard")
+@login_required
+def dashboard():
+    user = page_user()
+    if user.role not in CASE_READERS:
+        abort(403)
+    session = db.session()
+    stage_days = reports.average_days_by_stage(session, user)
+    charts = {
+        "by-stage": _chart("bar", "办理中案件（按当前步骤）", reports.open_by_stage(session, user), "案件数"),
+        "by-category": _chart("doughnut", "办理中案件（按困难类别）", reports.open_by_category(session, user), "案件数"),
+        "by-organisation": _chart("bar", "办理中案件（按申报工会）", reports.open_by_organisation(session, user), "案件数"),
+        "stage-days": _chart("bar", "各步骤平均办理天数", [(t, d) for t, d, _ in stage_days], "天"),
+        "register": _chart("line", "在册困难家庭（建档累计）", reports.register_by_month(session, user), "户"),
+    }
+    return render_template("dashboard.html", charts=charts, late=reports.late_tasks(session, user),
+                           limit_days=reports.DEFAULT_LIMIT_DAYS, stage_days=stage_days)

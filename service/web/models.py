@@ -1,0 +1,107 @@
+"""Designers' pages: process models and their versions, the BPMN modeler with server-side validation and
+deployment, and the form editor. Saved forms are snapshotted into a model at its next deployment."""
+import json
+from pathlib import Path
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from .. import db
+from ..forms import SchemaInvalid, check_schema
+from ..process_models.operations import check_model, deploy, latest_version, list_models
+from ..services import services
+from . import pages
+from .auth import login_required, page_user
+
+
+def _designer():
+    user = page_user()
+    if user.role != "designer":
+        abort(403)
+    return user
+
+
+def _form_files():
+    return sorted(p.name for p in Path(services().forms_dir).glob("*.schema.json"))
+
+
+@pages.get("/models")
+@login_required
+def models():
+    _designer()
+    return render_template("models.html", models=list_models(db.session()), forms=_form_files())
+
+
+@pages.get("/models/<key>/edit")
+@login_required
+def model_editor(key):
+    _designer()
+    version = latest_version(db.session(), key)
+    widget = {"xml": version.bpmn_xml, "forms": _form_files(), "validateUrl": url_for("pages.model_validate"),
+              "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken"}
+    return render_template("model_editor.html", version=version, widget=widget)
+
+
+def _posted_xml():
+    body = request.get_json(silent=True) or {}
+    xml = body.get("xml")
+    if not isinstance(xml, str) or not xml.strip():
+        abort(400)
+    return xml.encode("utf-8"), body.get("comment")
+
+
+@pages.post("/models/validate")
+@login_required
+def model_validate():
+    _designer()
+    xml, _ = _posted_xml()
+    check_model(services().engine, xml, services().forms_dir)
+    return jsonify({"ok": True})
+
+
+@pages.post("/models/deploy")
+@login_required
+def model_deploy():
+    user = _designer()
+    xml, comment = _posted_xml()
+    session = db.session()
+    version, created = deploy(session, services().engine, xml, services().forms_dir, user=user,
+                              comment=(comment or "").strip()[:500] or None)
+    session.commit()
+    return jsonify({"created": created, "key": version.process_model.key,
+                    "version": {"version": version.version}}), 201 if created else 200
+
+
+def _form_path(name):
+    base = Path(services().forms_dir).resolve()
+    path = (base / name).resolve()
+    if base not in path.parents or not name.endswith(".schema.json") or not path.is_file():
+        abort(404)
+    return path
+
+
+@pages.route("/forms/<name>", methods=["GET", "POST"])
+@login_required
+def form_editor(name):
+    _designer()
+    path = _form_path(name)
+    ui_path = path.with_name(name.replace(".schema.json", ".uischema.json"))
+    schema_text = path.read_text(encoding="utf-8")
+    ui_text = ui_path.read_text(encoding="utf-8") if ui_path.is_file() else "{}"
+    error, status = None, 200
+    if request.method == "POST":
+        schema_text, ui_text = request.form.get("schema", ""), request.form.get("ui_schema", "") or "{}"
+        try:
+            schema, ui_schema = json.loads(schema_text), json.loads(ui_text)
+            check_schema(schema)
+        except ValueError as exc:
+            error, status = f"JSON 格式错误：{exc}", 422
+        except SchemaInvalid as exc:
+            error, status = f"不是有效的 JSON Schema：{exc}", 422
+        else:
+            path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            ui_path.write_text(json.dumps(ui_schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            flash(f"已保存 {name}；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
+            return redirect(url_for("pages.form_editor", name=name))
+    widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}
+    return render_template("form_editor.html", name=name, widget=widget, error=error), status

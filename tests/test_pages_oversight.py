@@ -1,0 +1,107 @@
+"""Supervisors', inspectors' and designers' pages through the Flask client."""
+import json
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from test_pages import Browser, widget
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def browser(app):
+    return lambda username: Browser(app, username)
+
+
+def test_supervisor_filters_the_case_list_and_exports_what_it_shows(browser, case_at, household):
+    paid = case_at(None)
+    at_visit = case_at("household_visit")
+    supervisor = browser("supervisor1")
+    page = supervisor.get("/cases?stage=household_visit").get_data(as_text=True)
+    assert f"/cases/{at_visit}" in page and f"/cases/{paid}\"" not in page
+
+    export = supervisor.get("/cases.xlsx?status=paid")
+    assert export.status_code == 200
+    sheet = load_workbook(BytesIO(export.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("案件编号", "家庭（职工姓名）")
+    assert len(rows) == 2 and rows[1][5] == "已发放" and rows[1][10] == 6000
+    assert household["id_number"] not in json.dumps([list(map(str, r)) for r in rows], ensure_ascii=False)
+
+
+def test_a_union_sees_only_its_own_cases_in_the_list(browser, case_at):
+    case_id = case_at("preliminary_review")
+    assert f"/cases/{case_id}" in browser("union1").get("/cases").get_data(as_text=True)
+    assert f"/cases/{case_id}" not in browser("union2").get("/cases").get_data(as_text=True)
+    assert browser("union2").get(f"/cases/{case_id}").status_code == 403
+
+
+def test_case_page_marks_done_and_current_steps_on_the_diagram(browser, case_at):
+    case_id = case_at("household_visit")
+    page = browser("inspector1").get(f"/cases/{case_id}").get_data(as_text=True)
+    diagram = widget(page, "diagram")
+    assert {"declaration", "preliminary_review", "assign_third_party"} <= set(diagram["completed"])
+    assert set(diagram["current"]) == {"household_visit", "visit_oversight"}
+    assert "<bpmn:definitions" in diagram["xml"] or "definitions" in diagram["xml"]
+    assert "入户走访" in page and "办理时间线" in page
+
+
+def test_dashboard_counts_open_cases_by_stage(browser, case_at):
+    case_at("household_visit")
+    case_at("re_review")
+    page = browser("supervisor1").get("/dashboard").get_data(as_text=True)
+    by_stage = widget(page, "chart-by-stage")
+    counts = dict(zip(by_stage["labels"], by_stage["datasets"][0]["data"]))
+    assert counts["入户走访"] == 1 and counts["复审结论"] == 1
+
+
+def test_designer_validates_a_model_and_sees_problems_by_element(browser):
+    designer = browser("designer1")
+    page = designer.get("/models/hardship_assistance/edit").get_data(as_text=True)
+    token = widget(page, "modeler")["csrfToken"]
+    unsafe = (DATA / "script_task.bpmn").read_text(encoding="utf-8").replace("SCRIPT_BODY", "import os") \
+        .replace("CONDITION", "True")
+    response = designer.client.post("/models/validate", json={"xml": unsafe}, headers={"X-CSRFToken": token})
+    assert response.status_code == 422
+    assert "compute" in response.get_json()["error"]["fields"]
+    good = designer.client.post("/models/validate", json={"xml": widget(page, "modeler")["xml"]},
+                                headers={"X-CSRFToken": token})
+    assert good.get_json() == {"ok": True}
+
+
+def test_designer_deploys_from_the_modeler_and_the_list_shows_the_version(browser):
+    designer = browser("designer1")
+    page = designer.get("/models/hardship_assistance/edit").get_data(as_text=True)
+    modeler = widget(page, "modeler")
+    changed = modeler["xml"].replace('name="初审"', 'name="基层初审"')
+    response = designer.client.post("/models/deploy", json={"xml": changed, "comment": "初审改名"},
+                                    headers={"X-CSRFToken": modeler["csrfToken"]})
+    assert response.status_code == 201 and response.get_json()["version"]["version"] == 2
+    listing = designer.get("/models").get_data(as_text=True)
+    assert "v2" in listing and "初审改名" in listing
+
+
+def test_deploy_without_the_csrf_header_is_refused(browser):
+    designer = browser("designer1")
+    page = designer.get("/models/hardship_assistance/edit").get_data(as_text=True)
+    response = designer.client.post("/models/deploy", json={"xml": widget(page, "modeler")["xml"]})
+    assert response.status_code == 400
+
+
+def test_only_designers_open_the_modeler(browser):
+    assert browser("center1").get("/models").status_code == 403
+
+
+def test_form_editor_refuses_a_broken_schema_and_keeps_the_text(browser, app):
+    designer = browser("designer1")
+    response = designer.post("/forms/payment.schema.json", {"schema": '{"type": "object", "required": 5}',
+                                                             "ui_schema": "{}"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "不是有效的 JSON Schema" in page
+    assert widget(page, "form-editor")["schemaText"] == '{"type": "object", "required": 5}'
+    not_json = designer.post("/forms/payment.schema.json", {"schema": "{oops", "ui_schema": "{}"})
+    assert not_json.status_code == 422 and "JSON 格式错误" in not_json.get_data(as_text=True)
