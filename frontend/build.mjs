@@ -10,9 +10,13 @@
 // ~230 kB, mobile-first (the household-visit form is filled in on a phone), and styles the Flask
 // templates' plain tables, navs and forms the same way.
 //
+// Pico follows the OS dark mode unless <html data-theme=...> is set; the plugin below drops that
+// @media (prefers-color-scheme: dark) block so pages stay light (diagrams and charts are drawn on
+// white) whatever the templates say. <html data-theme="dark"> would still switch explicitly.
+//
 // Nothing is loaded from a CDN: every file a page needs is in dist/.
 import { build } from 'esbuild';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +24,36 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const outdir = path.join(root, 'service', 'web', 'static', 'dist');
 const src = (name) => path.join(here, 'src', name);
+
+/** Remove every `@media ... (prefers-color-scheme:dark) { ... }` block from a stylesheet. */
+export function dropAutoDarkMode(css) {
+  let out = '';
+  let rest = css;
+  const pattern = /@media[^{]*prefers-color-scheme\s*:\s*dark[^{]*\{/;
+  for (let m = pattern.exec(rest); m; m = pattern.exec(rest)) {
+    out += rest.slice(0, m.index);
+    let depth = 1;
+    let i = m.index + m[0].length;
+    while (depth > 0 && i < rest.length) {
+      if (rest[i] === '{') depth += 1;
+      else if (rest[i] === '}') depth -= 1;
+      i += 1;
+    }
+    rest = rest.slice(i);
+  }
+  return out + rest;
+}
+
+const lightOnlyPico = {
+  name: 'light-only-pico',
+  setup(b) {
+    b.onLoad({ filter: /@picocss[\\/]pico[\\/]css[\\/]pico\.min\.css$/ }, async (args) => {
+      const css = dropAutoDarkMode(await readFile(args.path, 'utf8'));
+      if (/prefers-color-scheme\s*:\s*dark/.test(css)) throw new Error('Pico dark-mode block not removed');
+      return { contents: css, loader: 'css' };
+    });
+  },
+};
 
 const started = Date.now();
 await rm(outdir, { recursive: true, force: true });
@@ -55,6 +89,7 @@ await Promise.all([
   build({
     ...common,
     entryPoints: { app: src('app.css') },
+    plugins: [lightOnlyPico],
     loader: { '.woff2': 'file', '.woff': 'file', '.ttf': 'file', '.eot': 'file', '.svg': 'file' },
     assetNames: 'fonts/[name]-[hash]',
   }),

@@ -3,7 +3,7 @@
  *
  * Contract (Flask templates):
  *
- *   <div class="bf-chart"><canvas data-chart="open-by-stage" aria-label="按环节统计的在办案件"></canvas></div>
+ *   <canvas data-chart="open-by-stage" aria-label="按环节统计的在办案件"></canvas>
  *   <script type="application/json" id="open-by-stage">{{ config|tojson }}</script>
  *
  *   config = {
@@ -13,12 +13,14 @@
  *     "datasets": [{"label": "案件数", "data": [12, 5, ...]}, ...],
  *     "format":   "number" | "money" | "days",     optional, default "number": 1,234 / ¥1,234.00 / 3.5 天
  *     "horizontal": false,                          optional, bar charts only
- *     "stacked":  false                             optional, bar/line
+ *     "stacked":  false,                            optional, bar/line
+ *     "height":   "300px"                           optional
  *   }
  *
  * Colours come from a fixed palette (per dataset; per slice for doughnuts) unless a dataset sets its
- * own backgroundColor/borderColor. The canvas's parent should have a height (the .bf-chart class
- * gives 320px); the chart fills it. canvas.bangfu = {chart}; canvas.dataset.bfReady === "1".
+ * own backgroundColor/borderColor. The canvas is wrapped in <div class="bf-chart-box"> (300 px high,
+ * 260 px on phones, or config.height) that the chart fills, so it can sit anywhere, e.g. in an
+ * <article> under a <header>. canvas.bangfu = {chart}; canvas.dataset.bfReady === "1".
  */
 import Chart from 'chart.js/auto';
 import { boot } from './lib/boot.js';
@@ -81,6 +83,14 @@ boot('data-chart', '图表', (canvas, config) => {
       [horizontal ? 'y' : 'x']: { stacked: !!config.stacked, ticks: { autoSkip: true, maxRotation: 45 } },
     };
   }
+  let box = canvas.parentElement;
+  if (!box || !box.classList.contains('bf-chart-box')) {
+    box = document.createElement('div');
+    box.className = 'bf-chart-box';
+    canvas.replaceWith(box);
+    box.append(canvas);
+  }
+  if (config.height) box.style.height = config.height;
   if (!canvas.getAttribute('role')) canvas.setAttribute('role', 'img');
   if (!canvas.getAttribute('aria-label') && config.title) canvas.setAttribute('aria-label', config.title);
   const chart = new Chart(canvas, { type, data: { labels: Array.isArray(config.labels) ? config.labels : [], datasets }, options });

@@ -12,7 +12,8 @@
  *
  *   config = {
  *     "schema":      {...} | "raw text",    a string is shown verbatim (e.g. the broken text the
- *     "uiSchema":    {...} | "raw text",      server refused, so nothing typed is lost)
+ *     "uiSchema":    {...} | "raw text",      server refused, so nothing typed is lost);
+ *                                            "schemaText" / "uiSchemaText" are accepted as aliases
  *     "inputName":   "schema",              hidden input that receives the JSON Schema text
  *     "uiInputName": "ui_schema"            optional; hidden input for the UI schema text
  *   }
@@ -29,7 +30,7 @@ import { Component } from 'react';
 import Form from '@rjsf/core';
 import { boot, el } from './lib/boot.js';
 import {
-  makeTransformErrors, prepareSchema, templates, translateString, validator, withSubmitOptions,
+  defaultFormStateBehavior, makeTransformErrors, prepareSchema, templates, translateString, validator, withSubmitOptions,
 } from './lib/rjsf-zh.jsx';
 
 const REASONS = [
@@ -92,6 +93,7 @@ function Preview({ schema, uiSchema }) {
       schema={prepareSchema(schema)}
       uiSchema={withSubmitOptions(uiSchema, { norender: true })}
       validator={validator}
+      experimental_defaultFormStateBehavior={defaultFormStateBehavior}
       templates={templates}
       translateString={translateString}
       transformErrors={transformErrors}
@@ -108,8 +110,8 @@ boot('data-form-editor', '表单编辑器', (container, config) => {
   container.classList.add('bf-form-editor');
   const schemaArea = el('textarea', { class: 'bf-code', rows: '22', spellcheck: 'false', 'aria-label': 'JSON Schema', 'data-role': 'schema' });
   const uiArea = el('textarea', { class: 'bf-code', rows: '10', spellcheck: 'false', 'aria-label': '界面配置（UI Schema）', 'data-role': 'ui-schema' });
-  schemaArea.value = asText(config.schema, '{\n  "type": "object",\n  "properties": {}\n}');
-  uiArea.value = asText(config.uiSchema, '{}');
+  schemaArea.value = asText(config.schema ?? config.schemaText, '{\n  "type": "object",\n  "properties": {}\n}');
+  uiArea.value = asText(config.uiSchema ?? config.uiSchemaText, '{}');
   const problem = el('div', { class: 'bf-error-list', role: 'alert', hidden: true, 'data-role': 'problem' });
   const previewRoot = el('div', { class: 'bf-preview-body' });
   container.replaceChildren(el('div', { class: 'bf-editor-grid' },

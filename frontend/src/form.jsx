@@ -39,7 +39,7 @@ import { useMemo, useRef, useState } from 'react';
 import Form from '@rjsf/core';
 import { boot } from './lib/boot.js';
 import {
-  makeTransformErrors, prepareSchema, pruneChangedErrors, schemaCompiles, serverErrorsToErrorSchema,
+  defaultFormStateBehavior, makeTransformErrors, prepareSchema, pruneChangedErrors, schemaCompiles, serverErrorsToErrorSchema,
   templates, translateString, validator, withSubmitOptions,
 } from './lib/rjsf-zh.jsx';
 
@@ -115,6 +115,7 @@ function JsonSchemaForm({ config, container, dataRef }) {
         uiSchema={uiSchema}
         formData={formData}
         validator={validator}
+        experimental_defaultFormStateBehavior={defaultFormStateBehavior}
         templates={templates}
         translateString={translateString}
         transformErrors={transformErrors}

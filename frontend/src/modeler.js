@@ -34,6 +34,7 @@
  */
 import Modeler from 'bpmn-js/lib/Modeler';
 import spiffworkflow from './lib/spiffworkflow-moddle.json';
+import translateZh from './lib/bpmn-zh.js';
 import { boot, el } from './lib/boot.js';
 
 const SPIFF = 'spiffworkflow';
@@ -117,7 +118,7 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   const schemaForms = forms.filter((f) => !/\.uischema\.json$/.test(f));
   container.classList.add('bf-modeler');
 
-  const status = el('span', { class: 'bf-status', role: 'status', 'aria-live': 'polite' });
+  const status = el('span', { class: 'bf-modeler-status', role: 'status', 'aria-live': 'polite' });
   const validateButton = el('button', { type: 'button', class: 'bf-btn', 'data-action': 'validate' }, '校验');
   const deployButton = el('button', { type: 'button', class: 'bf-btn', 'data-action': 'deploy' }, '部署新版本');
   const downloadButton = el('button', { type: 'button', class: 'bf-btn secondary outline', 'data-action': 'download' }, '下载 BPMN');
@@ -139,6 +140,7 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   const modeler = new Modeler({
     container: canvasBox,
     moddleExtensions: { spiffworkflow },
+    additionalModules: [translateZh],
   });
   const { warnings } = await modeler.importXML(config.xml || '');
   const canvas = modeler.get('canvas');
@@ -148,10 +150,18 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   const selection = modeler.get('selection');
   const overlays = modeler.get('overlays');
   const eventBus = modeler.get('eventBus');
+  // fit the diagram, leaving the left edge free for the palette
   canvas.zoom('fit-viewport', 'auto');
+  const { inner, outer } = canvas.viewbox();
+  if (outer.width > 400 && inner.width > 0 && inner.height > 0) {
+    const left = 130; // palette
+    const margin = 20;
+    const scale = Math.min((outer.width - left - margin) / inner.width, (outer.height - 2 * margin) / inner.height, 1);
+    canvas.viewbox({ x: inner.x - left / scale, y: inner.y - margin / scale, width: outer.width / scale, height: outer.height / scale });
+  }
 
   let dirty = false;
-  const setStatus = (text, kind = '') => { status.textContent = text; status.className = `bf-status ${kind}`; };
+  const setStatus = (text, kind = '') => { status.textContent = text; status.className = `bf-modeler-status ${kind}`; };
   if (warnings && warnings.length) setStatus(`导入时有 ${warnings.length} 条警告（不影响编辑）`, 'bf-warn');
   eventBus.on('commandStack.changed', () => { dirty = true; });
 
@@ -173,7 +183,7 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
     const rows = [el('h4', {}, TYPE_NAMES[type] || type.replace(/^bpmn:/, ''))];
 
     const idInput = el('input', { type: 'text', name: 'bf-id', value: bo.id || '', spellcheck: 'false', autocomplete: 'off' });
-    const idHint = el('small', {}, '任务 ID 也是表单数据的键，条件中写作 任务ID["字段"]');
+    const idHint = el('small', {}, type === 'bpmn:UserTask' ? '任务 ID 也是表单数据的键，条件中写作 任务ID["字段"]' : '');
     idInput.addEventListener('change', () => {
       const id = idInput.value.trim();
       if (id === bo.id) return;
@@ -266,7 +276,8 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
       if (element) {
         canvas.addMarker(id, 'bf-has-problem');
         overlays.add(id, 'bf-problem', {
-          position: { top: -10, right: 10 },
+          position: { top: -12, left: -8 },
+          scale: false, // stay readable when the diagram is zoomed out
           html: el('div', { class: 'bf-problem-badge', title: list.join('\n') }, `! ${list.length}`),
         });
       }
@@ -360,8 +371,8 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   });
   downloadButton.addEventListener('click', async () => {
     const xml = await saveXML();
-    const root = canvas.getRootElement().businessObject;
-    const process = root.processRef || root;
+    const definitions = modeler.getDefinitions();
+    const process = (definitions.rootElements || []).find((e) => e.$type === 'bpmn:Process') || definitions;
     const link = el('a', { href: URL.createObjectURL(new Blob([xml], { type: 'application/xml' })), download: `${process.id || 'process'}.bpmn` });
     document.body.append(link);
     link.click();

@@ -9,7 +9,7 @@ from .cases import CASE_READERS
 
 
 def _chart(kind, title, rows, label):
-    return {"type": kind, "title": title, "labels": [r[0] for r in rows],
+    return {"type": kind, "caption": title, "labels": [r[0] for r in rows],
             "datasets": [{"label": label, "data": [r[1] for r in rows]}]}
 
 

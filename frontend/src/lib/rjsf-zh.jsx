@@ -1,7 +1,7 @@
 // Shared @rjsf set-up for form.js and form-editor.js: zh-CN strings, text buttons (the core theme's
 // glyphicon buttons would be empty boxes without Bootstrap 3), the custom formats, Chinese error
 // messages worded like the server's (service/forms/validation.py), and server errors → errorSchema.
-import { TranslatableString, replaceStringParameters } from '@rjsf/utils';
+import { TranslatableString, getSubmitButtonOptions, replaceStringParameters } from '@rjsf/utils';
 import { customizeValidator } from '@rjsf/validator-ajv8';
 import { customFormats, FORMAT_MESSAGES, FORMAT_PROBLEMS } from './formats.js';
 
@@ -74,20 +74,30 @@ const CopyButton = (p) => <TextButton {...p} label={translateString(Translatable
 const ClearButton = (p) => <TextButton {...p} label={translateString(TranslatableString.ClearButton)} kind="secondary outline" />;
 
 function SubmitButton({ uiSchema }) {
-  const options = (uiSchema && uiSchema['ui:submitButtonOptions']) || {};
+  const options = getSubmitButtonOptions(uiSchema);
   if (options.norender) return null;
   const { className = '', ...props } = options.props || {};
   return (
     <div className="bf-submit">
-      <button type="submit" {...props} className={`bf-submit-button ${className}`}>{options.submitText || '提交'}</button>
+      <button type="submit" {...props} className={`bf-submit-button ${className}`}>
+        {options.submitText && options.submitText !== 'Submit' ? options.submitText : '提交'}
+      </button>
     </div>
   );
 }
 
-function ArrayFieldItemTemplate({ children, className, buttonsProps, hasToolbar, disabled, readonly }) {
+/** An array item as a card; items that are objects get a numbered heading ("家庭成员 2") instead of
+ *  repeating the item schema's title as a legend. */
+function ArrayFieldItemTemplate({ children, className, buttonsProps, hasToolbar, disabled, readonly, schema, index }) {
   const Buttons = buttonsProps.registry.templates.ArrayFieldItemButtonsTemplate;
+  const isObject = !!schema && (schema.type === 'object' || !!schema.properties);
   return (
-    <div className={`bf-array-item ${className || ''}`}>
+    <div className={`bf-array-item ${isObject ? 'bf-array-item-object' : ''} ${className || ''}`}>
+      {isObject && (
+        <div className="bf-array-item-title">
+          {schema.title ? `${schema.title} ${index + 1}` : translateString(TranslatableString.ArrayItemTitle, [String(index + 1)])}
+        </div>
+      )}
       <div className="bf-array-item-body">{children}</div>
       {hasToolbar && !disabled && !readonly && (
         <div className="bf-array-item-toolbar"><Buttons {...buttonsProps} /></div>
@@ -114,12 +124,15 @@ function ErrorList({ errors, schema, registry }) {
 export const templates = {
   ButtonTemplates: { AddButton, RemoveButton, MoveUpButton, MoveDownButton, CopyButton, ClearButton, SubmitButton },
   ArrayFieldItemTemplate,
-  ErrorList,
+  ErrorListTemplate: ErrorList,
 };
 
 // ---- validation ---------------------------------------------------------------------------
 
 export const validator = customizeValidator({ customFormats });
+
+/** Form defaults: a `const: true` checkbox (e.g. 申请人已签字) starts unticked — the user must confirm it. */
+export const defaultFormStateBehavior = { constAsDefaults: 'never' };
 
 const isConstOption = (o) => o && typeof o === 'object' && 'const' in o;
 
@@ -203,10 +216,12 @@ function messageFor(error, value, schema, path) {
   switch (error.name) {
     case 'required': return '必填';
     case 'type': {
+      if (value === null || value === undefined || value === '') return '必填';
       const wanted = Array.isArray(p.type) ? p.type : String(p.type || '').split(',');
       return `应为${wanted.map((t) => TYPES[t] || t).join('或')}`;
     }
-    case 'enum': case 'oneOf': case 'anyOf': case 'const': return '不是允许的选项';
+    case 'const': return p.allowedValue === true ? '须勾选确认' : '不是允许的选项';
+    case 'enum': case 'oneOf': case 'anyOf': return '不是允许的选项';
     case 'format': {
       const check = FORMAT_PROBLEMS[p.format];
       return (check && value !== undefined && check(value)) || FORMAT_MESSAGES[p.format] || '格式不正确';
@@ -280,7 +295,8 @@ export function serverErrorsToErrorSchema(errors, schema) {
     const messages = (Array.isArray(rawMessages) ? rawMessages : [rawMessages]).filter((m) => m != null).map(String);
     if (!messages.length) continue;
     let path = String(rawPath).split('.').filter(Boolean);
-    if (path[0] === 'data' && (!hasDataProperty || path.length === 1)) path = path.slice(1);
+    // "data.x" → "x"; the server's "data.data" (a problem with the whole form) → root
+    while (path[0] === 'data' && (!hasDataProperty || path.length === 1)) path = path.slice(1);
     if (path.length === 1 && (path[0] === '(根)' || path[0] === '__root__')) path = [];
     let node = root;
     for (const part of path) {
