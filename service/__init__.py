@@ -3,9 +3,17 @@ import logging
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from . import config, db, errors, services, web
 from .api_messages import use_chinese_messages
+
+
+class IdConverter(IntegerConverter):
+    """Row ids in URLs: positive and within a 64-bit integer, so a huge number is a 404, not an overflow."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=2**63 - 1)
 
 
 class _JsonErrorApi(Api):
@@ -25,6 +33,7 @@ def create_app(test_config=None):
         JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     app.json.ensure_ascii = False
+    app.url_map.converters["id"] = IdConverter
     use_chinese_messages()
     db.init_app(app)
     services.init_app(app)

@@ -47,7 +47,8 @@ def utcnow():
 
 def make_engine(url):
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
+                               hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _):
@@ -65,7 +66,8 @@ def make_engine(url):
             conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # hide_parameters: error messages and logs never carry the values, which may be personal data.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, hide_parameters=True)
 
 
 def init_app(app):
@@ -110,6 +112,17 @@ def commit():
 def _close_session(_exc):
     db_session = g.pop("db_session", None)
     if db_session is not None:
+        db_session.rollback()
+        db_session.close()
+
+
+@contextmanager
+def reading():
+    """A separate read-only session, for work that must not hold SQLite's write lock (password checks)."""
+    db_session = current_app.extensions["bangfu.db.read"]()
+    try:
+        yield db_session
+    finally:
         db_session.rollback()
         db_session.close()
 

@@ -6,7 +6,7 @@ import logging
 
 from flask import jsonify
 from marshmallow import ValidationError as SchemaValidationError
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,17 @@ def init_app(app):
     def _domain(exc):
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 
-    @app.errorhandler(StaleDataError)
-    def _stale(_exc):
-        return error_response(409, "conflict", "该案件刚被其他人更新，本次操作未生效，请刷新后重试")
+    @app.errorhandler(DataError)
+    def _unstorable(_exc):
+        return error_response(422, "validation_failed", "输入包含无法保存的字符，或数值、文字超出允许范围")
+
+    @app.errorhandler(IntegrityError)
+    def _duplicate(_exc):
+        return error_response(409, "conflict", "与已有数据冲突（例如编号重复），本次操作未生效，请刷新后重试")
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(_exc):
+        return error_response(400, "bad_request", "请求体嵌套过深", {"body": ["嵌套层级过多"]})
 
     @app.errorhandler(SchemaValidationError)
     def _schema(exc):

@@ -2,7 +2,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from .. import db
-from ..people.auth import current_user
+from ..people.auth import authenticate_blueprint, current_user
+from .access import ensure_can_start
 from ..services import services
 from ..views import View
 from .operations import case_detail, get_case, list_cases, open_tasks_by_case, start_case
@@ -10,6 +11,7 @@ from .privacy import mask
 from .schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="案件（困难职工家庭帮扶）")
+authenticate_blueprint(blp, checks={("Cases", "POST"): ensure_can_start})
 
 
 def detail_view(session, user, case):
@@ -42,7 +44,7 @@ class Cases(MethodView):
         return detail_view(session, user, case)
 
 
-@blp.route("/<int:case_id>")
+@blp.route("/<id:case_id>")
 class CaseItem(MethodView):
     @blp.response(200, CaseDetailSchema)
     def get(self, case_id):

@@ -5,6 +5,7 @@
 (the assessment) to the workflow. Tasks without rules pass through untouched.
 """
 import functools
+import re
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -14,6 +15,8 @@ from ..households.declaration import declaration_problems
 from ..people.models import Organisation
 from .models import Case
 
+PROCESS = "hardship_assistance"  # the process these rules belong to; other models run without them
+AUTOMATIC_FILE_NUMBER = re.compile(r"DA\d{10}")
 LIVING_AID_MONTHS = 12  # living aid ≤ one year of the local 低保 per household (财政部 2022 办法)
 
 
@@ -35,20 +38,26 @@ def _assign_apply(ctx, data):
 
 
 def _re_review_apply(ctx, data):
-    if data.get("decision") == "approve":
-        ctx.case.category = data.get("category")
+    ctx.case.category = data.get("category") if data.get("decision") == "approve" else None
+
+
+def _automatic_file_number(case):
+    return f"DA{case.created_at:%Y}{case.id:06d}"
 
 
 def _open_file_problems(ctx, data):
     number = (data.get("file_number") or "").strip()
-    if number and ctx.session.scalar(select(Case.id).where(Case.file_number == number, Case.id != ctx.case.id)):
+    if not number:
+        return {}
+    if AUTOMATIC_FILE_NUMBER.fullmatch(number) and number != _automatic_file_number(ctx.case):
+        return {"file_number": ["“DA”加 10 位数字的编号由系统自动分配，请留空或使用其他编号"]}
+    if ctx.session.scalar(select(Case.id).where(Case.file_number == number, Case.id != ctx.case.id)):
         return {"file_number": ["档案编号已被其他家庭使用"]}
     return {}
 
 
 def _open_file_apply(ctx, data):
-    number = (data.get("file_number") or "").strip() or ctx.case.file_number or \
-        f"DA{ctx.case.created_at:%Y}{ctx.case.id:06d}"
+    number = (data.get("file_number") or "").strip() or ctx.case.file_number or _automatic_file_number(ctx.case)
     data["file_number"] = number
     ctx.case.file_number = number
 
@@ -115,12 +124,23 @@ class RuleContext:
         return self._instance.data
 
 
+def _rule(table, task_name, ctx):
+    return table.get(task_name) if ctx.case.process_version.process_model.key == PROCESS else None
+
+
 def problems(task_name, ctx, data):
-    check = _PROBLEMS.get(task_name)
-    return check(ctx, data) if check else {}
+    """Problems the form's schema cannot see. Runs beside the schema check so that one answer names every
+    bad field; a value of the wrong type (already reported by the schema) just skips its rule."""
+    check = _rule(_PROBLEMS, task_name, ctx)
+    if check is None:
+        return {}
+    try:
+        return check(ctx, data)
+    except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError):
+        return {}
 
 
 def apply(task_name, ctx, data):
     """Update the case row; return extra workflow data to store beside the form (or None)."""
-    hook = _APPLY.get(task_name)
+    hook = _rule(_APPLY, task_name, ctx)
     return hook(ctx, data) if hook else None

@@ -74,7 +74,7 @@ class CaseQuerySchema(Schema):
     category = fields.String(validate=validate.OneOf(["deep", "relative", "sudden"]))
     overdue = fields.Boolean(metadata={"description": "only cases with a task past its due date"})
     text = fields.String(validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 

@@ -11,7 +11,10 @@ NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
-_EXPRESSIONS = ".//bpmn:conditionExpression | .//bpmn:completionCondition | .//bpmn:loopCardinality"
+_EXPRESSIONS = (".//bpmn:conditionExpression | .//bpmn:completionCondition | .//bpmn:loopCardinality"
+                " | .//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle")
+# Longest texts the database keeps for a process id and name and a user task's name.
+MAX_PROCESS_ID, MAX_NAME = 100, 200
 _SCRIPTS = ".//bpmn:scriptTask/bpmn:script | .//spiffworkflow:preScript | .//spiffworkflow:postScript"
 _UNSUPPORTED = {
     "serviceTask": "服务任务尚未支持",
@@ -48,6 +51,7 @@ class ParsedModel:
     name: str
     spec: object
     subprocess_specs: dict
+    xml: str  # the document as UTF-8 text, whatever encoding it arrived in
     user_tasks: list = field(default_factory=list)
 
 
@@ -91,7 +95,7 @@ def parse_model(xml: bytes) -> ParsedModel:
     except etree.XMLSyntaxError as exc:
         raise ModelInvalid([ModelProblem("document", f"XML 格式错误：{exc}")]) from None
     process = _executable_process(root)
-    problems = _sandbox_problems(root)
+    problems = _sandbox_problems(root) + _length_problems(root, process)
     if problems:
         raise ModelInvalid(problems)
     parser = SpiffBpmnParser()
@@ -109,5 +113,19 @@ def parse_model(xml: bytes) -> ParsedModel:
                 id=task_spec.name, name=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
                 form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
             ))
+    text = etree.tostring(root, encoding="unicode")
     return ParsedModel(process.get("id"), process.get("name") or process.get("id"), spec,
-                       subprocess_specs, user_tasks)
+                       subprocess_specs, '<?xml version="1.0" encoding="UTF-8"?>\n' + text, user_tasks)
+
+
+def _length_problems(root, process):
+    problems = []
+    if len(process.get("id")) > MAX_PROCESS_ID:
+        problems.append(ModelProblem("definitions", f"流程 id 不能超过 {MAX_PROCESS_ID} 个字符"))
+    if len(process.get("name") or "") > MAX_NAME:
+        problems.append(ModelProblem(process.get("id")[:MAX_PROCESS_ID], f"流程名称不能超过 {MAX_NAME} 个字符"))
+    for node in root.xpath(".//bpmn:userTask", namespaces=NS):
+        if len(node.get("name") or "") > MAX_NAME or len(node.get("id") or "") > MAX_PROCESS_ID:
+            problems.append(ModelProblem((node.get("id") or "userTask")[:MAX_PROCESS_ID],
+                                         f"任务 id 不能超过 {MAX_PROCESS_ID} 个字符，名称不能超过 {MAX_NAME} 个字符"))
+    return problems

@@ -5,6 +5,7 @@ process-model version and cached here, already restored, by version key.
 """
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .sandbox import SandboxEnvironment, ScriptTimeout, UnsafeCode
+from .sandbox import SandboxEnvironment, ScriptLimit, ScriptTimeout, UnsafeCode
 
 
 class _NoTaskData(logging.Filter):
@@ -93,16 +94,23 @@ class Instance:
         task = self._ready_task(task_id)
         task.data[task.task_spec.name] = form_data
         task.data.update(extra or {})
-        task.run()
+        try:
+            task.run()  # runs the task's own post-script, if it has one
+        except _SCRIPT_FAILURES as exc:
+            self._record_incident(exc, task)
+            return
         self.advance()
 
     def advance(self):
         try:
             self.workflow.do_engine_steps()
-        except (SpiffWorkflowException, UnsafeCode, ScriptTimeout) as exc:
-            failed = self.workflow.get_tasks(state=TaskState.ERROR)
-            where = failed[0].task_spec.bpmn_name or failed[0].task_spec.name if failed else "流程"
-            self.incident = f"{where}：{_first_line(exc)}"
+        except _SCRIPT_FAILURES as exc:
+            self._record_incident(exc)
+
+    def _record_incident(self, exc, task=None):
+        failed = [task] if task is not None else self.workflow.get_tasks(state=TaskState.ERROR)
+        where = failed[0].task_spec.bpmn_name or failed[0].task_spec.name if failed else "流程"
+        self.incident = f"{where}：{_incident_text(exc)}"
 
     @property
     def is_completed(self):
@@ -156,8 +164,15 @@ class Instance:
         return task
 
 
-def _first_line(exc):
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+_SCRIPT_FAILURES = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, ScriptLimit)
+_LONG_NUMBER = re.compile(r"\d{6,}[\dXx]*")
+
+
+def _incident_text(exc):
+    """The error's first line, with long digit runs masked: a message may quote task data, and an
+    incident is shown to every role that reads the case."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return _LONG_NUMBER.sub("******", line)[:500]
 
 
 class Engine:

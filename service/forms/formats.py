@@ -7,6 +7,7 @@ from jsonschema import FormatChecker
 from ..households.identity import bank_card_problem, resident_id_problem
 
 checker = FormatChecker(formats=())
+MAX_AMOUNT = Decimal("1e10")  # money columns hold 12 digits with 2 decimals
 FORMAT_MESSAGES = {}
 
 
@@ -31,6 +32,8 @@ def money_problem(value):
         return "金额不能为负数"
     if amount.as_tuple().exponent < -2:
         return "金额最多保留两位小数"
+    if amount >= MAX_AMOUNT:
+        return "金额过大"
     return None
 
 
@@ -58,5 +61,10 @@ def _money(value):
 @_register("date", "日期格式应为 YYYY-MM-DD")
 def _date(value):
     if isinstance(value, str):
-        date.fromisoformat(value)
+        try:
+            if len(value) != 10:
+                raise ValueError
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("日期格式应为 YYYY-MM-DD") from None
     return True

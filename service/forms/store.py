@@ -43,6 +43,7 @@ def collect_forms(forms_dir, user_tasks):
 
 
 _documents = {}
+_MAX_VERSIONS = 256
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,12 @@ class Form:
 
 def version_documents(version):
     """The forms a model version was deployed with, parsed once per process (versions never change)."""
-    documents = _documents.get(version.id)
+    key = (version.id, version.checksum)  # ids repeat across databases; the checksum names the content
+    documents = _documents.get(key)
     if documents is None:
-        documents = _documents[version.id] = json.loads(version.forms_json)
+        if len(_documents) >= _MAX_VERSIONS:
+            _documents.clear()
+        documents = _documents[key] = json.loads(version.forms_json)
     return documents
 
 
@@ -67,7 +71,7 @@ def load_form(session, version, filename, ui_filename=None):
     if filename not in documents:
         return None
     schema, choices = resolve_choices(session, documents[filename])
-    return Form(schema, documents.get(ui_filename), (version.id, filename, choices))
+    return Form(schema, documents.get(ui_filename), (version.checksum, filename, choices))
 
 
 def _has_choices(node):

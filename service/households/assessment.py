@@ -34,6 +34,8 @@ def exclusions(declaration):
         found.append("拥有经营实体或雇佣他人")
     if (assets.get("vehicles") or 0) > 0 and not assets.get("vehicle_for_work"):
         found.append("拥有非生产经营用车辆")
+    if declaration.get("economic_check_authorised") is False:
+        found.append("未签署家庭经济状况核对授权书")
     return found
 
 

@@ -1,6 +1,13 @@
 """Checks of a declaration (申报) that a JSON Schema cannot express."""
 from stdnum.cn import ric
 
+from .identity import resident_id_problem
+
+
+def _valid_id(value):
+    """Compare only numbers that are valid themselves: a bad one is already reported on its own field."""
+    return isinstance(value, str) and resident_id_problem(value) is None
+
 
 def declaration_problems(declaration):
     """{field path: [reason]} for cross-field problems; empty when consistent."""
@@ -22,7 +29,7 @@ def declaration_problems(declaration):
         add("family_members", "家庭成员中应有且只有一位“本人”")
     elif selves:
         own = members[selves[0]]
-        if own.get("id_number") and declaration.get("id_number") and \
+        if _valid_id(own.get("id_number")) and _valid_id(declaration.get("id_number")) and \
                 ric.compact(own["id_number"]) != ric.compact(declaration["id_number"]):
             add(f"family_members.{selves[0]}.id_number", "“本人”的身份证号应与职工身份证号一致")
     seen = {}

@@ -36,6 +36,8 @@ def check_model(engine, xml, forms_dir):
 
 def deploy(session, engine, xml, forms_dir, user=None, comment=None):
     """Store the model as a new version; an identical re-deployment returns the existing version."""
+    if comment and len(comment) > 500:
+        raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
     parsed, forms = check_model(engine, xml, forms_dir)
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
@@ -51,7 +53,7 @@ def deploy(session, engine, xml, forms_dir, user=None, comment=None):
                              .where(ProcessModelVersion.process_model_id == model.id)) or 0) + 1
     model.name = parsed.name
     version = ProcessModelVersion(
-        process_model=model, version=number, checksum=checksum, bpmn_xml=xml.decode("utf-8"),
+        process_model=model, version=number, checksum=checksum, bpmn_xml=parsed.xml,
         spec_json=engine.dump_spec(parsed), forms_json=forms_json,
         user_tasks_json=json.dumps([asdict(t) for t in parsed.user_tasks], ensure_ascii=False),
         comment=comment, deployed_by=user)

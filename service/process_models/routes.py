@@ -3,13 +3,14 @@ from flask_smorest import Blueprint
 
 from .. import db
 from ..errors import ValidationFailed
-from ..people.auth import current_user, require_role
+from ..people.auth import authenticate_blueprint, current_user, require_role
 from ..services import services
 from .operations import deploy, list_models
 from .schemas import DeployFilesSchema, DeployFormSchema, DeployResultSchema, ProcessModelSchema
 
 blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models", description="流程模型")
 MAX_BPMN_BYTES = 5 * 1024 * 1024
+authenticate_blueprint(blp, checks={("ProcessModels", "POST"): lambda user: require_role("designer")})
 
 
 @blp.route("")

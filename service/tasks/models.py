@@ -8,7 +8,6 @@ from ..cases.models import Case
 from ..db import Base, UTCDateTime, utcnow
 from ..people.models import User
 
-TASK_STATES = ("open", "completed", "cancelled")
 
 
 class HumanTask(Base):

@@ -132,10 +132,10 @@ def complete(session, services, user, task_id, data):
     case = task.case
     instance = services.store.load(case, for_command=True)
     form = task_form(session, task)
-    problems = validate(form.schema, data, form.key) if form else {}
     ctx = rules.RuleContext(session, case, instance, services.policy)
-    if not problems:
-        problems = rules.problems(task.spec_name, ctx, data)
+    problems = validate(form.schema, data, form.key) if form else {}
+    for field, reasons in rules.problems(task.spec_name, ctx, data).items():
+        problems.setdefault(field, []).extend(r for r in reasons if r not in problems.get(field, []))
     if problems:
         raise ValidationFailed("表单填写有误，请按提示修改", {f"data.{k}": v for k, v in problems.items()})
     now = utcnow()

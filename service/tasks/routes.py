@@ -5,13 +5,14 @@ from .. import db
 from ..cases.operations import case_detail
 from ..cases.privacy import mask
 from ..instances.store import run_command
-from ..people.auth import current_user
+from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
 from ..views import View
 from . import operations as ops
 from .schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
+authenticate_blueprint(blp)
 
 
 def detail_view(session, user, task):
@@ -35,7 +36,7 @@ class Tasks(MethodView):
                 "page_size": args["page_size"]}
 
 
-@blp.route("/<int:task_id>")
+@blp.route("/<id:task_id>")
 class TaskItem(MethodView):
     @blp.response(200, TaskDetailSchema)
     def get(self, task_id):
@@ -45,7 +46,7 @@ class TaskItem(MethodView):
         return detail_view(session, user, ops.get_task(session, user, task_id))
 
 
-@blp.route("/<int:task_id>/claim")
+@blp.route("/<id:task_id>/claim")
 class Claim(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, task_id):
@@ -55,7 +56,7 @@ class Claim(MethodView):
         return task
 
 
-@blp.route("/<int:task_id>/unclaim")
+@blp.route("/<id:task_id>/unclaim")
 class Unclaim(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, task_id):
@@ -65,7 +66,7 @@ class Unclaim(MethodView):
         return task
 
 
-@blp.route("/<int:task_id>/complete")
+@blp.route("/<id:task_id>/complete")
 class Complete(MethodView):
     @blp.arguments(CompleteSchema)
     @blp.response(200, CompletionSchema)

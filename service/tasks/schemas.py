@@ -36,7 +36,7 @@ class TaskDetailSchema(TaskSchema):
 
 class TaskQuerySchema(Schema):
     mine = fields.Boolean(metadata={"description": "true: claimed by me; false: waiting to be claimed"})
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

@@ -46,12 +46,13 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session(), form.username.data.strip(), form.password.data)
+            with db.reading() as reader:  # the slow password check holds no write lock
+                user_id = authenticate(reader, form.username.data.strip(), form.password.data).id
         except Unauthorized as exc:
             error = exc.message
         else:
             session.clear()
-            session["user_id"] = user.id
+            session["user_id"] = user_id
             target = request.args.get("next") or ""
             return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.inbox"))
     return render_template("login.html", form=form, error=error), 401 if error else 200

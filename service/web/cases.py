@@ -59,7 +59,7 @@ def cases_export():
                     headers={"Content-Disposition": "attachment; filename=cases.xlsx"})
 
 
-@pages.get("/cases/<int:case_id>")
+@pages.get("/cases/<id:case_id>")
 @login_required
 def case_page(case_id):
     user = _reader()

@@ -30,13 +30,13 @@ def inbox():
                            steps=steps, filters=filters, page=page, page_size=PAGE_SIZE)
 
 
-@pages.post("/tasks/<int:task_id>/claim")
+@pages.post("/tasks/<id:task_id>/claim")
 @login_required
 def claim(task_id):
     return _command(lambda session, user: ops.claim(session, user, task_id), "已认领，可以开始办理")
 
 
-@pages.post("/tasks/<int:task_id>/unclaim")
+@pages.post("/tasks/<id:task_id>/unclaim")
 @login_required
 def unclaim(task_id):
     return _command(lambda session, user: ops.unclaim(session, user, task_id), "已退回任务池")

@@ -47,7 +47,7 @@ def _render(task, form_data=None, errors=None, status=200):
                            assessment=masked.get("assessment")), status
 
 
-@pages.get("/tasks/<int:task_id>")
+@pages.get("/tasks/<id:task_id>")
 @login_required
 def task_page(task_id):
     try:
@@ -57,7 +57,7 @@ def task_page(task_id):
     return _render(task)
 
 
-@pages.post("/tasks/<int:task_id>")
+@pages.post("/tasks/<id:task_id>")
 @login_required
 def submit_task(task_id):
     user = page_user()

@@ -1,0 +1,119 @@
+"""Bad or hostile input never ends in a 500 or a half-written change; checks come in the right order."""
+import json
+
+import pytest
+
+from test_process_models import script_model, upload
+
+
+def test_without_a_token_the_answer_is_401_even_for_a_malformed_body(api):
+    for path, body in (("/api/v1/cases", {}), ("/api/v1/tasks/1/complete", {"wrong": 1})):
+        response = api.post(path, json=body)
+        assert response.status_code == 401, path
+        assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_a_wrong_role_is_told_403_before_its_body_is_checked(api):
+    response = api.post("/api/v1/process-models", "center1", data={}, content_type="multipart/form-data")
+    assert response.status_code == 403
+    assert api.post("/api/v1/cases", "center1", json={}).status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/99999999999999999999", "/api/v1/tasks/99999999999999999999",
+                                  "/api/v1/cases/0"])
+def test_an_impossible_id_is_not_found(api, path):
+    response = api.get(path, "supervisor1")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_an_impossible_page_number_is_a_field_error(api):
+    response = api.get("/api/v1/cases?page=99999999999999999999", "supervisor1")
+    assert response.status_code == 422
+    assert "page" in response.get_json()["error"]["fields"]
+
+
+def test_a_deeply_nested_body_is_refused(api):
+    body = "[" * 5000 + "]" * 5000
+    response = api.post("/api/v1/cases", "union1", data=body, content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response.is_json
+
+
+def test_an_amount_too_large_to_store_is_refused_by_field(api, case_at, household):
+    case_id = case_at("declaration")
+    body = api.complete(case_id, "declaration", dict(household, monthly_household_income=1e30), expect=422)
+    assert body["error"]["fields"]["data.monthly_household_income"] == ["金额过大"]
+
+
+def test_a_nul_character_is_stored_or_refused_but_never_a_server_error(api, case_at, household):
+    case_id = case_at("declaration")
+    task = api.open_task(case_id, "declaration")
+    name = household["name"] + "\x00"
+    data = dict(household, name=name, bank_account_name=name)
+    response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": data})
+    assert response.status_code in (200, 422), response.get_json()
+    if response.status_code == 422:
+        assert api.case(case_id)["open_tasks"][0]["name"] == "declaration", "nothing half-written"
+
+
+def test_a_bpmn_file_in_another_encoding_deploys(api):
+    text = script_model().decode("utf-8").replace('encoding="UTF-8"', 'encoding="GBK"')
+    response = upload(api, text.encode("gbk"))
+    assert response.status_code == 201, response.get_json()
+    listed = api.get("/api/v1/process-models", "designer1").get_json()
+    assert any(m["key"] == "script_check" for m in listed)
+
+
+def test_an_overlong_process_id_is_a_model_problem(api):
+    model = script_model().replace(b'id="script_check"', b'id="' + b"p" * 150 + b'"').replace(
+        b'processRef="script_check"', b'processRef="' + b"p" * 150 + b'"')
+    response = upload(api, model)
+    assert response.status_code == 422
+    assert "definitions" in response.get_json()["error"]["fields"]
+
+
+def test_one_answer_names_every_bad_field(api, case_at, household):
+    case_id = case_at("declaration")
+    data = dict(household, household_size=5, bank_account_name="他人")
+    del data["phone"]
+    fields = api.complete(case_id, "declaration", data, expect=422)["error"]["fields"]
+    assert set(fields) >= {"data.phone", "data.household_size", "data.bank_account_name"}
+
+
+def test_refusing_the_economic_check_is_suggested_as_not_eligible(api, case_at, household):
+    case_id = case_at("declaration")
+    api.complete(case_id, "declaration", dict(household, economic_check_authorised=False))
+    assert api.case(case_id)["suggested_category"] == "not_eligible"
+
+
+def test_a_case_rejected_after_an_earlier_approval_keeps_no_category(api, case_at, replies):
+    case_id = case_at("public_notice")
+    api.complete(case_id, "public_notice", dict(replies["public_notice"], decision="return", opinion="异议成立",
+                                                objections=[{"received_on": "2026-12-06", "content": "有经营收入"}]))
+    for name in ("assign_third_party", "household_visit", "visit_oversight"):
+        api.complete(case_id, name, replies[name])
+    api.complete(case_id, "re_review", {"decision": "reject", "opinion": "核实有经营收入"})
+    case = api.case(case_id)
+    assert case["status"] == "not_eligible" and case["category"] is None
+
+
+def test_a_typed_file_number_cannot_take_an_automatic_one(api, case_at, replies):
+    first = case_at("open_file")
+    second = case_at("open_file")
+    automatic_of_second = f"DA{api.case(second)['created_at'][:4]}{second:06d}"
+    body = api.complete(first, "open_file", dict(replies["open_file"], file_number=automatic_of_second), expect=422)
+    assert "data.file_number" in body["error"]["fields"]
+    api.complete(second, "open_file", replies["open_file"])
+    assert api.case(second)["file_number"] == automatic_of_second
+
+
+def test_the_hardship_rules_stay_with_the_hardship_process(api):
+    """Another model may have a task named `payment` with a different form; it runs without our rules."""
+    model = script_model().replace(b'id="review"', b'id="payment"').replace(b'sourceRef="review"', b'sourceRef="payment"') \
+        .replace(b'targetRef="review"', b'targetRef="payment"').replace(b'<bpmn:flowNodeRef>review<', b'<bpmn:flowNodeRef>payment<') \
+        .replace(b"review[", b"payment[")
+    assert upload(api, model).status_code == 201, upload(api, model).get_json()
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
+    done = api.complete(case_id, "payment", {"decision": "approve"})
+    assert done["case"]["status"] == "completed"
