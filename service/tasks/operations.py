@@ -8,6 +8,7 @@ from ..cases import history, rules
 from ..cases.access import ensure_can_act, ensure_can_read, task_visible_to
 from ..cases.models import Case
 from ..people.models import User
+from ..process_models.models import ProcessModelVersion
 from ..cases.operations import settle_status, sync_tasks
 from ..db import utcnow
 from ..engine import TaskNotReady
@@ -74,7 +75,8 @@ def _task_for_command(session, user, task_id):
     case_load = joinedload(HumanTask.case)
     rows = session.scalars(select(HumanTask).where(
         HumanTask.case_id == case_of_task, or_(HumanTask.state == "open", HumanTask.id == task_id)).options(
-        case_load.joinedload(Case.process_version), case_load.undefer(Case.workflow_state))).unique().all()
+        case_load.joinedload(Case.process_version).joinedload(ProcessModelVersion.process_model),
+        case_load.undefer(Case.workflow_state))).unique().all()
     task = next((row for row in rows if row.id == task_id), None)
     if task is None:
         raise NotFound("任务不存在")
