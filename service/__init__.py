@@ -6,6 +6,7 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
 from . import config, db, errors, services, web
+from .api_errors import ErrorSchema
 from .api_messages import use_chinese_messages
 
 
@@ -17,7 +18,9 @@ class IdConverter(IntegerConverter):
 
 
 class _JsonErrorApi(Api):
-    """flask-smorest's API with our JSON error body instead of its own."""
+    """flask-smorest's API with our JSON error body (service.errors) instead of its own."""
+
+    ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self):
         pass

@@ -117,3 +117,10 @@ def test_the_hardship_rules_stay_with_the_hardship_process(api):
     case_id = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
     done = api.complete(case_id, "payment", {"decision": "approve"})
     assert done["case"]["status"] == "completed"
+
+
+def test_the_openapi_document_describes_the_error_body_every_endpoint_returns(api):
+    spec = api.get("/api/v1/openapi.json").get_json()
+    assert spec["components"]["schemas"]["Error"]["properties"]["error"]
+    complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
+    assert complete["responses"]["default"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
