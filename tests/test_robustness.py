@@ -123,4 +123,6 @@ def test_the_openapi_document_describes_the_error_body_every_endpoint_returns(ap
     spec = api.get("/api/v1/openapi.json").get_json()
     assert spec["components"]["schemas"]["Error"]["properties"]["error"]
     complete = spec["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]
-    assert complete["responses"]["default"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    default = complete["responses"]["default"]["$ref"].rsplit("/", 1)[-1]
+    assert spec["components"]["responses"][default]["content"]["application/json"]["schema"]["$ref"] \
+        .endswith("/Error")
