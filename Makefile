@@ -37,6 +37,7 @@ run: install
 	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
 test: install $(CHROMIUM)
+	npm run --silent check
 	$(BIN)/python -m pytest -q
 
 test-postgres: install $(CHROMIUM)
