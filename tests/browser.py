@@ -1,0 +1,64 @@
+"""Driving the pages in Debian's Chromium with Playwright: sign in, fill an rjsf form from data, screenshots."""
+from pathlib import Path
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def sign_in(browser, base_url, username, viewport=None):
+    context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base_url}/login")
+    page.fill("#username", username)
+    page.fill("#password", f"{username}-secret")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/inbox")
+    return page
+
+
+def shot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def _title(prop, value):
+    for option in prop.get("oneOf", []):
+        if option.get("const") == value:
+            return option["title"]
+    return str(value)
+
+
+def fill_form(page, schema, data, prefix="task-form", path=()):
+    """Type `data` into the rendered form the way a person would, field by field."""
+    for key, value in data.items():
+        prop = schema["properties"][key]
+        field = "_".join([prefix, *map(str, path), key])
+        kind = prop.get("type")
+        if kind == "object":
+            fill_form(page, prop, value, prefix, (*path, key))
+        elif kind == "array" and prop["items"].get("enum"):
+            for item in value:
+                page.check(f"#{field}-{prop['items']['enum'].index(item)}")
+        elif kind == "array":
+            for index, item in enumerate(value):
+                if not page.locator(f"[id^='{field}_{index}']").count():
+                    page.click(f"#{field}__add")
+                if prop["items"].get("type") == "object":
+                    fill_form(page, prop["items"], item, prefix, (*path, key, index))
+                else:
+                    page.fill(f"#{field}_{index}", str(item))
+        elif "enum" in prop and page.eval_on_selector(f"#{field}", "e => e.tagName") == "SELECT":
+            page.select_option(f"#{field}", label=_title(prop, value))
+        elif "enum" in prop:  # shown as radio buttons
+            page.check(f"#{field}-{prop['enum'].index(value)}")
+        elif kind == "boolean":
+            page.set_checked(f"#{field}", bool(value))
+        else:
+            page.fill(f"#{field}", str(value))
+
+
+def served_schema(page, widget="task-form"):
+    """The schema the page renders (choices from the database filled in), read from the page itself."""
+    import json
+    return json.loads(page.locator(f"script#{widget}").text_content())["schema"]
