@@ -1,5 +1,7 @@
 """Supervisors' and inspectors' pages: the case list with filters and Excel export, and one case with its
 diagram, timeline and data (masked as the API would)."""
+import json
+
 from flask import Response, abort, render_template, request
 from sqlalchemy import select
 
@@ -11,8 +13,8 @@ from ..cases.operations import case_detail, get_case, list_cases, open_tasks_by_
 from ..cases.privacy import mask
 from ..errors import DomainError
 from ..people.models import Organisation
+from ..process_models.operations import list_models
 from ..services import services
-from ..tasks.models import HumanTask
 from . import pages
 from .auth import login_required, page_user
 
@@ -34,6 +36,15 @@ def _reader():
     return user
 
 
+def _steps(session):
+    """(task id, title) of the user tasks in the newest version of each model: the stages to filter by."""
+    steps = {}
+    for model in list_models(session):
+        for task in json.loads(model.versions[-1].user_tasks_json) if model.versions else []:
+            steps.setdefault(task["id"], task["name"])
+    return sorted(steps.items())
+
+
 @pages.get("/cases")
 @login_required
 def cases():
@@ -42,8 +53,7 @@ def cases():
     filters = _filters()
     page = max(request.args.get("page", 1, type=int), 1)
     items, total = list_cases(session, user, filters, page, PAGE_SIZE)
-    stages = session.execute(select(HumanTask.spec_name, HumanTask.title).distinct()
-                             .order_by(HumanTask.spec_name)).all()
+    stages = _steps(session)
     unions = session.scalars(select(Organisation).where(Organisation.kind == "union").order_by(Organisation.code))
     return render_template("cases.html", cases=items, total=total, page=page, page_size=PAGE_SIZE,
                            filters=filters, tasks=open_tasks_by_case(session, [c.id for c in items]),
