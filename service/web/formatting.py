@@ -38,12 +38,22 @@ def waited(since, until=None):
     return f"{minutes} 分钟"
 
 
+def event_conclusion(event):
+    """The decision of a history line in words: 通过 / 退回补正 / 不予通过, or how the process ended."""
+    if not event.decision:
+        return ""
+    if event.action == "ended":
+        return STATUS_LABELS.get(event.decision, event.decision)
+    return DECISION_LABELS.get(event.decision, event.decision)
+
+
 def number(value):
     return f"{value:,}"
 
 
 def init_app(app):
-    app.jinja_env.filters.update(money=money, local_time=local_time, waited=waited, number=number)
+    app.jinja_env.filters.update(money=money, local_time=local_time, waited=waited, number=number,
+                                 conclusion=event_conclusion)
     app.jinja_env.globals.update(ROLE_LABELS={k: v[0] for k, v in ROLES.items()}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,
                                  DECISION_LABELS=DECISION_LABELS)
