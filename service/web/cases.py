@@ -38,11 +38,11 @@ def _reader():
 
 def _steps(session):
     """(task id, title) of the user tasks in the newest version of each model: the stages to filter by."""
-    steps = {}
+    steps = {}  # in the order the model defines them, which follows the process
     for model in list_models(session):
         for task in json.loads(model.versions[-1].user_tasks_json) if model.versions else []:
             steps.setdefault(task["id"], task["name"])
-    return sorted(steps.items())
+    return list(steps.items())
 
 
 @pages.get("/cases")
