@@ -4,6 +4,7 @@ from sqlalchemy import exists, func, or_, select
 from ..db import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..forms import load_form, validate
+from ..people.models import role_for_lane
 from ..process_models.operations import latest_version
 from ..tasks.models import HumanTask
 from . import history
@@ -12,6 +13,13 @@ from .models import Case, CaseEvent
 
 OUTCOME_STATUS = {"paid": "paid", "not_eligible": "not_eligible", "not_approved": "not_approved"}
 
+
+
+def _new_task_row(case, task, now):
+    role = role_for_lane(task.lane)
+    return HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title, role=role,
+                     organisation_id=task_organisation(case, role), form=task.form, ui_form=task.ui_form,
+                     created_at=now)
 
 
 def sync_tasks(session, case, instance, now, open_rows=None):
@@ -24,10 +32,7 @@ def sync_tasks(session, case, instance, now, open_rows=None):
                                                             HumanTask.state == "open")).all()
     open_rows = {row.spiff_task_id: row for row in open_rows}
     current = instance.open_tasks()
-    added = [HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
-                       role=task.lane, organisation_id=task_organisation(case, task.lane),
-                       form=task.form, ui_form=task.ui_form, created_at=now)
-             for task in current if task.id not in open_rows]
+    added = [_new_task_row(case, task, now) for task in current if task.id not in open_rows]
     session.add_all(added)
     current_ids = {t.id for t in current}
     for spiff_id, row in open_rows.items():

@@ -25,6 +25,13 @@ ROLES = {
     "designer": ("流程设计", "center"),
 }
 LANE_ROLES = ("grassroots_union", "assistance_center", "third_party", "inspector", "approver", "finance")
+# A lane is named by its role's Chinese label (what the diagram shows) or by the role key itself.
+_LANE_NAMES = {role: role for role in LANE_ROLES} | {ROLES[role][0]: role for role in LANE_ROLES}
+
+
+def role_for_lane(name):
+    """The role whose users work the tasks of a lane with this name, or None."""
+    return _LANE_NAMES.get((name or "").strip())
 
 
 class Organisation(Base):

@@ -8,13 +8,14 @@ from sqlalchemy import func, select
 from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
-from ..people.models import LANE_ROLES
+from ..people.models import LANE_ROLES, ROLES, role_for_lane
 from .models import ProcessModel, ProcessModelVersion
 
 
 def _lane_problems(user_tasks):
-    return [ModelProblem(t.id, f"用户任务必须位于以角色命名的泳道中（{', '.join(LANE_ROLES)}），当前为 {t.lane or '无'}")
-            for t in user_tasks if t.lane not in LANE_ROLES]
+    allowed = "、".join(f"{ROLES[r][0]}（{r}）" for r in LANE_ROLES)
+    return [ModelProblem(t.id, f"用户任务必须位于以角色命名的泳道中：{allowed}；当前为 {t.lane or '无'}")
+            for t in user_tasks if role_for_lane(t.lane) is None]
 
 
 def invalid(problems):
