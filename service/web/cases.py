@@ -36,7 +36,7 @@ def _reader():
     return user
 
 
-def _steps(session):
+def process_steps(session):
     """(task id, title) of the user tasks in the newest version of each model: the stages to filter by."""
     steps = {}  # in the order the model defines them, which follows the process
     for model in list_models(session):
@@ -53,7 +53,7 @@ def cases():
     filters = _filters()
     page = max(request.args.get("page", 1, type=int), 1)
     items, total = list_cases(session, user, filters, page, PAGE_SIZE)
-    stages = _steps(session)
+    stages = process_steps(session)
     unions = session.scalars(select(Organisation).where(Organisation.kind == "union").order_by(Organisation.code))
     return render_template("cases.html", cases=items, total=total, page=page, page_size=PAGE_SIZE,
                            filters=filters, tasks=open_tasks_by_case(session, [c.id for c in items]),

@@ -5,7 +5,7 @@ from .. import db
 from ..cases import reports
 from . import pages
 from .auth import login_required, page_user
-from .cases import CASE_READERS
+from .cases import CASE_READERS, process_steps
 
 
 def _chart(kind, title, rows, label):
@@ -20,7 +20,8 @@ def dashboard():
     if user.role not in CASE_READERS:
         abort(403)
     session = db.session()
-    stage_days = reports.average_days_by_stage(session, user)
+    order = {title: i for i, (_, title) in enumerate(process_steps(session))}
+    stage_days = sorted(reports.average_days_by_stage(session, user), key=lambda row: order.get(row[0], len(order)))
     charts = {
         "by-stage": _chart("bar", "办理中案件（按当前步骤）", reports.open_by_stage(session, user), "案件数"),
         "by-category": _chart("doughnut", "办理中案件（按困难类别）", reports.open_by_category(session, user), "案件数"),
