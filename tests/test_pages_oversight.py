@@ -105,3 +105,27 @@ def test_form_editor_refuses_a_broken_schema_and_keeps_the_text(browser, app):
     assert widget(page, "form-editor")["schemaText"] == '{"type": "object", "required": 5}'
     not_json = designer.post("/forms/payment.schema.json", {"schema": "{oops", "ui_schema": "{}"})
     assert not_json.status_code == 422 and "JSON 格式错误" in not_json.get_data(as_text=True)
+
+
+def test_form_editor_saves_a_valid_schema_for_the_next_deployment(migrated, tmp_path):
+    """Saving writes the form file; the running model keeps its snapshot until a new version is deployed."""
+    import shutil
+
+    from conftest import make_app, prepare
+    from service import db
+    forms = tmp_path / "forms"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "forms", forms)
+    app = make_app(migrated, FORMS_DIR=str(forms))
+    try:
+        prepare(app)
+        designer = Browser(app, "designer1")
+        edited = json.loads((forms / "payment.schema.json").read_text(encoding="utf-8"))
+        edited["properties"]["bank_reference"]["title"] = "银行流水号（回单）"
+        response = designer.post("/forms/payment.schema.json", {"schema": json.dumps(edited, ensure_ascii=False),
+                                                                 "ui_schema": "{}"})
+        assert response.status_code == 302
+        saved = json.loads((forms / "payment.schema.json").read_text(encoding="utf-8"))
+        assert saved["properties"]["bank_reference"]["title"] == "银行流水号（回单）"
+        assert "重新部署" in designer.get(response.headers["Location"]).get_data(as_text=True)
+    finally:
+        db.engine_of(app).dispose()
