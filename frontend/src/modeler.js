@@ -352,6 +352,8 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
           : `与第 ${version ?? '?'} 版相同，未产生新版本`, 'bf-ok');
         deployBox.hidden = true;
         commentInput.value = '';
+        const base = document.querySelector('[data-model-version]');
+        if (base && version) base.textContent = `v${version}`;  // edits now build on the version just deployed
       } else {
         handleFailure(result, '部署');
       }
