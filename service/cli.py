@@ -76,6 +76,8 @@ def serve(host, port, threads):
     """Serve the API with a production WSGI server (waitress)."""
     from waitress import serve as waitress_serve
     app = _app()
+    if app.config["SECRET_KEY"] == config.DEFAULT_SECRET_KEY:
+        click.echo("warning: BANGFU_SECRET_KEY is not set; sign-in cookies use a development key", err=True)
     click.echo(f"Bangfu listening on http://{host}:{port}/ (OpenAPI: /api/v1/openapi.json)")
     waitress_serve(app, host=host, port=port, threads=threads, ident="bangfu")
 

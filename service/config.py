@@ -6,12 +6,13 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_TIMEZONE = timezone(timedelta(hours=8))  # what users read: China Standard Time
+DEFAULT_SECRET_KEY = "dev-only-change-me"
 
 # (environment variable, config key, default, help)
 SETTINGS = [
     ("BANGFU_DATABASE_URL", "DATABASE_URL", None,
      "SQLAlchemy URL; default: SQLite file instance/bangfu.sqlite3"),
-    ("BANGFU_SECRET_KEY", "SECRET_KEY", "dev-only-change-me", "secret for signing; set it in production"),
+    ("BANGFU_SECRET_KEY", "SECRET_KEY", DEFAULT_SECRET_KEY, "secret for signing; set it in production"),
     ("BANGFU_BPMN_DIR", "BPMN_DIR", str(PROJECT_ROOT / "bpmn"), "bundled BPMN models deployed by `bangfu init`"),
     ("BANGFU_FORMS_DIR", "FORMS_DIR", str(PROJECT_ROOT / "forms"), "JSON-Schema forms of user tasks"),
     ("BANGFU_DIBAO_LINE", "DIBAO_LINE", "1208", "local 低保 line, yuan per person per month"),
