@@ -121,3 +121,12 @@ def test_claim_and_unclaim_from_the_inbox(browser, api, case_at):
     assert api.open_task(case_id, "assign_third_party")["assignee"] == "center1"
     center.post(f"/tasks/{task['id']}/unclaim")
     assert api.open_task(case_id, "assign_third_party")["assignee"] is None
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/", "javascript:alert(1)"])
+def test_sign_in_never_sends_the_user_off_site(app, target):
+    client = app.test_client()
+    token = Browser._token(client.get("/login").get_data(as_text=True))
+    response = client.post(f"/login?next={target}", data={"username": "union1", "password": "union1-secret",
+                                                          "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/inbox"

@@ -18,6 +18,14 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
 
 
+def safe_next(target, default):
+    """A same-site path to return to; anything that could leave the site (//x, /\\x, a scheme) gives `default`."""
+    target = target or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or ":" in target.split("?")[0]:
+        return default
+    return target
+
+
 def page_user():
     if "page_user" not in g:
         user_id = session.get("user_id")
@@ -53,8 +61,7 @@ def login():
         else:
             session.clear()
             session["user_id"] = user_id
-            target = request.args.get("next") or ""
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.inbox"))
+            return redirect(safe_next(request.args.get("next"), url_for("pages.inbox")))
     return render_template("login.html", form=form, error=error), 401 if error else 200
 
 

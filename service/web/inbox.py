@@ -5,7 +5,7 @@ from .. import db
 from ..errors import DomainError
 from ..tasks import operations as ops
 from . import pages
-from .auth import login_required, page_user
+from .auth import login_required, page_user, safe_next
 
 PAGE_SIZE = 50
 
@@ -51,5 +51,4 @@ def _command(command, done_message):
     except DomainError as exc:
         session.rollback()
         flash(exc.message, "error")
-    target = request.form.get("next") or ""
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("pages.inbox"))
+    return redirect(safe_next(request.form.get("next"), url_for("pages.inbox")))
