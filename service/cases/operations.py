@@ -98,13 +98,13 @@ def get_case(session, user, case_id):
     return case
 
 
-def case_detail(session, services, user, case):
-    """Data (raw; the caller masks it), open tasks and history of one case."""
+def case_detail(session, services, case):
+    """The case's instance (its data is raw: the caller masks it), open tasks and history."""
     instance = services.store.load(case)
     tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id, HumanTask.state == "open")
                             .order_by(HumanTask.id)).all()
     events = session.scalars(select(CaseEvent).where(CaseEvent.case_id == case.id).order_by(CaseEvent.id)).all()
-    return instance.data, tasks, events
+    return instance, tasks, events
 
 
 def case_query(user, filters):

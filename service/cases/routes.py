@@ -15,8 +15,8 @@ authenticate_blueprint(blp, checks={("Cases", "POST"): ensure_can_start})
 
 
 def detail_view(session, user, case):
-    data, tasks, events = case_detail(session, services(), user, case)
-    return View(case, open_tasks=tasks, data=mask(data, user.role), history=events)
+    instance, tasks, events = case_detail(session, services(), case)
+    return View(case, open_tasks=tasks, data=mask(instance.data, user.role), history=events)
 
 
 @blp.route("")

@@ -16,9 +16,9 @@ authenticate_blueprint(blp)
 
 
 def detail_view(session, user, task):
-    data, _, events = case_detail(session, services(), user, task.case)
+    instance, _, events = case_detail(session, services(), task.case)
     form = ops.task_form(session, task)
-    masked = mask(data, user.role)
+    masked = mask(instance.data, user.role)
     own = masked.get(task.spec_name) or {} if task.state == "open" else {}
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=own, context=masked, history=events)

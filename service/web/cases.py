@@ -78,9 +78,8 @@ def case_page(case_id):
         case = get_case(session, user, case_id)
     except DomainError as exc:
         abort(exc.status)
-    instance = services().store.load(case)
+    instance, tasks, events = case_detail(session, services(), case)
     done, current = instance.element_states()
-    data, tasks, events = case_detail(session, services(), user, case)
     diagram = {"xml": case.process_version.bpmn_xml, "completed": done, "current": current}
-    return render_template("case.html", case=case, tasks=tasks, events=events, data=mask(data, user.role),
-                           diagram=diagram)
+    return render_template("case.html", case=case, tasks=tasks, events=events,
+                           data=mask(instance.data, user.role), diagram=diagram)

@@ -35,8 +35,8 @@ def _earlier_steps(session, task, data):
 def _render(task, form_data=None, errors=None, status=200):
     session = db.session()
     user = page_user()
-    data, _, events = case_detail(session, services(), user, task.case)
-    masked = mask(data, user.role)
+    instance, _, events = case_detail(session, services(), task.case)
+    masked = mask(instance.data, user.role)
     form = ops.task_form(session, task)
     editable = task.state == "open" and can_act_on(user, task) and task.assignee_id in (None, user.id)
     widget = {"schema": form.schema if form else {}, "uiSchema": form.ui_schema or {} if form else {},
