@@ -127,6 +127,18 @@ def server(app):
     thread.join(timeout=5)
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (see tests/browser_helpers.py)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser_helpers import CHROMIUM_ARGS
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 @pytest.fixture
 def api(app):
     return Api(app)

@@ -1,21 +1,12 @@
 """The pages in a real browser (Debian's Chromium, headless): a household declared and paid through the
 pages by each role's own user, and a bad ID number shown beside its field."""
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from browser import CHROMIUM_ARGS, fill_form, served_schema, shot, sign_in
+from browser_helpers import fill_form, served_schema, shot, sign_in
 
 STEPS = [("preliminary_review", "union1"), ("assign_third_party", "center1"), ("household_visit", "thirdparty1"),
          ("visit_oversight", "inspector1"), ("re_review", "center1"), ("public_notice", "center1"),
          ("open_file", "center1"), ("approval", "approver1"), ("payment", "finance1")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def declare(page, server):

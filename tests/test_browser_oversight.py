@@ -8,9 +8,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from browser import fill_form, served_schema, shot, sign_in
+from browser_helpers import fill_form, served_schema, shot, sign_in
 from service.demo import declaration
-from test_browser import browser  # noqa: F401
 
 ORDER = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
          "public_notice", "open_file", "approval", "payment"]

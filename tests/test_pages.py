@@ -130,3 +130,9 @@ def test_sign_in_never_sends_the_user_off_site(app, target):
     response = client.post(f"/login?next={target}", data={"username": "union1", "password": "union1-secret",
                                                           "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/inbox"
+
+
+def test_the_inbox_offers_the_steps_of_the_users_own_role_to_filter_by(app):
+    page = Browser(app, "union1").get("/inbox").get_data(as_text=True)
+    choices = re.findall(r'<option value="(\w+)"', page.split('name="step"')[1].split("</select>")[0])
+    assert choices == ["declaration", "preliminary_review"]

@@ -1,6 +1,5 @@
 """Supervisors', inspectors' and designers' pages through the Flask client."""
 import json
-import re
 from io import BytesIO
 from pathlib import Path
 

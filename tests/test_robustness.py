@@ -1,5 +1,4 @@
 """Bad or hostile input never ends in a 500 or a half-written change; checks come in the right order."""
-import json
 
 import pytest
 

@@ -72,5 +72,16 @@ def latest_version(session, key, required=True):
     return version
 
 
+def process_steps(session, role=None):
+    """(task id, title) of the user tasks in the newest version of every model, in the order the model
+    defines them (which follows the process); only the tasks of `role`'s lanes when given."""
+    steps = {}
+    for model in list_models(session):
+        for task in json.loads(model.versions[-1].user_tasks_json) if model.versions else []:
+            if role is None or role_for_lane(task["lane"]) == role:
+                steps.setdefault(task["id"], task["name"])
+    return list(steps.items())
+
+
 def list_models(session):
     return session.scalars(select(ProcessModel).order_by(ProcessModel.key)).unique().all()

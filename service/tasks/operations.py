@@ -52,13 +52,6 @@ def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, 
     return items, min(total, COUNT_LIMIT), total <= COUNT_LIMIT
 
 
-def inbox_steps(session, user):
-    """(BPMN task id, title) of the steps that have open tasks in the user's inbox, for filtering."""
-    rows = session.execute(select(HumanTask.spec_name, func.min(HumanTask.title)).where(
-        HumanTask.state == "open", task_visible_to(user)).group_by(HumanTask.spec_name)).all()
-    return sorted((name, title) for name, title in rows)
-
-
 def get_task(session, user, task_id):
     """The task and its case, if the user may read them."""
     task = session.scalar(select(HumanTask).where(HumanTask.id == task_id).options(

@@ -1,7 +1,5 @@
 """Supervisors' and inspectors' pages: the case list with filters and Excel export, and one case with its
 diagram, timeline and data (masked as the API would)."""
-import json
-
 from flask import Response, abort, render_template, request
 from sqlalchemy import select
 
@@ -13,7 +11,7 @@ from ..cases.operations import case_detail, get_case, list_cases, open_tasks_by_
 from ..cases.privacy import mask
 from ..errors import DomainError
 from ..people.models import Organisation
-from ..process_models.operations import list_models
+from ..process_models.operations import process_steps
 from ..services import services
 from . import pages
 from .auth import login_required, page_user
@@ -34,15 +32,6 @@ def _reader():
     if user.role not in CASE_READERS:
         abort(403)
     return user
-
-
-def process_steps(session):
-    """(task id, title) of the user tasks in the newest version of each model: the stages to filter by."""
-    steps = {}  # in the order the model defines them, which follows the process
-    for model in list_models(session):
-        for task in json.loads(model.versions[-1].user_tasks_json) if model.versions else []:
-            steps.setdefault(task["id"], task["name"])
-    return list(steps.items())
 
 
 @pages.get("/cases")

@@ -5,7 +5,8 @@ from .. import db
 from ..cases import reports
 from . import pages
 from .auth import login_required, page_user
-from .cases import CASE_READERS, process_steps
+from ..process_models.operations import process_steps
+from .cases import CASE_READERS
 
 
 def _chart(kind, title, rows, label):

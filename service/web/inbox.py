@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from .. import db
 from ..errors import DomainError
+from ..process_models.operations import process_steps
 from ..tasks import operations as ops
 from . import pages
 from .auth import login_required, page_user, safe_next
@@ -24,7 +25,7 @@ def inbox():
     page = max(request.args.get("page", 1, type=int), 1)
     mine, mine_total, mine_exact = ops.inbox(session, user, True, 1, PAGE_SIZE, **filters)
     waiting, waiting_total, waiting_exact = ops.inbox(session, user, False, page, PAGE_SIZE, **filters)
-    steps = ops.inbox_steps(session, user)
+    steps = process_steps(session, user.role)
     return render_template("inbox.html", mine=mine, mine_total=mine_total, mine_exact=mine_exact,
                            waiting=waiting, waiting_total=waiting_total, waiting_exact=waiting_exact,
                            steps=steps, filters=filters, page=page, page_size=PAGE_SIZE)
