@@ -36,7 +36,7 @@ def widget(html, element_id="task-form"):
 
 
 @pytest.fixture
-def browser(app):
+def signed_in(app):
     return lambda username: Browser(app, username)
 
 
@@ -51,21 +51,21 @@ def test_pages_ask_for_sign_in_and_a_wrong_password_is_refused(app):
     assert "用户名或密码错误" in refused.get_data(as_text=True)
 
 
-def test_a_form_without_the_csrf_token_is_refused(browser):
-    union = browser("union1")
+def test_a_form_without_the_csrf_token_is_refused(signed_in):
+    union = signed_in("union1")
     response = union.post("/cases/new", {"process": "hardship_assistance"}, csrf=False)
     assert response.status_code == 400
     assert "页面已过期" in response.get_data(as_text=True)
 
 
-def test_the_api_does_not_accept_the_page_cookie(browser):
-    union = browser("union1")
+def test_the_api_does_not_accept_the_page_cookie(signed_in):
+    union = signed_in("union1")
     response = union.client.post("/api/v1/cases", json={"process": "hardship_assistance"})
     assert response.status_code == 401
 
 
-def test_a_union_declares_and_the_case_reaches_its_inbox(browser):
-    union = browser("union1")
+def test_a_union_declares_and_the_case_reaches_its_inbox(signed_in):
+    union = signed_in("union1")
     created = union.post("/cases/new", {"process": "hardship_assistance"})
     assert created.status_code == 302
     page = union.get(created.headers["Location"]).get_data(as_text=True)
@@ -75,8 +75,8 @@ def test_a_union_declares_and_the_case_reaches_its_inbox(browser):
     assert "我已认领" in union.get("/inbox").get_data(as_text=True)
 
 
-def test_bad_input_comes_back_beside_its_field_with_everything_typed_kept(browser, household):
-    union = browser("union1")
+def test_bad_input_comes_back_beside_its_field_with_everything_typed_kept(signed_in, household):
+    union = signed_in("union1")
     task_url = union.post("/cases/new", {"process": "hardship_assistance"}).headers["Location"]
     typed = dict(household, id_number=household["id_number"][:-1] + ("0" if household["id_number"][-1] != "0" else "1"))
     response = union.post(task_url, {"data": json.dumps(typed, ensure_ascii=False)})
@@ -86,8 +86,8 @@ def test_bad_input_comes_back_beside_its_field_with_everything_typed_kept(browse
     assert form["formData"] == typed, "nothing typed is lost"
 
 
-def test_a_completed_form_moves_the_case_on(browser, household):
-    union = browser("union1")
+def test_a_completed_form_moves_the_case_on(signed_in, household):
+    union = signed_in("union1")
     task_url = union.post("/cases/new", {"process": "hardship_assistance"}).headers["Location"]
     response = union.post(task_url, {"data": json.dumps(household, ensure_ascii=False)})
     assert response.status_code == 302
@@ -95,28 +95,28 @@ def test_a_completed_form_moves_the_case_on(browser, household):
     assert "初审" in inbox and household["name"] in inbox
 
 
-def test_another_unions_task_page_is_forbidden(browser, api, case_at):
+def test_another_unions_task_page_is_forbidden(signed_in, api, case_at):
     case_id = case_at("declaration")
     task = api.open_task(case_id, "declaration")
-    response = browser("union2").get(f"/tasks/{task['id']}")
+    response = signed_in("union2").get(f"/tasks/{task['id']}")
     assert response.status_code == 403
     assert "无权" in response.get_data(as_text=True)
 
 
-def test_the_inspector_sees_a_task_read_only_with_personal_numbers_masked(browser, api, case_at, household):
+def test_the_inspector_sees_a_task_read_only_with_personal_numbers_masked(signed_in, api, case_at, household):
     case_id = case_at("re_review")
     task = api.open_task(case_id, "re_review")
-    page = browser("inspector1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    page = signed_in("inspector1").get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert widget(page)["readonly"] is True
     assert household["id_number"] not in page and household["bank_card_number"] not in page
     earlier = widget(page, "earlier-1")
     assert earlier["formData"]["id_number"].startswith(household["id_number"][:4]) and "*" in earlier["formData"]["id_number"]
 
 
-def test_claim_and_unclaim_from_the_inbox(browser, api, case_at):
+def test_claim_and_unclaim_from_the_inbox(signed_in, api, case_at):
     case_id = case_at("assign_third_party")
     task = api.open_task(case_id, "assign_third_party")
-    center = browser("center1")
+    center = signed_in("center1")
     center.post(f"/tasks/{task['id']}/claim")
     assert api.open_task(case_id, "assign_third_party")["assignee"] == "center1"
     center.post(f"/tasks/{task['id']}/unclaim")

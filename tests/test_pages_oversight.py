@@ -11,14 +11,14 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def browser(app):
+def signed_in(app):
     return lambda username: Browser(app, username)
 
 
-def test_supervisor_filters_the_case_list_and_exports_what_it_shows(browser, case_at, household):
+def test_supervisor_filters_the_case_list_and_exports_what_it_shows(signed_in, case_at, household):
     paid = case_at(None)
     at_visit = case_at("household_visit")
-    supervisor = browser("supervisor1")
+    supervisor = signed_in("supervisor1")
     page = supervisor.get("/cases?stage=household_visit").get_data(as_text=True)
     assert f"/cases/{at_visit}" in page and f"/cases/{paid}\"" not in page
 
@@ -31,16 +31,16 @@ def test_supervisor_filters_the_case_list_and_exports_what_it_shows(browser, cas
     assert household["id_number"] not in json.dumps([list(map(str, r)) for r in rows], ensure_ascii=False)
 
 
-def test_a_union_sees_only_its_own_cases_in_the_list(browser, case_at):
+def test_a_union_sees_only_its_own_cases_in_the_list(signed_in, case_at):
     case_id = case_at("preliminary_review")
-    assert f"/cases/{case_id}" in browser("union1").get("/cases").get_data(as_text=True)
-    assert f"/cases/{case_id}" not in browser("union2").get("/cases").get_data(as_text=True)
-    assert browser("union2").get(f"/cases/{case_id}").status_code == 403
+    assert f"/cases/{case_id}" in signed_in("union1").get("/cases").get_data(as_text=True)
+    assert f"/cases/{case_id}" not in signed_in("union2").get("/cases").get_data(as_text=True)
+    assert signed_in("union2").get(f"/cases/{case_id}").status_code == 403
 
 
-def test_case_page_marks_done_and_current_steps_on_the_diagram(browser, case_at):
+def test_case_page_marks_done_and_current_steps_on_the_diagram(signed_in, case_at):
     case_id = case_at("household_visit")
-    page = browser("inspector1").get(f"/cases/{case_id}").get_data(as_text=True)
+    page = signed_in("inspector1").get(f"/cases/{case_id}").get_data(as_text=True)
     diagram = widget(page, "diagram")
     assert {"declaration", "preliminary_review", "assign_third_party"} <= set(diagram["completed"])
     assert set(diagram["current"]) == {"household_visit", "visit_oversight"}
@@ -48,17 +48,17 @@ def test_case_page_marks_done_and_current_steps_on_the_diagram(browser, case_at)
     assert "入户走访" in page and "办理时间线" in page
 
 
-def test_dashboard_counts_open_cases_by_stage(browser, case_at):
+def test_dashboard_counts_open_cases_by_stage(signed_in, case_at):
     case_at("household_visit")
     case_at("re_review")
-    page = browser("supervisor1").get("/dashboard").get_data(as_text=True)
+    page = signed_in("supervisor1").get("/dashboard").get_data(as_text=True)
     by_stage = widget(page, "chart-by-stage")
     counts = dict(zip(by_stage["labels"], by_stage["datasets"][0]["data"]))
     assert counts["入户走访"] == 1 and counts["复审结论"] == 1
 
 
-def test_designer_validates_a_model_and_sees_problems_by_element(browser):
-    designer = browser("designer1")
+def test_designer_validates_a_model_and_sees_problems_by_element(signed_in):
+    designer = signed_in("designer1")
     page = designer.get("/models/hardship_assistance/edit").get_data(as_text=True)
     token = widget(page, "modeler")["csrfToken"]
     unsafe = (DATA / "script_task.bpmn").read_text(encoding="utf-8").replace("SCRIPT_BODY", "import os") \
@@ -71,8 +71,8 @@ def test_designer_validates_a_model_and_sees_problems_by_element(browser):
     assert good.get_json() == {"ok": True}
 
 
-def test_designer_deploys_from_the_modeler_and_the_list_shows_the_version(browser):
-    designer = browser("designer1")
+def test_designer_deploys_from_the_modeler_and_the_list_shows_the_version(signed_in):
+    designer = signed_in("designer1")
     page = designer.get("/models/hardship_assistance/edit").get_data(as_text=True)
     modeler = widget(page, "modeler")
     changed = modeler["xml"].replace('name="初审"', 'name="基层初审"')
@@ -83,19 +83,19 @@ def test_designer_deploys_from_the_modeler_and_the_list_shows_the_version(browse
     assert "v2" in listing and "初审改名" in listing
 
 
-def test_deploy_without_the_csrf_header_is_refused(browser):
-    designer = browser("designer1")
+def test_deploy_without_the_csrf_header_is_refused(signed_in):
+    designer = signed_in("designer1")
     page = designer.get("/models/hardship_assistance/edit").get_data(as_text=True)
     response = designer.client.post("/models/deploy", json={"xml": widget(page, "modeler")["xml"]})
     assert response.status_code == 400
 
 
-def test_only_designers_open_the_modeler(browser):
-    assert browser("center1").get("/models").status_code == 403
+def test_only_designers_open_the_modeler(signed_in):
+    assert signed_in("center1").get("/models").status_code == 403
 
 
-def test_form_editor_refuses_a_broken_schema_and_keeps_the_text(browser, app):
-    designer = browser("designer1")
+def test_form_editor_refuses_a_broken_schema_and_keeps_the_text(signed_in, app):
+    designer = signed_in("designer1")
     response = designer.post("/forms/payment.schema.json", {"schema": '{"type": "object", "required": 5}',
                                                              "ui_schema": "{}"})
     assert response.status_code == 422
@@ -128,3 +128,22 @@ def test_form_editor_saves_a_valid_schema_for_the_next_deployment(migrated, tmp_
         assert "重新部署" in designer.get(response.headers["Location"]).get_data(as_text=True)
     finally:
         db.engine_of(app).dispose()
+
+
+def test_modeler_endpoints_refuse_a_request_without_a_model(signed_in):
+    designer = signed_in("designer1")
+    token = widget(designer.get("/models/hardship_assistance/edit").get_data(as_text=True), "modeler")["csrfToken"]
+    for path in ("/models/validate", "/models/deploy"):
+        response = designer.client.post(path, json={"comment": "无模型"}, headers={"X-CSRFToken": token})
+        assert response.status_code == 400, path
+
+
+@pytest.mark.parametrize("name", ["../pyproject.toml", "nope.schema.json", "payment.uischema.json"])
+def test_form_editor_opens_only_form_schema_files(signed_in, name):
+    assert signed_in("designer1").get(f"/forms/{name}").status_code == 404
+
+
+def test_an_unknown_task_or_case_page_is_not_found(signed_in):
+    supervisor = signed_in("supervisor1")
+    assert supervisor.get("/tasks/999999").status_code == 404
+    assert supervisor.get("/cases/999999").status_code == 404

@@ -4,7 +4,7 @@ from sqlalchemy import exists, func, or_, select
 from ..db import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..forms import load_form, validate
-from ..people.models import role_for_lane
+from ..people.models import Organisation, role_for_lane
 from ..process_models.operations import latest_version
 from ..tasks.models import HumanTask
 from . import history
@@ -116,7 +116,6 @@ def case_query(user, filters):
     if filters.get("category"):
         query = query.where(Case.category == filters["category"])
     if filters.get("organisation"):
-        from ..people.models import Organisation
         query = query.where(Case.organisation_id == select(Organisation.id).where(
             Organisation.code == filters["organisation"]).scalar_subquery())
     if filters.get("stage"):

@@ -22,7 +22,7 @@ def invalid(problems):
     return ValidationFailed("流程模型无效，未部署", {p.element: [p.problem] for p in problems})
 
 
-def check_model(engine, xml, forms_dir):
+def check_model(xml, forms_dir):
     """Everything deployment checks, without storing: (parsed model, forms). Raises ValidationFailed."""
     try:
         parsed = parse_model(xml)
@@ -39,7 +39,7 @@ def deploy(session, engine, xml, forms_dir, user=None, comment=None):
     """Store the model as a new version; an identical re-deployment returns the existing version."""
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
-    parsed, forms = check_model(engine, xml, forms_dir)
+    parsed, forms = check_model(xml, forms_dir)
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
     model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())

@@ -8,7 +8,6 @@ from ..cases.models import STATUS_LABELS
 from ..households.assessment import CATEGORY_LABELS
 from ..people.models import ROLES
 
-CHINA = LOCAL_TIMEZONE
 DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过"}
 
 
@@ -21,7 +20,7 @@ def money(value):
 def local_time(value, with_time=True):
     if value is None:
         return "—"
-    value = value.astimezone(CHINA)
+    value = value.astimezone(LOCAL_TIMEZONE)
     return value.strftime("%Y年%m月%d日 %H:%M" if with_time else "%Y年%m月%d日")
 
 

@@ -55,7 +55,7 @@ def _posted_xml():
 def model_validate():
     _designer()
     xml, _ = _posted_xml()
-    check_model(services().engine, xml, services().forms_dir)
+    check_model(xml, services().forms_dir)
     return jsonify({"ok": True})
 
 
