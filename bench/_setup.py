@@ -1,6 +1,6 @@
 """Shared set-up for the benchmarks: machine line, a fresh app on a SQLite file, people, tokens, a client.
 
-The people, the model deployment and the JSON client are the test suite's own (service.testing),
+The people, the model deployment and the JSON client are the test suite's own (bangfu.testing),
 on a throw-away SQLite file.
 """
 import logging
@@ -11,17 +11,13 @@ import statistics
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from service import create_app  # noqa: E402
-from service.migrate import upgrade  # noqa: E402
-from service.testing import HARDSHIP_BPMN as BPMN  # noqa: E402,F401
-from service.testing import LANE_USER, PEOPLE, populate  # noqa: E402,F401
-from service.testing import UserClient as Client  # noqa: E402,F401
+from bangfu import create_app  # noqa: E402
+from bangfu.migrate import upgrade  # noqa: E402
+from bangfu.testing import HARDSHIP_BPMN as BPMN  # noqa: E402,F401
+from bangfu.testing import LANE_USER, PEOPLE, populate  # noqa: E402,F401
+from bangfu.testing import UserClient as Client  # noqa: E402,F401
 
-FORMS = ROOT / "forms"
 PROCESS = "hardship_assistance"
 ORDER = ["declaration", "preliminary_review", "assign_third_party", "household_visit", "visit_oversight",
          "re_review", "public_notice", "open_file", "approval", "payment"]
@@ -56,11 +52,11 @@ def make_app(workdir, extra_orgs=(), extra_people=None, existing=False):
     """A migrated app on workdir/bench.sqlite3 with the model deployed and people created
     (`existing`: just an app over the database an earlier call set up).
 
-    extra_orgs: (code, name, kind) beyond service.demo.ORGANISATIONS;
+    extra_orgs: (code, name, kind) beyond bangfu.demo.ORGANISATIONS;
     extra_people: {username: (role, org_code)} beyond PEOPLE.
     """
     url = f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
-    config = {"DATABASE_URL": url, "BPMN_DIR": str(ROOT / "bpmn"), "FORMS_DIR": str(FORMS),
+    config = {"DATABASE_URL": url, "INSTANCE_PATH": str(workdir), "SECRET_KEY": "benchmark-" + "k" * 32,
               "LOG_LEVEL": "WARNING"}
     app = create_app(config)
     logging.getLogger().setLevel(logging.WARNING)

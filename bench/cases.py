@@ -39,7 +39,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
-from service.demo import answers, declaration  # noqa: E402
+from bangfu.demo import answers, declaration  # noqa: E402
 
 RANK = {name: i for i, name in enumerate(ORDER)}
 
@@ -149,7 +149,7 @@ def profile_service(driver, inputs, top=12):
     """cProfile of a few service cases: hottest functions, then the service's own call tree."""
     from sqlalchemy import event
 
-    from service import db
+    from bangfu import db
     statements = []
     engine = db.engine_of(driver.api.app)
     count = lambda *a: statements.append(1)  # noqa: E731

@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import LANE_USER, ORDER, PROCESS, Client, check, make_app, percentile, print_machine  # noqa: E402
 from sqlalchemy import event, func, insert, select  # noqa: E402
 
-from service import db  # noqa: E402
-from service.cases.models import Case  # noqa: E402
-from service.demo import answers, declaration  # noqa: E402
-from service.people.models import Organisation, User  # noqa: E402
-from service.tasks.models import HumanTask  # noqa: E402
+from bangfu import db  # noqa: E402
+from bangfu.cases.models import Case  # noqa: E402
+from bangfu.demo import answers, declaration  # noqa: E402
+from bangfu.people.models import Organisation, User  # noqa: E402
+from bangfu.tasks.models import HumanTask  # noqa: E402
 
 BATCH = 10_000
 UNIONS = ["U-STEEL", "U-YANGSHE"] + [f"U-{i:02d}" for i in range(3, 21)]

@@ -1,5 +1,7 @@
 """Bangfu (帮扶): a BPMN-driven case service for hardship-household assistance."""
 import logging
+import os
+from pathlib import Path
 
 from flask import Flask
 from flask_smorest import Api
@@ -26,8 +28,14 @@ class _JsonErrorApi(Api):
         pass
 
 
+def _instance_path(test_config):
+    path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("BANGFU_INSTANCE_PATH")
+    return str(Path(path).resolve()) if path else None
+
+
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    """The service as a WSGI app; raises config.ConfigError naming a setting it cannot run with."""
+    app = Flask(__name__, instance_path=_instance_path(test_config), static_folder=None)
     config.load(app, test_config)
     logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.config.update(

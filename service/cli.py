@@ -43,8 +43,8 @@ def init():
     db.optimize(app)
     with db.transaction(app) as session:
         s = services()
-        for path in sorted(Path(s.bpmn_dir).glob("*.bpmn")):
-            version, created = deploy(session, s.engine, path.read_bytes(), s.forms_dir, comment=f"bundled {path.name}")
+        for path in sorted((p for p in s.models_dir.iterdir() if p.name.endswith(".bpmn")), key=lambda p: p.name):
+            version, created = deploy(session, s, path.read_bytes(), comment=f"bundled {path.name}")
             state = "deployed as version" if created else "unchanged, version"
             click.echo(f"{path.name}: {state} {version.version}")
     click.echo(f"database ready: {_safe_url(app.config['DATABASE_URL'])}")
@@ -150,7 +150,7 @@ def deploy_command(file, comment):
     app = _app()
     with db.transaction(app) as session:
         s = services()
-        version, created = deploy(session, s.engine, file.read_bytes(), s.forms_dir, comment=comment)
+        version, created = deploy(session, s, file.read_bytes(), comment=comment)
         key = version.process_model.key
     click.echo(f"{key}: {'deployed version' if created else 'unchanged, latest is version'} {version.version}")
 

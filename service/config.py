@@ -1,49 +1,196 @@
-"""Settings, read from BANGFU_* environment variables; `bangfu --help` lists them."""
+"""Settings, read from BANGFU_* environment variables and checked once, at start; `bangfu --help` lists them.
+
+A bad value stops the service with one line naming the variable (ConfigError). Without BANGFU_SECRET_KEY
+the service refuses to start, except in development mode (BANGFU_ENV=development, set by `make run`),
+where a random key is kept in the instance folder so that sessions survive a restart.
+"""
 import os
+import secrets
+from dataclasses import dataclass
 from datetime import timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, Callable
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 LOCAL_TIMEZONE = timezone(timedelta(hours=8))  # what users read: China Standard Time
-DEFAULT_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_LENGTH = 32
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-# (environment variable, config key, default, help)
+
+class ConfigError(Exception):
+    """A setting has a value the service cannot run with; the message names the variable."""
+
+
+def _text(value):
+    return value
+
+
+def _database_url(value):
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError("不是有效的数据库 URL（例如 postgresql+psycopg://user@host/db 或 sqlite:///path）") from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ValueError("只支持 sqlite 与 postgresql")
+    return value
+
+
+def _integer(low, high):
+    def parse(value):
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            raise ValueError(f"应为 {low} 到 {high} 之间的整数") from None
+        if not low <= number <= high:
+            raise ValueError(f"应为 {low} 到 {high} 之间的整数")
+        return number
+    return parse
+
+
+def _decimal(low, high):
+    def parse(value):
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise ValueError(f"应为 {low} 到 {high} 之间的数") from None
+        if not number.is_finite() or not Decimal(low) <= number <= Decimal(high):
+            raise ValueError(f"应为 {low} 到 {high} 之间的数")
+        return number
+    return parse
+
+
+def _seconds(low, high):
+    parse_decimal = _decimal(low, high)
+    return lambda value: float(parse_decimal(value))
+
+
+def _choice(*choices):
+    def parse(value):
+        if str(value).strip().upper() not in {c.upper() for c in choices}:
+            raise ValueError(f"应为 {'、'.join(choices)} 之一")
+        return str(value).strip().upper() if choices == LOG_LEVELS else str(value).strip().lower()
+    return parse
+
+
+def _flag(value):
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("应为 1 或 0")
+
+
+def _secret(value):
+    if value is not None and len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(f"至少 {MIN_SECRET_LENGTH} 个字符（例如 python -c 'import secrets; "
+                         "print(secrets.token_urlsafe(48))' 的输出）")
+    return value
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    default: Any
+    help: str
+    parse: Callable = _text
+
+
 SETTINGS = [
-    ("BANGFU_DATABASE_URL", "DATABASE_URL", None,
-     "SQLAlchemy URL; default: SQLite file instance/bangfu.sqlite3"),
-    ("BANGFU_SECRET_KEY", "SECRET_KEY", DEFAULT_SECRET_KEY, "secret for signing; set it in production"),
-    ("BANGFU_BPMN_DIR", "BPMN_DIR", str(PROJECT_ROOT / "bpmn"), "bundled BPMN models deployed by `bangfu init`"),
-    ("BANGFU_FORMS_DIR", "FORMS_DIR", str(PROJECT_ROOT / "forms"), "JSON-Schema forms of user tasks"),
-    ("BANGFU_DIBAO_LINE", "DIBAO_LINE", "1208", "local 低保 line, yuan per person per month"),
-    ("BANGFU_DIBAO_DOCUMENT", "DIBAO_DOCUMENT", "苏州市城乡最低生活保障标准（1208 元/人·月）",
-     "the document that sets the 低保 line"),
-    ("BANGFU_RELATIVE_MULTIPLIER", "RELATIVE_MULTIPLIER", "2", "相对困难: below this many times the 低保 line"),
-    ("BANGFU_SUDDEN_MULTIPLIER", "SUDDEN_MULTIPLIER", "3.5",
-     "意外致困: sudden hardship and below this many times the 低保 line"),
-    ("BANGFU_TOKEN_DAYS", "TOKEN_DAYS", "30", "days an API token stays valid"),
-    ("BANGFU_SCRIPT_TIMEOUT", "SCRIPT_TIMEOUT", "1.0", "seconds a BPMN script or condition may run"),
-    ("BANGFU_INSTANCE_CACHE", "INSTANCE_CACHE", "256",
-     "workflow instances kept in memory per process between commands (0: none)"),
-    ("BANGFU_LOG_LEVEL", "LOG_LEVEL", "INFO", "logging level"),
+    Setting("BANGFU_ENV", "ENV", "production", "production, or development (`make run`: a local secret key)",
+            _choice("production", "development")),
+    Setting("BANGFU_DATABASE_URL", "DATABASE_URL", None,
+            "SQLAlchemy URL; default: SQLite file bangfu.sqlite3 in the instance folder", _database_url),
+    Setting("BANGFU_SECRET_KEY", "SECRET_KEY", None,
+            f"signs session cookies; required outside development, at least {MIN_SECRET_LENGTH} characters",
+            _secret),
+    Setting("BANGFU_INSTANCE_PATH", "INSTANCE_PATH", None,
+            "folder for the SQLite file and designers' form edits; default: Flask's instance folder"),
+    Setting("BANGFU_BPMN_DIR", "BPMN_DIR", None, "models `bangfu init` deploys; default: the bundled models"),
+    Setting("BANGFU_FORMS_DIR", "FORMS_DIR", None,
+            "designers' forms, read before the bundled ones; default: forms/ in the instance folder"),
+    Setting("BANGFU_DIBAO_LINE", "DIBAO_LINE", "1208", "local 低保 line, yuan per person per month",
+            _decimal("1", "100000")),
+    Setting("BANGFU_DIBAO_DOCUMENT", "DIBAO_DOCUMENT", "苏州市城乡最低生活保障标准（1208 元/人·月）",
+            "the document that sets the 低保 line"),
+    Setting("BANGFU_RELATIVE_MULTIPLIER", "RELATIVE_MULTIPLIER", "2", "相对困难: below this many times the 低保 line",
+            _decimal("1", "100")),
+    Setting("BANGFU_SUDDEN_MULTIPLIER", "SUDDEN_MULTIPLIER", "3.5",
+            "意外致困: sudden hardship and below this many times the 低保 line", _decimal("1", "100")),
+    Setting("BANGFU_TOKEN_DAYS", "TOKEN_DAYS", "30", "days an API token stays valid", _integer(1, 3650)),
+    Setting("BANGFU_SCRIPT_TIMEOUT", "SCRIPT_TIMEOUT", "1.0", "seconds of CPU a BPMN script or condition may use",
+            _seconds("0.05", "60")),
+    Setting("BANGFU_SCRIPT_MEMORY_MB", "SCRIPT_MEMORY_MB", "256", "memory a script's worker process may use, MB",
+            _integer(64, 8192)),
+    Setting("BANGFU_ENGINE_TIMEOUT", "ENGINE_TIMEOUT", "10", "seconds one command may run a case's workflow",
+            _seconds("0.1", "600")),
+    Setting("BANGFU_ENGINE_STEPS", "ENGINE_STEPS", "2000", "engine steps one command may take on a case",
+            _integer(10, 1_000_000)),
+    Setting("BANGFU_CASE_DATA_KB", "CASE_DATA_KB", "1024", "largest workflow data a case may carry, KB",
+            _integer(16, 65536)),
+    Setting("BANGFU_INSTANCE_CACHE", "INSTANCE_CACHE", "256",
+            "workflow instances kept in memory per process between commands (0: none)", _integer(0, 100_000)),
+    Setting("BANGFU_PROXY_COUNT", "PROXY_COUNT", "0",
+            "reverse proxies in front of the service whose X-Forwarded-* headers are trusted", _integer(0, 5)),
+    Setting("BANGFU_SECURE_COOKIES", "SESSION_COOKIE_SECURE", "0", "1 behind HTTPS: cookies only over HTTPS",
+            _flag),
+    Setting("BANGFU_LOG_LEVEL", "LOG_LEVEL", "INFO", "logging level", _choice(*LOG_LEVELS)),
 ]
 
 
 def load(app, overrides=None):
-    for env, key, default, _ in SETTINGS:
-        app.config[key] = os.environ.get(env, default)
-    app.config.update(overrides or {})
+    """Fill app.config from the environment (then `overrides`), checking every value; raise ConfigError."""
+    overrides = overrides or {}
+    for setting in SETTINGS:
+        raw = overrides.get(setting.key, os.environ.get(setting.env, setting.default))
+        if raw is None or isinstance(raw, (bool, int, float, Decimal)) and not isinstance(raw, str):
+            app.config[setting.key] = raw
+            continue
+        try:
+            app.config[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"配置错误：{setting.env} {exc}") from None
+    app.config.update({k: v for k, v in overrides.items() if k not in {s.key for s in SETTINGS}})
+    instance = Path(app.instance_path)
     if not app.config["DATABASE_URL"]:
-        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'bangfu.sqlite3'}"
-    for key in ("DIBAO_LINE", "RELATIVE_MULTIPLIER", "SUDDEN_MULTIPLIER"):
-        app.config[key] = Decimal(str(app.config[key]))
-    app.config["TOKEN_DAYS"] = int(app.config["TOKEN_DAYS"])
-    app.config["INSTANCE_CACHE"] = int(app.config["INSTANCE_CACHE"])
-    app.config["SCRIPT_TIMEOUT"] = float(app.config["SCRIPT_TIMEOUT"])
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{instance / 'bangfu.sqlite3'}"
+    app.config["FORMS_DIR"] = Path(app.config["FORMS_DIR"] or instance / "forms")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _development_key(app)
+
+
+def _development_key(app):
+    if app.config.get("TESTING"):
+        return secrets.token_urlsafe(48)
+    if app.config["ENV"] != "development":
+        raise ConfigError("配置错误：未设置 BANGFU_SECRET_KEY。生产环境必须设置（至少 "
+                          f"{MIN_SECRET_LENGTH} 个字符）；本机试用请设置 BANGFU_ENV=development")
+    path = Path(app.instance_path) / "development-secret-key"
+    if not path.exists():  # written whole, then linked into place: several workers may start at once
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.touch(0o600)
+        draft.write_text(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def safe_url(url):
+    """The database URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def help_text():
     lines = ["\b", "Environment:"]
-    lines += [f"  {env:28} {text}" for env, _, _, text in SETTINGS]
+    lines += [f"  {s.env:28} {s.help}" for s in SETTINGS]
     return "\n".join(lines)

@@ -1,11 +1,14 @@
 """The long-lived collaborators an operation needs, built once per app."""
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 
 from .engine import Engine
+from .forms import FormLibrary
 from .households.assessment import Policy
 from .instances.store import InstanceStore
+from .resources import bundled_models
 
 
 @dataclass
@@ -13,8 +16,8 @@ class Services:
     engine: Engine
     store: InstanceStore
     policy: Policy
-    forms_dir: str
-    bpmn_dir: str
+    forms: FormLibrary
+    models_dir: object  # a folder of .bpmn files: BANGFU_BPMN_DIR, or the bundled models (a Traversable)
     token_days: int
 
 
@@ -22,8 +25,9 @@ def build(config):
     engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"])
     policy = Policy(config["DIBAO_LINE"], config["RELATIVE_MULTIPLIER"], config["SUDDEN_MULTIPLIER"],
                     config["DIBAO_DOCUMENT"])
-    return Services(engine, InstanceStore(engine, config["INSTANCE_CACHE"]), policy, config["FORMS_DIR"], config["BPMN_DIR"],
-                    config["TOKEN_DAYS"])
+    models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()
+    return Services(engine, InstanceStore(engine, config["INSTANCE_CACHE"]), policy, FormLibrary(config["FORMS_DIR"]),
+                    models_dir, config["TOKEN_DAYS"])
 
 
 def init_app(app):

@@ -1,7 +1,5 @@
 """Helpers shared by the test suite and the benchmarks: a standard cast of people and a JSON
 client that acts as one of them. Nothing here runs in the service itself."""
-from pathlib import Path
-
 from sqlalchemy import select
 
 from . import db
@@ -9,10 +7,10 @@ from .demo import ORGANISATIONS
 from .people.models import User
 from .people.operations import create_organisation, create_user, issue_token
 from .process_models.operations import deploy
+from .resources import bundled_models
 from .services import services
 
-ROOT = Path(__file__).resolve().parent.parent
-HARDSHIP_BPMN = ROOT / "bpmn" / "hardship_assistance.bpmn"
+HARDSHIP_BPMN = bundled_models() / "hardship_assistance.bpmn"
 PEOPLE = {
     "union1": ("grassroots_union", "U-STEEL"),
     "union2": ("grassroots_union", "U-YANGSHE"),
@@ -33,7 +31,7 @@ def populate(app, extra_orgs=(), extra_people=None):
     """Deploy the hardship model and create the organisations and people (password: <username>-secret)."""
     with db.transaction(app) as session:
         s = services()
-        deploy(session, s.engine, HARDSHIP_BPMN.read_bytes(), s.forms_dir)
+        deploy(session, s, HARDSHIP_BPMN.read_bytes())
         for code, name, kind in list(ORGANISATIONS) + list(extra_orgs):
             create_organisation(session, code, name, kind)
         for username, (role, org) in {**PEOPLE, **(extra_people or {})}.items():

@@ -7,16 +7,28 @@ Each run works in its own schema, dropped at the end.
 """
 import os
 import random
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from service import create_app, db, testing
-from service.demo import answers, declaration
-from service.migrate import upgrade
-from service.models import metadata
-from service.testing import LANE_USER, ROOT
+from bangfu import create_app, db, testing
+from bangfu.demo import answers, declaration
+from bangfu.migrate import upgrade
+from bangfu.models import metadata
+from bangfu.testing import LANE_USER
+
+# The tests' instance folder (designers' form edits, a development key): never the checkout's own.
+INSTANCE_DIR = Path(tempfile.mkdtemp(prefix="bangfu-tests-"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _instance_dir():
+    yield INSTANCE_DIR
+    shutil.rmtree(INSTANCE_DIR, ignore_errors=True)
 
 
 def _postgres_schema_url(base_url):
@@ -43,8 +55,7 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def migrated(database_url):
-    app = create_app({"DATABASE_URL": database_url, "BPMN_DIR": str(ROOT / "bpmn"),
-                      "FORMS_DIR": str(ROOT / "forms")})
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "INSTANCE_PATH": str(INSTANCE_DIR)})
     upgrade(app)
     db.engine_of(app).dispose()
     return database_url
@@ -67,8 +78,7 @@ def is_postgres(database_url):
 
 
 def make_app(database_url, **config):
-    return create_app({"DATABASE_URL": database_url, "TESTING": True, "BPMN_DIR": str(ROOT / "bpmn"),
-                       "FORMS_DIR": str(ROOT / "forms"), **config})
+    return create_app({"DATABASE_URL": database_url, "TESTING": True, "INSTANCE_PATH": str(INSTANCE_DIR), **config})
 
 
 def prepare(app):

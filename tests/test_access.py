@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from service import db
-from service.people.models import User
-from service.people.operations import create_user
+from bangfu import db
+from bangfu.people.models import User
+from bangfu.people.operations import create_user
 
 BPMN = Path(__file__).resolve().parent.parent / "bpmn" / "hardship_assistance.bpmn"
 ROLE_ORG = {"union1": ("grassroots_union", "U-STEEL"), "union2": ("grassroots_union", "U-YANGSHE"),

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from browser_helpers import fill_form, served_schema, shot, sign_in
-from service.demo import declaration
+from bangfu.demo import declaration
 
 ORDER = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
          "public_notice", "open_file", "approval", "payment"]

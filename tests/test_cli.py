@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 
-from service import create_app, db
-from service.cli import main
-from service.config import SETTINGS
-from service.process_models.models import ProcessModelVersion
+from bangfu import create_app, db
+from bangfu.cli import main
+from bangfu.config import SETTINGS
+from bangfu.process_models.models import ProcessModelVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN = ROOT / "bpmn" / "hardship_assistance.bpmn"
@@ -30,8 +30,8 @@ def database(tmp_path, monkeypatch):
     else:
         url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     monkeypatch.setenv("BANGFU_DATABASE_URL", url)
-    monkeypatch.setenv("BANGFU_BPMN_DIR", str(ROOT / "bpmn"))
-    monkeypatch.setenv("BANGFU_FORMS_DIR", str(ROOT / "forms"))
+    monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("BANGFU_SECRET_KEY", "cli-tests-" + "k" * 40)
     yield url
     if admin is not None:
         with admin.connect() as conn:
@@ -183,6 +183,6 @@ def test_deploying_a_changed_model_adds_a_version_once(ready, tmp_path):
 def test_help_lists_every_setting_on_its_own_line(database):
     output = ok("--help")
     lines = [line.strip() for line in output.splitlines()]
-    for env, _, _, description in SETTINGS:
-        assert any(line.startswith(env) and line.endswith(description) for line in lines), (env, output)
+    for setting in SETTINGS:
+        assert any(line.startswith(setting.env) and line.endswith(setting.help) for line in lines), (setting.env, output)
     assert "BANGFU_DATABASE_URL" in output

@@ -41,8 +41,8 @@ def race(url, tokens, body):
 
 @pytest.fixture
 def second_center_users(app):
-    from service import db
-    from service.people.operations import create_user
+    from bangfu import db
+    from bangfu.people.operations import create_user
     with db.transaction(app) as session:
         for i in range(2, CLIENTS + 1):
             create_user(session, f"center{i}", "assistance_center", "ZJG-CENTER", "center-secret", hash_profile="fast")

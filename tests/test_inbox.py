@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from service import db
-from service.db import utcnow
-from service.tasks.models import HumanTask
+from bangfu import db
+from bangfu.db import utcnow
+from bangfu.tasks.models import HumanTask
 
 
 def add_centre_tasks(app, case_id, count):

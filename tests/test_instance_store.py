@@ -1,7 +1,7 @@
 """The per-process instance cache never lets a command run on a state another process has moved past."""
 from conftest import Api, make_app, prepare
 
-from service import db
+from bangfu import db
 
 COMPLETED_IN_ORDER = ["declaration", "preliminary_review", "assign_third_party", "household_visit"]
 

@@ -108,17 +108,15 @@ def test_form_editor_refuses_a_broken_schema_and_keeps_the_text(signed_in, app):
 
 def test_form_editor_saves_a_valid_schema_for_the_next_deployment(migrated, tmp_path):
     """Saving writes the form file; the running model keeps its snapshot until a new version is deployed."""
-    import shutil
-
     from conftest import make_app, prepare
-    from service import db
+    from bangfu import db
+    from bangfu.resources import bundled_forms
     forms = tmp_path / "forms"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "forms", forms)
     app = make_app(migrated, FORMS_DIR=str(forms))
     try:
         prepare(app)
         designer = Browser(app, "designer1")
-        edited = json.loads((forms / "payment.schema.json").read_text(encoding="utf-8"))
+        edited = json.loads((bundled_forms() / "payment.schema.json").read_text(encoding="utf-8"))
         edited["properties"]["bank_reference"]["title"] = "银行流水号（回单）"
         response = designer.post("/forms/payment.schema.json", {"schema": json.dumps(edited, ensure_ascii=False),
                                                                  "ui_schema": "{}"})

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from service import db
-from service.demo import load_demo
-from service.people.models import User
+from bangfu import db
+from bangfu.demo import load_demo
+from bangfu.people.models import User
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -25,7 +25,7 @@ def test_readme_walkthrough_pays_a_household(app, server):
     from sqlalchemy import delete
     with db.transaction(app) as session:
         session.execute(delete(User))  # the demo brings its own users, with the README's passwords
-        from service.people.models import Organisation
+        from bangfu.people.models import Organisation
         session.execute(delete(Organisation))
         load_demo(session)
     script = walkthrough_script().replace("http://127.0.0.1:5000", server)

@@ -1,7 +1,7 @@
 """The script sandbox: what a designer's script may and may not do."""
 import pytest
 
-from service.engine.sandbox import ScriptLimit, SandboxEnvironment, ScriptTimeout, UnsafeCode, compile_expression
+from bangfu.engine.sandbox import ScriptLimit, SandboxEnvironment, ScriptTimeout, UnsafeCode, compile_expression
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_escapes_are_refused_before_running(source):
 
 
 def _compile_script(source):
-    from service.engine.sandbox import compile_script
+    from bangfu.engine.sandbox import compile_script
     return compile_script(source)
 
 
@@ -85,7 +85,7 @@ def test_endless_loop_is_stopped_by_the_time_bound(sandbox):
 def test_engine_turns_a_timeout_into_an_incident_not_a_hang():
     from pathlib import Path
 
-    from service.engine import Engine, parse_model
+    from bangfu.engine import Engine, parse_model
     text = (Path(__file__).parent / "data" / "script_task.bpmn").read_text(encoding="utf-8")
     xml = text.replace("SCRIPT_BODY", "n = 0\nwhile True:\n    n += 1").replace("CONDITION", "True").encode()
     engine = Engine(script_timeout=0.2)

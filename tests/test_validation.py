@@ -4,8 +4,8 @@ import copy
 import pytest
 from stdnum.cn import ric
 
-from service import db
-from service.cases.models import Case
+from bangfu import db
+from bangfu.cases.models import Case
 
 LANE_OWNER = {"declaration": "union1", "preliminary_review": "union1", "re_review": "center1",
               "open_file": "center1", "approval": "approver1", "payment": "finance1"}

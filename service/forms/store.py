@@ -2,7 +2,6 @@
 import copy
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -16,10 +15,9 @@ _CHOICE_SOURCES = {
 }
 
 
-def collect_forms(forms_dir, user_tasks):
-    """Load every form the user tasks name; return ({filename: document}, [ModelProblem])."""
+def collect_forms(library, user_tasks):
+    """Load every form the user tasks name from the form library; return ({filename: document}, [ModelProblem])."""
     forms, problems = {}, []
-    base = Path(forms_dir).resolve()
     for task in user_tasks:
         if not task.form:
             problems.append(ModelProblem(task.id, "用户任务未指定表单（formJsonSchemaFilename）"))
@@ -27,12 +25,12 @@ def collect_forms(forms_dir, user_tasks):
         for filename, is_schema in ((task.form, True), (task.ui_form, False)):
             if not filename or filename in forms:
                 continue
-            path = (base / filename).resolve()
-            if base not in path.parents or not path.is_file():
+            text = library.read(filename)
+            if text is None:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 不存在"))
                 continue
             try:
-                document = json.loads(path.read_text(encoding="utf-8"))
+                document = json.loads(text)
                 if is_schema:
                     check_schema(document)
             except (ValueError, SchemaInvalid) as exc:

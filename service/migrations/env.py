@@ -1,7 +1,7 @@
-"""Alembic environment: runs against the connection or URL `service.migrate` hands over."""
+"""Alembic environment: runs against the connection or URL `bangfu.migrate` hands over."""
 from alembic import context
 
-from service.models import metadata
+from bangfu.models import metadata
 
 config = context.config
 

@@ -22,24 +22,24 @@ def invalid(problems):
     return ValidationFailed("流程模型无效，未部署", {p.element: [p.problem] for p in problems})
 
 
-def check_model(xml, forms_dir):
+def check_model(xml, forms):
     """Everything deployment checks, without storing: (parsed model, forms). Raises ValidationFailed."""
     try:
         parsed = parse_model(xml)
     except ModelInvalid as exc:
         raise invalid(exc.problems) from None
-    forms, problems = collect_forms(forms_dir, parsed.user_tasks)
+    forms, problems = collect_forms(forms, parsed.user_tasks)
     problems = _lane_problems(parsed.user_tasks) + problems
     if problems:
         raise invalid(problems)
     return parsed, forms
 
 
-def deploy(session, engine, xml, forms_dir, user=None, comment=None):
+def deploy(session, services, xml, user=None, comment=None):
     """Store the model as a new version; an identical re-deployment returns the existing version."""
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
-    parsed, forms = check_model(xml, forms_dir)
+    parsed, forms = check_model(xml, services.forms)
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
     model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())
@@ -55,7 +55,7 @@ def deploy(session, engine, xml, forms_dir, user=None, comment=None):
     model.name = parsed.name
     version = ProcessModelVersion(
         process_model=model, version=number, checksum=checksum, bpmn_xml=parsed.xml,
-        spec_json=engine.dump_spec(parsed), forms_json=forms_json,
+        spec_json=services.engine.dump_spec(parsed), forms_json=forms_json,
         user_tasks_json=json.dumps([asdict(t) for t in parsed.user_tasks], ensure_ascii=False),
         comment=comment, deployed_by=user)
     session.add(version)

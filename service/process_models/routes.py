@@ -32,6 +32,6 @@ class ProcessModels(MethodView):
         if len(xml) > MAX_BPMN_BYTES:
             raise ValidationFailed("文件过大", {"file": ["BPMN 文件不能超过 5 MB"]})
         s = services()
-        version, created = deploy(db.session(), s.engine, xml, s.forms_dir, user=user, comment=form["comment"])
+        version, created = deploy(db.session(), s, xml, user=user, comment=form["comment"])
         db.commit()
         return {"version": version, "created": created}, 201 if created else 200

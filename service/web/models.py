@@ -1,13 +1,13 @@
 """Designers' pages: process models and their versions, the BPMN modeler with server-side validation and
 deployment, and the form editor. Saved forms are snapshotted into a model at its next deployment."""
 import json
-from pathlib import Path
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from .. import db
 from ..forms import SchemaInvalid, check_schema
+from ..forms.library import SCHEMA_SUFFIX, ui_name
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
 from . import pages
@@ -22,7 +22,7 @@ def _designer():
 
 
 def _form_files():
-    return sorted(p.name for p in Path(services().forms_dir).glob("*.schema.json"))
+    return services().forms.schema_names()
 
 
 @pages.get("/models")
@@ -55,7 +55,7 @@ def _posted_xml():
 def model_validate():
     _designer()
     xml, _ = _posted_xml()
-    check_model(xml, services().forms_dir)
+    check_model(xml, services().forms)
     return jsonify({"ok": True})
 
 
@@ -65,29 +65,22 @@ def model_deploy():
     user = _designer()
     xml, comment = _posted_xml()
     session = db.session()
-    version, created = deploy(session, services().engine, xml, services().forms_dir, user=user,
+    version, created = deploy(session, services(), xml, user=user,
                               comment=(comment or "").strip()[:500] or None)
     session.commit()
     return jsonify({"created": created, "key": version.process_model.key,
                     "version": {"version": version.version}}), 201 if created else 200
 
 
-def _form_path(name):
-    base = Path(services().forms_dir).resolve()
-    path = (base / name).resolve()
-    if base not in path.parents or not name.endswith(".schema.json") or not path.is_file():
-        abort(404)
-    return path
-
-
 @pages.route("/forms/<name>", methods=["GET", "POST"])
 @login_required
 def form_editor(name):
     _designer()
-    path = _form_path(name)
-    ui_path = path.with_name(name.replace(".schema.json", ".uischema.json"))
-    schema_text = path.read_text(encoding="utf-8")
-    ui_text = ui_path.read_text(encoding="utf-8") if ui_path.is_file() else "{}"
+    library = services().forms
+    schema_text = library.read(name) if name.endswith(SCHEMA_SUFFIX) else None
+    if schema_text is None:
+        abort(404)
+    ui_text = library.read(ui_name(name)) or "{}"
     error, status = None, 200
     if request.method == "POST":
         schema_text, ui_text = request.form.get("schema", ""), request.form.get("ui_schema", "") or "{}"
@@ -99,8 +92,8 @@ def form_editor(name):
         except SchemaInvalid as exc:
             error, status = f"不是有效的 JSON Schema：{exc}", 422
         else:
-            path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            ui_path.write_text(json.dumps(ui_schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            library.write(name, json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
+            library.write(ui_name(name), json.dumps(ui_schema, ensure_ascii=False, indent=2) + "\n")
             flash(f"已保存 {name}；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
     widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}

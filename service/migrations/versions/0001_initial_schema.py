@@ -6,7 +6,7 @@ Create Date: 2026-11-25 17:24:35.237644
 """
 from alembic import op
 import sqlalchemy as sa
-import service.db
+import bangfu.db
 
 
 revision = '0001'
@@ -22,7 +22,7 @@ def upgrade():
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
-    sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisations')),
     sa.UniqueConstraint('code', name=op.f('uq_organisations_code'))
     )
@@ -33,7 +33,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_models')),
     sa.UniqueConstraint('key', name=op.f('uq_process_models_key'))
     )
@@ -45,7 +45,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_users_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
@@ -54,8 +54,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
@@ -74,7 +74,7 @@ def upgrade():
     sa.Column('user_tasks_json', sa.Text(), nullable=False),
     sa.Column('comment', sa.String(length=500), nullable=True),
     sa.Column('deployed_by_id', sa.Integer(), nullable=True),
-    sa.Column('deployed_at', service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deployed_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['deployed_by_id'], ['users.id'], name=op.f('fk_process_model_versions_deployed_by_id_users')),
     sa.ForeignKeyConstraint(['process_model_id'], ['process_models.id'], name=op.f('fk_process_model_versions_process_model_id_process_models')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_model_versions')),
@@ -97,9 +97,9 @@ def upgrade():
     sa.Column('stage', sa.String(length=200), nullable=True),
     sa.Column('incident', sa.Text(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', service.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closed_at', service.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', bangfu.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('workflow_state', sa.LargeBinary(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_cases_created_by_id_users')),
@@ -120,7 +120,7 @@ def upgrade():
     op.create_table('case_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', service.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('action', sa.String(length=32), nullable=False),
     sa.Column('task_name', sa.String(length=100), nullable=True),
@@ -146,9 +146,9 @@ def upgrade():
     sa.Column('ui_form', sa.String(length=200), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', service.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', service.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', service.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', bangfu.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', bangfu.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_human_tasks_assignee_id_users')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_human_tasks_case_id_cases')),
