@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config, db, errors, services, web
@@ -44,6 +45,9 @@ def create_app(test_config=None):
         JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
     app.json.ensure_ascii = False
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
     app.url_map.converters["id"] = IdConverter
     use_chinese_messages()
     db.init_app(app)

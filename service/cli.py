@@ -5,13 +5,17 @@ from pathlib import Path
 
 import click
 
-from . import config, create_app, db
+from . import config, create_app
 from .errors import DomainError
-from .people.models import ORG_KINDS, ROLES
+from .people.roles import OrgKind, Role
+from .unit_of_work import run_in
 
 
 def _app():
-    return create_app()
+    try:
+        return create_app()
+    except config.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def friendly(func):
@@ -35,24 +39,18 @@ def main():
 @friendly
 def init():
     """Create or migrate the database and deploy the bundled models (safe to run twice)."""
+    from . import db
     from .migrate import upgrade
-    from .process_models.operations import deploy
+    from .process_models.operations import deploy_folder
     from .services import services
     app = _app()
     upgrade(app)
     db.optimize(app)
-    with db.transaction(app) as session:
-        s = services()
-        for path in sorted((p for p in s.models_dir.iterdir() if p.name.endswith(".bpmn")), key=lambda p: p.name):
-            version, created = deploy(session, s, path.read_bytes(), comment=f"bundled {path.name}")
-            state = "deployed as version" if created else "unchanged, version"
-            click.echo(f"{path.name}: {state} {version.version}")
-    click.echo(f"database ready: {_safe_url(app.config['DATABASE_URL'])}")
-
-
-def _safe_url(url):
-    from sqlalchemy.engine import make_url
-    return make_url(url).render_as_string(hide_password=True)
+    with app.app_context():
+        deployed = run_in(app, deploy_folder, services())
+    for name, version, created in deployed:
+        click.echo(f"{name}: {'deployed as version' if created else 'unchanged, version'} {version}")
+    click.echo(f"database ready: {config.safe_url(app.config['DATABASE_URL'])}")
 
 
 @main.command()
@@ -60,9 +58,7 @@ def _safe_url(url):
 def demo():
     """Load demo organisations, one user per role, and cases at different stages."""
     from .demo import load_demo
-    app = _app()
-    with db.transaction(app) as session:
-        users = load_demo(session)
+    users = run_in(_app(), load_demo)
     click.echo("Demo users (username / password / role):")
     for username, password, role in users:
         click.echo(f"  {username:12} {password:18} {role}")
@@ -70,16 +66,17 @@ def demo():
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve(host, port, threads):
-    """Serve the API with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
-    app = _app()
-    if app.config["SECRET_KEY"] == config.DEFAULT_SECRET_KEY:
-        click.echo("warning: BANGFU_SECRET_KEY is not set; sign-in cookies use a development key", err=True)
-    click.echo(f"Bangfu listening on http://{host}:{port}/ (OpenAPI: /api/v1/openapi.json)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="bangfu")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="server processes (several need PostgreSQL, or share one SQLite file)")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="threads per process")
+def serve(host, port, workers, threads):
+    """Serve the pages and the API with gunicorn (see README: production)."""
+    from .server import serve as run_server
+    app = _app()  # settings are checked here, once, before any worker starts
+    click.echo(f"Bangfu listening on http://{host}:{port}/ with {workers} process(es) × {threads} threads "
+               f"(OpenAPI: /api/v1/openapi.json)")
+    run_server(app, host, port, workers, threads)
 
 
 @main.group()
@@ -90,13 +87,12 @@ def org():
 @org.command("add")
 @click.argument("code")
 @click.option("--name", required=True)
-@click.option("--kind", required=True, type=click.Choice(list(ORG_KINDS)))
+@click.option("--kind", required=True, type=click.Choice([k.value for k in OrgKind]))
 @friendly
 def org_add(code, name, kind):
     """Add an organisation."""
     from .people.operations import create_organisation
-    with db.transaction(_app()) as session:
-        create_organisation(session, code, name, kind)
+    run_in(_app(), create_organisation, code, name, kind)
     click.echo(f"organisation {code} added")
 
 
@@ -107,7 +103,7 @@ def user():
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", required=True, type=click.Choice(list(ROLES)))
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--org", "org_code", required=True)
 @click.option("--password", required=True)
 @click.option("--name", "display_name", default=None)
@@ -115,8 +111,7 @@ def user():
 def user_add(username, role, org_code, password, display_name):
     """Add a user with a role in an organisation."""
     from .people.operations import create_user
-    with db.transaction(_app()) as session:
-        create_user(session, username, role, org_code, password, display_name)
+    run_in(_app(), create_user, username, role, org_code, password, display_name)
     click.echo(f"user {username} added")
 
 
@@ -125,18 +120,11 @@ def user_add(username, role, org_code, password, display_name):
 @friendly
 def token(username):
     """Print a new bearer token for USERNAME."""
-    from sqlalchemy import select
-
-    from .people.models import User
-    from .people.operations import issue_token
+    from .people.operations import token_for_username
     from .services import services
     app = _app()
-    with db.transaction(app) as session:
-        found = session.scalar(select(User).where(User.username == username))
-        if found is None:
-            raise click.ClickException(f"用户 {username} 不存在")
-        raw, _ = issue_token(session, found, services().token_days)
-    click.echo(raw)
+    with app.app_context():
+        click.echo(run_in(app, token_for_username, username, services().token_days))
 
 
 @main.command("deploy")
@@ -148,11 +136,10 @@ def deploy_command(file, comment):
     from .process_models.operations import deploy
     from .services import services
     app = _app()
-    with db.transaction(app) as session:
-        s = services()
-        version, created = deploy(session, s, file.read_bytes(), comment=comment)
-        key = version.process_model.key
-    click.echo(f"{key}: {'deployed version' if created else 'unchanged, latest is version'} {version.version}")
+    with app.app_context():
+        version, created = run_in(app, deploy, services(), file.read_bytes(), comment=comment)
+        key, number = version.process_model.key, version.version
+    click.echo(f"{key}: {'deployed version' if created else 'unchanged, latest is version'} {number}")
 
 
 if __name__ == "__main__":

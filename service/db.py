@@ -1,4 +1,4 @@
-"""Database engine, the request-scoped session, and the one place that commits.
+"""Database engine and the session of the current request or app context (unit_of_work commits it).
 
 On SQLite every transaction starts with BEGIN IMMEDIATE and waits on a busy
 timeout, so concurrent writers queue instead of failing with "database is locked".
@@ -11,6 +11,7 @@ from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+GUARDED = "bangfu.guarded"  # sessions that only unit_of_work.run may commit
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -72,9 +73,9 @@ def make_engine(url):
 
 def init_app(app):
     engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["bangfu.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["bangfu.db"] = sessionmaker(engine, expire_on_commit=False, info={GUARDED: True})
     app.extensions["bangfu.db.read"] = sessionmaker(engine.execution_options(read_only=True),
-                                                    expire_on_commit=False)
+                                                    expire_on_commit=False, info={GUARDED: True})
     app.teardown_appcontext(_close_session)
 
 
@@ -105,10 +106,6 @@ def session():
     return g.db_session
 
 
-def commit():
-    session().commit()
-
-
 def _close_session(_exc):
     db_session = g.pop("db_session", None)
     if db_session is not None:
@@ -125,16 +122,3 @@ def reading():
     finally:
         db_session.rollback()
         db_session.close()
-
-
-@contextmanager
-def transaction(app):
-    """A unit of work outside a request (CLI, scheduler, benchmarks)."""
-    with app.app_context():
-        db_session = session()
-        try:
-            yield db_session
-            db_session.commit()
-        except BaseException:
-            db_session.rollback()
-            raise

@@ -5,12 +5,11 @@ from sqlalchemy import select
 from stdnum import luhn
 from stdnum.cn import ric
 
-from .cases.operations import start_case
+from .casework.commands import complete_task, start_case
 from .people.models import Organisation, User
 from .people.operations import create_organisation, create_user
 from .services import services
-from .tasks import operations as tasks
-from .tasks.models import HumanTask
+from .tasks.projection import open_rows
 
 ORGANISATIONS = [
     ("ZJG-CENTER", "张家港市职工援助服务中心", "center"),
@@ -98,14 +97,13 @@ def advance(session, case, users, rng, stop_before=None):
     """Complete the open tasks of a case with approving answers until `stop_before` is open."""
     replies = answers(rng)
     while True:
-        open_tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                             HumanTask.state == "open")).all()
+        open_tasks = open_rows(session, case.id)
         todo = [t for t in open_tasks if t.spec_name != stop_before]
         if not todo or any(t.spec_name == stop_before for t in open_tasks):
             return
         task = todo[0]
         data = declaration(rng) if task.spec_name == "declaration" else replies[task.spec_name]
-        tasks.complete(session, services(), users[task.role], task.id, data)
+        complete_task(session, services(), users[task.role], task.id, data)
 
 
 def load_demo(session, seed=2026):

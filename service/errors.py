@@ -56,14 +56,14 @@ def error_response(status, code, message, fields=None):
     return jsonify(body), status
 
 
-def _flatten(messages, prefix=""):
+def flatten(messages, prefix=""):
     """webargs/marshmallow nest errors by location and field; name each field by its path."""
     flat = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             path = f"{prefix}.{key}" if prefix else str(key)
             if isinstance(value, dict):
-                flat.update(_flatten(value, path))
+                flat.update(flatten(value, path))
             else:
                 flat[path] = [str(v) for v in (value if isinstance(value, list) else [value])]
     return flat
@@ -99,14 +99,14 @@ def init_app(app):
 
     @app.errorhandler(SchemaValidationError)
     def _schema(exc):
-        return error_response(422, "validation_failed", _HTTP_MESSAGES[422], _flatten(exc.messages))
+        return error_response(422, "validation_failed", _HTTP_MESSAGES[422], flatten(exc.messages))
 
     @app.errorhandler(HTTPException)
     def _http(exc):
         fields = None
         data = getattr(exc, "data", None)
         if data and "messages" in data:
-            fields = _strip_location(_flatten(data["messages"]))
+            fields = _strip_location(flatten(data["messages"]))
         message = _HTTP_MESSAGES.get(exc.code, exc.name)
         if fields and fields.get("json") == ["Invalid JSON body."]:
             message, fields = "请求体不是有效的 JSON", {"body": ["不是有效的 JSON"]}

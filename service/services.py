@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from .engine import Engine
+from .engine import Engine, Limits
 from .forms import FormLibrary
 from .households.assessment import Policy
 from .instances.store import InstanceStore
@@ -22,12 +22,13 @@ class Services:
 
 
 def build(config):
-    engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"])
+    engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"],
+                    limits=Limits(steps=config["ENGINE_STEPS"], seconds=config["ENGINE_TIMEOUT"]))
     policy = Policy(config["DIBAO_LINE"], config["RELATIVE_MULTIPLIER"], config["SUDDEN_MULTIPLIER"],
                     config["DIBAO_DOCUMENT"])
     models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()
-    return Services(engine, InstanceStore(engine, config["INSTANCE_CACHE"]), policy, FormLibrary(config["FORMS_DIR"]),
-                    models_dir, config["TOKEN_DAYS"])
+    store = InstanceStore(engine, config["INSTANCE_CACHE"], max_state_bytes=config["CASE_STATE_KB"] * 1024)
+    return Services(engine, store, policy, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"])
 
 
 def init_app(app):

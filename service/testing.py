@@ -1,14 +1,11 @@
 """Helpers shared by the test suite and the benchmarks: a standard cast of people and a JSON
 client that acts as one of them. Nothing here runs in the service itself."""
-from sqlalchemy import select
-
-from . import db
 from .demo import ORGANISATIONS
-from .people.models import User
-from .people.operations import create_organisation, create_user, issue_token
+from .people.operations import create_organisation, create_user, token_for_username
 from .process_models.operations import deploy
 from .resources import bundled_models
 from .services import services
+from .unit_of_work import run_in
 
 HARDSHIP_BPMN = bundled_models() / "hardship_assistance.bpmn"
 PEOPLE = {
@@ -29,13 +26,13 @@ LANE_USER = {"grassroots_union": "union1", "assistance_center": "center1", "thir
 
 def populate(app, extra_orgs=(), extra_people=None):
     """Deploy the hardship model and create the organisations and people (password: <username>-secret)."""
-    with db.transaction(app) as session:
-        s = services()
-        deploy(session, s, HARDSHIP_BPMN.read_bytes())
+    def setup(session):
+        deploy(session, services(), HARDSHIP_BPMN.read_bytes())
         for code, name, kind in list(ORGANISATIONS) + list(extra_orgs):
             create_organisation(session, code, name, kind)
         for username, (role, org) in {**PEOPLE, **(extra_people or {})}.items():
             create_user(session, username, role, org, f"{username}-secret", hash_profile="fast")
+    run_in(app, setup)
 
 
 class UserClient:
@@ -48,9 +45,7 @@ class UserClient:
 
     def token(self, username):
         if username not in self._tokens:
-            with db.transaction(self.app) as session:
-                user = session.scalar(select(User).where(User.username == username))
-                self._tokens[username] = issue_token(session, user, 1)[0]
+            self._tokens[username] = run_in(self.app, token_for_username, username, 1)
         return self._tokens[username]
 
     def request(self, method, path, user=None, **kwargs):

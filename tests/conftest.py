@@ -125,15 +125,15 @@ class Api(testing.UserClient):
 
 @pytest.fixture
 def server(app):
-    """The app behind a real waitress server on a free loopback port; yields its base URL."""
+    """The app behind a real threaded HTTP server on a free loopback port; yields its base URL."""
     import threading
 
-    from waitress.server import create_server
-    srv = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=srv.run, daemon=True)
+    from werkzeug.serving import make_server
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
     thread.join(timeout=5)
 
 

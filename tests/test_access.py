@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bangfu import db
+from bangfu.unit_of_work import run_in
 from bangfu.people.models import User
 from bangfu.people.operations import create_user
 
@@ -64,8 +64,7 @@ def test_a_wrong_password_or_unknown_user_gets_the_same_401(api, username, passw
 
 def test_a_deactivated_user_can_neither_sign_in_nor_use_an_old_token(api, app):
     old_token = api.token("center1")
-    with db.transaction(app) as session:
-        session.execute(update(User).where(User.username == "center1").values(active=False))
+    run_in(app, lambda session: session.execute(update(User).where(User.username == "center1").values(active=False)))
     signed_in = api.post("/api/v1/auth/token", json={"username": "center1", "password": "center1-secret"})
     me = api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {old_token}"})
     assert (signed_in.status_code, me.status_code, error_of(me)["code"]) == (401, 401, "unauthorized")
@@ -105,7 +104,7 @@ def test_only_a_designer_deploys_a_process_model_but_everyone_lists_them(api, us
         assert (model["latest_version"]["version"], model["latest_version"]["deployed_by"]) == (2, "designer1")
     else:
         assert response.status_code == 403
-        assert error_of(response) == {"code": "forbidden", "message": "您的角色无权执行此操作"}
+        assert error_of(response) == {"code": "forbidden", "message": "只有流程设计人员可以部署流程模型或修改表单"}
         assert [v["version"] for v in model["versions"]] == [1]
 
 
@@ -215,8 +214,7 @@ def test_only_the_lanes_role_and_organisation_may_claim_unclaim_or_complete(api,
 @pytest.fixture
 def assignment(app, api, case_at):
     """An open assign_third_party task and a second assistance-centre user, center2."""
-    with db.transaction(app) as session:
-        create_user(session, "center2", "assistance_center", "ZJG-CENTER", "center2-secret", hash_profile="fast")
+    run_in(app, create_user, "center2", "assistance_center", "ZJG-CENTER", "center2-secret", hash_profile="fast")
     case_id = case_at("assign_third_party")
     return case_id, api.open_task(case_id, "assign_third_party")["id"]
 

@@ -62,8 +62,8 @@ def refused(*args, exit_code=1):
 
 def versions(url):
     app = create_app({"DATABASE_URL": url})
-    with db.transaction(app) as session:
-        count = session.scalar(select(func.count()).select_from(ProcessModelVersion))
+    with app.app_context():
+        count = db.session().scalar(select(func.count()).select_from(ProcessModelVersion))
     db.engine_of(app).dispose()
     return count
 

@@ -41,11 +41,10 @@ def race(url, tokens, body):
 
 @pytest.fixture
 def second_center_users(app):
-    from bangfu import db
     from bangfu.people.operations import create_user
-    with db.transaction(app) as session:
-        for i in range(2, CLIENTS + 1):
-            create_user(session, f"center{i}", "assistance_center", "ZJG-CENTER", "center-secret", hash_profile="fast")
+    from bangfu.unit_of_work import run_in
+    for i in range(2, CLIENTS + 1):
+        run_in(app, create_user, f"center{i}", "assistance_center", "ZJG-CENTER", "center-secret", hash_profile="fast")
     return ["center1"] + [f"center{i}" for i in range(2, CLIENTS + 1)]
 
 

@@ -3,18 +3,17 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
-from bangfu import db
+from bangfu.unit_of_work import run_in
 from bangfu.db import utcnow
 from bangfu.tasks.models import HumanTask
 
 
 def add_centre_tasks(app, case_id, count):
     start = utcnow() - timedelta(days=30)
-    with db.transaction(app) as session:
-        session.execute(insert(HumanTask), [
+    run_in(app, lambda session: session.execute(insert(HumanTask), [
             {"case_id": case_id, "spiff_task_id": f"seeded-{i}", "spec_name": "re_review", "title": "复审结论",
              "role": "assistance_center", "state": "open", "created_at": start + timedelta(minutes=i)}
-            for i in range(count)])
+            for i in range(count)]))
 
 
 def test_inbox_lists_the_oldest_tasks_first_with_an_exact_count(app, api, case_at):

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from bangfu import db
+from sqlalchemy import delete
+
 from bangfu.demo import load_demo
-from bangfu.people.models import User
+from bangfu.people.models import Organisation, User
+from bangfu.unit_of_work import run_in
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -22,12 +24,11 @@ def walkthrough_script():
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq (.ci/run installs them)")
 def test_readme_walkthrough_pays_a_household(app, server):
-    from sqlalchemy import delete
-    with db.transaction(app) as session:
-        session.execute(delete(User))  # the demo brings its own users, with the README's passwords
-        from bangfu.people.models import Organisation
+    def demo_only(session):  # the demo brings its own people, with the README's passwords
+        session.execute(delete(User))
         session.execute(delete(Organisation))
         load_demo(session)
+    run_in(app, demo_only)
     script = walkthrough_script().replace("http://127.0.0.1:5000", server)
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

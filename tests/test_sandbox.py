@@ -92,6 +92,7 @@ def test_engine_turns_a_timeout_into_an_incident_not_a_hang():
     parsed = parse_model(xml)
     spec_json = engine.dump_spec(parsed)
     instance = engine.start("t", lambda: spec_json)
+    instance.advance()
     task = instance.open_tasks()[0]
     instance.complete(task.id, {"decision": "approve"})
     assert instance.incident and "计算" in instance.incident

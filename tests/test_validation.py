@@ -54,8 +54,8 @@ def submit(api, case_id, name, data, user=None):
 
 def snapshot(api, app, case_id):
     """Everything a user can see of the case, plus its stored version number."""
-    with db.transaction(app) as session:
-        version = session.get(Case, case_id).version
+    with app.app_context():
+        version = db.session().get(Case, case_id).version
     return api.case(case_id), version
 
 

@@ -1,6 +1,7 @@
 """A case: one household's journey through a process, with its history (办理记录)."""
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -9,13 +10,28 @@ from ..db import Base, UTCDateTime, utcnow
 from ..people.models import Organisation, User
 from ..process_models.models import ProcessModelVersion
 
+
+
+class CaseStatus(StrEnum):
+    ACTIVE = "active"
+    INCIDENT = "incident"  # the engine could not go on: set aside until someone repairs it
+    PAID = "paid"
+    NOT_ELIGIBLE = "not_eligible"
+    NOT_APPROVED = "not_approved"
+    COMPLETED = "completed"
+
+    @property
+    def label(self):
+        return STATUS_LABELS[self]
+
+
 STATUS_LABELS = {
-    "active": "办理中",
-    "incident": "流程异常",
-    "paid": "已发放",
-    "not_eligible": "不予通过",
-    "not_approved": "审批未通过",
-    "completed": "已办结",
+    CaseStatus.ACTIVE: "办理中",
+    CaseStatus.INCIDENT: "流程异常",
+    CaseStatus.PAID: "已发放",
+    CaseStatus.NOT_ELIGIBLE: "不予通过",
+    CaseStatus.NOT_APPROVED: "审批未通过",
+    CaseStatus.COMPLETED: "已办结",
 }
 
 
@@ -38,7 +54,7 @@ class Case(Base):
     file_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     approved_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
-    status: Mapped[str] = mapped_column(String(32), default="active")
+    status: Mapped[str] = mapped_column(String(32), default=CaseStatus.ACTIVE)
     stage: Mapped[str | None] = mapped_column(String(200))
     incident: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -1,10 +1,11 @@
 """Masking personal data in case data by role: only the roles that need a value see it whole."""
 from ..households.identity import mask_number, mask_phone
+from ..people.roles import Role
 
 HIDDEN = "（已隐藏）"
-_IDENTITY_ROLES = {"grassroots_union", "assistance_center", "third_party"}
-_BANK_ROLES = {"grassroots_union", "assistance_center", "finance"}
-_NEEDS_CIRCUMSTANCES = {"grassroots_union", "assistance_center", "third_party", "inspector", "approver"}
+_IDENTITY_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY}
+_BANK_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.FINANCE}
+_NEEDS_CIRCUMSTANCES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY, Role.INSPECTOR, Role.APPROVER}
 
 # field name -> (roles that see it whole, how others see it)
 POLICY = {

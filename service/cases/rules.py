@@ -1,8 +1,8 @@
 """Domain rules attached to the tasks of the hardship process, by BPMN task id.
 
-`problems` returns {field: [reasons]} for checks a JSON Schema cannot express;
-`apply` copies what case lists filter on into the case row and may add derived data
-(the assessment) to the workflow. Tasks without rules pass through untouched.
+`problems` returns {field: [reasons]} for checks a JSON Schema cannot express; `derive` adds
+derived data (the assessment, an assigned file number) before the engine runs the task; `record`
+copies what case lists filter on into the case row once it has. Tasks without rules pass through.
 """
 import functools
 import re
@@ -24,20 +24,22 @@ def _declaration_problems(ctx, data):
     return declaration_problems(data)
 
 
-def _declaration_apply(ctx, data):
+def _declaration_derive(ctx, data):
+    return {"assessment": assess(data, ctx.policy)}
+
+
+def _declaration_record(ctx, data, extra):
     ctx.case.household_name = data.get("name")
     ctx.case.employer = data.get("employer")
-    assessment = assess(data, ctx.policy)
-    ctx.case.suggested_category = assessment["suggested_category"]
-    return {"assessment": assessment}
+    ctx.case.suggested_category = extra["assessment"]["suggested_category"]
 
 
-def _assign_apply(ctx, data):
+def _assign_record(ctx, data, extra):
     org = ctx.session.scalar(select(Organisation).where(Organisation.code == data["third_party_org"]))
     ctx.case.third_party_org_id = org.id
 
 
-def _re_review_apply(ctx, data):
+def _re_review_record(ctx, data, extra):
     ctx.case.category = data.get("category") if data.get("decision") == "approve" else None
 
 
@@ -56,10 +58,13 @@ def _open_file_problems(ctx, data):
     return {}
 
 
-def _open_file_apply(ctx, data):
-    number = (data.get("file_number") or "").strip() or ctx.case.file_number or _automatic_file_number(ctx.case)
-    data["file_number"] = number
-    ctx.case.file_number = number
+def _open_file_derive(ctx, data):
+    data["file_number"] = (data.get("file_number") or "").strip() or ctx.case.file_number or \
+        _automatic_file_number(ctx.case)
+
+
+def _open_file_record(ctx, data, extra):
+    ctx.case.file_number = data["file_number"]
 
 
 def _approval_problems(ctx, data):
@@ -72,7 +77,7 @@ def _approval_problems(ctx, data):
     return {}
 
 
-def _approval_apply(ctx, data):
+def _approval_record(ctx, data, extra):
     if data.get("decision") == "approve":
         ctx.case.approved_amount = Decimal(str(data["approved_amount"]))
 
@@ -91,7 +96,7 @@ def _payment_problems(ctx, data):
     return {}
 
 
-def _payment_apply(ctx, data):
+def _payment_record(ctx, data, extra):
     ctx.case.paid_amount = Decimal(str(data["paid_amount"]))
 
 
@@ -102,13 +107,17 @@ _PROBLEMS = {
     "approval": _approval_problems,
     "payment": _payment_problems,
 }
-_APPLY = {
-    "declaration": _declaration_apply,
-    "assign_third_party": _assign_apply,
-    "re_review": _re_review_apply,
-    "open_file": _open_file_apply,
-    "approval": _approval_apply,
-    "payment": _payment_apply,
+_DERIVE = {
+    "declaration": _declaration_derive,
+    "open_file": _open_file_derive,
+}
+_RECORD = {
+    "declaration": _declaration_record,
+    "assign_third_party": _assign_record,
+    "re_review": _re_review_record,
+    "open_file": _open_file_record,
+    "approval": _approval_record,
+    "payment": _payment_record,
 }
 
 
@@ -140,7 +149,14 @@ def problems(task_name, ctx, data):
         return {}
 
 
-def apply(task_name, ctx, data):
-    """Update the case row; return extra workflow data to store beside the form (or None)."""
-    hook = _rule(_APPLY, task_name, ctx)
+def derive(task_name, ctx, data):
+    """Extra workflow data to store beside the form (or None); may normalise `data` itself."""
+    hook = _rule(_DERIVE, task_name, ctx)
     return hook(ctx, data) if hook else None
+
+
+def record(task_name, ctx, data, extra):
+    """Copy what lists and reports need from the completed form into the case row."""
+    hook = _rule(_RECORD, task_name, ctx)
+    if hook:
+        hook(ctx, data, extra)

@@ -3,6 +3,7 @@
 An instance's stored state never includes its spec: the spec is stored once per
 process-model version and cached here, already restored, by version key.
 """
+import itertools
 import json
 import logging
 import re
@@ -19,7 +20,10 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from .deadline import DeadlineExceeded, within
 from .sandbox import SandboxEnvironment, ScriptLimit, ScriptTimeout, UnsafeCode
+
+log = logging.getLogger(__name__)
 
 
 class _NoTaskData(logging.Filter):
@@ -39,6 +43,25 @@ for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"
 
 class TaskNotReady(Exception):
     """The task is finished, cancelled, or not a user task of this instance."""
+
+
+class EngineFailure(Exception):
+    """The engine could not bring the instance to a consistent state (a bound was hit, or SpiffWorkflow
+    itself failed): the command's engine work must be discarded and the case set aside as an incident."""
+
+    def __init__(self, text):
+        super().__init__(text)
+        self.text = text
+
+
+class _StepLimit(BaseException):
+    """Raised between engine steps; a BaseException so SpiffWorkflow's `except Exception` lets it through."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    steps: int = 2000
+    seconds: float = 10.0
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
@@ -73,8 +96,9 @@ class OpenTask:
 class Instance:
     """A running case's workflow, with the queries and commands the service needs."""
 
-    def __init__(self, workflow):
+    def __init__(self, workflow, limits=Limits()):
         self.workflow = workflow
+        self.limits = limits
         self.incident = None
 
     def open_tasks(self):
@@ -94,18 +118,56 @@ class Instance:
         task = self._ready_task(task_id)
         task.data[task.task_spec.name] = form_data
         task.data.update(extra or {})
-        try:
-            task.run()  # runs the task's own post-script, if it has one
-        except _SCRIPT_FAILURES as exc:
-            self._record_incident(exc, task)
-            return
-        self.advance()
+
+        def run():
+            try:
+                task.run()  # runs the task's own post-script, if it has one
+            except _SCRIPT_FAILURES as exc:
+                self._record_incident(exc, task)
+                return
+            self._steps()
+        self._bounded(run)
 
     def advance(self):
+        """Run the engine's own tasks (gateways, scripts, events) until only user tasks or waits are left."""
+        self._bounded(self._steps)
+
+    def fire_timers(self):
+        """Let timer events whose time has come fire, and run on from them."""
+        def run():
+            self.workflow.refresh_timers()
+            self._steps()
+        self._bounded(run)
+
+    def progress_marker(self):
+        """Something that changes whenever any task of the workflow changes state."""
+        return [(task.id, task.state) for task in self.workflow.get_tasks()]
+
+    def _steps(self):
+        steps = itertools.count(1)
+
+        def count(_task):
+            if next(steps) > self.limits.steps:
+                raise _StepLimit()
         try:
-            self.workflow.do_engine_steps()
+            self.workflow.do_engine_steps(will_complete_task=count)
         except _SCRIPT_FAILURES as exc:
             self._record_incident(exc)
+
+    def _bounded(self, run):
+        """Run engine work within the step and time limits; EngineFailure when it cannot finish cleanly."""
+        try:
+            with within(self.limits.seconds):
+                run()
+        except DeadlineExceeded:
+            raise EngineFailure(f"流程运行超过 {self.limits.seconds:g} 秒，已中止") from None
+        except _StepLimit:
+            raise EngineFailure(f"流程连续运行超过 {self.limits.steps} 步，已中止（模型中可能有无尽循环或递归）") from None
+        except RecursionError:
+            raise EngineFailure("流程嵌套过深，已中止") from None
+        except Exception as exc:  # SpiffWorkflow failing in its own code: nothing it left can be trusted
+            log.warning("engine failure: %s", type(exc).__name__)
+            raise EngineFailure(f"流程引擎错误：{_incident_text(exc)}") from None
 
     def _record_incident(self, exc, task=None):
         failed = [task] if task is not None else self.workflow.get_tasks(state=TaskState.ERROR)
@@ -178,7 +240,7 @@ def _incident_text(exc):
 class Engine:
     """Owns the parser output, serializer and sandboxed script engine."""
 
-    def __init__(self, script_timeout=1.0, spec_cache_size=64):
+    def __init__(self, script_timeout=1.0, spec_cache_size=64, limits=Limits()):
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
@@ -186,6 +248,7 @@ class Engine:
         self._specs = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = spec_cache_size
+        self.limits = limits
 
     def dump_spec(self, parsed):
         return json.dumps({
@@ -208,16 +271,10 @@ class Engine:
                 self._specs.popitem(last=False)
         return specs
 
-    def start(self, key, load_spec_json, data=None):
+    def start(self, key, load_spec_json):
+        """A new instance of the version's process, not yet run: call `advance` to run it."""
         spec, subprocess_specs = self._spec(key, load_spec_json)
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
-        if data:
-            workflow.task_tree.data.update(data)
-            for task in workflow.get_tasks(state=TaskState.READY):
-                task.data.update(data)
-        instance = Instance(workflow)
-        instance.advance()
-        return instance
+        return Instance(BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine), self.limits)
 
     def restore(self, key, load_spec_json, state_json):
         spec, subprocess_specs = self._spec(key, load_spec_json)
@@ -225,7 +282,7 @@ class Engine:
         self.serializer.migrate(dct)
         workflow = self.serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
         workflow.script_engine = self.script_engine
-        return Instance(workflow)
+        return Instance(workflow, self.limits)
 
     def dump(self, instance):
         self.serializer.registry._encoder_mode = True

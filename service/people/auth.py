@@ -2,7 +2,8 @@
 from flask import g, request
 
 from .. import db
-from ..errors import Forbidden, Unauthorized
+from ..access import ensure
+from ..errors import Unauthorized
 from .operations import user_for_token
 
 
@@ -16,10 +17,10 @@ def current_user():
     return g.user
 
 
-def authenticate_blueprint(blueprint, open_endpoints=(), checks=None):
+def authenticate_blueprint(blueprint, open_endpoints=(), actions=None):
     """Check the caller before flask-smorest parses the body, so 401 and 403 come before any 422.
 
-    `checks`: {(view name, method): function(user)} raising Forbidden for callers who may not.
+    `actions`: {(view name, method): access.Action} the caller must be allowed.
     """
     @blueprint.before_request
     def _check_caller():
@@ -27,13 +28,6 @@ def authenticate_blueprint(blueprint, open_endpoints=(), checks=None):
         if endpoint in open_endpoints:
             return
         user = current_user()
-        check = (checks or {}).get((endpoint, request.method))
-        if check:
-            check(user)
-
-
-def require_role(*roles):
-    user = current_user()
-    if user.role not in roles:
-        raise Forbidden("您的角色无权执行此操作")
-    return user
+        action = (actions or {}).get((endpoint, request.method))
+        if action:
+            ensure(user, action)

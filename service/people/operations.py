@@ -8,8 +8,9 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 
 from ..db import utcnow
-from ..errors import Conflict, Unauthorized, ValidationFailed
-from .models import ORG_KINDS, ROLES, ApiToken, Organisation, User
+from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from .models import ApiToken, Organisation, User
+from .roles import OrgKind, Role
 
 _hashers = {
     "standard": PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY),
@@ -23,8 +24,8 @@ def hash_password(password, profile="standard"):
 
 
 def create_organisation(session, code, name, kind):
-    if kind not in ORG_KINDS:
-        raise ValidationFailed("机构类型无效", {"kind": [f"应为 {', '.join(ORG_KINDS)} 之一"]})
+    if kind not in set(OrgKind):
+        raise ValidationFailed("机构类型无效", {"kind": [f"应为 {', '.join(OrgKind)} 之一"]})
     if session.scalar(select(Organisation).where(Organisation.code == code)):
         raise Conflict(f"机构代码 {code} 已存在", {"code": ["已存在"]})
     org = Organisation(code=code, name=name, kind=kind)
@@ -34,15 +35,14 @@ def create_organisation(session, code, name, kind):
 
 
 def create_user(session, username, role, org_code, password, display_name=None, hash_profile="standard"):
-    if role not in ROLES:
-        raise ValidationFailed("角色无效", {"role": [f"应为 {', '.join(ROLES)} 之一"]})
+    if role not in set(Role):
+        raise ValidationFailed("角色无效", {"role": [f"应为 {', '.join(Role)} 之一"]})
     org = session.scalar(select(Organisation).where(Organisation.code == org_code))
     if org is None:
         raise ValidationFailed("机构不存在", {"org": [f"没有代码为 {org_code} 的机构"]})
-    expected_kind = ROLES[role][1]
-    if org.kind != expected_kind:
-        raise ValidationFailed("角色与机构类型不符",
-                               {"org": [f"{ROLES[role][0]}须属于{ORG_KINDS[expected_kind]}类机构"]})
+    role = Role(role)
+    if org.kind != role.org_kind:
+        raise ValidationFailed("角色与机构类型不符", {"org": [f"{role.label}须属于{role.org_kind.label}类机构"]})
     if len(password) < 8:
         raise ValidationFailed("密码太短", {"password": ["至少 8 个字符"]})
     if session.scalar(select(User).where(User.username == username)):
@@ -76,6 +76,20 @@ def issue_token(session, user, days):
     session.add(ApiToken(user_id=user.id, token_hash=_digest(raw), expires_at=expires))
     session.flush()
     return raw, expires
+
+
+def token_for(session, user_id, days):
+    """A new token for the user, as the sign-in answer: {token, expires_at, user}."""
+    user = session.get(User, user_id)
+    raw, expires = issue_token(session, user, days)
+    return {"token": raw, "expires_at": expires, "user": user}
+
+
+def token_for_username(session, username, days):
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return issue_token(session, user, days)[0]
 
 
 def user_for_token(session, raw):

@@ -4,8 +4,8 @@ from flask_smorest import Blueprint
 from .. import db
 from ..services import services
 from .auth import authenticate_blueprint, current_user
-from .models import User
-from .operations import authenticate, issue_token
+from ..unit_of_work import run
+from .operations import authenticate, token_for
 from .schemas import TokenRequestSchema, TokenSchema, UserSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与访问令牌")
@@ -20,11 +20,7 @@ class Token(MethodView):
         """Exchange a username and password for a bearer token."""
         with db.reading() as reader:  # the slow password check holds no write lock
             user_id = authenticate(reader, args["username"], args["password"]).id
-        session = db.session()
-        user = session.get(User, user_id)
-        token, expires = issue_token(session, user, services().token_days)
-        db.commit()
-        return {"token": token, "expires_at": expires, "user": user}
+        return run(token_for, user_id, services().token_days)
 
 
 @blp.route("/me")

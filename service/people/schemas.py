@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from .models import ORG_KINDS, ROLES
+from .roles import OrgKind, Role
 
 
 class TokenRequestSchema(Schema):
@@ -12,14 +12,14 @@ class OrganisationSchema(Schema):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
-    kind_label = fields.Function(lambda o: ORG_KINDS.get(o.kind))
+    kind_label = fields.Function(lambda o: OrgKind(o.kind).label)
 
 
 class UserSchema(Schema):
     username = fields.String()
     display_name = fields.String()
     role = fields.String()
-    role_label = fields.Function(lambda u: ROLES[u.role][0])
+    role_label = fields.Function(lambda u: Role(u.role).label)
     organisation = fields.Nested(OrganisationSchema)
 
 

@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
-from ..people.models import LANE_ROLES, ROLES, role_for_lane
+from ..people.roles import LANE_ROLES, role_for_lane
 from .models import ProcessModel, ProcessModelVersion
 
 
 def _lane_problems(user_tasks):
-    allowed = "、".join(f"{ROLES[r][0]}（{r}）" for r in LANE_ROLES)
+    allowed = "、".join(f"{role.label}（{role}）" for role in LANE_ROLES)
     return [ModelProblem(t.id, f"用户任务必须位于以角色命名的泳道中：{allowed}；当前为 {t.lane or '无'}")
             for t in user_tasks if role_for_lane(t.lane) is None]
 
@@ -61,6 +61,16 @@ def deploy(session, services, xml, user=None, comment=None):
     session.add(version)
     session.flush()
     return version, True
+
+
+def deploy_folder(session, services, comment_prefix="bundled"):
+    """Deploy every .bpmn file of the services' models folder; [(file name, version number, created)]."""
+    files = sorted((f for f in services.models_dir.iterdir() if f.name.endswith(".bpmn")), key=lambda f: f.name)
+    results = []
+    for file in files:
+        version, created = deploy(session, services, file.read_bytes(), comment=f"{comment_prefix} {file.name}")
+        results.append((file.name, version.version, created))
+    return results
 
 
 def latest_version(session, key, required=True):

@@ -2,15 +2,17 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from .. import db
+from ..access import Action
 from ..errors import ValidationFailed
-from ..people.auth import authenticate_blueprint, current_user, require_role
+from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
+from ..unit_of_work import run
 from .operations import deploy, list_models
 from .schemas import DeployFilesSchema, DeployFormSchema, DeployResultSchema, ProcessModelSchema
 
 blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models", description="流程模型")
 MAX_BPMN_BYTES = 5 * 1024 * 1024
-authenticate_blueprint(blp, checks={("ProcessModels", "POST"): lambda user: require_role("designer")})
+authenticate_blueprint(blp, actions={("ProcessModels", "POST"): Action.DESIGN})
 
 
 @blp.route("")
@@ -27,11 +29,9 @@ class ProcessModels(MethodView):
     @blp.alt_response(200, schema=DeployResultSchema, description="Identical to the latest version")
     def post(self, files, form):
         """Deploy a BPMN file as a new version (designers only)."""
-        user = require_role("designer")
+        user = current_user()
         xml = files["file"].read(MAX_BPMN_BYTES + 1)
         if len(xml) > MAX_BPMN_BYTES:
             raise ValidationFailed("文件过大", {"file": ["BPMN 文件不能超过 5 MB"]})
-        s = services()
-        version, created = deploy(db.session(), s, xml, user=user, comment=form["comment"])
-        db.commit()
+        version, created = run(deploy, services(), xml, user=user, comment=form["comment"])
         return {"version": version, "created": created}, 201 if created else 200

@@ -1,5 +1,6 @@
 """The projection of human tasks that inboxes and case lists query without touching a workflow."""
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,11 @@ from ..cases.models import Case
 from ..db import Base, UTCDateTime, utcnow
 from ..people.models import User
 
+
+class TaskState(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # the process moved on without it (a parallel branch ended, the case ended)
 
 
 class HumanTask(Base):
@@ -32,7 +38,7 @@ class HumanTask(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     form: Mapped[str | None] = mapped_column(String(200))
     ui_form: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default=TaskState.OPEN)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

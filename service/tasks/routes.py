@@ -2,26 +2,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from .. import db
-from ..cases.operations import case_detail
-from ..cases.privacy import mask
-from ..instances.store import run_command
+from ..casework import commands, views
+from ..errors import Conflict
 from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
-from ..views import View
-from . import operations as ops
+from ..unit_of_work import run
 from .schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
 authenticate_blueprint(blp)
-
-
-def detail_view(session, user, task):
-    instance, _, events = case_detail(session, services(), task.case)
-    form = ops.task_form(session, task)
-    masked = mask(instance.data, user.role)
-    own = masked.get(task.spec_name) or {} if task.state == "open" else {}
-    return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
-                data=own, context=masked, history=events)
 
 
 @blp.route("")
@@ -30,10 +19,7 @@ class Tasks(MethodView):
     @blp.response(200, TaskPageSchema)
     def get(self, args):
         """The caller's inbox: open tasks of their role and organisation, unclaimed or claimed by them."""
-        user = current_user()
-        items, total, exact = ops.inbox(db.session(), user, args.get("mine"), args["page"], args["page_size"])
-        return {"items": items, "total": total, "total_exact": exact, "page": args["page"],
-                "page_size": args["page_size"]}
+        return views.inbox(db.session(), current_user(), args)
 
 
 @blp.route("/<id:task_id>")
@@ -41,9 +27,7 @@ class TaskItem(MethodView):
     @blp.response(200, TaskDetailSchema)
     def get(self, task_id):
         """A task with its form schema, its current data and the case so far."""
-        user = current_user()
-        session = db.session()
-        return detail_view(session, user, ops.get_task(session, user, task_id))
+        return views.task_detail(db.session(), services(), current_user(), task_id)
 
 
 @blp.route("/<id:task_id>/claim")
@@ -51,9 +35,7 @@ class Claim(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, task_id):
         """Claim a task so nobody else works on it."""
-        task = ops.claim(db.session(), current_user(), task_id)
-        db.commit()
-        return task
+        return run(commands.claim_task, current_user(), task_id)
 
 
 @blp.route("/<id:task_id>/unclaim")
@@ -61,9 +43,7 @@ class Unclaim(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, task_id):
         """Give a claimed task back to the pool."""
-        task = ops.unclaim(db.session(), current_user(), task_id)
-        db.commit()
-        return task
+        return run(commands.release_task, current_user(), task_id)
 
 
 @blp.route("/<id:task_id>/complete")
@@ -72,6 +52,7 @@ class Complete(MethodView):
     @blp.response(200, CompletionSchema)
     def post(self, args, task_id):
         """Submit the task's form; the case moves on to its next tasks."""
-        user = current_user()
-        done = run_command(lambda session: ops.complete(session, services(), user, task_id, args["data"]))
-        return View(done.task, case=done.case, next_tasks=done.next_tasks)
+        done = run(commands.complete_task, services(), current_user(), task_id, args["data"])
+        if done.incident:  # committed: the case is set aside, the task stays open
+            raise Conflict(commands.INCIDENT_MESSAGE, {"case": [done.incident]})
+        return views.completion(done)

@@ -36,6 +36,11 @@ class TaskDetailSchema(TaskSchema):
 
 class TaskQuerySchema(Schema):
     mine = fields.Boolean(metadata={"description": "true: claimed by me; false: waiting to be claimed"})
+    step = fields.String(validate=validate.Length(max=100), metadata={"description": "BPMN id of the task"})
+    text = fields.String(validate=validate.Length(max=100),
+                         metadata={"description": "part of the household's name, the case or file number"})
+    sort = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "newest"]),
+                         metadata={"description": "oldest (waiting longest first) or newest"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

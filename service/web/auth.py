@@ -1,5 +1,6 @@
 """Signing in and out of the pages; the signed-in user comes from the session cookie."""
 import functools
+from urllib.parse import urlsplit
 
 from flask import g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
@@ -19,9 +20,16 @@ class LoginForm(FlaskForm):
 
 
 def safe_next(target, default):
-    """A same-site path to return to; anything that could leave the site (//x, /\\x, a scheme) gives `default`."""
+    """A path on this site to return to, or `default`.
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so `/\\t/evil.example`
+    would leave the site: any control character, space or backslash refuses the target outright.
+    """
     target = target or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target or ":" in target.split("?")[0]:
+    if not target.startswith("/") or any(ch <= " " or ch in "\\\x7f" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
         return default
     return target
 
@@ -29,7 +37,7 @@ def safe_next(target, default):
 def page_user():
     if "page_user" not in g:
         user_id = session.get("user_id")
-        user = db.session().get(User, user_id) if user_id else None
+        user = db.session().get(User, user_id) if isinstance(user_id, int) else None
         g.page_user = user if user is not None and user.active else None
     return g.page_user
 

@@ -1,12 +1,12 @@
 """The dashboard: open cases by stage, category and organisation; late tasks; days per stage; the register."""
-from flask import abort, render_template
+from flask import render_template
 
 from .. import db
-from ..cases import reports
+from ..access import Action, ensure
+from ..casework import reports
+from ..process_models.operations import process_steps
 from . import pages
 from .auth import login_required, page_user
-from ..process_models.operations import process_steps
-from .cases import CASE_READERS
 
 
 def _chart(kind, title, rows, label):
@@ -17,9 +17,7 @@ def _chart(kind, title, rows, label):
 @pages.get("/dashboard")
 @login_required
 def dashboard():
-    user = page_user()
-    if user.role not in CASE_READERS:
-        abort(403)
+    user = ensure(page_user(), Action.BROWSE_CASES)
     session = db.session()
     order = {title: i for i, (_, title) in enumerate(process_steps(session))}
     stage_days = sorted(reports.average_days_by_stage(session, user), key=lambda row: order.get(row[0], len(order)))

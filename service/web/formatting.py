@@ -6,7 +6,7 @@ from ..cases.history import ACTION_LABELS
 from ..config import LOCAL_TIMEZONE
 from ..cases.models import STATUS_LABELS
 from ..households.assessment import CATEGORY_LABELS
-from ..people.models import ROLES
+from ..people.roles import Role
 
 DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过"}
 
@@ -53,6 +53,6 @@ def number(value):
 def init_app(app):
     app.jinja_env.filters.update(money=money, local_time=local_time, waited=waited, number=number,
                                  conclusion=event_conclusion)
-    app.jinja_env.globals.update(ROLE_LABELS={k: v[0] for k, v in ROLES.items()}, STATUS_LABELS=STATUS_LABELS,
+    app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,
                                  DECISION_LABELS=DECISION_LABELS)

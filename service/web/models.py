@@ -6,19 +6,18 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_wtf.csrf import generate_csrf
 
 from .. import db
+from ..access import Action, ensure
 from ..forms import SchemaInvalid, check_schema
 from ..forms.library import SCHEMA_SUFFIX, ui_name
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
+from ..unit_of_work import run
 from . import pages
 from .auth import login_required, page_user
 
 
 def _designer():
-    user = page_user()
-    if user.role != "designer":
-        abort(403)
-    return user
+    return ensure(page_user(), Action.DESIGN)
 
 
 def _form_files():
@@ -64,10 +63,7 @@ def model_validate():
 def model_deploy():
     user = _designer()
     xml, comment = _posted_xml()
-    session = db.session()
-    version, created = deploy(session, services(), xml, user=user,
-                              comment=(comment or "").strip()[:500] or None)
-    session.commit()
+    version, created = run(deploy, services(), xml, user=user, comment=(comment or "").strip()[:500] or None)
     return jsonify({"created": created, "key": version.process_model.key,
                     "version": {"version": version.version}}), 201 if created else 200
 

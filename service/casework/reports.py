@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from ..access import case_filter
+from ..cases.models import Case, CaseStatus
 from ..db import utcnow
 from ..households.assessment import CATEGORY_LABELS
 from ..people.models import Organisation
-from ..tasks.models import HumanTask
-from .access import case_scope
-from .models import Case
+from ..tasks.models import HumanTask, TaskState
 
 DEFAULT_LIMIT_DAYS = 7  # a step without a due date is late after this many days
 
@@ -29,20 +29,20 @@ def _month(column, dialect):
 def open_by_stage(session, user):
     rows = session.execute(select(HumanTask.title, func.count(func.distinct(HumanTask.case_id)))
                            .join(Case, Case.id == HumanTask.case_id)
-                           .where(HumanTask.state == "open", case_scope(user))
+                           .where(HumanTask.state == TaskState.OPEN, case_filter(user))
                            .group_by(HumanTask.title).order_by(func.count().desc())).all()
     return [(title, count) for title, count in rows]
 
 
 def open_by_category(session, user):
-    rows = session.execute(select(Case.category, func.count()).where(Case.status == "active", case_scope(user))
+    rows = session.execute(select(Case.category, func.count()).where(Case.status == CaseStatus.ACTIVE, case_filter(user))
                            .group_by(Case.category)).all()
     return [(CATEGORY_LABELS.get(category, "未定类别"), count) for category, count in rows]
 
 
 def open_by_organisation(session, user):
     rows = session.execute(select(Organisation.name, func.count()).join(Case, Case.organisation_id == Organisation.id)
-                           .where(Case.status == "active", case_scope(user))
+                           .where(Case.status == CaseStatus.ACTIVE, case_filter(user))
                            .group_by(Organisation.name).order_by(func.count().desc())).all()
     return [(name, count) for name, count in rows]
 
@@ -52,7 +52,7 @@ def late_tasks(session, user, limit_days=DEFAULT_LIMIT_DAYS):
     now = utcnow()
     late = (HumanTask.due_at < now) | (HumanTask.due_at.is_(None) & (HumanTask.created_at < now - timedelta(days=limit_days)))
     return session.scalars(select(HumanTask).join(Case, Case.id == HumanTask.case_id)
-                           .where(HumanTask.state == "open", late, case_scope(user))
+                           .where(HumanTask.state == TaskState.OPEN, late, case_filter(user))
                            .order_by(HumanTask.created_at).limit(100)).all()
 
 
@@ -61,7 +61,7 @@ def average_days_by_stage(session, user):
     days = _days_between(HumanTask.created_at, HumanTask.completed_at, dialect)
     rows = session.execute(select(HumanTask.title, func.avg(days), func.count())
                            .join(Case, Case.id == HumanTask.case_id)
-                           .where(HumanTask.state == "completed", case_scope(user))
+                           .where(HumanTask.state == TaskState.COMPLETED, case_filter(user))
                            .group_by(HumanTask.title).order_by(HumanTask.title)).all()
     return [(title, round(float(avg or 0), 1), count) for title, avg, count in rows]
 
@@ -72,8 +72,8 @@ def register_by_month(session, user):
     month = _month(HumanTask.completed_at, dialect)
     rows = session.execute(select(month, func.count(func.distinct(HumanTask.case_id)))
                            .join(Case, Case.id == HumanTask.case_id)
-                           .where(HumanTask.spec_name == "open_file", HumanTask.state == "completed",
-                                  case_scope(user))
+                           .where(HumanTask.spec_name == "open_file", HumanTask.state == TaskState.COMPLETED,
+                                  case_filter(user))
                            .group_by(month).order_by(month)).all()
     total, series = 0, []
     for label, count in rows:

@@ -1,0 +1,103 @@
+"""Who may do what: the one access policy.
+
+Each rule is written once, as data, and read two ways: as a SQL condition for lists (case lists,
+inboxes, reports, exports) and as a check on one object (a case page, a task command). Routes, pages
+and commands all ask here; nothing else decides on roles.
+"""
+from enum import StrEnum
+
+from sqlalchemy import false, true
+
+from .cases.models import Case
+from .errors import Forbidden
+from .people.roles import Role
+from .tasks.models import HumanTask
+
+
+class Action(StrEnum):
+    START_CASE = "start_case"
+    BROWSE_CASES = "browse_cases"  # the case list, its export and the dashboard
+    DESIGN = "design"  # deploy models, edit forms
+
+
+# Roles that work only on their own organisation's cases, and the case column that names it:
+# a union declares and reviews its own households, a third party visits the households assigned to it.
+ORG_SCOPE = {
+    Role.GRASSROOTS_UNION: Case.organisation_id,
+    Role.THIRD_PARTY: Case.third_party_org_id,
+}
+# Roles that read every case.
+READ_ALL = frozenset({Role.ASSISTANCE_CENTER, Role.INSPECTOR, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR})
+
+PERMISSIONS = {
+    Action.START_CASE: frozenset({Role.GRASSROOTS_UNION}),
+    Action.BROWSE_CASES: READ_ALL | frozenset(ORG_SCOPE),
+    Action.DESIGN: frozenset({Role.DESIGNER}),
+}
+REFUSALS = {
+    Action.START_CASE: "只有基层工会可以申报困难职工家庭",
+    Action.BROWSE_CASES: "您的角色不能查看案件",
+    Action.DESIGN: "只有流程设计人员可以部署流程模型或修改表单",
+}
+
+
+def may(user, action):
+    return user.role in PERMISSIONS[action]
+
+
+def ensure(user, action):
+    if not may(user, action):
+        raise Forbidden(REFUSALS[action])
+    return user
+
+
+# ---------------------------------------------------------------- cases
+
+def case_filter(user):
+    """SQL condition: the cases the user may read."""
+    if user.role in READ_ALL:
+        return true()
+    column = ORG_SCOPE.get(user.role)
+    return column == user.organisation_id if column is not None else false()
+
+
+def may_read_case(user, case):
+    if user.role in READ_ALL:
+        return True
+    column = ORG_SCOPE.get(user.role)
+    return column is not None and getattr(case, column.key) == user.organisation_id
+
+
+def ensure_can_read(user, case):
+    if not may_read_case(user, case):
+        raise Forbidden("无权查看此案件")
+
+
+# ---------------------------------------------------------------- tasks
+
+def task_organisation(case, role):
+    """The organisation a new task of `role` on this case belongs to (None: the centre's roles)."""
+    column = ORG_SCOPE.get(role)
+    return getattr(case, column.key) if column is not None else None
+
+
+def _task_owner(user):
+    """(role, organisation) of the tasks the user works on."""
+    return user.role, user.organisation_id if user.role in ORG_SCOPE else None
+
+
+def task_filter(user):
+    """SQL condition: tasks of the user's role and organisation (one index range of the inbox)."""
+    role, organisation = _task_owner(user)
+    same_org = HumanTask.organisation_id == organisation if organisation is not None \
+        else HumanTask.organisation_id.is_(None)
+    return (HumanTask.role == role) & same_org
+
+
+def may_act_on(user, task):
+    return (task.role, task.organisation_id) == _task_owner(user)
+
+
+def ensure_can_act(user, task):
+    if not may_act_on(user, task):
+        raise Forbidden("此任务不属于您的角色或机构")

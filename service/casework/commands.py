@@ -1,0 +1,189 @@
+"""Commands on cases: start one, complete, claim and release its tasks, fire its timers.
+
+Each is orchestration over the parts that own the rows: the engine runs the workflow, the instance
+store keeps its state under the version lock, tasks/ keeps the human-task rows, cases/ the case row,
+its history and the hardship rules. A command checks access, flushes and returns; it never commits
+(unit_of_work.run does).
+
+When the engine cannot finish a command's work cleanly (a step or time bound, the case's data past
+its cap, or an error inside SpiffWorkflow) that work is discarded and the case, in its last committed
+state, is set aside as an incident; the result says so (`incident`), and the caller tells the user.
+"""
+import json
+from dataclasses import dataclass
+
+from ..access import Action, ensure
+from ..cases import history, rules
+from ..cases.models import Case, CaseStatus
+from ..cases.operations import open_case, set_incident, settle_status
+from ..db import utcnow
+from ..engine import EngineFailure, TaskNotReady
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..forms import load_form, validate
+from ..instances.store import CaseDataTooLarge
+from ..process_models.operations import latest_version
+from ..tasks import projection
+from ..tasks.models import HumanTask, TaskState
+from ..tasks.operations import DONE_MESSAGE, claim, ensure_workable, get_task, release, task_for_command
+
+MAX_FORM_BYTES = 256 * 1024
+INCIDENT_MESSAGE = "流程运行异常，本次办理未生效；案件已暂停，等待管理人员处理"
+
+
+@dataclass
+class Completion:
+    task: HumanTask
+    case: Case
+    next_tasks: list
+    incident: str | None = None  # the engine failed: the task is still open and the case set aside
+
+
+def start_case(session, services, user, process_key, draft=None):
+    """Declare a new household: start the process; `draft` prefills the first task's form."""
+    ensure(user, Action.START_CASE)
+    if draft is not None:
+        _check_size(draft)
+    version = latest_version(session, process_key)
+
+    def started():
+        instance = services.store.start(version)
+        instance.advance()
+        if draft:
+            _prefill(session, version, instance, draft)
+        return instance, services.store.dump(instance)
+    started, failure = _run(services, started)
+    instance, state = started or (services.store.start(version), None)  # a failed start keeps the unrun workflow
+    now = utcnow()
+    case = open_case(session, user, version, now, household_name=(draft or {}).get("name"))
+    if failure:
+        set_incident(session, case, user, failure, now)
+    _settle(session, services, case, instance, user, now, state=state)
+    return case
+
+
+def _check_size(data):
+    if not isinstance(data, dict):
+        raise ValidationFailed("表单数据应为对象", {"data": ["应为对象"]})
+    if len(json.dumps(data, ensure_ascii=False).encode()) > MAX_FORM_BYTES:
+        raise ValidationFailed("表单数据过大", {"data": [f"不能超过 {MAX_FORM_BYTES // 1024} KB"]})
+
+
+def _prefill(session, version, instance, draft):
+    first = instance.open_tasks()
+    if not first or not first[0].form:
+        raise ValidationFailed("此流程的第一步没有表单，不能预填数据", {"data": ["不能预填"]})
+    form = load_form(session, version, first[0].form)
+    problems = {k: v for k, v in validate(form.schema, draft, form.key).items() if v != ["必填"]}
+    if problems:
+        raise ValidationFailed("初始数据有误", {f"data.{k}": v for k, v in problems.items()})
+    instance.task_data(first[0].id)[first[0].spec_name] = draft
+
+
+def complete_task(session, services, user, task_id, data):
+    """Validate the form, run the task in the engine and store everything in one transaction."""
+    task, other_open = task_for_command(session, user, task_id)
+    ensure_workable(user, task)
+    case = task.case
+    _ensure_running(case)
+    _check_size(data)
+    instance = services.store.load(case, for_command=True)
+    ctx = rules.RuleContext(session, case, instance, services.policy)
+    _check_form(session, task, ctx, data)
+    extra = rules.derive(task.spec_name, ctx, data)
+    now = utcnow()
+    state, failure = _run(services, lambda: _completed(services, instance, task, data, extra))
+    if failure:
+        set_incident(session, case, user, failure, now)
+        session.flush()
+        return Completion(task, case, other_open + [task], incident=failure)
+    # Nothing is written before the store's flush: the case row's version check then decides which of
+    # two racing completions wins, and the loser is rolled back whole.
+    with session.no_autoflush:
+        task.state, task.assignee, task.completed_by_id, task.completed_at = TaskState.COMPLETED, user, user.id, now
+        rules.record(task.spec_name, ctx, data, extra)
+        history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
+                       opinion=data.get("opinion") or None, when=now)
+        next_tasks = _settle(session, services, case, instance, user, now, other_open, state)
+    return Completion(task, case, next_tasks)
+
+
+def _check_form(session, task, ctx, data):
+    form = load_form(session, task.case.process_version, task.form, task.ui_form) if task.form else None
+    problems = validate(form.schema, data, form.key) if form else {}
+    for field, reasons in rules.problems(task.spec_name, ctx, data).items():
+        problems.setdefault(field, []).extend(r for r in reasons if r not in problems.get(field, []))
+    if problems:
+        raise ValidationFailed("表单填写有误，请按提示修改", {f"data.{k}": v for k, v in problems.items()})
+
+
+def _completed(services, instance, task, data, extra):
+    try:
+        instance.complete(task.spiff_task_id, data, extra)
+    except TaskNotReady:
+        raise Conflict(DONE_MESSAGE) from None
+    return services.store.dump(instance)
+
+
+def claim_task(session, user, task_id):
+    """Claim a task so nobody else works on it."""
+    task = get_task(session, user, task_id)
+    if claim(session, user, task):
+        history.record(session, task.case, user, "claimed", task=task)
+    return task
+
+
+def release_task(session, user, task_id):
+    """Give a claimed task back to the pool."""
+    task = get_task(session, user, task_id)
+    release(user, task)
+    history.record(session, task.case, user, "unclaimed", task=task)
+    session.flush()
+    return task
+
+
+def fire_timers(session, services, case_id):
+    """Let the case's timer events whose time has come fire; the case is saved only when it moved."""
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound("案件不存在")
+    if case.status != CaseStatus.ACTIVE:
+        return case
+    instance = services.store.load(case, for_command=True)
+    before = instance.progress_marker()
+    now = utcnow()
+
+    def fired():
+        instance.fire_timers()
+        return services.store.dump(instance)
+    state, failure = _run(services, fired)
+    if failure:
+        set_incident(session, case, None, failure, now)
+        session.flush()
+    elif instance.progress_marker() != before:
+        _settle(session, services, case, instance, None, now, state=state)
+    return case
+
+
+def _ensure_running(case):
+    if case.status == CaseStatus.INCIDENT:
+        raise Conflict("案件流程异常，已暂停办理，等待管理人员处理", {"case": [case.incident or ""]})
+
+
+def _run(services, work):
+    """(result, None), or (None, incident text) when the engine could not finish the work cleanly."""
+    try:
+        return work(), None
+    except EngineFailure as exc:
+        return None, exc.text
+    except CaseDataTooLarge:
+        limit = services.store.max_state_bytes // 1024
+        return None, f"案件数据超过上限（{limit} KB），已中止"
+
+
+def _settle(session, services, case, instance, user, now, open_rows=None, state=None):
+    """Bring the task rows and the case row in step with the instance, then save it under the version check."""
+    ready = instance.open_tasks()
+    rows = projection.sync(session, case, ready, now, open_rows)
+    settle_status(session, case, instance, user, now, "、".join(task.title for task in ready))
+    services.store.save(session, case, instance, state)
+    return rows
