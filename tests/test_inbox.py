@@ -1,6 +1,8 @@
 """The inbox: oldest first, paged, and counted exactly up to a thousand."""
 from datetime import timedelta
 
+import pytest
+
 from sqlalchemy import insert
 
 from bangfu.unit_of_work import run_in
@@ -33,3 +35,19 @@ def test_a_very_long_inbox_is_counted_as_a_thousand_and_more(app, api, case_at):
     assert inbox["total"] == 1000
     assert inbox["total_exact"] is False
     assert len(inbox["items"]) == 50
+
+
+@pytest.mark.parametrize("wildcard", ["%", "_", "\\", "%%"])
+def test_a_search_for_a_wildcard_character_matches_it_literally_not_everything(api, case_at, wildcard):
+    case_at("preliminary_review")
+    assert api.get("/api/v1/cases", "supervisor1", query_string={"text": wildcard}).get_json()["total"] == 0
+    assert api.get("/api/v1/tasks", "union1", query_string={"text": wildcard}).get_json()["total"] == 0
+
+
+def test_a_search_finds_a_household_by_part_of_its_name(api, case_at, household):
+    case_id = case_at("preliminary_review")
+    part = household["name"][1:]
+    cases = api.get("/api/v1/cases", "supervisor1", query_string={"text": part}).get_json()
+    tasks = api.get("/api/v1/tasks", "union1", query_string={"text": part}).get_json()
+    assert [c["id"] for c in cases["items"]] == [case_id]
+    assert [t["case_id"] for t in tasks["items"]] == [case_id]

@@ -123,7 +123,9 @@ def test_claim_and_unclaim_from_the_inbox(signed_in, api, case_at):
     assert api.open_task(case_id, "assign_third_party")["assignee"] is None
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/", "javascript:alert(1)"])
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/", "javascript:alert(1)",
+                                    "/%09/evil.example", "/%0a/x", "/%0d%0aSet-Cookie:x=1", "%2F%2Fevil.example",
+                                    "/%5Cevil.example", "/ /evil.example"])
 def test_sign_in_never_sends_the_user_off_site(app, target):
     client = app.test_client()
     token = Browser._token(client.get("/login").get_data(as_text=True))
@@ -136,3 +138,19 @@ def test_the_inbox_offers_the_steps_of_the_users_own_role_to_filter_by(app):
     page = Browser(app, "union1").get("/inbox").get_data(as_text=True)
     choices = re.findall(r'<option value="(\w+)"', page.split('name="step"')[1].split("</select>")[0])
     assert choices == ["declaration", "preliminary_review"]
+
+
+def test_sign_in_returns_to_a_page_of_this_site_with_its_query(app):
+    client = app.test_client()
+    token = Browser._token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login?next=/cases%3Fstatus%3Dpaid", data={"username": "supervisor1",
+                                                                      "password": "supervisor1-secret",
+                                                                      "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/cases?status=paid"
+
+
+def test_a_bad_filter_on_a_page_is_named_like_the_api_names_it(signed_in):
+    response = signed_in("supervisor1").get("/cases?status=nonsense&page=0")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "筛选条件有误" in page and "status" in page and "page" in page

