@@ -22,7 +22,7 @@ class Services:
 
 
 def build(config):
-    engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"])
+    engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"], script_memory_mb=config["SCRIPT_MEMORY_MB"])
     policy = Policy(config["DIBAO_LINE"], config["RELATIVE_MULTIPLIER"], config["SUDDEN_MULTIPLIER"],
                     config["DIBAO_DOCUMENT"])
     models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()

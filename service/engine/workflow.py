@@ -178,11 +178,11 @@ def _incident_text(exc):
 class Engine:
     """Owns the parser output, serializer and sandboxed script engine."""
 
-    def __init__(self, script_timeout=1.0, spec_cache_size=64):
+    def __init__(self, script_timeout=1.0, script_memory_mb=256, spec_cache_size=64):
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(script_timeout))
+        self.script_engine = PythonScriptEngine(environment=SandboxEnvironment(script_timeout, script_memory_mb))
         self._specs = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = spec_cache_size
