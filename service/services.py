@@ -22,7 +22,7 @@ class Services:
 
 
 def build(config):
-    engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"],
+    engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"], script_memory_mb=config["SCRIPT_MEMORY_MB"],
                     limits=Limits(steps=config["ENGINE_STEPS"], seconds=config["ENGINE_TIMEOUT"]))
     policy = Policy(config["DIBAO_LINE"], config["RELATIVE_MULTIPLIER"], config["SUDDEN_MULTIPLIER"],
                     config["DIBAO_DOCUMENT"])

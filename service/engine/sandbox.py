@@ -1,248 +1,152 @@
-"""A restricted Python environment for BPMN scripts and conditions.
+"""SpiffWorkflow's script environment for designers' scripts and conditions.
 
-Scripts come from process designers, so they run with RestrictedPython: no
-imports, no names or attributes starting with an underscore, a short list of
-builtins (no open, eval, getattr tricks), and a wall-clock bound enforced by a
-trace function. The trace function only runs between Python lines, so work done
-inside one builtin call is bounded by size instead: `range` yields at most
-MAX_ITEMS numbers, and `*`, `**`, `<<` and the string methods that multiply
-their input refuse results that would be too large. Results written back to the
-task data must be JSON values. Code is compiled once per source text and cached.
+Designers' code is compiled with RestrictedPython (restricted.py) in the
+service, so unsafe code is refused before anything runs. Then:
+
+- A condition made only of cheap nodes runs in-process, as before: constants,
+  names, subscripts with a constant key, comparisons (including `in`), `and`,
+  `or`, `not`, unary minus, literal tuples/lists/sets of these and `len(name)`.
+  None of these can allocate more than the data already holds or loop beyond
+  it, so gateway conditions like `review["decision"] == "approve"` cost
+  microseconds.
+- Everything else (every script, and any expression with a call, an operator,
+  a comprehension or an attribute) runs in a worker process under OS limits on
+  memory and CPU (script_pool.py). Only the task data the code names is sent,
+  as JSON; the names it sets or deletes come back.
+
+For SpiffWorkflow nothing changes: a script's error is raised here as the same
+exception class with the same arguments, on the same script line, so it still
+becomes a WorkflowTaskException naming the task and the line.
 """
 import ast
+import builtins
 import functools
 import json
-import operator
-import sys
-import time
 
-from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getiter
-from RestrictedPython.Guards import (
-    full_write_guard,
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr,
-)
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-MAX_ITEMS = 100_000
-MAX_INT_BITS = 100_000
-# Names refused at deployment: none is available at run time either, but a model using them is a mistake
-# (or an attempt) better shown to its designer straight away.
-FORBIDDEN_NAMES = {"open", "eval", "exec", "compile", "globals", "locals", "vars", "dir", "getattr", "setattr",
-                   "delattr", "type", "input", "breakpoint", "help", "memoryview", "object", "super", "exit",
-                   "quit"}
-_BANNED_BUILTINS = {"__build_class__", "setattr", "delattr", "id", "_getattr_"}
-_EXTRA_BUILTINS = {
-    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-    for name in ("dict", "list", "set", "tuple", "min", "max", "sum", "sorted", "any", "all",
-                 "enumerate", "zip", "map", "filter", "reversed")
-}
+from .restricted import (
+    FORBIDDEN_NAMES, MAX_INT_BITS, MAX_ITEMS, ScriptLimit, ScriptTimeout, UnsafeCode, compile_expression,
+    compile_script, namespace, run_bounded,
+)
+from .script_pool import shared_pool
+
+__all__ = ["FORBIDDEN_NAMES", "MAX_INT_BITS", "MAX_ITEMS", "SandboxEnvironment", "ScriptLimit", "ScriptTimeout",
+           "UnsafeCode", "compile_expression", "compile_script", "is_cheap"]
+
+_CHEAP_NODES = (
+    ast.Expression, ast.Constant, ast.Name, ast.Load, ast.Compare, ast.BoolOp, ast.And, ast.Or, ast.Tuple, ast.List,
+    ast.Set, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    ast.Not, ast.USub, ast.UAdd,
+)
 
 
-class ScriptLimit(ValueError):
-    """The script asked for a result larger than the sandbox allows."""
-
-
-def _bounded_range(*args):
-    result = range(*args)
-    if len(result) > MAX_ITEMS:
-        raise ScriptLimit(f"range 最多 {MAX_ITEMS} 个数")
-    return result
-
-
-def _check_size(items):
-    if items > MAX_ITEMS:
-        raise ScriptLimit(f"结果过大（超过 {MAX_ITEMS} 项）")
-
-
-def _mul(a, b):
-    for seq, times in ((a, b), (b, a)):
-        if isinstance(seq, (str, bytes, list, tuple)) and isinstance(times, int):
-            _check_size(len(seq) * max(times, 0))
-    return a * b
-
-
-def _pow(a, b):
-    if isinstance(a, int) and isinstance(b, int) and abs(a) > 1 and b * a.bit_length() > MAX_INT_BITS:
-        raise ScriptLimit("数值过大")
-    return a ** b
-
-
-def _lshift(a, b):
-    if isinstance(a, int) and isinstance(b, int) and b > MAX_INT_BITS:
-        raise ScriptLimit("数值过大")
-    return a << b
-
-
-def _sized_method(method, size_of_result):
-    def guarded(*args):
-        _check_size(size_of_result(*args))
-        return method(*args)
-    return guarded
-
-
-_STRING_METHODS = {  # methods whose result can dwarf their input, with the size they would produce
-    "ljust": lambda s: lambda width, *rest: width,
-    "rjust": lambda s: lambda width, *rest: width,
-    "center": lambda s: lambda width, *rest: width,
-    "zfill": lambda s: lambda width: width,
-    "expandtabs": lambda s: lambda tabsize=8: len(s) * max(tabsize, 1),
-    "replace": lambda s: lambda old, new, *rest: len(s) * max(len(new), 1) + len(new),
-}
-
-
-def _getattr(obj, name, *default):
-    value = safer_getattr(obj, name, *default)
-    if isinstance(obj, str) and name in _STRING_METHODS:
-        return _sized_method(value, _STRING_METHODS[name](obj))
-    return value
-
-
-class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's checks, plus `*`, `**` and `<<` routed through size guards."""
-
-    _GUARDED = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
-
-    def visit_BinOp(self, node):
-        node = self.node_contents_visit(node)
-        guard = self._GUARDED.get(type(node.op))
-        if guard is None:
-            return node
-        call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
-        return ast.fix_missing_locations(ast.copy_location(call, node))
-
-
-BUILTINS = {k: v for k, v in safe_builtins.items() if k not in _BANNED_BUILTINS} | _EXTRA_BUILTINS
-BUILTINS["range"] = _bounded_range
-
-_GUARDS = {
-    "_getattr_": _getattr,
-    "_mul_": _mul,
-    "_pow_": _pow,
-    "_lshift_": _lshift,
-    "_getitem_": operator.getitem,
-    "_getiter_": default_guarded_getiter,
-    "_write_": full_write_guard,
-    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-    "_unpack_sequence_": guarded_unpack_sequence,
-    "_inplacevar_": lambda op, x, y: _INPLACE[op](x, y),
-}
-_INPLACE = {
-    "+=": operator.add, "-=": operator.sub, "*=": _mul, "/=": operator.truediv,
-    "//=": operator.floordiv, "%=": operator.mod, "|=": operator.or_, "&=": operator.and_,
-    "**=": _pow, "<<=": _lshift,
-}
-
-
-class UnsafeCode(Exception):
-    """The code uses something the sandbox forbids, or does not compile."""
-
-    def __init__(self, problems):
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
-
-
-class ScriptTimeout(Exception):
-    pass
-
-
-def _static_problems(source, mode):
-    """Problems RestrictedPython lets through at compile time but we refuse outright."""
-    try:
-        tree = ast.parse(source, mode=mode)
-    except SyntaxError as exc:
-        return [f"语法错误（第 {exc.lineno} 行）：{exc.msg}"]
-    problems = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            problems.append(f"第 {node.lineno} 行：不允许 import")
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            problems.append(f"第 {node.lineno} 行：不允许 global/nonlocal")
-        elif isinstance(node, (ast.ClassDef, ast.AsyncFunctionDef, ast.Await, ast.Yield, ast.YieldFrom)):
-            problems.append(f"第 {node.lineno} 行：不允许定义类、协程或生成器")
-        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
-            problems.append(f"第 {node.lineno} 行：不允许使用 {node.id}")
-    return problems
+def _cheap(node):
+    if isinstance(node, ast.Subscript):
+        return isinstance(node.slice, ast.Constant)
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, (ast.Not, ast.USub, ast.UAdd))
+    if isinstance(node, ast.Call):
+        return (isinstance(node.func, ast.Name) and node.func.id == "len" and not node.keywords
+                and len(node.args) == 1 and isinstance(node.args[0], ast.Name))
+    return isinstance(node, _CHEAP_NODES)
 
 
 @functools.lru_cache(maxsize=4096)
-def compile_expression(source):
-    problems = _static_problems(source, "eval")
-    if problems:
-        raise UnsafeCode(problems)
-    result = compile_restricted_eval(source, policy=_Policy)
-    if result.errors:
-        raise UnsafeCode(result.errors)
-    return result.code
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_script(source):
-    problems = _static_problems(source, "exec")
-    if problems:
-        raise UnsafeCode(problems)
-    result = compile_restricted_exec(source, policy=_Policy)
-    if result.errors:
-        raise UnsafeCode(result.errors)
-    return result.code
-
-
-def _run_bounded(code, namespace, timeout):
-    deadline = time.monotonic() + timeout
-
-    def tracer(frame, event, arg):
-        if time.monotonic() > deadline:
-            raise ScriptTimeout(f"脚本运行超过 {timeout} 秒，已中止")
-        return tracer
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
+def is_cheap(expression):
+    """Whether an expression may run in-process: it cannot allocate or loop beyond the data it reads."""
     try:
-        return eval(code, namespace)  # noqa: S307 - restricted code object
-    finally:
-        sys.settrace(previous)
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return False
+    return all(_cheap(node) for node in ast.walk(tree))
 
 
-_MISSING = object()
-
-
-def _ensure_json_value(name, value):
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        raise ScriptLimit(f"脚本结果 {name} 不能保存（{type(value).__name__} 不是 JSON 数据）") from None
+@functools.lru_cache(maxsize=4096)
+def _names(source, mode):
+    """The names the code mentions: restricted code reaches task data through these only."""
+    return frozenset(node.id for node in ast.walk(ast.parse(source, mode=mode)) if isinstance(node, ast.Name))
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """SpiffWorkflow script environment that evaluates restricted code only."""
+    """SpiffWorkflow script environment that evaluates restricted code only, under time and memory bounds."""
 
-    def __init__(self, timeout=1.0):
+    def __init__(self, timeout=1.0, memory_mb=256, pool=None):
         super().__init__({})
         self.timeout = timeout
-
-    def _namespace(self, context):
-        namespace = dict(context)
-        namespace.update(_GUARDS)
-        namespace["__builtins__"] = BUILTINS
-        return namespace
+        self.memory_mb = memory_mb
+        self.pool = pool if pool is not None else shared_pool(memory_mb)
 
     def evaluate(self, expression, context, external_context=None):
-        return _run_bounded(compile_expression(expression), self._namespace(context), self.timeout)
+        code = compile_expression(expression)
+        if is_cheap(expression):
+            return run_bounded(code, namespace(context), self.timeout)
+        return self._in_worker("eval", expression, context)["value"]
 
     def execute(self, script, context, external_context=None):
-        namespace = self._namespace(context)
-        _run_bounded(compile_script(script), namespace, self.timeout)
-        for key, value in namespace.items():
-            if key == "__builtins__" or key in _GUARDS or callable(value):
-                continue
-            if context.get(key, _MISSING) is not value:
-                _ensure_json_value(key, value)
-            context[key] = value
-        for key in [k for k in context if k not in namespace]:
-            del context[key]
+        compile_script(script)
+        reply = self._in_worker("exec", script, context)
+        context.update(reply["set"])
+        for key in reply["deleted"]:
+            context.pop(key, None)
         return True
 
     def call_service(self, context, **kwargs):
         raise UnsafeCode(["服务任务（serviceTask）未启用"])
+
+    def _in_worker(self, op, source, context):
+        names = _names(source, "eval" if op == "eval" else "exec")
+        data = {key: value for key, value in context.items() if key in names}
+        request = {"op": op, "source": source, "context": data, "timeout": self.timeout}
+        try:
+            payload = json.dumps(request).encode("ascii")
+        except (TypeError, ValueError):
+            bad = next((k for k, v in data.items() if not _is_json(v)), "?")
+            raise ScriptLimit(f"任务数据 {bad} 不是 JSON 数据，脚本不能读取") from None
+        reply = self.pool.run(payload, self.timeout)
+        if "error" in reply:
+            args, line = reply.get("args"), reply.get("line")
+            _raise_at_line(_rebuild(reply["error"], args if isinstance(args, list) else [str(args)]),
+                           line if isinstance(line, int) else 0, source)
+        return reply
+
+
+def _is_json(value):
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+_OWN_ERRORS = {"ScriptLimit": ScriptLimit, "ScriptTimeout": ScriptTimeout}
+
+
+def _rebuild(name, args):
+    """The worker's exception as one of ours or a builtin class with the same arguments; other classes (and
+    BaseException ones such as SystemExit, which must not stop this process) become Exception subclasses of
+    the same name, so SpiffWorkflow's message still starts with it."""
+    name = str(name)
+    if name == "UnsafeCode":
+        return UnsafeCode([str(a) for a in args[:1]])
+    cls = _OWN_ERRORS.get(name) or getattr(builtins, name, None)
+    if isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(*args)
+        except Exception:
+            pass
+    return _foreign_error(name[:100])(*args)
+
+
+@functools.lru_cache(maxsize=64)
+def _foreign_error(name):
+    return type(name, (Exception,), {"__module__": "script"})
+
+
+def _raise_at_line(error, line, source):
+    """Raise `error` from a frame named <string> at `line`, as restricted code does in-process:
+    SpiffWorkflow takes the script line it reports from that frame of the traceback."""
+    if 0 < line <= source.count("\n") + 1:
+        code = compile("\n" * (line - 1) + "raise error", "<string>", "exec")
+        exec(code, {"__builtins__": {}, "error": error})  # noqa: S102 - a fixed one-line raise
+    raise error

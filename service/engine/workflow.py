@@ -267,11 +267,11 @@ def _incident_text(exc):
 class Engine:
     """Owns the parser output, serializer and sandboxed script engine."""
 
-    def __init__(self, script_timeout=1.0, spec_cache_size=64, limits=Limits()):
+    def __init__(self, script_timeout=1.0, script_memory_mb=256, spec_cache_size=64, limits=Limits()):
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-        self.script_engine = _ScriptEngine(SandboxEnvironment(script_timeout), limits.instances)
+        self.script_engine = _ScriptEngine(SandboxEnvironment(script_timeout, script_memory_mb), limits.instances)
         self._specs = OrderedDict()
         self._lock = threading.Lock()
         self._cache_size = spec_cache_size
