@@ -8,13 +8,13 @@ import json
 import logging
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from uuid import UUID
 
+from cachetools import LRUCache
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -86,22 +86,16 @@ class _ScriptEngine(PythonScriptEngine):
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
-    """Dumps a workflow without its spec and restores it onto a spec the caller supplies."""
+    """Dumps a workflow without its spec (stored once per model version), through the serializer's documented
+    extension point: BpmnWorkflowConverter.to_dict less its two spec entries. It follows SpiffWorkflow 3.2's
+    converter, hence the upper bound in pyproject.toml. Restoring needs no override: the serializer passes
+    objects it does not recognise through unchanged, so `restore` hands it the cached spec objects."""
 
     def to_dict(self, workflow):
-        dct = super().to_dict(workflow)
-        dct.pop("spec")
-        dct.pop("subprocess_specs")
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
-
-    def from_dict(self, dct, spec=None, subprocess_specs=None):
-        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
 
 
 @dataclass
@@ -272,9 +266,8 @@ class Engine:
         config[BpmnWorkflow] = _StateOnlyConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
         self.script_engine = _ScriptEngine(SandboxEnvironment(script_timeout, script_memory_mb), limits.instances)
-        self._specs = OrderedDict()
+        self._specs = LRUCache(spec_cache_size)
         self._lock = threading.Lock()
-        self._cache_size = spec_cache_size
         self.limits = limits
 
     def dump_spec(self, parsed):
@@ -286,16 +279,14 @@ class Engine:
     def _spec(self, key, load_spec_json):
         """The restored spec for a version key; `load_spec_json` is called only on a cache miss."""
         with self._lock:
-            if key in self._specs:
-                self._specs.move_to_end(key)
-                return self._specs[key]
+            cached = self._specs.get(key)
+        if cached is not None:
+            return cached
         dct = json.loads(load_spec_json())
         specs = (self.serializer.from_dict(dct["spec"]),
                  {k: self.serializer.from_dict(v) for k, v in dct["subprocess_specs"].items()})
         with self._lock:
             self._specs[key] = specs
-            if len(self._specs) > self._cache_size:
-                self._specs.popitem(last=False)
         return specs
 
     def start(self, key, load_spec_json):
@@ -307,15 +298,12 @@ class Engine:
         spec, subprocess_specs = self._spec(key, load_spec_json)
         dct = json.loads(state_json)
         self.serializer.migrate(dct)
-        workflow = self.serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+        dct["spec"], dct["subprocess_specs"] = spec, dict(subprocess_specs)
+        workflow = self.serializer.from_dict(dct)
         workflow.script_engine = self.script_engine
         return Instance(workflow, self.limits)
 
     def dump(self, instance):
-        self.serializer.registry._encoder_mode = True
-        try:
-            dct = self.serializer.to_dict(instance.workflow)
-        finally:
-            self.serializer.registry._encoder_mode = False
+        dct = self.serializer.to_dict(instance.workflow)
         dct[self.serializer.VERSION_KEY] = self.serializer.VERSION
-        return json.dumps(dct, separators=(",", ":"), cls=self.serializer._encoder_cls)
+        return json.dumps(dct, separators=(",", ":"))

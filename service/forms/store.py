@@ -1,8 +1,10 @@
 """Reading form files for a deployment, and filling in choices that come from the database."""
 import copy
 import json
+import threading
 from dataclasses import dataclass
 
+from cachetools import LRUCache, cached
 from sqlalchemy import select
 
 from ..engine import ModelProblem
@@ -40,10 +42,6 @@ def collect_forms(library, user_tasks):
     return forms, problems
 
 
-_documents = {}
-_MAX_VERSIONS = 256
-
-
 @dataclass(frozen=True)
 class Form:
     """A task form ready to serve and validate; `key` identifies it for the validator cache."""
@@ -53,15 +51,11 @@ class Form:
     key: tuple
 
 
+# ids repeat across databases; the checksum names the content
+@cached(LRUCache(256), key=lambda version: (version.id, version.checksum), lock=threading.Lock())
 def version_documents(version):
     """The forms a model version was deployed with, parsed once per process (versions never change)."""
-    key = (version.id, version.checksum)  # ids repeat across databases; the checksum names the content
-    documents = _documents.get(key)
-    if documents is None:
-        if len(_documents) >= _MAX_VERSIONS:
-            _documents.clear()
-        documents = _documents[key] = json.loads(version.forms_json)
-    return documents
+    return json.loads(version.forms_json)
 
 
 def load_form(session, version, filename, ui_filename=None):

@@ -3,7 +3,9 @@
 Messages never echo the submitted value: it may be an ID or bank card number.
 """
 import json
+import threading
 
+from cachetools import LRUCache, cached
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
@@ -26,19 +28,11 @@ def check_schema(schema):
         raise SchemaInvalid(f"{path}: {exc.message}") from None
 
 
-_validators = {}
-_MAX_VALIDATORS = 512
-
-
+@cached(LRUCache(512), key=lambda schema, key: key if key is not None else json.dumps(schema, sort_keys=True),
+        lock=threading.Lock())
 def _validator(schema, key):
     """A compiled validator, cached by `key` (any hashable naming this exact schema)."""
-    key = key if key is not None else json.dumps(schema, sort_keys=True)
-    found = _validators.get(key)
-    if found is None:
-        if len(_validators) >= _MAX_VALIDATORS:
-            _validators.clear()
-        found = _validators[key] = Draft7Validator(schema, format_checker=checker)
-    return found
+    return Draft7Validator(schema, format_checker=checker)
 
 
 def _path(error, extra=None):
