@@ -6,14 +6,17 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 BUNDLE := service/web/static/dist/form.js
 CHROMIUM := /usr/bin/chromium
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-postgres bench clean
+.PHONY: install run test test-postgres wheel wheel-check lock bench clean
 
-$(BIN)/bangfu: pyproject.toml
+# Exact versions from the lock files (made by `make lock` from pyproject.toml's ranges), then the project itself.
+$(BIN)/bangfu: pyproject.toml requirements-test.lock
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 # Front-end libraries come from the npm registry and are bundled here; nothing is committed or loaded from a CDN.
@@ -31,22 +34,37 @@ $(CHROMIUM):
 
 install: $(BIN)/bangfu $(BUNDLE)
 
+# Development mode: a random secret key kept in instance/ instead of BANGFU_SECRET_KEY (see README: production).
 run: install
-	$(BIN)/bangfu init
-	$(BIN)/bangfu demo
-	$(BIN)/bangfu serve --host $(HOST) --port $(PORT)
+	BANGFU_ENV=development $(BIN)/bangfu init
+	BANGFU_ENV=development $(BIN)/bangfu demo
+	BANGFU_ENV=development $(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
 test: install $(CHROMIUM)
 	npm run --silent check
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 test-postgres: install $(CHROMIUM)
-	BANGFU_TEST_DATABASE_URL=$${BANGFU_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-		$(BIN)/python -m pytest -q
+	BANGFU_TEST_DATABASE_URL=$${BANGFU_TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/python -m pytest -q -n 2
+
+# The wheel an operator installs: the package, its templates, the front-end bundle, the bundled models and forms.
+wheel: install
+	$(BIN)/pip wheel --quiet --no-deps --wheel-dir dist .
+
+# The wheel in a fresh virtualenv outside the checkout, running the README walk-through (SQLite, PostgreSQL).
+wheel-check: install
+	.ci/wheel-walkthrough
+
+lock: $(BIN)/bangfu
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --custom-compile-command "make lock" \
+		pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile --quiet --universal --python-version 3.11 --custom-compile-command "make lock" \
+		--extra test pyproject.toml -o requirements-test.lock
 
 bench: install
 	$(BIN)/python bench/cases.py --cases 200
 	$(BIN)/python bench/inbox.py --cases 100000
 
 clean:
-	rm -rf $(VENV) instance *.egg-info node_modules service/web/static/dist
+	rm -rf $(VENV) instance *.egg-info build dist node_modules service/web/static/dist
