@@ -38,28 +38,27 @@ def _database_url(value):
     return value
 
 
-def _integer(low, high):
+def _number(kind, low, high):
+    """A parser for `kind` (int or Decimal) between `low` and `high` inclusive."""
+    message = f"应为 {low} 到 {high} 之间的{'整数' if kind is int else '数'}"
+
     def parse(value):
         try:
-            number = int(str(value).strip())
-        except ValueError:
-            raise ValueError(f"应为 {low} 到 {high} 之间的整数") from None
-        if not low <= number <= high:
-            raise ValueError(f"应为 {low} 到 {high} 之间的整数")
+            number = kind(str(value).strip())
+        except (ValueError, InvalidOperation):
+            raise ValueError(message) from None
+        if not (kind is int or number.is_finite()) or not kind(low) <= number <= kind(high):
+            raise ValueError(message)
         return number
     return parse
+
+
+def _integer(low, high):
+    return _number(int, low, high)
 
 
 def _decimal(low, high):
-    def parse(value):
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(f"应为 {low} 到 {high} 之间的数") from None
-        if not number.is_finite() or not Decimal(low) <= number <= Decimal(high):
-            raise ValueError(f"应为 {low} 到 {high} 之间的数")
-        return number
-    return parse
+    return _number(Decimal, low, high)
 
 
 def _seconds(low, high):
