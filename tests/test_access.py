@@ -265,3 +265,24 @@ def test_a_claimed_task_leaves_colleagues_inboxes_until_given_back(api, assignme
                                           "center2": False, "center2?mine=true": False, "center2?mine=false": False}
     api.post(f"/api/v1/tasks/{task_id}/unclaim", "center1")
     assert where_listed(api, task_id) == unclaimed
+
+
+def test_the_policy_says_the_same_in_sql_and_for_one_object_for_every_role(app, case_at):
+    """Lists filter with access.case_filter/task_filter, single objects check with may_read_case/may_act_on:
+    both come from one table, so for every user, case and task they must agree."""
+    from sqlalchemy import select
+
+    from bangfu import access, db
+    from bangfu.cases.models import Case
+    from bangfu.tasks.models import HumanTask
+    for stage in ("declaration", "household_visit", "payment"):
+        case_at(stage)
+    with app.app_context():
+        session = db.session()
+        cases, tasks = session.scalars(select(Case)).all(), session.scalars(select(HumanTask)).all()
+        for user in session.scalars(select(User)).all():
+            listed = set(session.scalars(select(Case.id).where(access.case_filter(user))))
+            assert listed == {c.id for c in cases if access.may_read_case(user, c)}, user.username
+            workable = set(session.scalars(select(HumanTask.id).where(access.task_filter(user))))
+            assert workable == {t.id for t in tasks if access.may_act_on(user, t)}, user.username
+        assert any(access.may_act_on(u, t) for u in session.scalars(select(User)) for t in tasks)
