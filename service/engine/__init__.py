@@ -1,7 +1,8 @@
 """SpiffWorkflow lives behind this package; the rest of the service never imports it."""
 from .parsing import ModelInvalid, ModelProblem, ParsedModel, UserTaskDefinition, parse_model
 from .sandbox import ScriptTimeout, UnsafeCode
-from .workflow import Engine, EngineFailure, Instance, Limits, OpenTask, TaskNotReady
+from .instance import EngineFailure, Instance, Limits, OpenTask, TaskNotReady
+from .workflow import Engine
 
 __all__ = ["Engine", "EngineFailure", "Instance", "Limits", "ModelInvalid", "ModelProblem", "OpenTask", "ParsedModel",
            "ScriptTimeout", "TaskNotReady", "UnsafeCode", "UserTaskDefinition", "parse_model"]

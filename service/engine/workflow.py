@@ -1,29 +1,21 @@
-"""The one place that drives SpiffWorkflow: starting, restoring, completing and dumping instances.
+"""The one place that drives SpiffWorkflow: parsing output in, instances started, restored and dumped.
 
 An instance's stored state never includes its spec: the spec is stored once per
 process-model version and cached here, already restored, by version key.
 """
-import itertools
 import json
 import logging
-import re
 import threading
-from dataclasses import dataclass
-from uuid import UUID
 
 from cachetools import LRUCache
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.util.task import TaskState
 
-from .deadline import DeadlineExceeded, within
-from .sandbox import SandboxEnvironment, ScriptLimit, ScriptTimeout, UnsafeCode
-
-log = logging.getLogger(__name__)
+from .instance import Instance, InstanceLimit, Limits
+from .sandbox import SandboxEnvironment
 
 
 class _NoTaskData(logging.Filter):
@@ -41,34 +33,6 @@ for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"
     _logger.addFilter(_NoTaskData())
 
 
-class TaskNotReady(Exception):
-    """The task is finished, cancelled, or not a user task of this instance."""
-
-
-class EngineFailure(Exception):
-    """The engine could not bring the instance to a consistent state (a bound was hit, or SpiffWorkflow
-    itself failed): the command's engine work must be discarded and the case set aside as an incident."""
-
-    def __init__(self, text):
-        super().__init__(text)
-        self.text = text
-
-
-class _StepLimit(BaseException):
-    """Raised between engine steps; a BaseException so SpiffWorkflow's `except Exception` lets it through."""
-
-
-class _InstanceLimit(BaseException):
-    """A multi-instance task asked for more instances than a case may hold."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    steps: int = 500
-    seconds: float = 5.0
-    instances: int = 400  # instances one multi-instance task may create (each is a step too)
-
-
 class _ScriptEngine(PythonScriptEngine):
     """SpiffWorkflow's script engine over the sandbox, refusing a multi-instance cardinality past the limit
     before SpiffWorkflow creates that many tasks in one step."""
@@ -81,7 +45,7 @@ class _ScriptEngine(PythonScriptEngine):
         result = super().evaluate(task, expression, external_context)
         if expression == getattr(task.task_spec, "cardinality", None) and isinstance(result, int) \
                 and result > self.max_instances:
-            raise _InstanceLimit()
+            raise InstanceLimit()
         return result
 
 
@@ -96,166 +60,6 @@ class _StateOnlyConverter(BpmnWorkflowConverter):
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
-
-
-@dataclass
-class OpenTask:
-    id: str
-    spec_name: str
-    title: str
-    lane: str | None
-    form: str | None
-    ui_form: str | None
-
-
-class Instance:
-    """A running case's workflow, with the queries and commands the service needs."""
-
-    def __init__(self, workflow, limits=Limits()):
-        self.workflow = workflow
-        self.limits = limits
-        self.incident = None
-
-    def open_tasks(self):
-        tasks = []
-        for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
-            spec = task.task_spec
-            props = (getattr(spec, "extensions", None) or {}).get("properties", {})
-            tasks.append(OpenTask(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane,
-                                  props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename")))
-        return tasks
-
-    def task_data(self, task_id):
-        return self._ready_task(task_id).data
-
-    def complete(self, task_id, form_data, extra=None):
-        """Store the form under the task's id in the task data, run it, and advance the engine."""
-        task = self._ready_task(task_id)
-        task.data[task.task_spec.name] = form_data
-        task.data.update(extra or {})
-
-        def run():
-            try:
-                task.run()  # runs the task's own post-script, if it has one
-            except _SCRIPT_FAILURES as exc:
-                self._record_incident(exc, task)
-                return
-            self._steps()
-        self._bounded(run)
-
-    def advance(self):
-        """Run the engine's own tasks (gateways, scripts, events) until only user tasks or waits are left."""
-        self._bounded(self._steps)
-
-    def fire_timers(self):
-        """Let timer events whose time has come fire, and run on from them."""
-        def run():
-            self.workflow.refresh_timers()
-            self._steps()
-        self._bounded(run)
-
-    def progress_marker(self):
-        """Something that changes whenever any task of the workflow changes state."""
-        return [(task.id, task.state) for task in self.workflow.get_tasks()]
-
-    def _steps(self):
-        steps = itertools.count(1)
-
-        def count(_task):
-            if next(steps) > self.limits.steps:
-                raise _StepLimit()
-        try:
-            self.workflow.do_engine_steps(will_complete_task=count)
-        except _SCRIPT_FAILURES as exc:
-            self._record_incident(exc)
-            return
-        if not self.workflow.completed and not self.workflow.get_tasks(state=_CAN_GO_ON):
-            self.incident = "流程无法继续：既没有待办任务，也没有等待中的事件（模型中可能有无尽循环）"
-
-    def _bounded(self, run):
-        """Run engine work within the step and time limits; EngineFailure when it cannot finish cleanly."""
-        try:
-            with within(self.limits.seconds):
-                run()
-        except DeadlineExceeded:
-            raise EngineFailure(f"流程运行超过 {self.limits.seconds:g} 秒，已中止") from None
-        except _InstanceLimit:
-            raise EngineFailure(f"多实例任务的实例数超过 {self.limits.instances}，已中止") from None
-        except _StepLimit:
-            raise EngineFailure(f"流程连续运行超过 {self.limits.steps} 步，已中止（模型中可能有无尽循环或递归）") from None
-        except RecursionError:
-            raise EngineFailure("流程嵌套过深，已中止") from None
-        except Exception as exc:  # SpiffWorkflow failing in its own code: nothing it left can be trusted
-            log.warning("engine failure: %s", type(exc).__name__)
-            raise EngineFailure(f"流程引擎错误：{_incident_text(exc)}") from None
-
-    def _record_incident(self, exc, task=None):
-        failed = [task] if task is not None else self.workflow.get_tasks(state=TaskState.ERROR)
-        where = failed[0].task_spec.bpmn_name or failed[0].task_spec.name if failed else "流程"
-        self.incident = f"{where}：{_incident_text(exc)}"
-
-    @property
-    def is_completed(self):
-        return self.workflow.completed
-
-    @property
-    def outcome(self):
-        """The `outcome` property of the end event reached, or None while running."""
-        if not self.workflow.completed:
-            return None
-        ends = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
-                if type(t.task_spec).__name__ == "EndEvent"]
-        ends.sort(key=lambda t: t.last_state_change)
-        if not ends:
-            return "completed"
-        props = (getattr(ends[-1].task_spec, "extensions", None) or {}).get("properties", {})
-        return props.get("outcome", "completed")
-
-    def element_states(self):
-        """(BPMN ids of elements done, BPMN ids of elements active now), for marking a diagram."""
-        done, current = set(), set()
-        for task in self.workflow.get_tasks():
-            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-            if bpmn_id is None:
-                continue
-            if task.state == TaskState.COMPLETED:
-                done.add(bpmn_id)
-            elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
-                current.add(bpmn_id)
-        return sorted(done - current), sorted(current)
-
-    @property
-    def data(self):
-        """The case data as the open tasks see it, or as the process ended with it."""
-        ready = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        if ready:
-            merged = {}
-            for task in ready:
-                merged.update(task.data)
-            return merged
-        last = self.workflow.last_task
-        return dict(last.data) if last is not None else {}
-
-    def _ready_task(self, task_id):
-        try:
-            task = self.workflow.get_task_from_id(UUID(task_id))
-        except Exception:
-            task = None
-        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-            raise TaskNotReady(task_id)
-        return task
-
-
-_SCRIPT_FAILURES = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, ScriptLimit)
-_CAN_GO_ON = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # a user task, a wait, a running subprocess
-_LONG_NUMBER = re.compile(r"\d{6,}[\dXx]*")
-
-
-def _incident_text(exc):
-    """The error's first line, with long digit runs masked: a message may quote task data, and an
-    incident is shown to every role that reads the case."""
-    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return _LONG_NUMBER.sub("******", line)[:500]
 
 
 class Engine:
