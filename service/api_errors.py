@@ -1,5 +1,7 @@
 """The JSON error body every endpoint answers with, as marshmallow schemas for the OpenAPI document."""
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from .api_schema import Schema
 
 
 class ErrorDetailSchema(Schema):
