@@ -136,3 +136,16 @@ def test_the_inbox_offers_the_steps_of_the_users_own_role_to_filter_by(app):
     page = Browser(app, "union1").get("/inbox").get_data(as_text=True)
     choices = re.findall(r'<option value="(\w+)"', page.split('name="step"')[1].split("</select>")[0])
     assert choices == ["declaration", "preliminary_review"]
+
+
+def test_a_task_form_with_nan_is_refused_and_the_page_stays_strict_json(signed_in):
+    union = signed_in("union1")
+    task_url = union.post("/cases/new", {"process": "hardship_assistance"}).headers["Location"]
+    response = union.post(task_url, {"data": '{"name": "张三", "household_size": NaN}'})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="task-form">(.*?)</script>', html, re.S).group(1)
+
+    def refuse(constant):
+        raise AssertionError(f"the page carries {constant}, which the browser's JSON.parse refuses")
+    json.loads(found, parse_constant=refuse)
