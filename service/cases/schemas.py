@@ -65,8 +65,8 @@ class CaseDetailSchema(CaseSchema):
 
 
 class CaseCreateSchema(Schema):
-    process = fields.String(required=True, validate=validate.Length(min=1, max=100),
-                            metadata={"description": "key of a deployed process model", "example": "hardship_assistance"})
+    process = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "key of a deployed process model", "example": "hardship_assistance"})
     data = fields.Dict(load_default=None, metadata={"description": "draft of the first task's form"})
 
 
