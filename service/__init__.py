@@ -4,12 +4,11 @@ import os
 from pathlib import Path
 
 from flask import Flask
-from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import config, db, errors, services, web
-from .api_errors import ErrorSchema
+from .api import Api, JSONProvider
 from .api_messages import use_chinese_messages
 
 
@@ -18,15 +17,6 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=2**63 - 1)
-
-
-class _JsonErrorApi(Api):
-    """flask-smorest's API with our JSON error body (service.errors) instead of its own."""
-
-    ERROR_SCHEMA = ErrorSchema
-
-    def _register_error_handlers(self):
-        pass
 
 
 def _instance_path(test_config):
@@ -44,7 +34,7 @@ def create_app(test_config=None):
         OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",
         JSON_AS_ASCII=False, MAX_CONTENT_LENGTH=8 * 1024 * 1024,
     )
-    app.json.ensure_ascii = False
+    app.json = JSONProvider(app)
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_prefix=count)
@@ -53,7 +43,7 @@ def create_app(test_config=None):
     db.init_app(app)
     services.init_app(app)
     errors.init_app(app)
-    api = _JsonErrorApi(app, spec_kwargs={"components": {"securitySchemes": {
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     from .cases.routes import blp as cases_blp
     from .people.routes import blp as auth_blp

@@ -1,10 +1,13 @@
 """Chinese messages for marshmallow's request-parsing errors, which API users see beside their fields.
 
-marshmallow keeps its default messages as class attributes; setting them once here
-covers every schema. Messages with placeholders never include the submitted value.
+Schema-level messages (a body that is not an object, an unknown field) come from the public
+`error_messages` attribute of bangfu.api_schema.Schema, the base of every schema in the service.
+Field and validator messages are the fields' and validators' public class attributes, set once here.
+Messages with placeholders never include the submitted value.
 """
-import marshmallow
 from marshmallow import fields, validate
+
+SCHEMA_MESSAGES = {"type": "应为对象", "unknown": "未知字段"}
 
 _FIELD_MESSAGES = {
     fields.Field: {"required": "必填", "null": "不能为空", "validator_failed": "取值无效"},
@@ -26,7 +29,6 @@ _FIELD_MESSAGES = {
 def use_chinese_messages():
     for field_class, messages in _FIELD_MESSAGES.items():
         field_class.default_error_messages = {**field_class.default_error_messages, **messages}
-    marshmallow.Schema._default_error_messages = {"type": "应为对象", "unknown": "未知字段"}
     validate.Range.message_min = "应{min_op} {{min}}"
     validate.Range.message_max = "应{max_op} {{max}}"
     validate.Range.message_all = "应{min_op} {{min}} 且{max_op} {{max}}"

@@ -49,11 +49,18 @@ _HTTP_MESSAGES = {
 }
 
 
-def error_response(status, code, message, fields=None):
+def error_response(status, code, message, fields=None, headers=None):
     body = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
-    return jsonify(body), status
+    return jsonify(body), status, headers or []
+
+
+def passed_headers(exc):
+    """The headers werkzeug gives an HTTP error (Allow on a 405, WWW-Authenticate, Retry-After...),
+    less those of its HTML body, which the JSON body replaces."""
+    return [(name, value) for name, value in exc.get_headers()
+            if name.lower() not in ("content-type", "content-length")]
 
 
 def flatten(messages, prefix=""):
@@ -74,7 +81,7 @@ def _strip_location(fields):
     named = {}
     for key, value in fields.items():
         location, _, rest = key.partition(".")
-        if location in {"json", "query", "files", "form"} and rest:
+        if location in {"json", "query", "files", "form", "multipart"} and rest:
             key = rest
         named["body" if key == "_schema" else key] = value
     return named
@@ -108,10 +115,8 @@ def init_app(app):
         if data and "messages" in data:
             fields = _strip_location(flatten(data["messages"]))
         message = _HTTP_MESSAGES.get(exc.code, exc.name)
-        if fields and fields.get("json") == ["Invalid JSON body."]:
-            message, fields = "请求体不是有效的 JSON", {"body": ["不是有效的 JSON"]}
         code = "validation_failed" if exc.code == 422 else exc.name.lower().replace(" ", "_")
-        return error_response(exc.code, code, message, fields)
+        return error_response(exc.code, code, message, fields, passed_headers(exc))
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -154,3 +154,16 @@ def test_a_bad_filter_on_a_page_is_named_like_the_api_names_it(signed_in):
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "筛选条件有误" in page and "status" in page and "page" in page
+
+
+def test_a_task_form_with_nan_is_refused_and_the_page_stays_strict_json(signed_in):
+    union = signed_in("union1")
+    task_url = union.post("/cases/new", {"process": "hardship_assistance"}).headers["Location"]
+    response = union.post(task_url, {"data": '{"name": "张三", "household_size": NaN}'})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    found = re.search(r'<script type="application/json" id="task-form">(.*?)</script>', html, re.S).group(1)
+
+    def refuse(constant):
+        raise AssertionError(f"the page carries {constant}, which the browser's JSON.parse refuses")
+    json.loads(found, parse_constant=refuse)

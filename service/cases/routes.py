@@ -1,7 +1,7 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import db
+from ..api import Blueprint
 from ..access import Action
 from ..casework import commands, views
 from ..people.auth import authenticate_blueprint, current_user

@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from ..api_schema import Money, Schema, computed
 from ..households.assessment import CATEGORY_LABELS
 from .history import ACTION_LABELS
 from .models import STATUS_LABELS
@@ -15,7 +16,7 @@ class OpenTaskRefSchema(Schema):
     name = fields.String(attribute="spec_name")
     title = fields.String()
     role = fields.String()
-    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    assignee = computed(lambda t: t.assignee.username if t.assignee else None, "string", nullable=True)
     created_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
 
@@ -23,21 +24,22 @@ class OpenTaskRefSchema(Schema):
 class CaseSchema(Schema):
     id = fields.Integer()
     reference = fields.String()
-    process = fields.Function(lambda c: c.process_version.process_model.key)
-    process_version = fields.Function(lambda c: c.process_version.version)
+    process = computed(lambda c: c.process_version.process_model.key, "string")
+    process_version = computed(lambda c: c.process_version.version, "integer")
     household_name = fields.String(allow_none=True)
     employer = fields.String(allow_none=True)
     organisation = fields.Nested(OrgRefSchema)
     third_party_organisation = fields.Nested(OrgRefSchema, attribute="third_party_org", allow_none=True)
     status = fields.String()
-    status_label = fields.Function(lambda c: STATUS_LABELS.get(c.status, c.status))
+    status_label = computed(lambda c: STATUS_LABELS.get(c.status, c.status), "string")
     stage = fields.String(allow_none=True)
     suggested_category = fields.String(allow_none=True)
     category = fields.String(allow_none=True)
-    category_label = fields.Function(lambda c: CATEGORY_LABELS.get(c.category) if c.category else None)
+    category_label = computed(lambda c: CATEGORY_LABELS.get(c.category) if c.category else None, "string",
+                              nullable=True)
     file_number = fields.String(allow_none=True)
-    approved_amount = fields.Decimal(as_string=True, places=2, allow_none=True)
-    paid_amount = fields.Decimal(as_string=True, places=2, allow_none=True)
+    approved_amount = Money(allow_none=True)
+    paid_amount = Money(allow_none=True)
     incident = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
@@ -47,10 +49,10 @@ class CaseSchema(Schema):
 
 class EventSchema(Schema):
     at = fields.DateTime(attribute="occurred_at")
-    actor = fields.Function(lambda e: e.actor.username if e.actor else None)
-    actor_name = fields.Function(lambda e: e.actor.display_name if e.actor else "系统")
+    actor = computed(lambda e: e.actor.username if e.actor else None, "string", nullable=True)
+    actor_name = computed(lambda e: e.actor.display_name if e.actor else "系统", "string")
     action = fields.String()
-    action_label = fields.Function(lambda e: ACTION_LABELS.get(e.action, e.action))
+    action_label = computed(lambda e: ACTION_LABELS.get(e.action, e.action), "string")
     task = fields.String(attribute="task_name", allow_none=True)
     task_title = fields.String(allow_none=True)
     decision = fields.String(allow_none=True)
@@ -63,7 +65,8 @@ class CaseDetailSchema(CaseSchema):
 
 
 class CaseCreateSchema(Schema):
-    process = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    process = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "key of a deployed process model", "example": "hardship_assistance"})
     data = fields.Dict(load_default=None, metadata={"description": "draft of the first task's form"})
 
 

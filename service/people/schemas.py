@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from ..api_schema import Schema, computed
 from .roles import OrgKind, Role
 
 
@@ -12,19 +13,19 @@ class OrganisationSchema(Schema):
     code = fields.String()
     name = fields.String()
     kind = fields.String()
-    kind_label = fields.Function(lambda o: OrgKind(o.kind).label)
+    kind_label = computed(lambda o: OrgKind(o.kind).label, "string")
 
 
 class UserSchema(Schema):
     username = fields.String()
     display_name = fields.String()
     role = fields.String()
-    role_label = fields.Function(lambda u: Role(u.role).label)
+    role_label = computed(lambda u: Role(u.role).label, "string")
     organisation = fields.Nested(OrganisationSchema)
 
 
 class TokenSchema(Schema):
     token = fields.String()
-    token_type = fields.Constant("Bearer")
+    token_type = fields.Constant("Bearer", metadata={"type": "string", "enum": ["Bearer"]})
     expires_at = fields.DateTime()
     user = fields.Nested(UserSchema)

@@ -1,4 +1,5 @@
 """Process models and their deployed versions; a version stores its BPMN, spec and forms once."""
+import json
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -19,6 +20,10 @@ class ProcessModel(Base):
     versions: Mapped[list["ProcessModelVersion"]] = relationship(
         back_populates="process_model", order_by="ProcessModelVersion.version")
 
+    @property
+    def latest_version(self):
+        return self.versions[-1] if self.versions else None
+
 
 class ProcessModelVersion(Base):
     __tablename__ = "process_model_versions"
@@ -38,6 +43,11 @@ class ProcessModelVersion(Base):
 
     process_model: Mapped[ProcessModel] = relationship(back_populates="versions")
     deployed_by: Mapped[User | None] = relationship()
+
+    @property
+    def user_tasks(self):
+        """The model's user tasks as deployed: [{id, name, lane, form, ui_form}]."""
+        return json.loads(self.user_tasks_json)
 
     @property
     def engine_key(self):

@@ -1,14 +1,14 @@
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from .. import db
 from ..access import Action
+from ..api import Blueprint
 from ..errors import ValidationFailed
 from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
 from ..unit_of_work import run
 from .operations import deploy, list_models
-from .schemas import DeployFilesSchema, DeployFormSchema, DeployResultSchema, ProcessModelSchema
+from .schemas import DeployResultSchema, DeploySchema, ProcessModelSchema
 
 blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models", description="流程模型")
 MAX_BPMN_BYTES = 5 * 1024 * 1024
@@ -23,15 +23,14 @@ class ProcessModels(MethodView):
         current_user()
         return list_models(db.session())
 
-    @blp.arguments(DeployFilesSchema, location="files")
-    @blp.arguments(DeployFormSchema, location="form")
+    @blp.arguments(DeploySchema, location="multipart")
     @blp.response(201, DeployResultSchema)
     @blp.alt_response(200, schema=DeployResultSchema, description="Identical to the latest version")
-    def post(self, files, form):
+    def post(self, args):
         """Deploy a BPMN file as a new version (designers only)."""
         user = current_user()
-        xml = files["file"].read(MAX_BPMN_BYTES + 1)
+        xml = args["file"].read(MAX_BPMN_BYTES + 1)
         if len(xml) > MAX_BPMN_BYTES:
             raise ValidationFailed("文件过大", {"file": ["BPMN 文件不能超过 5 MB"]})
-        version, created = run(deploy, services(), xml, user=user, comment=form["comment"])
+        version, created = run(deploy, services(), xml, user=user, comment=args["comment"])
         return {"version": version, "created": created}, 201 if created else 200

@@ -1,7 +1,6 @@
-import json
+from marshmallow import fields, validate
 
-from marshmallow import Schema, fields
-from flask_smorest.fields import Upload
+from ..api_schema import FileUpload, Schema, computed
 
 
 class UserTaskSchema(Schema):
@@ -12,31 +11,34 @@ class UserTaskSchema(Schema):
     ui_form = fields.String(allow_none=True)
 
 
-class VersionSchema(Schema):
+class VersionSummarySchema(Schema):
     version = fields.Integer()
     checksum = fields.String()
     comment = fields.String(allow_none=True)
     deployed_at = fields.DateTime()
-    deployed_by = fields.Function(lambda v: v.deployed_by.username if v.deployed_by else None)
-    user_tasks = fields.Function(lambda v: UserTaskSchema(many=True).dump(json.loads(v.user_tasks_json)))
+    deployed_by = computed(lambda v: v.deployed_by.username if v.deployed_by else None, "string", nullable=True)
+
+
+class VersionSchema(VersionSummarySchema):
+    user_tasks = fields.List(fields.Nested(UserTaskSchema))
 
 
 class ProcessModelSchema(Schema):
     key = fields.String()
     name = fields.String()
-    latest_version = fields.Function(lambda m: VersionSchema().dump(m.versions[-1]) if m.versions else None)
-    versions = fields.Function(lambda m: [VersionSchema(exclude=("user_tasks",)).dump(v) for v in m.versions])
+    latest_version = fields.Nested(VersionSchema, allow_none=True)
+    versions = fields.List(fields.Nested(VersionSummarySchema))
 
 
-class DeployFilesSchema(Schema):
-    file = Upload(required=True, metadata={"description": "BPMN 2.0 XML file"})
+class DeploySchema(Schema):
+    """The multipart/form-data body of a deployment."""
 
-
-class DeployFormSchema(Schema):
-    comment = fields.String(load_default=None)
+    file = FileUpload(required=True, metadata={"description": "BPMN 2.0 XML file"})
+    comment = fields.String(load_default=None, validate=validate.Length(max=500),
+                            metadata={"description": "what changed, shown in the version list"})
 
 
 class DeployResultSchema(Schema):
-    key = fields.Function(lambda r: r["version"].process_model.key)
+    key = computed(lambda r: r["version"].process_model.key, "string")
     created = fields.Boolean()
     version = fields.Nested(VersionSchema)

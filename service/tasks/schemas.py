@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from ..api_schema import Schema, computed
 from ..cases.models import STATUS_LABELS
 from ..cases.schemas import EventSchema, OpenTaskRefSchema
 from ..db import utcnow
@@ -13,18 +14,18 @@ def _waiting_hours(task):
 class TaskSchema(Schema):
     id = fields.Integer()
     case_id = fields.Integer()
-    case_reference = fields.Function(lambda t: t.case.reference)
-    household_name = fields.Function(lambda t: t.case.household_name)
-    file_number = fields.Function(lambda t: t.case.file_number)
+    case_reference = computed(lambda t: t.case.reference, "string")
+    household_name = computed(lambda t: t.case.household_name, "string", nullable=True)
+    file_number = computed(lambda t: t.case.file_number, "string", nullable=True)
     name = fields.String(attribute="spec_name")
     title = fields.String()
     role = fields.String()
     state = fields.String()
-    assignee = fields.Function(lambda t: t.assignee.username if t.assignee else None)
+    assignee = computed(lambda t: t.assignee.username if t.assignee else None, "string", nullable=True)
     created_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
-    waiting_hours = fields.Function(_waiting_hours)
+    waiting_hours = computed(_waiting_hours, "number", description="hours open (until completed), one decimal")
 
 
 class TaskDetailSchema(TaskSchema):
@@ -57,7 +58,7 @@ class CaseProgressSchema(Schema):
     id = fields.Integer()
     reference = fields.String()
     status = fields.String()
-    status_label = fields.Function(lambda c: STATUS_LABELS.get(c.status, c.status))
+    status_label = computed(lambda c: STATUS_LABELS.get(c.status, c.status), "string")
     stage = fields.String(allow_none=True)
 
 

@@ -1,11 +1,11 @@
 """The task page: the form of the step, with everything earlier steps gathered shown read-only above it;
 and declaring a new household."""
-import json
 
 from flask import flash, redirect, render_template, request, url_for
 
 from .. import db
 from ..access import Action, ensure
+from ..api import loads
 from ..casework import commands, views
 from ..errors import DomainError, ValidationFailed
 from ..services import services
@@ -33,8 +33,8 @@ def task_page(task_id):
 @login_required
 def submit_task(task_id):
     try:
-        form_data = json.loads(request.form.get("data") or "null")
-    except ValueError:
+        form_data = loads(request.form.get("data") or "null")
+    except ValueError:  # not JSON, or not JSON the service can store (api.BodyNotJson)
         form_data = None
     try:
         done = run(commands.complete_task, services(), page_user(), task_id, form_data)

@@ -1,0 +1,48 @@
+"""The base of every marshmallow schema in the service, and the API's own field types.
+
+Every schema derives from `Schema`, whose public `error_messages` carry the Chinese schema-level
+messages (api_messages). `Money` is how amounts are dumped: a string with two decimals, described in
+the OpenAPI document as such (bangfu.api registers it). `FileUpload` is a file part of a
+multipart/form-data body. `computed` is a read-only value worked out from the object, with its
+OpenAPI type stated (marshmallow's Function field has none).
+"""
+import marshmallow
+from flask_smorest.fields import Upload
+from marshmallow import fields
+from werkzeug.datastructures import FileStorage
+
+from .api_messages import SCHEMA_MESSAGES
+
+MONEY_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
+
+
+class Schema(marshmallow.Schema):
+    error_messages = SCHEMA_MESSAGES
+
+
+class Money(fields.Decimal):
+    """An amount of yuan, dumped as a string with exactly two decimals ("6000.00"), never as a float."""
+
+    def __init__(self, **kwargs):
+        super().__init__(places=2, as_string=True, **kwargs)
+
+
+def money_properties(_converter, field, **_kwargs):
+    """apispec attribute function (bound to its converter): a Money field is a decimal string of this pattern."""
+    return {"pattern": MONEY_PATTERN} if isinstance(field, Money) else {}
+
+
+class FileUpload(Upload):
+    """A file part of a multipart/form-data body; a plain form field of the same name is refused."""
+
+    default_error_messages = {"invalid": "应为上传的文件"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        return value
+
+
+def computed(function, type_, nullable=False, **metadata):
+    """A read-only value computed from the object, documented as `type_` (and null if `nullable`)."""
+    return fields.Function(function, allow_none=nullable, metadata={"type": type_, **metadata})
