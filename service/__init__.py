@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import config, db, errors, services, web
 from .api import Api, JSONProvider
-from .api_messages import use_chinese_messages
+from .api.messages import use_chinese_messages
 
 
 class IdConverter(IntegerConverter):

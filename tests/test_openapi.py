@@ -133,13 +133,13 @@ def test_a_method_not_allowed_answers_405_with_its_allow_header_and_the_json_err
 
 
 def test_marshmallow_private_default_messages_are_left_alone(app):
-    from bangfu.api_schema import Schema
+    from bangfu.api.schema import Schema
     assert marshmallow.Schema._default_error_messages["unknown"] == "Unknown field."
     assert Schema.error_messages == {"type": "应为对象", "unknown": "未知字段"}
 
 
 def test_every_schema_in_the_service_derives_from_the_base_schema():
-    from bangfu.api_schema import Schema
+    from bangfu.api.schema import Schema
     for module in pkgutil.walk_packages(bangfu.__path__, "bangfu."):
         if ".migrations" not in module.name:
             importlib.import_module(module.name)

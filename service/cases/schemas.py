@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from ..api_schema import Money, Schema, computed
+from ..api.schema import Money, Schema, computed
 from ..households.assessment import CATEGORY_LABELS
 from .history import ACTION_LABELS
 from .models import STATUS_LABELS

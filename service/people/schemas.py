@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from ..api_schema import Schema, computed
+from ..api.schema import Schema, computed
 from .roles import OrgKind, Role
 
 

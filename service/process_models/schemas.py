@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from ..api_schema import FileUpload, Schema, computed
+from ..api.schema import FileUpload, Schema, computed
 
 
 class UserTaskSchema(Schema):

@@ -1,6 +1,6 @@
 from marshmallow import fields, validate
 
-from ..api_schema import Schema, computed
+from ..api.schema import Schema, computed
 from ..cases.models import STATUS_LABELS
 from ..cases.schemas import EventSchema, OpenTaskRefSchema
 from ..db import utcnow

@@ -1,7 +1,7 @@
 """Chinese messages for marshmallow's request-parsing errors, which API users see beside their fields.
 
 Schema-level messages (a body that is not an object, an unknown field) come from the public
-`error_messages` attribute of bangfu.api_schema.Schema, the base of every schema in the service.
+`error_messages` attribute of bangfu.api.schema.Schema, the base of every schema in the service.
 Field and validator messages are the fields' and validators' public class attributes, set once here.
 Messages with placeholders never include the submitted value.
 """

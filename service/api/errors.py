@@ -1,7 +1,7 @@
 """The JSON error body every endpoint answers with, as marshmallow schemas for the OpenAPI document."""
 from marshmallow import fields
 
-from .api_schema import Schema
+from .schema import Schema
 
 
 class ErrorDetailSchema(Schema):

@@ -17,9 +17,9 @@ from webargs.flaskparser import FlaskParser, is_json_request
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict
 
-from .api_errors import ErrorSchema
-from .api_schema import Money, money_properties
-from .errors import DomainError
+from .errors import ErrorSchema
+from .schema import Money, money_properties
+from ..errors import DomainError
 
 NOT_JSON = "不是有效的 JSON"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")

@@ -1,7 +1,7 @@
 """The base of every marshmallow schema in the service, and the API's own field types.
 
 Every schema derives from `Schema`, whose public `error_messages` carry the Chinese schema-level
-messages (api_messages). `Money` is how amounts are dumped: a string with two decimals, described in
+messages (api.messages). `Money` is how amounts are dumped: a string with two decimals, described in
 the OpenAPI document as such (bangfu.api registers it). `FileUpload` is a file part of a
 multipart/form-data body. `computed` is a read-only value worked out from the object, with its
 OpenAPI type stated (marshmallow's Function field has none).
@@ -11,7 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields
 from werkzeug.datastructures import FileStorage
 
-from .api_messages import SCHEMA_MESSAGES
+from .messages import SCHEMA_MESSAGES
 
 MONEY_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
 
