@@ -174,3 +174,20 @@ def test_the_task_page_of_a_case_set_aside_says_so_and_offers_no_form_to_submit(
     page = union.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "已暂停办理" in page and "循环" in page
     assert widget(page)["readonly"] is True
+
+
+def test_a_multi_instance_task_over_a_list_too_long_is_stopped_before_it_makes_a_task_per_item(api):
+    """The children of a parallel multi-instance task are made in one step, each with a copy of the data."""
+    source = "<bpmn:loopDataInputRef>items</bpmn:loopDataInputRef><bpmn:inputDataItem id='item' name='item' />"
+    xml = model("multi_instance.bpmn", ITEMS_SOURCE=source).replace(b"items = [1, 2, 3]", b"items = list(range(5000))")
+    assert upload(api, xml).status_code == 201
+    case = start(api, "multi_instance")
+    assert case["status"] == "incident" and "实例数超过 400" in case["incident"]
+
+
+def test_a_multi_instance_task_over_a_short_list_runs_once_per_item(api):
+    source = "<bpmn:loopDataInputRef>items</bpmn:loopDataInputRef><bpmn:inputDataItem id='item' name='item' />"
+    xml = model("multi_instance.bpmn", ITEMS_SOURCE=source)
+    assert upload(api, xml).status_code == 201
+    case = start(api, "multi_instance")
+    assert case["status"] == "completed" and case["data"]["items"] == [1, 2, 3]

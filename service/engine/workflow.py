@@ -8,13 +8,13 @@ import logging
 import threading
 
 from cachetools import LRUCache
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from .instance import Instance, InstanceLimit, Limits
+from .instance import Instance, Limits
+from .multi_instance import ScriptEngine, bound_inputs
 from .sandbox import SandboxEnvironment
 
 
@@ -31,22 +31,6 @@ for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn"
     _logger = logging.getLogger(_name)
     _logger.setLevel(logging.WARNING)  # also stops Spiff from collecting task data for each record
     _logger.addFilter(_NoTaskData())
-
-
-class _ScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine over the sandbox, refusing a multi-instance cardinality past the limit
-    before SpiffWorkflow creates that many tasks in one step."""
-
-    def __init__(self, environment, max_instances):
-        super().__init__(environment=environment)
-        self.max_instances = max_instances
-
-    def evaluate(self, task, expression, external_context=None):
-        result = super().evaluate(task, expression, external_context)
-        if expression == getattr(task.task_spec, "cardinality", None) and isinstance(result, int) \
-                and result > self.max_instances:
-            raise InstanceLimit()
-        return result
 
 
 class _StateOnlyConverter(BpmnWorkflowConverter):
@@ -69,7 +53,7 @@ class Engine:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-        self.script_engine = _ScriptEngine(SandboxEnvironment(script_timeout, script_memory_mb), limits.instances)
+        self.script_engine = ScriptEngine(SandboxEnvironment(script_timeout, script_memory_mb), limits.instances)
         self._specs = LRUCache(spec_cache_size)
         self._lock = threading.Lock()
         self.limits = limits
@@ -89,6 +73,7 @@ class Engine:
         dct = json.loads(load_spec_json())
         specs = (self.serializer.from_dict(dct["spec"]),
                  {k: self.serializer.from_dict(v) for k, v in dct["subprocess_specs"].items()})
+        bound_inputs([specs[0], *specs[1].values()], self.limits.instances)
         with self._lock:
             self._specs[key] = specs
         return specs
