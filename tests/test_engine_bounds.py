@@ -191,3 +191,29 @@ def test_a_multi_instance_task_over_a_short_list_runs_once_per_item(api):
     assert upload(api, xml).status_code == 201
     case = start(api, "multi_instance")
     assert case["status"] == "completed" and case["data"]["items"] == [1, 2, 3]
+
+
+def test_a_deadline_passing_during_shielded_work_is_raised_when_it_ends_not_inside_it():
+    from bangfu.engine.deadline import shielded
+    finished = []
+    with pytest.raises(DeadlineExceeded):
+        with within(0.05):
+            with shielded():
+                until = time.monotonic() + 0.3
+                while time.monotonic() < until:  # the deadline passes in here
+                    pass
+                finished.append(True)
+    assert finished == [True]
+
+
+def test_a_deadline_set_just_as_its_block_ends_never_reaches_the_callers_code():
+    """Many tiny deadlines, some firing as their block finishes: each is taken inside `within`."""
+    outside = 0
+    for _ in range(2000):
+        try:
+            with within(0.00005):
+                sum(range(100))
+        except DeadlineExceeded:
+            pass
+        outside += 1  # a stray exception here would fail the test
+    assert outside == 2000

@@ -1,21 +1,24 @@
 """A wall-clock bound on engine work in the calling thread, with no cost while it is not exceeded.
 
 Scripts run in worker processes with their own limits (sandbox), and every engine step is counted,
-but one step of SpiffWorkflow's own Python code can still run long (a multi-instance task creating a
-great many children, say). Signals only reach the main thread, and requests run on worker threads, so
-a single watchdog thread raises DeadlineExceeded in the late thread through CPython's
-PyThreadState_SetAsyncExc, which lands at the next check of that thread's eval loop. An exception set
+but one step of SpiffWorkflow's own Python code can still run long. Signals only reach the main
+thread, and requests run on worker threads, so a single watchdog thread raises DeadlineExceeded in the
+late thread through CPython's PyThreadState_SetAsyncExc, which lands at the next check of that thread's
+eval loop. Code that must not be cut half-way (the script pool's bookkeeping) runs `shielded`: a
+deadline passing meanwhile is raised, as an ordinary exception, when the shield ends. An exception set
 just as the block finished is taken in `within` itself, never in the caller's code. (Clearing it with
 SetAsyncExc(id, NULL) instead leaves CPython 3.11's eval breaker set for good: the next traced code spins.)
 """
 import ctypes
 import heapq
 import itertools
+import os
 import threading
 import time
 from contextlib import contextmanager
 
 _set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc  # (thread id, exception class) -> threads hit
+_ABSORB_SECONDS = 1.0
 
 
 class DeadlineExceeded(BaseException):
@@ -29,7 +32,9 @@ class _Watchdog:
         self._wake = threading.Condition(self._lock)
         self._heap = []  # (deadline, token)
         self._armed = {}  # token -> thread id
-        self._fired = set()
+        self._fired = set()  # tokens whose exception was set on their thread
+        self._held = {}  # token -> thread id: due while the thread was shielded
+        self._shields = {}  # thread id -> depth
         self._tokens = itertools.count()
         self._thread = None
 
@@ -45,12 +50,31 @@ class _Watchdog:
             return token
 
     def disarm(self, token):
-        """True when the deadline fired: the exception was set on the thread."""
+        """True when the deadline's exception was set on the thread (it may not have landed yet)."""
         with self._lock:
             self._armed.pop(token, None)
+            self._held.pop(token, None)
             fired = token in self._fired
             self._fired.discard(token)
             return fired
+
+    def shield(self):
+        with self._lock:
+            thread_id = threading.get_ident()
+            self._shields[thread_id] = self._shields.get(thread_id, 0) + 1
+
+    def unshield(self):
+        """True when a deadline of this thread passed while it was shielded."""
+        with self._lock:
+            thread_id = threading.get_ident()
+            depth = self._shields.pop(thread_id) - 1
+            if depth:
+                self._shields[thread_id] = depth
+                return False
+            held = [token for token, holder in self._held.items() if holder == thread_id]
+            for token in held:
+                del self._held[token]
+            return bool(held)
 
     def _watch(self):
         with self._lock:
@@ -66,32 +90,58 @@ class _Watchdog:
                     self._wake.wait(delay)
                     continue
                 heapq.heappop(self._heap)
-                if _set_async_exc(ctypes.c_ulong(self._armed[token]), ctypes.py_object(DeadlineExceeded)):
+                thread_id = self._armed[token]
+                if self._shields.get(thread_id):
+                    self._held[token] = thread_id
+                elif _set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(DeadlineExceeded)):
                     self._fired.add(token)
 
 
 _watchdog = _Watchdog()
 
 
-@contextmanager
-def within(seconds):
-    """Run the block; raise DeadlineExceeded in it once `seconds` have passed."""
-    token = _watchdog.arm(seconds)
-    delivered = False
-    try:
-        yield
-    except DeadlineExceeded:
-        delivered = True
-        raise
-    finally:
-        if _watchdog.disarm(token) and not delivered:
+def _reset_after_fork():
+    global _watchdog
+    _watchdog = _Watchdog()  # the parent's thread and lock did not come along
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+class within:
+    """`with within(seconds):` runs the block; DeadlineExceeded is raised in it once `seconds` have passed."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        self.token = _watchdog.arm(self.seconds)
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if _watchdog.disarm(self.token) and exc_type is not DeadlineExceeded:
             _absorb()
+        return False
 
 
 def _absorb():
     """Take the exception set on this thread just as its block finished; the block's work stands."""
+    until = time.monotonic() + _ABSORB_SECONDS
     try:
-        for _ in range(50_000_000):  # it lands at the loop's first check of the eval breaker
+        while time.monotonic() < until:  # every call checks the eval breaker: it lands at once
             pass
     except DeadlineExceeded:
         pass
+
+
+@contextmanager
+def shielded():
+    """Run the block whole: a deadline passing meanwhile is raised when it ends (unless it failed anyway)."""
+    _watchdog.shield()
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        if _watchdog.unshield() and not failed:
+            raise DeadlineExceeded()

@@ -29,6 +29,7 @@ from .restricted import (
     FORBIDDEN_NAMES, MAX_INT_BITS, MAX_ITEMS, ScriptLimit, ScriptTimeout, UnsafeCode, compile_expression,
     compile_script, namespace, run_bounded,
 )
+from .deadline import shielded
 from .script_pool import shared_pool
 
 __all__ = ["FORBIDDEN_NAMES", "MAX_INT_BITS", "MAX_ITEMS", "SandboxEnvironment", "ScriptLimit", "ScriptTimeout",
@@ -103,7 +104,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         except (TypeError, ValueError):
             bad = next((k for k, v in data.items() if not _is_json(v)), "?")
             raise ScriptLimit(f"任务数据 {bad} 不是 JSON 数据，脚本不能读取") from None
-        reply = self.pool.run(payload, self.timeout)
+        with shielded():  # the pool's bookkeeping is never cut half-way; the call is bounded by its own timeout
+            reply = self.pool.run(payload, self.timeout)
         if "error" in reply:
             args, line = reply.get("args"), reply.get("line")
             _raise_at_line(_rebuild(reply["error"], args if isinstance(args, list) else [str(args)]),
