@@ -20,7 +20,8 @@ from .errors import Conflict
 
 ATTEMPTS = 3
 STALE_MESSAGE = "该案件刚被其他人更新，本次操作未生效，请刷新后重试"
-_COMMITTING = "bangfu.unit_of_work"
+_COMMITTING = "bangfu.unit_of_work.committing"
+_RUNNING = "bangfu.unit_of_work.running"
 log = logging.getLogger(__name__)
 
 
@@ -34,6 +35,16 @@ class StaleState(Conflict):
 def run(command, *args, **kwargs):
     """Run `command(session, *args, **kwargs)` in the current app context and commit it; return its result."""
     session = db.session()
+    if session.info.get(_RUNNING):
+        raise RuntimeError("a command runs inside another: it would commit the outer one's half-done work")
+    session.info[_RUNNING] = True
+    try:
+        return _attempts(session, command, args, kwargs)
+    finally:
+        session.info.pop(_RUNNING, None)
+
+
+def _attempts(session, command, args, kwargs):
     for attempt in range(1, ATTEMPTS + 1):
         try:
             result = command(session, *args, **kwargs)

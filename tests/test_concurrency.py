@@ -101,3 +101,31 @@ def test_parallel_branches_completed_at_once_both_count(api, server, case_at, re
 
     assert [status for status, _ in results.values()] == [200, 200], results
     assert [t["name"] for t in api.case(case_id)["open_tasks"]] == ["re_review"]
+
+
+@pytest.mark.parametrize("round_", range(4))
+def test_a_claim_and_a_completion_arriving_together_never_both_succeed(
+        api, server, case_at, replies, second_center_users, round_):
+    """A completion holds its task with a conditional update: a colleague's claim cannot slip in under it."""
+    case_id = case_at("assign_third_party")
+    task = api.open_task(case_id, "assign_third_party")
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def act(name, path, user, body):
+        barrier.wait()
+        results[name] = _post(f"{server}/api/v1/tasks/{task['id']}/{path}", api.token(user), body)
+    threads = [threading.Thread(target=act, args=("complete", "complete", "center1",
+                                                  {"data": replies["assign_third_party"]})),
+               threading.Thread(target=act, args=("claim", "claim", "center2", {}))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    outcome = (results["complete"][0], results["claim"][0])
+    assert outcome in {(200, 409), (409, 200)}, results
+    history = api.case(case_id)["history"]
+    if outcome == (200, 409):
+        assert [e["action"] for e in history][-1] != "claimed"
+    else:
+        assert api.open_task(case_id, "assign_third_party")["assignee"] == "center2"

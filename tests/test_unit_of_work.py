@@ -68,3 +68,12 @@ def test_a_command_that_keeps_losing_gives_up_with_a_conflict(app):
     with app.app_context(), pytest.raises(StaleState):
         run(always_stale)
     assert len(calls) == 3
+
+
+def test_a_command_run_inside_another_is_refused_and_nothing_is_committed(app):
+    def outer(session):
+        create_organisation(session, "U-OUTER", "外层工会", "union")
+        run(create_organisation, "U-INNER", "内层工会", "union")
+    with pytest.raises(RuntimeError, match="inside another"):
+        run_in(app, outer)
+    assert not {"U-OUTER", "U-INNER"} & organisation_codes(app)

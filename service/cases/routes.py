@@ -10,7 +10,7 @@ from ..unit_of_work import run
 from .schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="案件（困难职工家庭帮扶）")
-authenticate_blueprint(blp, actions={("Cases", "POST"): Action.START_CASE})
+authenticate_blueprint(blp, actions={("Cases", "POST"): Action.START_CASE, ("Cases", "GET"): Action.BROWSE_CASES})
 
 
 @blp.route("")

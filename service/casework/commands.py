@@ -9,6 +9,7 @@ When the engine cannot finish a command's work cleanly (a step or time bound, th
 its cap, or an error inside SpiffWorkflow) that work is discarded and the case, in its last committed
 state, is set aside as an incident; the result says so (`incident`), and the caller tells the user.
 """
+import copy
 import json
 from dataclasses import dataclass
 
@@ -23,8 +24,9 @@ from ..forms import load_form, validate
 from ..instances.store import CaseDataTooLarge
 from ..process_models.operations import latest_version
 from ..tasks import projection
-from ..tasks.models import HumanTask, TaskState
-from ..tasks.operations import DONE_MESSAGE, claim, ensure_workable, get_task, release, task_for_command
+from ..tasks.models import HumanTask
+from ..tasks.operations import (DONE_MESSAGE, claim, ensure_workable, get_task, mark_completed, release,
+                               take_for_completion, task_for_command)
 
 MAX_FORM_BYTES = 256 * 1024
 INCIDENT_MESSAGE = "流程运行异常，本次办理未生效；案件已暂停，等待管理人员处理"
@@ -86,20 +88,23 @@ def complete_task(session, services, user, task_id, data):
     case = task.case
     _ensure_running(case)
     _check_size(data)
+    data = copy.deepcopy(data)  # the rules may normalise it; a retried command starts from what was sent
     instance = services.store.load(case, for_command=True)
     ctx = rules.RuleContext(session, case, instance, services.policy)
     _check_form(session, task, ctx, data)
     extra = rules.derive(task.spec_name, ctx, data)
+    take_for_completion(session, user, task)
     now = utcnow()
     state, failure = _run(services, lambda: _completed(services, instance, task, data, extra))
     if failure:
         set_incident(session, case, user, failure, now)
         session.flush()
         return Completion(task, case, other_open + [task], incident=failure)
-    # Nothing is written before the store's flush: the case row's version check then decides which of
-    # two racing completions wins, and the loser is rolled back whole.
+    # The task is held for this user (take_for_completion). Between commands on other tasks of the same
+    # case (the visit and the oversight finishing at once) the case row's version check at the store's
+    # flush decides: the loser is rolled back whole and run again by the unit of work.
     with session.no_autoflush:
-        task.state, task.assignee, task.completed_by_id, task.completed_at = TaskState.COMPLETED, user, user.id, now
+        mark_completed(task, user, now)
         rules.record(task.spec_name, ctx, data, extra)
         history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
                        opinion=data.get("opinion") or None, when=now)

@@ -197,7 +197,7 @@ class Instance:
 
 _SCRIPT_FAILURES = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, ScriptLimit)
 _CAN_GO_ON = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # a user task, a wait, a running subprocess
-_LONG_NUMBER = re.compile(r"\d{6,}[\dXx]*")
+_LONG_NUMBER = re.compile(r"\d(?:[ \-]?\d){5,}(?:[ \-]?[Xx])?")  # ID, card and phone numbers, spaced or not
 
 
 def _incident_text(exc):

@@ -95,18 +95,21 @@ def _recursion_problems(root, process_id):
     calls = {process.get("id"): process.xpath(".//bpmn:callActivity", namespaces=NS)
              for process in root.xpath("//bpmn:process", namespaces=NS)}
     problems, done = {}, set()
-
-    def visit(path):  # depth first; `path` is the call stack, `done` the processes fully explored
-        for activity in calls.get(path[-1], []):
-            target = activity.get("calledElement")
-            if target in path:
-                element = activity.get("id") or "callActivity"
-                chain = " → ".join(path[path.index(target):] + [target])
-                problems.setdefault(element, ModelProblem(element, f"调用活动形成递归调用（{chain}），流程将永不结束"))
-            elif target in calls and target not in done:
-                visit(path + [target])
-        done.add(path[-1])
-    visit([process_id])
+    stack = [(process_id, iter(calls.get(process_id, [])))]  # depth first, without recursion
+    while stack:
+        process, activities = stack[-1]
+        activity = next(activities, None)
+        if activity is None:
+            done.add(process)
+            stack.pop()
+            continue
+        target, path = activity.get("calledElement"), [p for p, _ in stack]
+        if target in path:
+            element = activity.get("id") or "callActivity"
+            chain = " → ".join(path[path.index(target):] + [target])
+            problems.setdefault(element, ModelProblem(element, f"调用活动形成递归调用（{chain}），流程将永不结束"))
+        elif target in calls and target not in done:
+            stack.append((target, iter(calls[target])))
     return list(problems.values())
 
 

@@ -3,7 +3,9 @@
 A running service never writes into its own package: the form editor saves into FORMS_DIR, and a file
 there is read instead of the bundled file of the same name at the next deployment of a model naming it.
 """
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from ..resources import bundled_forms
@@ -35,9 +37,6 @@ class FormLibrary:
                 return source.read_text(encoding="utf-8")
         return None
 
-    def is_edited(self, name):
-        return valid_name(name) and (self.edits_dir / name).is_file()
-
     def schema_names(self):
         names = {p.name for p in self.edits_dir.glob(f"*{SCHEMA_SUFFIX}")} if self.edits_dir.is_dir() else set()
         names |= {p.name for p in self.bundled.iterdir() if p.name.endswith(SCHEMA_SUFFIX)}
@@ -47,10 +46,10 @@ class FormLibrary:
         if not valid_name(name):
             raise ValueError(name)
         self.edits_dir.mkdir(parents=True, exist_ok=True)
-        path = self.edits_dir / name
-        draft = path.with_name(f".{name}.draft")
-        draft.write_text(text, encoding="utf-8")
-        draft.replace(path)
+        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.edits_dir, prefix=f".{name}.",
+                                         delete=False) as draft:  # written whole, then put in place at once
+            draft.write(text)
+        os.replace(draft.name, self.edits_dir / name)
 
 
 def ui_name(schema_name):

@@ -92,6 +92,23 @@ def claim(session, user, task):
     return False
 
 
+def take_for_completion(session, user, task):
+    """Hold the open task for the user's completion with one conditional UPDATE, so that of a completion
+    and a claim (or two completions) arriving together exactly one wins; Conflict for the other."""
+    result = session.execute(update(HumanTask).where(
+        HumanTask.id == task.id, HumanTask.state == TaskState.OPEN,
+        or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
+        .values(assignee_id=user.id).execution_options(synchronize_session=False))
+    session.refresh(task)
+    if not result.rowcount:
+        ensure_workable(user, task)
+        raise Conflict(DONE_MESSAGE)
+
+
+def mark_completed(task, user, now):
+    task.state, task.assignee, task.completed_by_id, task.completed_at = TaskState.COMPLETED, user, user.id, now
+
+
 def release(user, task):
     """Give a task the user claimed back to the pool."""
     ensure_can_act(user, task)
