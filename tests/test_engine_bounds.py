@@ -127,6 +127,22 @@ def test_a_case_whose_data_outgrows_the_cap_is_an_incident(migrated):
         db.engine_of(app).dispose()
 
 
+def test_a_case_whose_first_steps_outgrow_the_cap_starts_as_an_incident_with_no_task(migrated):
+    app = make_app(migrated, CASE_STATE_KB=64)
+    try:
+        prepare(app)
+        api = Api(app)
+        xml = model("multi_instance.bpmn", ITEMS_SOURCE="<bpmn:loopCardinality>1</bpmn:loopCardinality>") \
+            .replace(b"items = [1, 2, 3]", b"items = ['x' * 40000, 'y' * 40000]")
+        assert upload(api, xml).status_code == 201
+        case = start(api, "multi_instance")
+        assert case["status"] == "incident" and "案件数据超过上限（64 KB）" in case["incident"]
+        assert case["open_tasks"] == [] and case["data"] == {}, "the case keeps the workflow as it was before it ran"
+    finally:
+        from bangfu import db
+        db.engine_of(app).dispose()
+
+
 def test_the_engine_stops_a_run_at_its_time_bound():
     """The step bound is set out of reach, so only the clock can stop this run."""
     engine = Engine(limits=Limits(steps=10**9, seconds=0.3))
