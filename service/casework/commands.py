@@ -9,7 +9,6 @@ When the engine cannot finish a command's work cleanly (a step or time bound, th
 its cap, or an error inside SpiffWorkflow) that work is discarded and the case, in its last committed
 state, is set aside as an incident; the result says so (`incident`), and the caller tells the user.
 """
-import copy
 import json
 from dataclasses import dataclass
 
@@ -44,7 +43,7 @@ def start_case(session, services, user, process_key, draft=None):
     """Declare a new household: start the process; `draft` prefills the first task's form."""
     ensure(user, Action.START_CASE)
     if draft is not None:
-        _check_size(draft)
+        draft = _sent_copy(draft)
     version = latest_version(session, process_key)
 
     def started():
@@ -63,11 +62,14 @@ def start_case(session, services, user, process_key, draft=None):
     return case
 
 
-def _check_size(data):
+def _sent_copy(data):
+    """A copy of submitted form data, refused when it is not an object or larger than MAX_FORM_BYTES."""
     if not isinstance(data, dict):
         raise ValidationFailed("表单数据应为对象", {"data": ["应为对象"]})
-    if len(json.dumps(data, ensure_ascii=False).encode()) > MAX_FORM_BYTES:
+    encoded = json.dumps(data, ensure_ascii=False)
+    if len(encoded.encode()) > MAX_FORM_BYTES:
         raise ValidationFailed("表单数据过大", {"data": [f"不能超过 {MAX_FORM_BYTES // 1024} KB"]})
+    return json.loads(encoded)
 
 
 def _prefill(session, version, instance, draft):
@@ -87,8 +89,7 @@ def complete_task(session, services, user, task_id, data):
     ensure_workable(user, task)
     case = task.case
     _ensure_running(case)
-    _check_size(data)
-    data = copy.deepcopy(data)  # the rules may normalise it; a retried command starts from what was sent
+    data = _sent_copy(data)  # the rules may normalise it; a retried command starts from what was sent
     instance = services.store.load(case, for_command=True)
     ctx = rules.RuleContext(session, case, instance, services.policy)
     _check_form(session, task, ctx, data)

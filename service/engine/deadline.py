@@ -46,7 +46,8 @@ class _Watchdog:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._watch, name="bangfu-engine-deadline", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            if self._heap[0][1] == token:  # otherwise the watchdog already wakes before this deadline
+                self._wake.notify()
             return token
 
     def disarm(self, token):

@@ -1,6 +1,7 @@
 """Reading human tasks (the inbox, one task, a task with what a command needs) and claiming them."""
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import ensure_can_act, ensure_can_read, task_filter
 from ..cases.models import Case
@@ -99,10 +100,12 @@ def take_for_completion(session, user, task):
         HumanTask.id == task.id, HumanTask.state == TaskState.OPEN,
         or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
         .values(assignee_id=user.id).execution_options(synchronize_session=False))
+    if result.rowcount:
+        set_committed_value(task, "assignee_id", user.id)  # what the row now holds, without reading it back
+        return
     session.refresh(task)
-    if not result.rowcount:
-        ensure_workable(user, task)
-        raise Conflict(DONE_MESSAGE)
+    ensure_workable(user, task)
+    raise Conflict(DONE_MESSAGE)
 
 
 def mark_completed(task, user, now):
