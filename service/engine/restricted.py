@@ -172,26 +172,24 @@ def _static_problems(source, mode):
     return problems
 
 
-@functools.lru_cache(maxsize=4096)
-def compile_expression(source):
-    problems = _static_problems(source, "eval")
+def _compiled(source, mode, compile_restricted):
+    problems = _static_problems(source, mode)
     if problems:
         raise UnsafeCode(problems)
-    result = compile_restricted_eval(source, policy=_Policy)
+    result = compile_restricted(source, policy=_Policy)
     if result.errors:
         raise UnsafeCode(result.errors)
     return result.code
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_expression(source):
+    return _compiled(source, "eval", compile_restricted_eval)
 
 
 @functools.lru_cache(maxsize=1024)
 def compile_script(source):
-    problems = _static_problems(source, "exec")
-    if problems:
-        raise UnsafeCode(problems)
-    result = compile_restricted_exec(source, policy=_Policy)
-    if result.errors:
-        raise UnsafeCode(result.errors)
-    return result.code
+    return _compiled(source, "exec", compile_restricted_exec)
 
 
 def run_bounded(code, names, timeout):
