@@ -42,9 +42,9 @@ def create_app(test_config=None):
     use_chinese_messages()
     db.init_app(app)
     services.init_app(app)
-    errors.init_app(app)
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
+    errors.init_app(app)  # after the Api: our JSON error body replaces flask-smorest's handler
     from .cases.routes import blp as cases_blp
     from .people.routes import blp as auth_blp
     from .process_models.routes import blp as models_blp

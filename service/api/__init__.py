@@ -116,7 +116,8 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest's API with our JSON error body (service.errors) instead of its own, and our field types."""
+    """flask-smorest's API documenting our JSON error body, with our field types. Its own error handler is
+    replaced by ours: errors.init_app runs after it (the last handler registered for a class wins)."""
 
     ERROR_SCHEMA = ErrorSchema
 
@@ -124,6 +125,3 @@ class Api(flask_smorest.Api):
         super().init_app(app, **kwargs)
         self.register_field(Money, "string", "decimal")
         self.ma_plugin.converter.add_attribute_function(money_properties)
-
-    def _register_error_handlers(self):
-        pass
