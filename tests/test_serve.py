@@ -59,6 +59,10 @@ def served(app, tmp_path):
 
 def test_serve_runs_the_requested_number_of_worker_processes_and_all_answer(api, served, case_at, replies):
     base, server = served
+    for _ in range(300):  # the first worker may answer before gunicorn has started the second
+        if len(children(server.pid)) == 2:
+            break
+        time.sleep(0.1)
     assert len(children(server.pid)) == 2
     signed_in = [_post(f"{base}/api/v1/auth/token", None, {"username": u, "password": f"{u}-secret"})
                  for u in ("center1", "union1")]
