@@ -54,3 +54,27 @@ def test_a_due_timer_moves_the_case_on_to_its_next_task(app, api, clock, waiting
     case = api.case(waiting_case)
     assert [t["name"] for t in case["open_tasks"]] == ["review"]
     assert case["stage"] == "初审"
+
+
+def test_a_timer_whose_next_steps_fail_sets_the_case_aside_as_the_system(migrated, clock):
+    """What runs after a timer may hit a bound like any command: the case becomes an incident, by 系统."""
+    from bangfu import db
+    from conftest import Api, make_app, prepare
+    app = make_app(migrated, CASE_STATE_KB=64)
+    try:
+        prepare(app)
+        api = Api(app)
+        text = (DATA / "timer.bpmn").read_text(encoding="utf-8").replace("DURATION", "P1D")
+        start, end = text.index('<bpmn:userTask id="review"'), text.index("</bpmn:userTask>") + len("</bpmn:userTask>")
+        text = text[:start] + ('<bpmn:scriptTask id="review" name="汇总"><bpmn:incoming>f2</bpmn:incoming>'
+                               '<bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>filler = ["x" * 40000, "y" * 40000]'
+                               '</bpmn:script></bpmn:scriptTask>') + text[end:]
+        assert upload(api, text.encode()).status_code == 201
+        case_id = api.post("/api/v1/cases", "union1", json={"process": "timer_wait"}).get_json()["id"]
+        clock["by"] = timedelta(days=2)
+        fire(app, case_id)
+        case = api.case(case_id)
+        assert case["status"] == "incident" and "案件数据超过上限（64 KB）" in case["incident"]
+        assert (case["history"][-1]["action"], case["history"][-1]["actor_name"]) == ("incident", "系统")
+    finally:
+        db.engine_of(app).dispose()

@@ -25,7 +25,7 @@ from ..process_models.operations import latest_version
 from ..tasks import projection
 from ..tasks.models import HumanTask
 from ..tasks.operations import (DONE_MESSAGE, claim, ensure_workable, get_task, mark_completed, release,
-                               take_for_completion, task_for_command)
+                               take_for_completion, task_for_command, task_form)
 
 MAX_FORM_BYTES = 256 * 1024
 INCIDENT_MESSAGE = "流程运行异常，本次办理未生效；案件已暂停，等待管理人员处理"
@@ -46,14 +46,14 @@ def start_case(session, services, user, process_key, draft=None):
         draft = _sent_copy(draft)
     version = latest_version(session, process_key)
 
-    def started():
+    def run_first_steps():
         instance = services.store.start(version)
         instance.advance()
         if draft:
             _prefill(session, version, instance, draft)
         return instance, services.store.dump(instance)
-    started, failure = _run(services, started)
-    instance, state = started or (services.store.start(version), None)  # a failed start keeps the unrun workflow
+    ran, failure = _run(services, run_first_steps)
+    instance, state = ran or (services.store.start(version), None)  # a failed start keeps the unrun workflow
     now = utcnow()
     case = open_case(session, user, version, now, household_name=(draft or {}).get("name"))
     if failure:
@@ -114,7 +114,7 @@ def complete_task(session, services, user, task_id, data):
 
 
 def _check_form(session, task, ctx, data):
-    form = load_form(session, task.case.process_version, task.form, task.ui_form) if task.form else None
+    form = task_form(session, task)
     problems = validate(form.schema, data, form.key) if form else {}
     for field, reasons in rules.problems(task.spec_name, ctx, data).items():
         problems.setdefault(field, []).extend(r for r in reasons if r not in problems.get(field, []))

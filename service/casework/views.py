@@ -9,7 +9,7 @@ from ..access import may_act_on
 from ..cases.models import CaseStatus
 from ..cases.operations import get_case
 from ..cases.privacy import mask
-from ..forms import load_form, version_documents
+from ..forms import version_documents
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
 from ..tasks.projection import open_rows
@@ -35,9 +35,14 @@ class CaseDetail(View):
         return {"xml": self._base.process_version.bpmn_xml, "completed": done, "current": current}
 
 
+def case_filters(args):
+    """The filters of parsed case-list arguments (CaseQuerySchema), without the paging."""
+    return {k: v for k, v in args.items() if k not in ("page", "page_size")}
+
+
 def case_page(session, user, args):
     """A page of the cases the user may read, each with its open tasks."""
-    filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
+    filters = case_filters(args)
     items, total = queries.list_cases(session, user, filters, args["page"], args["page_size"])
     open_tasks = queries.open_tasks_by_case(session, [case.id for case in items])
     return {"items": [View(case, open_tasks=open_tasks.get(case.id, [])) for case in items], "total": total,
@@ -56,7 +61,7 @@ def task_detail(session, services, user, task_id):
     """A task with its form, the values it offers, the case so far and the steps before it."""
     task = tasks.get_task(session, user, task_id)
     detail = case_detail(session, services, user, case=task.case)
-    form = load_form(session, task.case.process_version, task.form, task.ui_form) if task.form else None
+    form = tasks.task_form(session, task)
     own = detail.data.get(task.spec_name) or {} if task.state == TaskState.OPEN else {}
     editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in (None, user.id) \
         and task.case.status != CaseStatus.INCIDENT

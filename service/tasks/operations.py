@@ -6,6 +6,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..access import ensure_can_act, ensure_can_read, task_filter
 from ..cases.models import Case
 from ..errors import Conflict, NotFound
+from ..forms import load_form
 from ..people.models import User
 from ..process_models.models import ProcessModelVersion
 from .models import HumanTask, TaskState
@@ -67,6 +68,11 @@ def task_for_command(session, user, task_id):
         raise NotFound("任务不存在")
     ensure_can_read(user, task.case)
     return task, [row for row in rows if row.state == TaskState.OPEN and row is not task]
+
+
+def task_form(session, task):
+    """The task's form (choices filled in) from its case's model version, or None for a task without one."""
+    return load_form(session, task.case.process_version, task.form, task.ui_form) if task.form else None
 
 
 def ensure_workable(user, task):

@@ -35,8 +35,7 @@ def cases():
 @login_required
 def cases_export():
     user = ensure(page_user(), Action.BROWSE_CASES)
-    args = page_args(CaseQuerySchema())
-    filters = {k: v for k, v in args.items() if k not in ("page", "page_size")}
+    filters = views.case_filters(page_args(CaseQuerySchema()))
     return Response(cases_workbook(db.session(), user, filters), mimetype=XLSX,
                     headers={"Content-Disposition": "attachment; filename=cases.xlsx"})
 
