@@ -55,6 +55,12 @@ class OpenTask:
     lane: str | None
     form: str | None
     ui_form: str | None
+    properties: dict  # the task's spiffworkflow:property values from the model (due days, prefill)
+
+
+def task_properties(spec):
+    """The spiffworkflow:property name → value pairs a task spec carries in the model."""
+    return dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
 
 
 class Instance:
@@ -69,9 +75,9 @@ class Instance:
         tasks = []
         for task in self.workflow.get_tasks(state=TaskState.READY, manual=True):
             spec = task.task_spec
-            props = (getattr(spec, "extensions", None) or {}).get("properties", {})
+            props = task_properties(spec)
             tasks.append(OpenTask(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane,
-                                  props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename")))
+                                  props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"), props))
         return tasks
 
     def task_data(self, task_id):

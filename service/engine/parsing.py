@@ -43,6 +43,7 @@ class UserTaskDefinition:
     lane: str | None
     form: str | None
     ui_form: str | None
+    properties: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -139,7 +140,7 @@ def parse_model(xml: bytes) -> ParsedModel:
             user_tasks.append(UserTaskDefinition(
                 id=task_spec.name, name=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
                 form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
-            ))
+                properties=dict(props)))
     text = etree.tostring(root, encoding="unicode")
     return ParsedModel(process.get("id"), process.get("name") or process.get("id"), spec,
                        subprocess_specs, '<?xml version="1.0" encoding="UTF-8"?>\n' + text, user_tasks)
