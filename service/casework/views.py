@@ -9,7 +9,7 @@ from ..access import may_act_on
 from ..cases.models import CaseStatus
 from ..cases.operations import get_case
 from ..cases.privacy import mask
-from ..forms import version_documents
+from ..forms import step_forms, version_documents
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
 from ..tasks.projection import open_rows
@@ -53,8 +53,9 @@ def case_detail(session, services, user, case_id=None, case=None):
     """One case with its data masked for the user's role, its open tasks and its history."""
     case = case if case is not None else get_case(session, user, case_id)
     instance = services.store.load(case)
+    schemas = {step: schema for step, (schema, _) in step_forms(case.process_version).items()}
     return CaseDetail(case, instance=instance, open_tasks=open_rows(session, case.id),
-                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role))
+                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role, schemas))
 
 
 def task_detail(session, services, user, task_id):

@@ -58,6 +58,13 @@ def version_documents(version):
     return json.loads(version.forms_json)
 
 
+def step_forms(version):
+    """{user task id: (schema, ui schema)} of a model version, as deployed (choices not filled in)."""
+    documents = version_documents(version)
+    return {task["id"]: (documents.get(task.get("form")), documents.get(task.get("ui_form")))
+            for task in version.user_tasks}
+
+
 def load_form(session, version, filename, ui_filename=None):
     documents = version_documents(version)
     if filename not in documents:
