@@ -9,7 +9,8 @@ from ..access import may_act_on
 from ..cases.models import CaseStatus
 from ..cases.operations import get_case
 from ..cases.privacy import mask
-from ..forms import step_forms, version_documents
+from ..forms import display, resolve_choices, step_forms, version_documents
+from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
 from ..tasks.projection import open_rows
@@ -69,7 +70,7 @@ def task_detail(session, services, user, task_id):
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=own, context=detail.data, history=detail.history, editable=editable,
                 assessment=detail.data.get("assessment"),
-                earlier_steps=_earlier_steps(session, task, detail.data))
+                earlier_steps=_with_rows(session, _earlier_steps(session, task, detail.data)))
 
 
 def _earlier_steps(session, task, data):
@@ -80,6 +81,20 @@ def _earlier_steps(session, task, data):
         latest[row.spec_name] = row  # a step done twice (after a return) shows its latest round
     return [{"task": row, "schema": documents.get(row.form), "ui_schema": documents.get(row.ui_form),
              "data": data.get(row.spec_name) or {}} for row in latest.values()]
+
+
+def _with_rows(session, steps):
+    """Each earlier step with its data as rows to read (forms/display.py)."""
+    for step in steps:
+        schema = resolve_choices(session, step["schema"])[0] if step["schema"] else None
+        step["rows"] = display.rows(schema, step["ui_schema"], step["data"])
+    return steps
+
+
+def data_sections(session, detail):
+    """A case's data (masked as `detail` holds it) as pages show it: each step under its title."""
+    return display.sections(session, detail.process_version, detail.data,
+                            [("assessment", "系统测算", ASSESSMENT_DISPLAY)])
 
 
 def inbox(session, user, args):

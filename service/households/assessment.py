@@ -69,3 +69,17 @@ def assess(declaration, policy):
         "dibao_line": float(line),
         "standard": policy.document,
     }
+
+
+# The assessment as pages show it: labels and choice titles in the shape of a form's schema (forms/display.py).
+DISPLAY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "per_capita_income": {"type": "number", "title": "家庭人均月收入（元）", "format": "money"},
+        "suggested_category": {"type": "string", "title": "建议困难类别",
+                               "oneOf": [{"const": k, "title": v} for k, v in CATEGORY_LABELS.items()]},
+        "reasons": {"type": "array", "title": "说明", "items": {"type": "string"}},
+        "dibao_line": {"type": "number", "title": "低保标准（元/月）", "format": "money"},
+        "standard": {"type": "string", "title": "认定依据"},
+    },
+}
