@@ -6,6 +6,7 @@ copies what case lists filter on into the case row once it has. Tasks without ru
 """
 import functools
 import re
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -98,6 +99,8 @@ def _payment_problems(ctx, data):
 
 def _payment_record(ctx, data, extra):
     ctx.case.paid_amount = Decimal(str(data["paid_amount"]))
+    ctx.case.paid_on = date.fromisoformat(data["paid_on"])
+    ctx.case.bank_reference = data["bank_reference"]
 
 
 _PROBLEMS = {
