@@ -1,0 +1,116 @@
+"""Every page of every role speaks Chinese: each demo role signs in at 1280 px and on a 375 px phone and opens
+every page it can reach (its start page, inbox, case list, dashboard, cases, every open task, the models,
+modeler and form editor); no English word, field key, stored choice value or ISO date is in what it reads.
+Each page is saved under test-artifacts/screenshots/ (all-<role>-<width>-<page>.png) to be looked at."""
+import re
+
+import pytest
+
+from bangfu.resources import bundled_forms
+from bangfu.testing import PEOPLE
+from browser_helpers import shot, sign_in
+
+VIEWPORTS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
+ORDER = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
+         "public_notice", "open_file", "approval", "payment"]
+# Words that are Chinese pages' own: names of formats and products, keys on a keyboard.
+ALLOWED = {"BPMN", "Excel", "JSON", "Schema", "ID", "Ctrl"}
+REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and bank references: BF2026000001
+ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
+KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
+ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+RAW_NUMBER = re.compile(r"(?<![\d¥,.])\d{4,}\.\d(?!\d)")  # 12000.5: an amount never formatted
+VISIBLE_TEXT = """() => {
+  document.querySelectorAll('details').forEach((d) => { d.open = true; });
+  return document.body.innerText;
+}"""
+
+
+def foreign(text, known_names=()):
+    """What in a page's text is not Chinese for its reader: English words, ISO dates, raw amounts."""
+    for name in known_names:
+        text = text.replace(name, "")
+    text = ID_NUMBER.sub("", REFERENCE.sub("", KEYS.sub("", text)))
+    found = [w for w in re.findall(r"[A-Za-z][A-Za-z_]*", text) if w not in ALLOWED]
+    return found + ISO_DATE.findall(text) + RAW_NUMBER.findall(text)
+
+
+@pytest.fixture
+def cases(api, case_at, replies):
+    """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
+    one whose notice had an objection, and one refused at the preliminary review."""
+    replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
+    replies["public_notice"]["objections"] = [{"received_on": "2026-12-06", "content": "反映其有出租收入",
+                                               "finding": "经核查不属实"}]
+    replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
+    replies["payment"]["paid_amount"] = 6000.5
+    found = {step: case_at(step) for step in ["declaration", *ORDER]}
+    found["paid"] = case_at(None)
+    found["oversight_problem"] = case_at("visit_oversight")
+    api.complete(found["oversight_problem"], "visit_oversight", {"decision": "return", "opinion": "走访人员不足两人签字"})
+    found["refused"] = case_at("preliminary_review")
+    api.complete(found["refused"], "preliminary_review", {"decision": "reject", "opinion": "不符合条件"})
+    return found
+
+
+def pages_of(api, username, cases):
+    """(name, path) of every page the user can reach, in the order a user would find them."""
+    role = PEOPLE[username][0]
+    found = [("start", "/"), ("inbox", "/inbox")]
+    if role == "designer":
+        found += [("models", "/models"), ("modeler", "/models/hardship_assistance/edit")]
+        found += [(f"form-{p.name.split('.')[0]}", f"/forms/{p.name}") for p in sorted(bundled_forms().iterdir())
+                  if p.name.endswith(".schema.json")]
+        return found
+    found += [("cases", "/cases"), ("dashboard", "/dashboard")]
+    if role == "grassroots_union":
+        found.append(("declare", "/cases/new"))
+    for name, case_id in cases.items():
+        case = api.case(case_id, username)
+        if "id" not in case:
+            continue  # not this user's to read
+        if name in ("paid", "oversight_problem", "refused", "public_notice"):
+            found.append((f"case-{name}", f"/cases/{case_id}"))
+        for task in case["open_tasks"]:
+            found.append((f"task-{task['name']}", f"/tasks/{task['id']}"))
+    return list(dict.fromkeys(found))
+
+
+def test_the_sign_in_page_is_chinese(browser, server):
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    page.goto(f"{server}/login")
+    shot(page, "all-login-phone")
+    assert foreign(page.inner_text("body")) == []
+    page.close()
+
+
+@pytest.mark.parametrize("username", [u for u in PEOPLE if u not in ("union2", "thirdparty2")])
+def test_no_english_key_value_or_iso_date_reaches_any_page_of_the_role(browser, server, api, cases, username):
+    known = sorted(PEOPLE, key=len, reverse=True)  # the test users' display names are their usernames
+    targets = pages_of(api, username, cases)
+    problems = {}
+    for size, viewport in VIEWPORTS.items():
+        page = sign_in(browser, server, username, viewport)
+        for name, path in targets:
+            response = page.goto(f"{server}{path}")
+            _wait_for_widgets(page)
+            where = f"{size} {name} {path} ({response.status})"
+            problems[where] = foreign(page.evaluate(VISIBLE_TEXT), known)
+            if response.status >= 400:
+                problems[where].append(f"HTTP {response.status}")
+            if size == "phone":
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 1:
+                    problems[where].append(f"页面横向溢出 {overflow}px")
+            shot(page, f"all-{username}-{size}-{name}")
+        page.context.close()
+    found = {where: words for where, words in problems.items() if words}
+    assert found == {}, "\n".join(f"{where}: {sorted(set(words))}" for where, words in found.items())
+
+
+def _wait_for_widgets(page):
+    """Diagrams, forms and charts draw after load; wait until each says it is ready (or failed)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        '[data-bpmn-viewer], [data-bpmn-modeler], [data-jsonschema-form], [data-chart], [data-form-editor]')]
+        .every((e) => e.dataset.bfReady === '1' || e.dataset.bfReady === 'error')""", timeout=15000)
