@@ -14,12 +14,12 @@ VIEWPORTS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "he
 ORDER = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
          "public_notice", "open_file", "approval", "payment"]
 # Words that are Chinese pages' own: names of formats and products, keys on a keyboard.
-ALLOWED = {"BPMN", "Excel", "JSON", "Schema", "ID", "Ctrl"}
+ALLOWED = {"BPMN", "Excel", "JSON", "UI", "Schema", "ID", "Ctrl"}
 REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and bank references: BF2026000001
 ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
 KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
 ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
-RAW_NUMBER = re.compile(r"(?<![\d¥,.])\d{4,}\.\d(?!\d)")  # 12000.5: an amount never formatted
+RAW_NUMBER = re.compile(r"(?<![\d,.])\d{4,}\.\d+")  # 12000.5: an amount without its thousands separator
 VISIBLE_TEXT = """() => {
   document.querySelectorAll('details').forEach((d) => { d.open = true; });
   return document.body.innerText;
@@ -38,7 +38,7 @@ def foreign(text, known_names=()):
 @pytest.fixture
 def cases(api, case_at, replies):
     """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
-    one whose notice had an objection, and one refused at the preliminary review."""
+    one whose notice had an objection, one returned to the union and one refused at the preliminary review."""
     replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
     replies["public_notice"]["objections"] = [{"received_on": "2026-12-06", "content": "反映其有出租收入",
                                                "finding": "经核查不属实"}]
@@ -48,6 +48,8 @@ def cases(api, case_at, replies):
     found["paid"] = case_at(None)
     found["oversight_problem"] = case_at("visit_oversight")
     api.complete(found["oversight_problem"], "visit_oversight", {"decision": "return", "opinion": "走访人员不足两人签字"})
+    found["returned"] = case_at("preliminary_review")
+    api.complete(found["returned"], "preliminary_review", {"decision": "return", "opinion": "请补充诊断证明"})
     found["refused"] = case_at("preliminary_review")
     api.complete(found["refused"], "preliminary_review", {"decision": "reject", "opinion": "不符合条件"})
     return found
@@ -69,10 +71,11 @@ def pages_of(api, username, cases):
         case = api.case(case_id, username)
         if "id" not in case:
             continue  # not this user's to read
-        if name in ("paid", "oversight_problem", "refused", "public_notice"):
+        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice"):
             found.append((f"case-{name}", f"/cases/{case_id}"))
         for task in case["open_tasks"]:
-            found.append((f"task-{task['name']}", f"/tasks/{task['id']}"))
+            suffix = "" if name == task["name"] else f"-{name}"
+            found.append((f"task-{task['name']}{suffix}", f"/tasks/{task['id']}"))
     return list(dict.fromkeys(found))
 
 
