@@ -7,7 +7,7 @@ import functools
 from collections import Counter
 
 from ..access import may_act_on
-from ..cases.models import CaseStatus
+from ..cases.models import STATUS_LABELS, CaseStatus
 from ..cases.operations import get_case
 from ..cases.privacy import mask
 from ..forms import version_documents
@@ -127,5 +127,25 @@ def inbox(session, user, args):
 
 
 def completion(done):
-    """A completed task, where its case stands now, and the tasks it opened or left open."""
-    return View(done.task, case=done.case, next_tasks=done.next_tasks)
+    """A completed task, where its case stands now, the tasks it opened or left open, and what happened."""
+    return View(done.task, case=done.case, next_tasks=done.next_tasks, message=completion_message(done))
+
+
+def completion_message(done):
+    """What the submit did, in words: the next steps, the case paid or ended, or the return for correction."""
+    status = done.case.status
+    if status == CaseStatus.PAID:
+        return "已提交，案件已办结（已发放）"
+    if status in (CaseStatus.NOT_ELIGIBLE, CaseStatus.NOT_APPROVED):
+        return f"已提交，案件已终止（{STATUS_LABELS[status]}）"
+    if status == CaseStatus.COMPLETED:
+        return "已提交，案件已办结"
+    opened = "、".join(task.title for task in done.opened)
+    if done.decision == "return" and any(task.spec_name == "declaration" for task in done.opened):
+        return "已提交，已退回申报人补正"
+    if done.decision == "return" and opened:
+        return f"已提交，已退回补正，转入：{opened}"
+    if opened:
+        return f"已提交，已转入下一步：{opened}"
+    waiting = "、".join(task.title for task in done.next_tasks)
+    return f"已提交，等待其他步骤完成：{waiting}" if waiting else "已提交"
