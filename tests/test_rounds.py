@@ -25,6 +25,7 @@ def test_a_review_that_comes_round_again_opens_empty(api, case_at, household):
 
     second = detail(api, case_id, "preliminary_review", "union1")
     assert second["data"] == {}, "the first round's 退回补正 and opinion are not offered as this round's"
+    assert second["round"] == 2
     reviews = [r for r in second["earlier_steps"] if r["name"] == "preliminary_review"]
     assert [(r["round"], r["data"]["decision"], r["data"]["opinion"]) for r in reviews] == \
         [(1, "return", "请补充医院诊断证明")]

@@ -68,13 +68,15 @@ def task_detail(session, services, user, task_id):
     task = tasks.get_task(session, user, task_id)
     detail = case_detail(session, services, user, case=task.case)
     form = tasks.task_form(session, task)
-    rounds = _rounds(session, detail.instance, task.case, user.role)
+    rounds = _rounds(session, detail.instance, task, user.role)
+    this_round = sum(step["task"].spec_name == task.spec_name for step in rounds) + 1 \
+        if task.state == TaskState.OPEN else None
     editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in (None, user.id) \
         and task.case.status != CaseStatus.INCIDENT
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=_own_data(detail, task, rounds, user.role), context=detail.data, history=detail.history,
                 editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=rounds,
-                panel=facts.task_panel(task.spec_name, task.case, detail.data))
+                panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round)
 
 
 def _own_data(detail, task, rounds, role):
@@ -92,12 +94,15 @@ def _own_data(detail, task, rounds, role):
     return detail.data.get(task.spec_name) or {}
 
 
-def _rounds(session, instance, case, role):
+def _rounds(session, instance, task, role):
     """Every completed round of every step, oldest first, each with its form (read-only), its own answers
-    (masked for the role) and their key facts; `round` counts the rounds of the same step (第1次, 第2次)."""
-    documents = version_documents(case.process_version)
-    rows = queries.completed_tasks(session, case.id)
+    (masked for the role) and their key facts; `round` counts the rounds of the same step (第1次, 第2次)
+    and `rounds` how many there are, the open task's own included."""
+    documents = version_documents(task.case.process_version)
+    rows = queries.completed_tasks(session, task.case_id)
     counts, seen = Counter(row.spec_name for row in rows), Counter()
+    if task.state == TaskState.OPEN:
+        counts[task.spec_name] += 1
     steps = []
     for row in rows:
         seen[row.spec_name] += 1

@@ -46,6 +46,8 @@ class TaskDetailSchema(TaskSchema):
     assessment = fields.Dict(allow_none=True, metadata={
         "description": "the system's assessment (declared, or verified after the visit), its warnings and "
                        "the category re-review decided, masked for the caller"})
+    round = fields.Integer(allow_none=True, metadata={
+        "description": "which round of its step this open task is: 2 and more when it came round again"})
     earlier_steps = fields.List(fields.Nested(RoundSchema), metadata={
         "description": "every completed round of every step, oldest first, each with its own answers"})
     history = fields.List(fields.Nested(EventSchema))
