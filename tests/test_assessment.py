@@ -103,3 +103,12 @@ def test_the_preliminary_review_page_shows_the_warning(app, api, household):
     task = api.open_task(case_id, "preliminary_review")
     page = Browser(app, "union1").get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert 'class="bf-warning"' in page and "与申报的家庭月总收入 3,000.00 元不一致" in page
+
+
+def test_an_upheld_objection_leaves_the_category_to_the_next_re_review(api, case_at, replies):
+    case_id = case_at("public_notice")
+    objection = dict(replies["public_notice"], decision="return", opinion="异议成立，重新调查",
+                     objections=[{"received_on": "2026-12-06", "content": "有邻居反映家中有经营性车辆"}])
+    api.complete(case_id, "public_notice", objection)
+    assert api.case(case_id)["category"] is None
+    assert detail(api, case_id, "assign_third_party")["assessment"]["decided_category"] is None

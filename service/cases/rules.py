@@ -113,6 +113,11 @@ def _public_notice_problems(ctx, data):
     return {}
 
 
+def _public_notice_record(ctx, data, extra):
+    if data.get("decision") == "return":  # an upheld objection reopens the investigation and the category
+        ctx.case.category = None
+
+
 def _payment_problems(ctx, data):
     approved = ctx.case.approved_amount
     if approved is not None and Decimal(str(data.get("paid_amount", 0))) != approved:
@@ -141,6 +146,7 @@ _RECORD = {
     "assign_third_party": _assign_record,
     "household_visit": _household_visit_record,
     "re_review": _re_review_record,
+    "public_notice": _public_notice_record,
     "open_file": _open_file_record,
     "approval": _approval_record,
     "payment": _payment_record,
