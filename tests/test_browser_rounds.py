@@ -44,6 +44,10 @@ def test_a_review_that_comes_round_again_opens_empty_under_both_rounds(browser, 
     expect(earlier(union, "申报（第1次）")).to_have_count(1)
     expect(earlier(union, "申报（第2次）")).to_have_count(1)
     shot(union, "rounds-second-preliminary-review")
+    phone = sign_in(browser, server, "union1", {"width": 375, "height": 800})
+    open_task_page(phone, server, api, case_id, "preliminary_review")
+    expect(phone.locator("#task-form_opinion")).to_have_value("")
+    shot(phone, "rounds-second-preliminary-review-375")
 
     union.check("#task-form_decision-0")  # 通过, the box left empty
     union.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
@@ -57,8 +61,10 @@ def test_a_review_that_comes_round_again_opens_empty_under_both_rounds(browser, 
     expect(second).not_to_contain_text("意见")
     second_declaration = earlier(center, "申报（第2次）")
     second_declaration.locator("summary").click()
-    expect(second_declaration.locator("textarea, input").filter(has_text="已补充医院诊断证明。").or_(
-        second_declaration.locator("[id$='_hardship_description']"))).to_have_value("已补充医院诊断证明。")
+    expect(second_declaration.locator("[id$='_hardship_description']")).to_have_value("已补充医院诊断证明。")
+    first_declaration = earlier(center, "申报（第1次）")
+    first_declaration.locator("summary").click()
+    expect(first_declaration.locator("[id$='_hardship_description']")).to_have_value(household["hardship_description"])
     shot(center, "rounds-both-reviews-shown")
 
 
