@@ -6,10 +6,12 @@ copies what case lists filter on into the case row once it has. Tasks without ru
 """
 import functools
 import re
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from .. import calendar, clock
 from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
 from ..people.models import Organisation
@@ -107,10 +109,28 @@ def _approval_record(ctx, data, extra):
 
 
 def _public_notice_problems(ctx, data):
-    start, end = data.get("notice_start"), data.get("notice_end")
-    if start and end and end < start:
+    """The notice runs at least the configured days, both ends counted. 通过 only once it is over: its last day
+    still receives objections, so from the day after it; an upheld objection (退回补正) any day once it began."""
+    if not (data.get("notice_start") and data.get("notice_end")):
+        return {}
+    start, end = date.fromisoformat(data["notice_start"]), date.fromisoformat(data["notice_end"])
+    if end < start:
         return {"notice_end": ["公示结束日期不能早于开始日期"]}
+    earliest = calendar.period_end(start, ctx.notice_min_days)
+    if end < earliest:
+        return {"notice_end": [f"公示期不少于 {ctx.notice_min_days} 天（含开始和结束当天），"
+                               f"公示结束日期不能早于{_day(earliest)}"]}
+    today = clock.today()
+    if data.get("decision") == "approve" and today <= end:
+        return {"decision": [f"审核结论：公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
+                             "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]}
+    if data.get("decision") == "return" and today < start:
+        return {"notice_start": [f"公示开始日期为{_day(start)}，公示尚未开始，不能记录异议"]}
     return {}
+
+
+def _day(value):
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _public_notice_record(ctx, data, extra):
@@ -154,10 +174,12 @@ _RECORD = {
 
 
 class RuleContext:
-    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy."""
+    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy and
+    the shortest public notice."""
 
-    def __init__(self, session, case, instance, policy):
+    def __init__(self, session, case, instance, policy, notice_min_days=5):
         self.session, self.case, self.policy = session, case, policy
+        self.notice_min_days = notice_min_days
         self._instance = instance
 
     @functools.cached_property
