@@ -122,7 +122,7 @@ def _public_notice_problems(ctx, data):
                                f"公示结束日期不能早于{_day(earliest)}"]}
     today = clock.today()
     if data.get("decision") == "approve" and today <= end:
-        return {"decision": [f"审核结论：公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
+        return {"decision": [f"公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
                              "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]}
     if data.get("decision") == "return" and today < start:
         return {"notice_start": [f"公示开始日期为{_day(start)}，公示尚未开始，不能记录异议"]}
