@@ -90,3 +90,14 @@ def test_a_task_past_its_due_date_is_overdue_alike_in_the_inbox_the_case_list_an
     assert overdue_everywhere() == ({late}, {late}, {late})
     clock.advance(days=1)
     assert overdue_everywhere() == ({late, waiting}, {late, waiting}, {late, waiting})
+
+
+def test_a_model_with_a_due_date_that_makes_no_sense_is_refused_naming_the_task(api):
+    from test_process_models import MAIN, upload
+    xml = MAIN.read_bytes()
+    bad_days = xml.replace(b'name="dueInDays" value="5"', b'name="dueInDays" value="five"', 1)
+    response = upload(api, bad_days)
+    assert response.status_code == 422
+    assert "dueInDays" in response.get_json()["error"]["fields"]["preliminary_review"][0]
+    bad_path = xml.replace(b'value="assign_third_party.visit_due_date"', b'value="visit_due_date"')
+    assert "dueDateFrom" in upload(api, bad_path).get_json()["error"]["fields"]["household_visit"][0]

@@ -4,6 +4,7 @@ A user task's model gives its due date as properties: `dueDateFrom` names a date
 centre's 走访完成期限 for the visit, `assign_third_party.visit_due_date`) and `dueInDays` the days it has
 from when it opens, used when the named date is absent. Days are counted by `calendar`.
 """
+import re
 from datetime import date
 
 from .. import calendar
@@ -12,6 +13,7 @@ from .models import HumanTask, TaskState
 DUE_IN_DAYS = "dueInDays"
 DUE_DATE_FROM = "dueDateFrom"
 MAX_DUE_DAYS = 365
+DATA_PATH = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+")
 
 
 def due_at(task, opened_at):
@@ -43,6 +45,20 @@ def _named_date(data, path):
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def model_problems(user_tasks):
+    """(task id, reason) for each user task (engine UserTaskDefinition) whose due-date properties make no sense."""
+    found = []
+    for task in user_tasks:
+        days = task.properties.get(DUE_IN_DAYS)
+        if days is not None and due_days(days) is None:
+            found.append((task.id, f"{DUE_IN_DAYS}（办理期限天数）应为 0 到 {MAX_DUE_DAYS} 之间的整数；当前为 {days}"))
+        path = task.properties.get(DUE_DATE_FROM)
+        if path is not None and not DATA_PATH.fullmatch(path):
+            found.append((task.id, f"{DUE_DATE_FROM}（办理期限日期所在字段）应为“任务ID.字段名”，"
+                                   f"如 assign_third_party.visit_due_date；当前为 {path}"))
+    return found
 
 
 def overdue(now):
