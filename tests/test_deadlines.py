@@ -38,6 +38,11 @@ def test_each_task_is_due_the_days_its_model_gives_after_it_arrives(api, clock, 
 def test_the_centres_visit_deadline_is_the_due_date_of_the_visit_and_its_oversight(api, clock, case_at, replies):
     deadline = clock.today() + timedelta(days=9)
     case_id = case_at("assign_third_party")
+    yesterday = (clock.today() - timedelta(days=1)).isoformat()
+    body = api.complete(case_id, "assign_third_party", dict(replies["assign_third_party"], visit_due_date=yesterday),
+                        expect=422)
+    assert list(body["error"]["fields"]) == ["data.visit_due_date"]
+    assert body["error"]["fields"]["data.visit_due_date"][0].startswith("走访完成期限不能早于今天")
     api.complete(case_id, "assign_third_party", dict(replies["assign_third_party"],
                                                      visit_due_date=deadline.isoformat()))
     assert due_day(api.open_task(case_id, "household_visit")) == deadline

@@ -48,6 +48,13 @@ def _household_visit_record(ctx, data, extra):
         ctx.case.suggested_category = extra["assessment"]["suggested_category"]
 
 
+def _assign_problems(ctx, data):
+    """The centre's 走访完成期限 becomes the visit's due date: one already past would make it late at once."""
+    if data.get("visit_due_date") and date.fromisoformat(data["visit_due_date"]) < clock.today():
+        return {"visit_due_date": [f"走访完成期限不能早于今天（{_day(clock.today())}）"]}
+    return {}
+
+
 def _assign_record(ctx, data, extra):
     org = ctx.session.scalar(select(Organisation).where(Organisation.code == data["third_party_org"]))
     ctx.case.third_party_org_id = org.id
@@ -151,6 +158,7 @@ def _payment_record(ctx, data, extra):
 
 _PROBLEMS = {
     "declaration": _declaration_problems,
+    "assign_third_party": _assign_problems,
     "open_file": _open_file_problems,
     "public_notice": _public_notice_problems,
     "approval": _approval_problems,
