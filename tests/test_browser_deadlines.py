@@ -62,13 +62,15 @@ def test_the_notice_form_says_beside_its_fields_why_it_cannot_be_concluded_yet(
                                               "notice_end": (start + timedelta(days=1)).isoformat(),
                                               "decision": "approve"})
     center.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
-    expect(field_group(center, "notice_end")).to_contain_text("公示期不少于 5 天")
+    expect(field_group(center, "notice_end")).to_contain_text("公示期不少于 5 天（含开始和结束当天），公示结束日期不能早于")
+    expect(field_group(center, "decision")).to_contain_text("期满后")
     shot(center, "public-notice-too-short")
 
     end = start + timedelta(days=6)
     center.fill("#task-form_notice_end", end.isoformat())
     center.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
     expect(field_group(center, "decision")).to_contain_text("期满后")
+    expect(field_group(center, "notice_end")).not_to_contain_text("不能早于")
     expect(center.locator("#task-form_notice_end")).to_have_value(end.isoformat())
     shot(center, "public-notice-not-over")
 

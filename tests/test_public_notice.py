@@ -27,6 +27,12 @@ def test_a_notice_shorter_than_the_minimum_is_refused_beside_its_end_date(api, c
     assert open_names(api, case_id) == ["open_file"], "five days, both ends counted, are enough"
 
 
+def test_one_answer_names_both_a_short_notice_and_an_early_approval(api, clock, case_at, replies):
+    case_id = case_at("public_notice")
+    body = api.complete(case_id, "public_notice", notice(replies, clock.today(), clock.today()), expect=422)
+    assert sorted(body["error"]["fields"]) == ["data.decision", "data.notice_end"]
+
+
 def test_approve_is_refused_until_the_notice_is_over_and_accepted_the_day_after(api, clock, case_at, replies):
     case_id = case_at("public_notice")
     start, end = clock.today(), clock.today() + timedelta(days=6)

@@ -123,17 +123,18 @@ def _public_notice_problems(ctx, data):
     start, end = date.fromisoformat(data["notice_start"]), date.fromisoformat(data["notice_end"])
     if end < start:
         return {"notice_end": ["公示结束日期不能早于开始日期"]}
+    found = {}
     earliest = calendar.period_end(start, ctx.notice_min_days)
     if end < earliest:
-        return {"notice_end": [f"公示期不少于 {ctx.notice_min_days} 天（含开始和结束当天），"
-                               f"公示结束日期不能早于{_day(earliest)}"]}
+        found["notice_end"] = [f"公示期不少于 {ctx.notice_min_days} 天（含开始和结束当天），"
+                               f"公示结束日期不能早于{_day(earliest)}"]
     today = clock.today()
     if data.get("decision") == "approve" and today <= end:
-        return {"decision": [f"公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
-                             "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]}
+        found["decision"] = [f"公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
+                             "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]
     if data.get("decision") == "return" and today < start:
-        return {"notice_start": [f"公示开始日期为{_day(start)}，公示尚未开始，不能记录异议"]}
-    return {}
+        found["notice_start"] = [f"公示开始日期为{_day(start)}，公示尚未开始，不能记录异议"]
+    return found
 
 
 def _day(value):
