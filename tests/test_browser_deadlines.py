@@ -1,6 +1,6 @@
 """Deadlines in a real browser (Debian's Chromium, headless): the inbox's 办理期限 and its 逾期 mark, the same
-late task in the case list, on its case page and on the dashboard, and the 公示 form saying beside its fields why it cannot be
-concluded yet. Time moves by the settable clock (the server runs in this process)."""
+late task in the case list, on its case page and on the dashboard, and the 公示 form saying beside its fields
+why it cannot be concluded yet. Time moves by the settable clock (the server runs in this process)."""
 from datetime import timedelta
 
 from playwright.sync_api import expect
