@@ -31,6 +31,9 @@ def test_the_inbox_shows_each_due_date_and_marks_a_task_overdue_once_it_has_pass
     expect(mark.locator("strong")).to_have_text("逾期")
     expect(mark).to_have_css("color", "rgb(201, 42, 42)")
     shot(union, "inbox-overdue")
+    phone = sign_in(browser, server, "union1", viewport={"width": 375, "height": 800})
+    expect(phone.locator(".bf-overdue:visible").first).to_contain_text("逾期")
+    shot(phone, "inbox-overdue-375")
 
     supervisor = sign_in(browser, server, "supervisor1")
     supervisor.goto(f"{server}/cases?overdue=1")
