@@ -26,6 +26,7 @@ POLICY = {
     "unavoidable_expenses": (_NEEDS_CIRCUMSTANCES, lambda v: None),
     "financial_assets": (_NEEDS_CIRCUMSTANCES, lambda v: None),
     "per_capita_income": (_NEEDS_CIRCUMSTANCES, lambda v: None),
+    "warnings": (_NEEDS_CIRCUMSTANCES, lambda v: None),  # the assessment's, which quote incomes
 }
 # value of a form field's SENSITIVE keyword -> roles that see the field; others see HIDDEN
 KINDS = {"circumstances": _NEEDS_CIRCUMSTANCES}
@@ -39,6 +40,11 @@ def mask(data, role, schemas=None):
     if not isinstance(data, dict):
         return _mask(data, role, None)
     return {key: _mask(value, role, (schemas or {}).get(key)) for key, value in data.items()}
+
+
+def mask_answer(answer, role, schema=None):
+    """A copy of one step's answer masked for the role, `schema` being the form that collected it."""
+    return _mask(answer, role, schema)
 
 
 def _mask(data, role, schema):

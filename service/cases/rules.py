@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..households.assessment import assess
+from .. import calendar, clock
+from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
 from ..people.models import Organisation
 from .models import Case
@@ -35,6 +36,25 @@ def _declaration_record(ctx, data, extra):
     ctx.case.suggested_category = extra["assessment"]["suggested_category"]
 
 
+def _household_visit_derive(ctx, data):
+    verified, declaration = data.get("verified_monthly_household_income"), ctx.case_data.get("declaration")
+    if verified is None or not declaration:
+        return None
+    return {"assessment": reassess(declaration, verified, ctx.policy)}
+
+
+def _household_visit_record(ctx, data, extra):
+    if extra:
+        ctx.case.suggested_category = extra["assessment"]["suggested_category"]
+
+
+def _assign_problems(ctx, data):
+    """The centre's 走访完成期限 becomes the visit's due date: one already past would make it late at once."""
+    if data.get("visit_due_date") and date.fromisoformat(data["visit_due_date"]) < clock.today():
+        return {"visit_due_date": [f"走访完成期限不能早于今天（{_day(clock.today())}）"]}
+    return {}
+
+
 def _assign_record(ctx, data, extra):
     org = ctx.session.scalar(select(Organisation).where(Organisation.code == data["third_party_org"]))
     ctx.case.third_party_org_id = org.id
@@ -48,7 +68,21 @@ def _automatic_file_number(case):
     return f"DA{case.created_at:%Y}{case.id:06d}"
 
 
+def _yearly_limit_problem(policy, aid_type, amount):
+    """The refusal of an amount over the yearly standard for its aid type, or None; 建档 and 审批 share it."""
+    cap = policy.dibao_line * LIVING_AID_MONTHS
+    if aid_type == "living" and amount is not None and Decimal(str(amount)) > cap:
+        return f"生活救助每户每年不超过当地低保标准 12 个月（{cap} 元）"
+    return None
+
+
 def _open_file_problems(ctx, data):
+    over = _yearly_limit_problem(ctx.policy, data.get("aid_type"), data.get("proposed_amount"))
+    problems = {"proposed_amount": [over]} if over else {}
+    return {**problems, **_file_number_problems(ctx, data)}
+
+
+def _file_number_problems(ctx, data):
     number = (data.get("file_number") or "").strip()
     if not number:
         return {}
@@ -72,10 +106,8 @@ def _approval_problems(ctx, data):
     if data.get("decision") != "approve" or data.get("approved_amount") is None:
         return {}
     aid_type = (ctx.case_data.get("open_file") or {}).get("aid_type")
-    cap = ctx.policy.dibao_line * LIVING_AID_MONTHS
-    if aid_type == "living" and Decimal(str(data["approved_amount"])) > cap:
-        return {"approved_amount": [f"生活救助每户每年不超过当地低保标准 12 个月（{cap} 元）"]}
-    return {}
+    over = _yearly_limit_problem(ctx.policy, aid_type, data["approved_amount"])
+    return {"approved_amount": [over]} if over else {}
 
 
 def _approval_record(ctx, data, extra):
@@ -84,10 +116,34 @@ def _approval_record(ctx, data, extra):
 
 
 def _public_notice_problems(ctx, data):
-    start, end = data.get("notice_start"), data.get("notice_end")
-    if start and end and end < start:
+    """The notice runs at least the configured days, both ends counted. 通过 only once it is over: its last day
+    still receives objections, so from the day after it; an upheld objection (退回补正) any day once it began."""
+    if not (data.get("notice_start") and data.get("notice_end")):
+        return {}
+    start, end = date.fromisoformat(data["notice_start"]), date.fromisoformat(data["notice_end"])
+    if end < start:
         return {"notice_end": ["公示结束日期不能早于开始日期"]}
-    return {}
+    found = {}
+    earliest = calendar.period_end(start, ctx.notice_min_days)
+    if end < earliest:
+        found["notice_end"] = [f"公示期不少于 {ctx.notice_min_days} 天（含开始和结束当天），"
+                               f"公示结束日期不能早于{_day(earliest)}"]
+    today = clock.today()
+    if data.get("decision") == "approve" and today <= end:
+        found["decision"] = [f"公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
+                             "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]
+    if data.get("decision") == "return" and today < start:
+        found["notice_start"] = [f"公示开始日期为{_day(start)}，公示尚未开始，不能记录异议"]
+    return found
+
+
+def _day(value):
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _public_notice_record(ctx, data, extra):
+    if data.get("decision") == "return":  # an upheld objection reopens the investigation and the category
+        ctx.case.category = None
 
 
 def _payment_problems(ctx, data):
@@ -105,6 +161,7 @@ def _payment_record(ctx, data, extra):
 
 _PROBLEMS = {
     "declaration": _declaration_problems,
+    "assign_third_party": _assign_problems,
     "open_file": _open_file_problems,
     "public_notice": _public_notice_problems,
     "approval": _approval_problems,
@@ -112,12 +169,15 @@ _PROBLEMS = {
 }
 _DERIVE = {
     "declaration": _declaration_derive,
+    "household_visit": _household_visit_derive,
     "open_file": _open_file_derive,
 }
 _RECORD = {
     "declaration": _declaration_record,
     "assign_third_party": _assign_record,
+    "household_visit": _household_visit_record,
     "re_review": _re_review_record,
+    "public_notice": _public_notice_record,
     "open_file": _open_file_record,
     "approval": _approval_record,
     "payment": _payment_record,
@@ -125,10 +185,12 @@ _RECORD = {
 
 
 class RuleContext:
-    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy."""
+    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy and
+    the shortest public notice."""
 
-    def __init__(self, session, case, instance, policy):
+    def __init__(self, session, case, instance, policy, notice_min_days=5):
         self.session, self.case, self.policy = session, case, policy
+        self.notice_min_days = notice_min_days
         self._instance = instance
 
     @functools.cached_property

@@ -4,6 +4,7 @@ from ..api.schema import Schema, computed
 from ..cases.models import STATUS_LABELS
 from ..cases.schemas import EventSchema, OpenTaskRefSchema
 from ..db import utcnow
+from .deadlines import is_overdue
 
 
 def _waiting_hours(task):
@@ -23,15 +24,34 @@ class TaskSchema(Schema):
     state = fields.String()
     assignee = computed(lambda t: t.assignee.username if t.assignee else None, "string", nullable=True)
     created_at = fields.DateTime()
-    due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "办理期限: late after this instant"})
+    overdue = computed(lambda t: is_overdue(t, utcnow()), "boolean", description="open and past its due date")
     completed_at = fields.DateTime(allow_none=True)
     waiting_hours = computed(_waiting_hours, "number", description="hours open (until completed), one decimal")
+
+
+class RoundSchema(Schema):
+    name = fields.String(attribute="task.spec_name")
+    title = fields.String(attribute="task.title")
+    round = fields.Integer(metadata={"description": "1 for the step's first round, 2 after it came round again"})
+    completed_at = fields.DateTime(attribute="task.completed_at")
+    completed_by = computed(lambda r: r["task"].completed_by.username if r["task"].completed_by else None,
+                            "string", nullable=True)
+    data = fields.Dict(metadata={"description": "what this round recorded, masked for the caller"})
+    facts = fields.List(fields.String(), metadata={"description": "its key facts in words"})
 
 
 class TaskDetailSchema(TaskSchema):
     form = fields.Dict(metadata={"description": "{schema, ui_schema}"})
     data = fields.Dict(metadata={"description": "current values of this task's form"})
     context = fields.Dict(metadata={"description": "case data gathered so far, masked for the caller"})
+    assessment = fields.Dict(allow_none=True, metadata={
+        "description": "the system's assessment (declared, or verified after the visit), its warnings and "
+                       "the category re-review decided, masked for the caller"})
+    round = fields.Integer(allow_none=True, metadata={
+        "description": "which round of its step this open task is: 2 and more when it came round again"})
+    earlier_steps = fields.List(fields.Nested(RoundSchema), metadata={
+        "description": "every completed round of every step, oldest first, each with its own answers"})
     history = fields.List(fields.Nested(EventSchema))
 
 
@@ -40,8 +60,9 @@ class TaskQuerySchema(Schema):
     step = fields.String(validate=validate.Length(max=100), metadata={"description": "BPMN id of the task"})
     text = fields.String(validate=validate.Length(max=100),
                          metadata={"description": "part of the household's name, the case or file number"})
-    sort = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "newest"]),
-                         metadata={"description": "oldest (waiting longest first) or newest"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(["due", "oldest", "newest"]),
+                         metadata={"description": "due (earliest due date first, tasks without one last), "
+                                                  "oldest (waiting longest first) or newest"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
@@ -65,6 +86,7 @@ class CaseProgressSchema(Schema):
 class CompletionSchema(TaskSchema):
     """The completed task, where its case stands now, and the tasks it opened or left open."""
 
+    message = fields.String(metadata={"description": "what happened, in words (as the page says it)"})
     case = fields.Nested(CaseProgressSchema)
     next_tasks = fields.List(fields.Nested(OpenTaskRefSchema))
 
