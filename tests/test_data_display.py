@@ -2,7 +2,7 @@
 ¥ amounts and Chinese dates, in the form's order; never a field's key or a choice's stored value."""
 import re
 
-from bangfu.forms.display import rows, text
+from bangfu.forms.display import long_date, rows, text
 from test_pages import Browser
 
 
@@ -19,9 +19,10 @@ def test_the_case_page_shows_each_step_in_its_forms_words(app, api, case_at, hou
     shown = _visible(Browser(app, "center1").get(f"/cases/{case_id}").get_data(as_text=True))
     for words in ["申报", "职工姓名 " + household["name"], "家庭成员 姓名 与职工关系 身份证号码 健康状况 就业状况 月收入（元）", "本人", "配偶", "重大疾病",
                   "致困原因 大病", "家庭月总收入（元） ¥12,000.50", "车辆为生产经营或工作必需 否",
-                  "初审", "审核结论 通过", "第三方社会组织 张家港市阳光社工服务中心", "走访完成期限 2026年12月20日",
+                  "初审", "审核结论 通过", "第三方社会组织 张家港市阳光社工服务中心",
+                  "走访完成期限 " + long_date(replies["assign_third_party"]["visit_due_date"]),
                   "走访日期 2026年12月1日", "调查人员 周敏、钱进", "已核对项目 户籍 是", "困难类别 相对困难",
-                  "帮扶类型 生活救助", "批准金额（元） ¥6,000.00", "发放日期 2026年12月20日", "系统测算",
+                  "帮扶类型 生活救助", "审批金额（元） ¥6,000.00", "发放日期 2026年12月20日", "系统测算",
                   "建议困难类别"]:
         assert words in shown, words
     assert shown.index("职工姓名") < shown.index("身份证号码") < shown.index("家庭成员") < shown.index("开户银行")
