@@ -34,6 +34,7 @@ def test_masked_values_read_as_masked(app, case_at):
     shown = _visible(Browser(app, "supervisor1").get(f"/cases/{case_at(None)}").get_data(as_text=True))
     assert "困难情况说明 （已隐藏）" in shown
     assert "健康状况" in shown and "（已隐藏）" in shown
+    assert "家庭月总收入（元） （已隐藏）" in shown
     assert re.search(r"身份证号码 \d{4}\*{10}[\dX]{4}", shown)
 
 
@@ -54,7 +55,8 @@ def test_a_value_reads_by_its_field():
     assert text({"type": "array", "items": {"oneOf": [{"const": "a", "title": "甲"}, {"const": "b", "title": "乙"}]}},
                 ["b", "a"]) == "乙、甲"
     assert text({"type": "string"}, "（已隐藏）") == "（已隐藏）"
-    assert text({"type": "number"}, None) == "—"
+    assert text({"type": "number", "format": "money"}, None) == "（已隐藏）"  # an amount masked for the reader
+    assert text({"type": "string"}, "") == "—"
 
 
 def test_rows_follow_the_forms_order_and_skip_fields_it_does_not_define():

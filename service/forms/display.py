@@ -2,7 +2,8 @@
 form's titles, choices by their titles, amounts as ¥12,000.50 and dates as 2026年12月7日.
 
 The form version that collected the data says how to show it; a field the form does not define is not
-shown (its key would be the only label there is). Masked values stay as masked.
+shown (its key would be the only label there is). Masked values stay as masked, and a null reads as hidden:
+no form stores one, masking an amount leaves one.
 """
 from dataclasses import dataclass, field
 from datetime import date
@@ -87,8 +88,8 @@ def rows(schema, ui_schema, data):
             names = [n for n in _order(items.get("properties") or {}, item_ui)]
             shown = [n for n in names if any(n in record for record in value)]
             found.append(Row(label, columns=[items["properties"][n].get("title") or n for n in shown],
-                             table=[[text(items["properties"][n], record.get(n)) for n in shown]
-                                    for record in value]))
+                             table=[[text(items["properties"][n], record[n]) if n in record else EMPTY
+                                     for n in shown] for record in value]))
         else:
             found.append(Row(label, text=text(prop, value)))
     return found
@@ -97,10 +98,10 @@ def rows(schema, ui_schema, data):
 def text(prop, value):
     """One value as a reader reads it, by its field's schema."""
     prop = prop or {}
-    if value is None or value == "":
-        return EMPTY
-    if value == HIDDEN:
+    if value is None or value == HIDDEN:
         return HIDDEN
+    if value == "":
+        return EMPTY
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
