@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cachetools import LRUCache, cached
 from sqlalchemy import select
 
+from ..cases.privacy import KINDS, SENSITIVE
 from ..engine import ModelProblem
 from ..people.models import Organisation
 from .validation import SchemaInvalid, check_schema
@@ -35,11 +36,27 @@ def collect_forms(library, user_tasks):
                 document = json.loads(text)
                 if is_schema:
                     check_schema(document)
+                    _check_sensitivity(document)
             except (ValueError, SchemaInvalid) as exc:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{exc}"))
                 continue
             forms[filename] = document
     return forms, problems
+
+
+def _check_sensitivity(node, path=()):
+    """Refuse an x-sensitive mark naming a kind the masking policy does not know (a typo would hide the
+    field from everyone, the union that typed it included)."""
+    if isinstance(node, dict):
+        kind = node.get(SENSITIVE)
+        if kind is not None and kind not in KINDS:
+            where = "/".join(path) or "(根)"
+            raise SchemaInvalid(f"{where}: {SENSITIVE} 的值应为 {'、'.join(KINDS)} 之一")
+        for key, value in node.items():
+            _check_sensitivity(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_sensitivity(value, (*path, str(index)))
 
 
 @dataclass(frozen=True)
