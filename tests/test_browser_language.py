@@ -1,7 +1,9 @@
 """Every page of every role speaks Chinese: each demo role signs in at 1280 px and on a 375 px phone and opens
 every page it can reach (its start page, inbox, case list, dashboard, cases, every open task, the models,
 modeler and form editor); no English word, field key, stored choice value or ISO date is in what it reads.
-Each page is saved under test-artifacts/screenshots/ (all-<role>-<width>-<page>.png) to be looked at."""
+Each page is saved under test-artifacts/screenshots/ (all-<role>-<width>-<page>.png) to be looked at.
+And the case page reads at both widths: the timeline never breaks a date or an action, the diagram opens
+at a readable scale with the current step in view and zooms with its buttons."""
 import re
 
 import pytest
@@ -117,3 +119,30 @@ def _wait_for_widgets(page):
     page.wait_for_function("""() => [...document.querySelectorAll(
         '[data-bpmn-viewer], [data-bpmn-modeler], [data-jsonschema-form], [data-chart], [data-form-editor]')]
         .every((e) => e.dataset.bfReady === '1' || e.dataset.bfReady === 'error')""", timeout=15000)
+
+
+def test_the_timeline_keeps_dates_and_actions_whole_and_the_diagram_opens_readable(browser, server, case_at):
+    case_id = case_at("re_review")
+    for size, viewport in VIEWPORTS.items():
+        page = sign_in(browser, server, "center1", viewport)
+        page.goto(f"{server}/cases/{case_id}")
+        _wait_for_widgets(page)
+        broken = page.evaluate("""() => [...document.querySelectorAll('.bf-timeline td:not(.bf-timeline-opinion)')]
+            .filter((td) => td.textContent.trim()).filter((td) => {
+              const range = document.createRange();
+              range.selectNodeContents(td);
+              return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+            }).map((td) => td.textContent.trim())""")
+        assert broken == [], f"{size}: {broken}"
+        scale = "() => document.querySelector('[data-bpmn-viewer]').bangfu.viewer.get('canvas').zoom()"
+        opened = page.evaluate(scale)
+        assert opened >= 0.7, f"{size}: the diagram opens at {opened:.2f}, too small to read"
+        current = page.locator(".djs-element.bf-current[data-element-id='re_review']")
+        box, view = current.bounding_box(), page.locator(".bf-bpmn").bounding_box()
+        assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"], size
+        page.get_by_role("button", name="放大").click()
+        assert page.evaluate(scale) > opened
+        page.get_by_role("button", name="显示整个流程图").click()
+        assert page.evaluate(scale) < opened
+        shot(page, f"case-diagram-zoom-{size}")
+        page.context.close()
