@@ -44,8 +44,11 @@ def case_page(session, user, args):
     """A page of the cases the user may read, each with its open tasks."""
     filters = case_filters(args)
     items, total = queries.list_cases(session, user, filters, args["page"], args["page_size"])
-    open_tasks = queries.open_tasks_by_case(session, [case.id for case in items])
-    return {"items": [View(case, open_tasks=open_tasks.get(case.id, [])) for case in items], "total": total,
+    ids = [case.id for case in items]
+    open_tasks = queries.open_tasks_by_case(session, ids)
+    returned = queries.returned_for_correction(session, ids)
+    return {"items": [View(case, open_tasks=open_tasks.get(case.id, []), returned_for_correction=case.id in returned)
+                      for case in items], "total": total,
             "page": args["page"], "page_size": args["page_size"], "filters": filters}
 
 
@@ -86,7 +89,8 @@ def inbox(session, user, args):
     items, total, exact = tasks.inbox(session, user, args.get("mine"), args["page"], args["page_size"],
                                       step=args.get("step"), text=args.get("text"),
                                       newest_first=args.get("sort") == "newest")
-    return {"items": items, "total": total, "total_exact": exact, "page": args["page"],
+    returned = queries.returned_for_correction(session, list({task.case_id for task in items}))
+    return {"items": [View(task, returned_for_correction=task.case_id in returned) for task in items], "total": total, "total_exact": exact, "page": args["page"],
             "page_size": args["page_size"]}
 
 
