@@ -6,10 +6,11 @@ and commands all ask here; nothing else decides on roles.
 """
 from enum import StrEnum
 
-from sqlalchemy import false, true
+from sqlalchemy import false, select, true
 
 from .cases.models import Case
 from .errors import Forbidden
+from .people.models import Organisation
 from .people.roles import Role
 from .tasks.models import HumanTask
 
@@ -69,6 +70,15 @@ def may_read_case(user, case):
         return True
     column = ORG_SCOPE.get(user.role)
     return column is not None and getattr(case, column.key) == user.organisation_id
+
+
+def organisation_filter(user):
+    """SQL condition: the organisations a case-list filter offers the user, those whose cases it may read
+    (a union: only itself; the centre's roles: every one)."""
+    if user.role in READ_ALL:
+        return true()
+    return (Organisation.id == user.organisation_id) | Organisation.id.in_(
+        select(Case.organisation_id).where(case_filter(user)))
 
 
 def ensure_can_read(user, case):

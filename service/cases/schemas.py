@@ -47,6 +47,8 @@ class CaseSchema(Schema):
     updated_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
     open_tasks = fields.List(fields.Nested(OpenTaskRefSchema))
+    returned_for_correction = fields.Boolean(metadata={
+        "description": "the last step returned it for correction (退回补正)"})
 
 
 class EventSchema(Schema):
@@ -85,13 +87,8 @@ class CaseQuerySchema(Schema):
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
-class CaseRowSchema(CaseSchema):
-    returned_for_correction = fields.Boolean(metadata={
-        "description": "the last step returned it for correction (退回补正)"})
-
-
 class CasePageSchema(Schema):
-    items = fields.List(fields.Nested(CaseRowSchema))
+    items = fields.List(fields.Nested(CaseSchema))
     total = fields.Integer()
     page = fields.Integer()
     page_size = fields.Integer()

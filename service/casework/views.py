@@ -7,7 +7,7 @@ import functools
 
 from ..access import may_act_on
 from ..cases.models import CaseStatus
-from ..cases.operations import get_case
+from ..cases.operations import get_case, may_withdraw
 from ..cases.privacy import mask
 from ..forms import version_documents
 from ..tasks import operations as tasks
@@ -57,7 +57,9 @@ def case_detail(session, services, user, case_id=None, case=None):
     case = case if case is not None else get_case(session, user, case_id)
     instance = services.store.load(case)
     return CaseDetail(case, instance=instance, open_tasks=open_rows(session, case.id),
-                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role))
+                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role),
+                      withdrawable=may_withdraw(user, case),
+                      returned_for_correction=case.id in queries.returned_for_correction(session, [case.id]))
 
 
 def task_detail(session, services, user, task_id):
@@ -70,7 +72,7 @@ def task_detail(session, services, user, task_id):
         and task.case.status != CaseStatus.INCIDENT
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=own, context=detail.data, history=detail.history, editable=editable,
-                assessment=detail.data.get("assessment"),
+                assessment=detail.data.get("assessment"), withdrawable=detail.withdrawable,
                 earlier_steps=_earlier_steps(session, task, detail.data))
 
 
