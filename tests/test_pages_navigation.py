@@ -60,3 +60,10 @@ def test_a_returned_declaration_is_marked_in_the_unions_inbox_and_the_case_list(
     assert inbox.count("退回补正") == 1
     cases = Browser(app, "supervisor1").get("/cases").get_data(as_text=True)
     assert cases.count("bf-tag-return") == 1
+
+
+def test_the_dashboard_counts_drafts_apart_from_the_cases(app, api, case_at):
+    api.start()
+    case_at("preliminary_review")
+    page = Browser(app, "supervisor1").get("/dashboard").get_data(as_text=True)
+    assert "1 份草稿</a>（已新建、尚未提交的申报）不计入以下统计" in page

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from ..access import case_filter
-from ..cases.models import Case, CaseStatus, submitted
+from ..cases.models import Case, CaseStatus, draft, submitted
 from ..db import utcnow
 from ..households.assessment import CATEGORY_LABELS
 from ..people.models import Organisation
@@ -33,6 +33,11 @@ def open_by_stage(session, user):
                            .where(HumanTask.state == TaskState.OPEN, case_filter(user), submitted())
                            .group_by(HumanTask.title).order_by(func.count().desc())).all()
     return [(title, count) for title, count in rows]
+
+
+def drafts(session, user):
+    """How many declarations were started and never submitted (草稿): counted apart, never as cases."""
+    return session.scalar(select(func.count()).select_from(Case).where(draft(), case_filter(user)))
 
 
 def open_by_category(session, user):
