@@ -209,7 +209,8 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
       select.append(el('option', { value: '' }, '（未选择表单）'));
       const options = value && !schemaForms.includes(value) ? [...schemaForms, value] : schemaForms;
       options.forEach((f) => {
-        const option = el('option', { value: f, title: f }, schemaForms.includes(f) ? String(titles[f] || f) : `${f}（不在表单目录中）`);
+        const label = schemaForms.includes(f) ? String(titles[f] || f) : `${f}（不在表单目录中）`;
+        const option = el('option', { value: f, title: f }, label);
         if (f === value) option.selected = true;
         select.append(option);
       });

@@ -92,8 +92,8 @@ def inbox(session, user, args):
                                       step=args.get("step"), text=args.get("text"),
                                       newest_first=args.get("sort") == "newest")
     returned = queries.returned_for_correction(session, list({task.case_id for task in items}))
-    return {"items": [View(task, returned_for_correction=task.case_id in returned) for task in items], "total": total, "total_exact": exact, "page": args["page"],
-            "page_size": args["page_size"]}
+    return {"items": [View(task, returned_for_correction=task.case_id in returned) for task in items],
+            "total": total, "total_exact": exact, "page": args["page"], "page_size": args["page_size"]}
 
 
 def completion(done):
