@@ -120,3 +120,25 @@ def test_an_unknown_address_shows_the_chinese_error_page_and_the_favicon_loads(b
     assert icon.status == 200 and icon.headers["content-type"].startswith("image/")
     linked = page.eval_on_selector("link[rel=icon]", "l => l.href")
     assert page.request.get(linked).status == 200
+
+
+def test_every_roles_start_page_fits_a_phone_with_its_buttons_in_reach(browser, server, api, case_at):
+    for stage in ("preliminary_review", "assign_third_party", "household_visit", "approval", "payment"):
+        case_at(stage)
+    case_at(None)
+    returned = case_at("preliminary_review")
+    api.complete(returned, "preliminary_review", {"decision": "return", "opinion": "请补充收入证明"})
+    api.start()  # a draft, marked as one in the union's inbox
+    for username in ("union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1", "supervisor1",
+                     "designer1"):
+        for width in (375, 1280):
+            page = sign_in(browser, server, username, viewport={"width": width, "height": 800})
+            fits_the_screen(page)
+            if username == "union1":
+                expect(page.locator("table.bf-cards .bf-tag-return")).to_have_text(["退回补正"])
+                expect(page.locator("table.bf-cards .bf-tag-draft")).to_have_text(["草稿"])
+            if width == 375:
+                for button in page.locator("table.bf-cards :is(a[role=button], button)").all():
+                    within_width(button)
+            shot(page, f"start-{username}-{width}")
+            page.context.close()

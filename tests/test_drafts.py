@@ -74,3 +74,12 @@ def test_a_returned_declaration_is_marked_for_correction_until_it_is_resubmitted
 
     api.complete(case_id, "declaration", household)
     assert inbox(api)[case_id]["returned_for_correction"] is False
+
+
+
+def test_a_union_filtering_by_another_union_sees_none_of_its_cases(api, case_at, household):
+    case_at("preliminary_review")
+    theirs = api.start("union2")["id"]
+    api.complete(theirs, "declaration", household, "union2")
+    assert listed(api, "union1", "?organisation=U-YANGSHE") == []
+    assert listed(api, "supervisor1", "?organisation=U-YANGSHE") == [theirs]
