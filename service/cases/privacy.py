@@ -19,6 +19,7 @@ POLICY = {
     "unavoidable_expenses": (_NEEDS_CIRCUMSTANCES, lambda v: None),
     "financial_assets": (_NEEDS_CIRCUMSTANCES, lambda v: None),
     "per_capita_income": (_NEEDS_CIRCUMSTANCES, lambda v: None),
+    "warnings": (_NEEDS_CIRCUMSTANCES, lambda v: None),  # the assessment's, which quote incomes
 }
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..households.assessment import assess
+from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
 from ..people.models import Organisation
 from .models import Case
@@ -34,6 +34,18 @@ def _declaration_record(ctx, data, extra):
     ctx.case.suggested_category = extra["assessment"]["suggested_category"]
 
 
+def _household_visit_derive(ctx, data):
+    verified, declaration = data.get("verified_monthly_household_income"), ctx.case_data.get("declaration")
+    if verified is None or not declaration:
+        return None
+    return {"assessment": reassess(declaration, verified, ctx.policy)}
+
+
+def _household_visit_record(ctx, data, extra):
+    if extra:
+        ctx.case.suggested_category = extra["assessment"]["suggested_category"]
+
+
 def _assign_record(ctx, data, extra):
     org = ctx.session.scalar(select(Organisation).where(Organisation.code == data["third_party_org"]))
     ctx.case.third_party_org_id = org.id
@@ -47,7 +59,21 @@ def _automatic_file_number(case):
     return f"DA{case.created_at:%Y}{case.id:06d}"
 
 
+def _yearly_limit_problem(policy, aid_type, amount):
+    """The refusal of an amount over the yearly standard for its aid type, or None; 建档 and 审批 share it."""
+    cap = policy.dibao_line * LIVING_AID_MONTHS
+    if aid_type == "living" and amount is not None and Decimal(str(amount)) > cap:
+        return f"生活救助每户每年不超过当地低保标准 12 个月（{cap} 元）"
+    return None
+
+
 def _open_file_problems(ctx, data):
+    over = _yearly_limit_problem(ctx.policy, data.get("aid_type"), data.get("proposed_amount"))
+    problems = {"proposed_amount": [over]} if over else {}
+    return {**problems, **_file_number_problems(ctx, data)}
+
+
+def _file_number_problems(ctx, data):
     number = (data.get("file_number") or "").strip()
     if not number:
         return {}
@@ -71,10 +97,8 @@ def _approval_problems(ctx, data):
     if data.get("decision") != "approve" or data.get("approved_amount") is None:
         return {}
     aid_type = (ctx.case_data.get("open_file") or {}).get("aid_type")
-    cap = ctx.policy.dibao_line * LIVING_AID_MONTHS
-    if aid_type == "living" and Decimal(str(data["approved_amount"])) > cap:
-        return {"approved_amount": [f"生活救助每户每年不超过当地低保标准 12 个月（{cap} 元）"]}
-    return {}
+    over = _yearly_limit_problem(ctx.policy, aid_type, data["approved_amount"])
+    return {"approved_amount": [over]} if over else {}
 
 
 def _approval_record(ctx, data, extra):
@@ -87,6 +111,11 @@ def _public_notice_problems(ctx, data):
     if start and end and end < start:
         return {"notice_end": ["公示结束日期不能早于开始日期"]}
     return {}
+
+
+def _public_notice_record(ctx, data, extra):
+    if data.get("decision") == "return":  # an upheld objection reopens the investigation and the category
+        ctx.case.category = None
 
 
 def _payment_problems(ctx, data):
@@ -109,12 +138,15 @@ _PROBLEMS = {
 }
 _DERIVE = {
     "declaration": _declaration_derive,
+    "household_visit": _household_visit_derive,
     "open_file": _open_file_derive,
 }
 _RECORD = {
     "declaration": _declaration_record,
     "assign_third_party": _assign_record,
+    "household_visit": _household_visit_record,
     "re_review": _re_review_record,
+    "public_notice": _public_notice_record,
     "open_file": _open_file_record,
     "approval": _approval_record,
     "payment": _payment_record,

@@ -10,7 +10,7 @@ its cap, or an error inside SpiffWorkflow) that work is discarded and the case, 
 state, is set aside as an incident; the result says so (`incident`), and the caller tells the user.
 """
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..access import Action, ensure
 from ..cases import history, rules
@@ -38,6 +38,8 @@ class Completion:
     case: Case
     next_tasks: list
     incident: str | None = None  # the engine failed: the task is still open and the case set aside
+    opened: list = field(default_factory=list)  # the next tasks this completion opened (not left open)
+    decision: str | None = None
 
 
 def start_case(session, services, user, process_key, draft=None):
@@ -113,7 +115,8 @@ def complete_task(session, services, user, task_id, data):
         history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
                        opinion=data.get("opinion") or None, when=now)
         next_tasks = _settle(session, services, case, instance, user, now, other_open, state)
-    return Completion(task, case, next_tasks)
+    return Completion(task, case, next_tasks, opened=[row for row in next_tasks if row not in other_open],
+                      decision=data.get("decision"))
 
 
 def _check_form(session, task, ctx, data):

@@ -4,16 +4,18 @@ A view is a domain object plus what one response adds to it, masked for the call
 with a marshmallow schema, a page renders it with a template. Neither builds its own.
 """
 import functools
+from collections import Counter
 
 from ..access import may_act_on
-from ..cases.models import CaseStatus
+from ..cases.models import STATUS_LABELS, CaseStatus
 from ..cases.operations import get_case, may_withdraw
 from ..cases.privacy import mask
 from ..forms import version_documents
+from ..households.assessment import CATEGORY_LABELS
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
 from ..tasks.projection import open_rows
-from . import queries
+from . import facts, queries
 
 
 class View:
@@ -62,28 +64,68 @@ def case_detail(session, services, user, case_id=None, case=None):
                       returned_for_correction=case.id in queries.returned_for_correction(session, [case.id]))
 
 
+PREFILL = "prefill"  # a user task's model property: "lastRound" offers its last answer when it comes round again
+LAST_ROUND = "lastRound"
+
+
 def task_detail(session, services, user, task_id):
-    """A task with its form, the values it offers, the case so far and the steps before it."""
+    """A task with its form, the values it offers, the case so far and each earlier round of every step."""
     task = tasks.get_task(session, user, task_id)
     detail = case_detail(session, services, user, case=task.case)
     form = tasks.task_form(session, task)
-    own = detail.data.get(task.spec_name) or {} if task.state == TaskState.OPEN else {}
+    rounds = _rounds(session, detail.instance, task, user.role)
+    this_round = sum(step["task"].spec_name == task.spec_name for step in rounds) + 1 \
+        if task.state == TaskState.OPEN else None
     editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in (None, user.id) \
         and task.case.status != CaseStatus.INCIDENT
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
-                data=own, context=detail.data, history=detail.history, editable=editable,
-                assessment=detail.data.get("assessment"), withdrawable=detail.withdrawable,
-                earlier_steps=_earlier_steps(session, task, detail.data))
+                data=_own_data(detail, task, rounds, user.role), context=detail.data, history=detail.history,
+                editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=rounds,
+                panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
+                withdrawable=detail.withdrawable)
 
 
-def _earlier_steps(session, task, data):
-    """Completed steps of the case, oldest first, each with its form (read-only) and what was entered."""
+def _own_data(detail, task, rounds, role):
+    """What the task's form shows: a completed task its own answers; an open one what its task data holds
+    for it (a draft), except that a step coming round again opens empty unless its model says
+    prefill="lastRound" (the declaration, which the union corrects rather than retypes)."""
+    instance = detail.instance
+    if task.state == TaskState.COMPLETED:
+        return mask(instance.submitted(task.spiff_task_id) or {}, role)
+    if task.state != TaskState.OPEN:
+        return {}
+    again = any(step["task"].spec_name == task.spec_name for step in rounds)
+    if again and instance.properties(task.spec_name).get(PREFILL) != LAST_ROUND:
+        return {}
+    return detail.data.get(task.spec_name) or {}
+
+
+def _rounds(session, instance, task, role):
+    """Every completed round of every step, oldest first, each with its form (read-only), its own answers
+    (masked for the role) and their key facts; `round` counts the rounds of the same step (第1次, 第2次)
+    and `rounds` how many there are, the open task's own included."""
     documents = version_documents(task.case.process_version)
-    latest = {}
-    for row in queries.completed_tasks(session, task.case_id):
-        latest[row.spec_name] = row  # a step done twice (after a return) shows its latest round
-    return [{"task": row, "schema": documents.get(row.form), "ui_schema": documents.get(row.ui_form),
-             "data": data.get(row.spec_name) or {}} for row in latest.values()]
+    rows = queries.completed_tasks(session, task.case_id)
+    counts, seen = Counter(row.spec_name for row in rows), Counter()
+    if task.state == TaskState.OPEN:
+        counts[task.spec_name] += 1
+    steps = []
+    for row in rows:
+        seen[row.spec_name] += 1
+        data = mask(instance.submitted(row.spiff_task_id) or {}, role)
+        steps.append({"task": row, "schema": documents.get(row.form), "ui_schema": documents.get(row.ui_form),
+                      "data": data, "round": seen[row.spec_name], "rounds": counts[row.spec_name],
+                      "facts": facts.step_facts(row.spec_name, data)})
+    return steps
+
+
+def assessment(data, case):
+    """The system's assessment as the pages show it, with the category 复审 decided once it has."""
+    found = data.get("assessment")
+    if not found:
+        return None
+    return {**found, "decided_category": case.category,
+            "decided_category_label": CATEGORY_LABELS.get(case.category) if case.category else None}
 
 
 def inbox(session, user, args):
@@ -97,5 +139,25 @@ def inbox(session, user, args):
 
 
 def completion(done):
-    """A completed task, where its case stands now, and the tasks it opened or left open."""
-    return View(done.task, case=done.case, next_tasks=done.next_tasks)
+    """A completed task, where its case stands now, the tasks it opened or left open, and what happened."""
+    return View(done.task, case=done.case, next_tasks=done.next_tasks, message=completion_message(done))
+
+
+def completion_message(done):
+    """What the submit did, in words: the next steps, the case paid or ended, or the return for correction."""
+    status = done.case.status
+    if status == CaseStatus.PAID:
+        return "已提交，案件已办结（已发放）"
+    if status in (CaseStatus.NOT_ELIGIBLE, CaseStatus.NOT_APPROVED):
+        return f"已提交，案件已终止（{STATUS_LABELS[status]}）"
+    if status == CaseStatus.COMPLETED:
+        return "已提交，案件已办结"
+    opened = "、".join(task.title for task in done.opened)
+    if done.decision == "return" and any(task.spec_name == "declaration" for task in done.opened):
+        return "已提交，已退回申报人补正"
+    if done.decision == "return" and opened:
+        return f"已提交，已退回补正，转入：{opened}"
+    if opened:
+        return f"已提交，已转入下一步：{opened}"
+    waiting = "、".join(task.title for task in done.next_tasks)
+    return f"已提交，等待其他步骤完成：{waiting}" if waiting else "已提交"

@@ -4,6 +4,7 @@ A run that hits a bound, or that SpiffWorkflow itself cannot finish, raises Engi
 left behind can be trusted, so the caller discards it. A script failing inside a task is different:
 SpiffWorkflow marks that task as failed and the state stays consistent, so it is kept as an incident.
 """
+import copy
 import itertools
 import logging
 import re
@@ -83,11 +84,37 @@ class Instance:
     def task_data(self, task_id):
         return self._ready_task(task_id).data
 
+    def submitted(self, task_id):
+        """What a completed user task stored under its own name (its round's answers), or None when the
+        workflow holds no such completed task."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except Exception:
+            return None
+        if task is None or task.state != TaskState.COMPLETED:
+            return None
+        return task.data.get(task.task_spec.name)
+
+    def properties(self, spec_name):
+        """The model properties (spiffworkflow:property) of the task spec named `spec_name`."""
+        for process in (self.workflow.spec, *self.workflow.subprocess_specs.values()):
+            if spec_name in process.task_specs:
+                return task_properties(process.task_specs[spec_name])
+        return {}
+
     def complete(self, task_id, form_data, extra=None):
-        """Store the form under the task's id in the task data, run it, and advance the engine."""
+        """Store the form under the task's id in the task data, run it, and advance the engine.
+
+        What the task writes is copied into the open tasks of parallel branches too: when branches join,
+        SpiffWorkflow merges their data with the last branch to arrive winning, and that branch would
+        otherwise bring back the value from before (a visit's new assessment, a second round's answers)."""
         task = self._ready_task(task_id)
-        task.data[task.task_spec.name] = form_data
-        task.data.update(extra or {})
+        written = {task.task_spec.name: form_data, **(extra or {})}
+        task.data.update(written)
+        for other in self.workflow.get_tasks(state=_CAN_GO_ON):
+            if other is not task and other.task_spec.name != task.task_spec.name and \
+                    not other.is_descendant_of(task):
+                other.data.update(copy.deepcopy(written))
 
         def run():
             try:

@@ -1,9 +1,11 @@
 """Per-capita income and the suggested hardship category (困难类别).
 
 Per-capita monthly income = (12 × monthly household income − yearly unavoidable
-expenses) ÷ 12 ÷ household size. Categories: 深度困难 (deep) below the 低保 line,
+expenses) ÷ 12 ÷ household size, never below zero. Categories: 深度困难 (deep) below the 低保 line,
 相对困难 (relative) below RELATIVE_MULTIPLIER × 低保, 意外致困 (sudden) for an accident,
 disaster or major illness below SUDDEN_MULTIPLIER × 低保. The reviewer decides; this only suggests.
+Declared (申报) figures come from the declaration; after the household visit the assessment rests on
+the verified (核实) monthly income and keeps the declared figures beside it.
 """
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -40,10 +42,37 @@ def exclusions(declaration):
 
 
 def assess(declaration, policy):
-    """Return the assessment shown to reviewers: per-capita income, suggestion and why."""
+    """Return the assessment shown to reviewers from the declared figures: per-capita income, suggestion, why."""
+    return {**_assessed(declaration, declaration.get("monthly_household_income"), policy), "basis": "declared",
+            "warnings": income_warnings(declaration)}
+
+
+def reassess(declaration, verified_income, policy):
+    """The assessment on the income the household visit verified, with the declared figures under `declared`."""
+    declared = assess(declaration, policy)
+    return {**_assessed(declaration, verified_income, policy), "basis": "verified", "warnings": declared["warnings"],
+            "declared": {key: declared[key] for key in ("monthly_household_income", "per_capita_income",
+                                                        "suggested_category", "suggested_category_label")}}
+
+
+def income_warnings(declaration):
+    """Warnings (not refusals) for the reviewer: the members' incomes do not add up to the household's."""
+    members = [m for m in declaration.get("family_members") or [] if isinstance(m, dict)]
+    household = declaration.get("monthly_household_income")
+    if not members or household is None:
+        return []
+    total, declared = sum(_money(m.get("monthly_income")) for m in members), _money(household)
+    if total == declared:
+        return []
+    return [f"家庭成员月收入合计 {total:,.2f} 元，与申报的家庭月总收入 {declared:,.2f} 元不一致，"
+            "请核实是否有其他收入或填写有误"]
+
+
+def _assessed(declaration, monthly_income, policy):
     size = int(declaration.get("household_size") or 0) or 1
-    yearly = _money(declaration.get("monthly_household_income")) * 12 - _money(declaration.get("unavoidable_expenses"))
-    per_capita = (yearly / 12 / size).quantize(CENT, ROUND_HALF_UP)
+    yearly = _money(monthly_income) * 12 - _money(declaration.get("unavoidable_expenses"))
+    per_capita = max((yearly / 12 / size).quantize(CENT, ROUND_HALF_UP), Decimal("0.00"))
+    notes = ["家庭刚性支出超过家庭收入，人均月收入按 0 元计"] if yearly < 0 else []
     line = policy.dibao_line
     reasons = exclusions(declaration)
     financial = _money((declaration.get("assets") or {}).get("financial_assets"))
@@ -60,12 +89,14 @@ def assess(declaration, policy):
         category = "sudden"
     else:
         category = "not_eligible"
-        reasons.append(f"家庭人均月收入 {per_capita} 元，不低于认定标准")
+        reasons.append("家庭人均月收入不低于认定标准")  # the figure itself is masked for some roles
     return {
+        "monthly_household_income": float(_money(monthly_income)),
         "per_capita_income": float(per_capita),
         "suggested_category": category,
         "suggested_category_label": CATEGORY_LABELS[category],
         "reasons": reasons,
+        "notes": notes,
         "dibao_line": float(line),
         "standard": policy.document,
     }

@@ -28,10 +28,28 @@ class TaskSchema(Schema):
     waiting_hours = computed(_waiting_hours, "number", description="hours open (until completed), one decimal")
 
 
+class RoundSchema(Schema):
+    name = fields.String(attribute="task.spec_name")
+    title = fields.String(attribute="task.title")
+    round = fields.Integer(metadata={"description": "1 for the step's first round, 2 after it came round again"})
+    completed_at = fields.DateTime(attribute="task.completed_at")
+    completed_by = computed(lambda r: r["task"].completed_by.username if r["task"].completed_by else None,
+                            "string", nullable=True)
+    data = fields.Dict(metadata={"description": "what this round recorded, masked for the caller"})
+    facts = fields.List(fields.String(), metadata={"description": "its key facts in words"})
+
+
 class TaskDetailSchema(TaskSchema):
     form = fields.Dict(metadata={"description": "{schema, ui_schema}"})
     data = fields.Dict(metadata={"description": "current values of this task's form"})
     context = fields.Dict(metadata={"description": "case data gathered so far, masked for the caller"})
+    assessment = fields.Dict(allow_none=True, metadata={
+        "description": "the system's assessment (declared, or verified after the visit), its warnings and "
+                       "the category re-review decided, masked for the caller"})
+    round = fields.Integer(allow_none=True, metadata={
+        "description": "which round of its step this open task is: 2 and more when it came round again"})
+    earlier_steps = fields.List(fields.Nested(RoundSchema), metadata={
+        "description": "every completed round of every step, oldest first, each with its own answers"})
     history = fields.List(fields.Nested(EventSchema))
 
 
@@ -71,6 +89,7 @@ class CaseProgressSchema(Schema):
 class CompletionSchema(TaskSchema):
     """The completed task, where its case stands now, and the tasks it opened or left open."""
 
+    message = fields.String(metadata={"description": "what happened, in words (as the page says it)"})
     case = fields.Nested(CaseProgressSchema)
     next_tasks = fields.List(fields.Nested(OpenTaskRefSchema))
 

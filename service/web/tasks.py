@@ -47,7 +47,7 @@ def submit_task(task_id):
     if done.incident:
         flash(f"{commands.INCIDENT_MESSAGE}（{done.incident}）", "error")
     else:
-        flash("已提交，案件已转入下一步", "success")
+        flash(views.completion_message(done), "success")
     return redirect(url_for("pages.inbox"))
 
 

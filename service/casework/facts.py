@@ -1,0 +1,82 @@
+"""The key facts of a hardship case's steps, in words: what a step's one-line summary carries
+(复审 the category, 公示 its dates, 建档 the file number and proposed amount, 审批 the approved amount)
+and what the payment (发放确认) page shows above its form."""
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from ..households.assessment import CATEGORY_LABELS
+
+AMOUNT_TERM = "审批金额"  # the one name of the amount 审批 approves, on every page and in every message
+
+
+def yuan(value):
+    """¥12,000.50, or None for a value that is not an amount (missing, or masked for the reader)."""
+    try:
+        return f"¥{Decimal(str(value)):,.2f}" if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def day(value):
+    """2026年12月7日 for an ISO date, the text itself for anything else."""
+    try:
+        parsed = date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    return f"{parsed.year}年{parsed.month}月{parsed.day}日"
+
+
+def _re_review(data):
+    category = CATEGORY_LABELS.get(data.get("category"))
+    return [f"认定类别：{category}"] if category else []
+
+
+def _public_notice(data):
+    start, end = data.get("notice_start"), data.get("notice_end")
+    return [f"公示期：{day(start)}至{day(end)}"] if start and end else []
+
+
+def _household_visit(data):
+    verified = yuan(data.get("verified_monthly_household_income"))
+    return [f"核实家庭月收入：{verified}"] if verified else []
+
+
+def _open_file(data):
+    facts = [f"档案编号：{data['file_number']}"] if data.get("file_number") else []
+    proposed = yuan(data.get("proposed_amount"))
+    return facts + ([f"拟帮扶金额：{proposed}"] if proposed else [])
+
+
+def _approval(data):
+    approved = yuan(data.get("approved_amount"))
+    return [f"{AMOUNT_TERM}：{approved}"] if approved and data.get("decision") == "approve" else []
+
+
+def _payment(data):
+    paid = yuan(data.get("paid_amount"))
+    facts = [f"发放金额：{paid}"] if paid else []
+    return facts + ([f"发放日期：{day(data['paid_on'])}"] if data.get("paid_on") else [])
+
+
+_FACTS = {"re_review": _re_review, "public_notice": _public_notice, "household_visit": _household_visit,
+          "open_file": _open_file, "approval": _approval, "payment": _payment}
+
+
+def step_facts(spec_name, data):
+    """The key facts one round of a step recorded, each a short phrase; empty for steps without any."""
+    facts = _FACTS.get(spec_name)
+    return facts(data or {}) if facts else []
+
+
+def task_panel(spec_name, case, data):
+    """Facts shown above a task's form, or None: the payment's approved amount and account."""
+    return _payment_panel(case, data) if spec_name == "payment" else None
+
+
+def _payment_panel(case, data):
+    """What finance checks before confirming a payment: the approved amount and the household's account
+    (`data` is the case data already masked for the reader)."""
+    declaration = data.get("declaration") or {}
+    return {"approved_amount": yuan(case.approved_amount), "bank_name": declaration.get("bank_name"),
+            "account_name": declaration.get("bank_account_name"),
+            "card_number": declaration.get("bank_card_number")}

@@ -1,0 +1,62 @@
+"""Amounts: 建档 refuses what 审批 would refuse, with the same words; the payment page shows what finance
+checks, and 审批金额 names the approved amount everywhere."""
+from decimal import Decimal
+
+from test_pages import Browser
+
+LIMIT_MESSAGE = "生活救助每户每年不超过当地低保标准 12 个月（14496 元）"  # 12 × the 1,208 yuan 低保 line
+
+
+def test_open_file_refuses_a_living_aid_over_the_yearly_standard_with_approvals_message(api, case_at, replies):
+    case_id = case_at("open_file")
+    body = api.complete(case_id, "open_file", dict(replies["open_file"], proposed_amount=14496.01), expect=422)
+    assert body["error"]["fields"]["data.proposed_amount"] == [LIMIT_MESSAGE]
+    assert [t["name"] for t in api.case(case_id)["open_tasks"]] == ["open_file"]
+    assert api.case(case_id)["file_number"] is None, "nothing was filed"
+
+
+def test_open_file_accepts_the_yearly_standard_itself_and_other_aid_types_above_it(api, case_at, replies):
+    case_id = case_at("open_file")
+    api.complete(case_id, "open_file", dict(replies["open_file"], proposed_amount=14496))
+    other = case_at("open_file")
+    api.complete(other, "open_file", dict(replies["open_file"], aid_type="medical", proposed_amount=20000))
+
+
+def test_approval_refuses_the_same_amount_with_the_same_message(api, case_at, replies):
+    case_id = case_at("approval")
+    body = api.complete(case_id, "approval", dict(replies["approval"], approved_amount=14496.01), expect=422)
+    assert body["error"]["fields"]["data.approved_amount"] == [LIMIT_MESSAGE]
+
+
+def test_open_file_reports_the_amount_and_a_taken_file_number_together(api, case_at, replies):
+    first = case_at("open_file")
+    api.complete(first, "open_file", dict(replies["open_file"], file_number="ZJG-001"))
+    case_id = case_at("open_file")
+    body = api.complete(case_id, "open_file", dict(replies["open_file"], file_number="ZJG-001",
+                                                   proposed_amount=20000), expect=422)
+    assert set(body["error"]["fields"]) == {"data.proposed_amount", "data.file_number"}
+
+
+def test_earlier_steps_summarise_their_key_facts(api, case_at, replies):
+    case_id = case_at("payment")
+    task = api.open_task(case_id, "payment")
+    steps = {r["name"]: r["facts"] for r in api.get(f"/api/v1/tasks/{task['id']}", "finance1")
+             .get_json()["earlier_steps"]}
+    assert steps["re_review"] == ["认定类别：相对困难"]
+    assert steps["public_notice"] == ["公示期：2026年12月5日至2026年12月11日"]
+    assert steps["open_file"] == [f"档案编号：{api.case(case_id)['file_number']}", "拟帮扶金额：¥6,000.00"]
+    assert steps["approval"] == ["审批金额：¥6,000.00"]
+    assert steps["household_visit"] == [], "finance does not see the verified income"
+
+
+def test_the_payment_page_shows_the_approved_amount_and_the_account_with_the_rule(app, api, case_at, household):
+    case_id = case_at("payment")
+    assert Decimal(api.case(case_id)["approved_amount"]) == Decimal("6000.00")
+    task = api.open_task(case_id, "payment")
+    page = Browser(app, "finance1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    top = page[page.index('class="bf-payee"'):page.index('class="bf-current"')]
+    assert "审批金额 <strong>¥6,000.00</strong>" in top
+    assert household["bank_card_number"] in top and household["bank_name"] in top
+    assert "发放金额须与审批金额一致" in top
+    assert "须等于审批金额" in page[page.index('id="task-form"'):]
+    assert "批准金额" not in page
