@@ -85,7 +85,7 @@ def form_editor(name):
         schema_text, ui_text = request.form.get("schema", ""), request.form.get("ui_schema", "") or "{}"
         try:
             schema = _parsed("JSON Schema", schema_text)
-            ui_schema = _parsed("界面配置（UI Schema）", ui_text)
+            ui_schema = _parsed("界面配置", ui_text)
             check_schema(schema)
         except SchemaInvalid as exc:
             error, status = str(exc), 422
