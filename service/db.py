@@ -4,12 +4,14 @@ On SQLite every transaction starts with BEGIN IMMEDIATE and waits on a busy
 timeout, so concurrent writers queue instead of failing with "database is locked".
 """
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import timezone
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from . import clock
 
 GUARDED = "bangfu.guarded"  # sessions that only unit_of_work.run may commit
 NAMING = {
@@ -43,7 +45,8 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow():
-    return datetime.now(timezone.utc)
+    """Now by the service's clock (tests set it), for column defaults and timestamps."""
+    return clock.now()
 
 
 def make_engine(url):

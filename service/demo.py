@@ -1,10 +1,12 @@
 """Demo organisations, users and cases at different stages, built through the real operations."""
 import random
+from datetime import timedelta
 
 from sqlalchemy import select
 from stdnum import luhn
 from stdnum.cn import ric
 
+from . import clock
 from .casework.commands import complete_task, start_case
 from .people.models import Organisation, User
 from .people.operations import create_organisation, create_user
@@ -74,10 +76,13 @@ def declaration(rng, monthly_income=2000, reasons=("major_illness",)):
 
 
 def answers(rng, third_party="TP-SUNSHINE"):
-    """One valid approving answer per task of the hardship process, after the declaration."""
+    """One valid approving answer per task of the hardship process, after the declaration: the visit due in
+    two weeks, a 7-day public notice that ended yesterday (通过 is only possible once it is over)."""
+    today = clock.today()
     return {
         "preliminary_review": {"decision": "approve", "opinion": "材料齐全，情况属实"},
-        "assign_third_party": {"third_party_org": third_party, "visit_due_date": "2026-12-20"},
+        "assign_third_party": {"third_party_org": third_party,
+                               "visit_due_date": (today + timedelta(days=14)).isoformat()},
         "household_visit": {"visit_date": "2026-12-01", "visitors": ["周敏", "钱进"], "household_present": True,
                             "checks": {"household_register": True, "tax": True, "social_insurance": True,
                                        "property": True, "vehicles": True},
@@ -85,7 +90,8 @@ def answers(rng, third_party="TP-SUNSHINE"):
                             "applicant_signed": True, "investigators_signed": True},
         "visit_oversight": {"decision": "approve", "opinion": "程序规范"},
         "re_review": {"decision": "approve", "category": "relative", "opinion": "符合相对困难条件"},
-        "public_notice": {"decision": "approve", "notice_start": "2026-12-05", "notice_end": "2026-12-11",
+        "public_notice": {"decision": "approve", "notice_start": (today - timedelta(days=7)).isoformat(),
+                          "notice_end": (today - timedelta(days=1)).isoformat(),
                           "objections": []},
         "open_file": {"aid_type": "living", "proposed_amount": 6000, "proposal_notes": "生活救助"},
         "approval": {"decision": "approve", "approved_amount": 6000, "opinion": "同意"},

@@ -19,6 +19,7 @@ class Services:
     forms: FormLibrary
     models_dir: object  # a folder of .bpmn files: BANGFU_BPMN_DIR, or the bundled models (a Traversable)
     token_days: int
+    notice_min_days: int = 5  # the shortest public notice (公示), in days
 
 
 def build(config):
@@ -28,7 +29,8 @@ def build(config):
                     config["DIBAO_DOCUMENT"])
     models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()
     store = InstanceStore(engine, config["INSTANCE_CACHE"], max_state_bytes=config["CASE_STATE_KB"] * 1024)
-    return Services(engine, store, policy, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"])
+    return Services(engine, store, policy, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"],
+                    config["NOTICE_MIN_DAYS"])
 
 
 def init_app(app):

@@ -45,7 +45,8 @@ class UserClient:
 
     def token(self, username):
         if username not in self._tokens:
-            self._tokens[username] = run_in(self.app, token_for_username, username, 1)
+            # valid for a year: tests move the service's clock on by weeks
+            self._tokens[username] = run_in(self.app, token_for_username, username, 365)
         return self._tokens[username]
 
     def request(self, method, path, user=None, **kwargs):

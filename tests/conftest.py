@@ -150,6 +150,17 @@ def browser():
 
 
 @pytest.fixture
+def clock():
+    """The service's clock stopped at the moment the test starts; `clock.advance(days=8)` moves it on."""
+    from datetime import datetime, timezone
+
+    from bangfu import clock
+    clock.set_to(datetime.now(timezone.utc))
+    yield clock
+    clock.reset()
+
+
+@pytest.fixture
 def api(app):
     return Api(app)
 

@@ -1,5 +1,6 @@
 """Amounts: 建档 refuses what 审批 would refuse, with the same words; the payment page shows what finance
 checks, and 审批金额 names the approved amount everywhere."""
+from datetime import date
 from decimal import Decimal
 
 from test_pages import Browser
@@ -43,7 +44,9 @@ def test_earlier_steps_summarise_their_key_facts(api, case_at, replies):
     steps = {r["name"]: r["facts"] for r in api.get(f"/api/v1/tasks/{task['id']}", "finance1")
              .get_json()["earlier_steps"]}
     assert steps["re_review"] == ["认定类别：相对困难"]
-    assert steps["public_notice"] == ["公示期：2026年12月5日至2026年12月11日"]
+    start, end = (date.fromisoformat(replies["public_notice"][k]) for k in ("notice_start", "notice_end"))
+    assert steps["public_notice"] == [f"公示期：{start.year}年{start.month}月{start.day}日至"
+                                      f"{end.year}年{end.month}月{end.day}日"]
     assert steps["open_file"] == [f"档案编号：{api.case(case_id)['file_number']}", "拟帮扶金额：¥6,000.00"]
     assert steps["approval"] == ["审批金额：¥6,000.00"]
     assert steps["household_visit"] == [], "finance does not see the verified income"

@@ -38,6 +38,7 @@ def bangfu(*args):
     ("BANGFU_LOG_LEVEL", "LOUD", "应为 DEBUG"),
     ("BANGFU_SECURE_COOKIES", "perhaps", "应为 1 或 0"),
     ("BANGFU_SECRET_KEY", "short", "至少 32 个字符"),
+    ("BANGFU_NOTICE_MIN_DAYS", "0", "应为 1 到 60 之间的整数"),
 ])
 def test_a_bad_setting_stops_every_command_with_one_line_naming_it(environment, variable, value, reason):
     environment.setenv("BANGFU_SECRET_KEY", KEY)
@@ -48,6 +49,13 @@ def test_a_bad_setting_stops_every_command_with_one_line_naming_it(environment, 
         assert isinstance(result.exception, SystemExit), f"crashed with {result.exception!r}"
         [line] = result.output.strip().splitlines()
         assert line.startswith(f"Error: 配置错误：{variable} ") and reason in line
+
+
+def test_the_shortest_public_notice_is_read_from_the_environment(environment):
+    environment.setenv("BANGFU_SECRET_KEY", KEY)
+    assert create_app().extensions["bangfu.services"].notice_min_days == 5
+    environment.setenv("BANGFU_NOTICE_MIN_DAYS", "7")
+    assert create_app().extensions["bangfu.services"].notice_min_days == 7
 
 
 def test_without_a_secret_key_the_service_refuses_to_start(environment):

@@ -1,4 +1,4 @@
-"""The inbox: oldest first, paged, and counted exactly up to a thousand."""
+"""The inbox: earliest due date first (or by waiting time), paged, and counted exactly up to a thousand."""
 from datetime import timedelta
 
 import pytest
@@ -18,13 +18,13 @@ def add_centre_tasks(app, case_id, count):
             for i in range(count)]))
 
 
-def test_inbox_lists_the_oldest_tasks_first_with_an_exact_count(app, api, case_at):
+def test_inbox_sorted_by_waiting_time_lists_the_oldest_tasks_first_with_an_exact_count(app, api, case_at):
     case_id = case_at("assign_third_party")
     add_centre_tasks(app, case_id, 3)
-    inbox = api.get("/api/v1/tasks?page_size=2", "center1").get_json()
+    inbox = api.get("/api/v1/tasks?sort=oldest&page_size=2", "center1").get_json()
     assert inbox["total"] == 4 and inbox["total_exact"] is True
     assert [t["title"] for t in inbox["items"]] == ["复审结论", "复审结论"]
-    second = api.get("/api/v1/tasks?page_size=2&page=2", "center1").get_json()
+    second = api.get("/api/v1/tasks?sort=oldest&page_size=2&page=2", "center1").get_json()
     assert [t["name"] for t in second["items"]] == ["re_review", "assign_third_party"], "newest task last"
 
 

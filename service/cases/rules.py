@@ -6,10 +6,12 @@ copies what case lists filter on into the case row once it has. Tasks without ru
 """
 import functools
 import re
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
+from .. import calendar, clock
 from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
 from ..people.models import Organisation
@@ -44,6 +46,13 @@ def _household_visit_derive(ctx, data):
 def _household_visit_record(ctx, data, extra):
     if extra:
         ctx.case.suggested_category = extra["assessment"]["suggested_category"]
+
+
+def _assign_problems(ctx, data):
+    """The centre's 走访完成期限 becomes the visit's due date: one already past would make it late at once."""
+    if data.get("visit_due_date") and date.fromisoformat(data["visit_due_date"]) < clock.today():
+        return {"visit_due_date": [f"走访完成期限不能早于今天（{_day(clock.today())}）"]}
+    return {}
 
 
 def _assign_record(ctx, data, extra):
@@ -107,10 +116,29 @@ def _approval_record(ctx, data, extra):
 
 
 def _public_notice_problems(ctx, data):
-    start, end = data.get("notice_start"), data.get("notice_end")
-    if start and end and end < start:
+    """The notice runs at least the configured days, both ends counted. 通过 only once it is over: its last day
+    still receives objections, so from the day after it; an upheld objection (退回补正) any day once it began."""
+    if not (data.get("notice_start") and data.get("notice_end")):
+        return {}
+    start, end = date.fromisoformat(data["notice_start"]), date.fromisoformat(data["notice_end"])
+    if end < start:
         return {"notice_end": ["公示结束日期不能早于开始日期"]}
-    return {}
+    found = {}
+    earliest = calendar.period_end(start, ctx.notice_min_days)
+    if end < earliest:
+        found["notice_end"] = [f"公示期不少于 {ctx.notice_min_days} 天（含开始和结束当天），"
+                               f"公示结束日期不能早于{_day(earliest)}"]
+    today = clock.today()
+    if data.get("decision") == "approve" and today <= end:
+        found["decision"] = [f"公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
+                             "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]
+    if data.get("decision") == "return" and today < start:
+        found["notice_start"] = [f"公示开始日期为{_day(start)}，公示尚未开始，不能记录异议"]
+    return found
+
+
+def _day(value):
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _public_notice_record(ctx, data, extra):
@@ -131,6 +159,7 @@ def _payment_record(ctx, data, extra):
 
 _PROBLEMS = {
     "declaration": _declaration_problems,
+    "assign_third_party": _assign_problems,
     "open_file": _open_file_problems,
     "public_notice": _public_notice_problems,
     "approval": _approval_problems,
@@ -154,10 +183,12 @@ _RECORD = {
 
 
 class RuleContext:
-    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy."""
+    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy and
+    the shortest public notice."""
 
-    def __init__(self, session, case, instance, policy):
+    def __init__(self, session, case, instance, policy, notice_min_days=5):
         self.session, self.case, self.policy = session, case, policy
+        self.notice_min_days = notice_min_days
         self._instance = instance
 
     @functools.cached_property

@@ -5,6 +5,7 @@ from ..access import case_filter
 from ..cases.models import DRAFT, Case, CaseEvent, CaseStatus, draft, submitted
 from ..db import utcnow
 from ..people.models import Organisation
+from ..tasks.deadlines import overdue
 from ..tasks.models import HumanTask, TaskState
 
 
@@ -31,8 +32,7 @@ def case_query(user, filters):
         query = query.where(exists().where(HumanTask.case_id == Case.id, HumanTask.state == TaskState.OPEN,
                                            HumanTask.spec_name == filters["stage"]))
     if filters.get("overdue"):
-        query = query.where(exists().where(HumanTask.case_id == Case.id, HumanTask.state == TaskState.OPEN,
-                                           HumanTask.due_at < utcnow()))
+        query = query.where(exists().where(HumanTask.case_id == Case.id, overdue(utcnow())))
     if filters.get("text"):
         text = filters["text"]
         query = query.where(or_(*(column.icontains(text, autoescape=True) for column in (

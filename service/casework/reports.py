@@ -1,8 +1,6 @@
 """Figures for supervisors: where cases are, how long steps take, how the register grows.
 All within the cases the user may read, and only cases whose declaration was submitted: a draft is not
 a case in 申报 until its union submits it."""
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from ..access import case_filter
@@ -10,9 +8,8 @@ from ..cases.models import Case, CaseStatus, draft, submitted
 from ..db import utcnow
 from ..households.assessment import CATEGORY_LABELS
 from ..people.models import Organisation
+from ..tasks.deadlines import overdue
 from ..tasks.models import HumanTask, TaskState
-
-DEFAULT_LIMIT_DAYS = 7  # a step without a due date is late after this many days
 
 
 def _days_between(start, end, dialect):
@@ -54,13 +51,11 @@ def open_by_organisation(session, user):
     return [(name, count) for name, count in rows]
 
 
-def late_tasks(session, user, limit_days=DEFAULT_LIMIT_DAYS):
-    """Open tasks past their due date or, without one, waiting longer than `limit_days`; oldest first."""
-    now = utcnow()
-    late = (HumanTask.due_at < now) | (HumanTask.due_at.is_(None) & (HumanTask.created_at < now - timedelta(days=limit_days)))
+def late_tasks(session, user):
+    """Open tasks past their due date (the same rule as the case list's filter), longest overdue first."""
     return session.scalars(select(HumanTask).join(Case, Case.id == HumanTask.case_id)
-                           .where(HumanTask.state == TaskState.OPEN, late, case_filter(user), submitted())
-                           .order_by(HumanTask.created_at).limit(100)).all()
+                           .where(overdue(utcnow()), case_filter(user), submitted())
+                           .order_by(HumanTask.due_at, HumanTask.id).limit(100)).all()
 
 
 def average_days_by_stage(session, user):

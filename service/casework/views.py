@@ -132,7 +132,7 @@ def inbox(session, user, args):
     """A page of the user's inbox: `mine` true for their claimed tasks, false for those to claim."""
     items, total, exact = tasks.inbox(session, user, args.get("mine"), args["page"], args["page_size"],
                                       step=args.get("step"), text=args.get("text"),
-                                      newest_first=args.get("sort") == "newest")
+                                      order=args.get("sort") or "due")
     returned = queries.returned_for_correction(session, list({task.case_id for task in items}))
     return {"items": [View(task, returned_for_correction=task.case_id in returned) for task in items],
             "total": total, "total_exact": exact, "page": args["page"], "page_size": args["page_size"]}

@@ -8,7 +8,7 @@ import copy
 import itertools
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -57,6 +57,7 @@ class OpenTask:
     form: str | None
     ui_form: str | None
     properties: dict  # the task's spiffworkflow:property values from the model (due days, prefill)
+    data: dict = field(default_factory=dict, repr=False)  # the task's workflow data (the engine's own: read only)
 
 
 def task_properties(spec):
@@ -78,7 +79,8 @@ class Instance:
             spec = task.task_spec
             props = task_properties(spec)
             tasks.append(OpenTask(str(task.id), spec.name, spec.bpmn_name or spec.name, spec.lane,
-                                  props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"), props))
+                                  props.get("formJsonSchemaFilename"), props.get("formUiSchemaFilename"), props,
+                                  task.data))
         return tasks
 
     def task_data(self, task_id):

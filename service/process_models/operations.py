@@ -9,6 +9,7 @@ from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
 from ..people.roles import LANE_ROLES, role_for_lane
+from ..tasks import deadlines
 from .models import ProcessModel, ProcessModelVersion
 
 
@@ -16,6 +17,10 @@ def _lane_problems(user_tasks):
     allowed = "、".join(f"{role.label}（{role}）" for role in LANE_ROLES)
     return [ModelProblem(t.id, f"用户任务必须位于以角色命名的泳道中：{allowed}；当前为 {t.lane or '无'}")
             for t in user_tasks if role_for_lane(t.lane) is None]
+
+
+def _deadline_problems(user_tasks):
+    return [ModelProblem(task_id, problem) for task_id, problem in deadlines.model_problems(user_tasks)]
 
 
 def invalid(problems):
@@ -29,7 +34,7 @@ def check_model(xml, forms):
     except ModelInvalid as exc:
         raise invalid(exc.problems) from None
     forms, problems = collect_forms(forms, parsed.user_tasks)
-    problems = _lane_problems(parsed.user_tasks) + problems
+    problems = _lane_problems(parsed.user_tasks) + _deadline_problems(parsed.user_tasks) + problems
     if problems:
         raise invalid(problems)
     return parsed, forms

@@ -25,6 +25,12 @@ class HumanTask(Base):
         Index("ix_human_tasks_inbox", "state", "role", "organisation_id", "created_at", "id", "assignee_id"),
         # Serves "mine": the user's claimed tasks, in inbox order, role and organisation checked in the index.
         Index("ix_human_tasks_assignee", "assignee_id", "state", "created_at", "id", "role", "organisation_id"),
+        # The same two in due order (the inbox's default; ascending puts tasks without a due date last on
+        # PostgreSQL, and SQLite reads NULLS LAST from the same index).
+        Index("ix_human_tasks_inbox_due", "state", "role", "organisation_id", "due_at", "created_at", "id",
+              "assignee_id"),
+        Index("ix_human_tasks_assignee_due", "assignee_id", "state", "due_at", "created_at", "id", "role",
+              "organisation_id"),
         Index("ix_human_tasks_case_state", "case_id", "state"),
         Index("ix_human_tasks_stage", "state", "spec_name"),
     )

@@ -13,11 +13,17 @@ from .models import HumanTask, TaskState
 
 DONE_MESSAGE = "该任务已办理完成或已撤销"
 COUNT_LIMIT = 1000
+INBOX_ORDERS = {  # each served by an index (models.HumanTask): due dates first, tasks without one last
+    "due": (HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id),
+    "oldest": (HumanTask.created_at, HumanTask.id),
+    "newest": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+}
 
 
-def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, newest_first=False):
-    """Open tasks of the user's role and organisation, unclaimed or claimed by the user, oldest first;
-    optionally of one step (BPMN task id) or for households matching `text`.
+def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, order="due"):
+    """Open tasks of the user's role and organisation, unclaimed or claimed by the user, in `order` (one of
+    INBOX_ORDERS: earliest due first by default); optionally of one step (BPMN task id) or for households
+    matching `text`.
 
     Returns (page of tasks, total, whether total is exact). Counting stops at COUNT_LIMIT: an inbox
     that long reads "1000+" and costs the same to open as a short one.
@@ -40,9 +46,7 @@ def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, 
             Case.file_number.icontains(text, autoescape=True)))))
     capped = query.with_only_columns(HumanTask.id).limit(COUNT_LIMIT + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped))
-    order = (HumanTask.created_at.desc(), HumanTask.id.desc()) if newest_first else (HumanTask.created_at,
-                                                                                      HumanTask.id)
-    items = session.scalars(query.order_by(*order).offset((page - 1) * page_size).limit(page_size)).all()
+    items = session.scalars(query.order_by(*INBOX_ORDERS[order]).offset((page - 1) * page_size).limit(page_size)).all()
     return items, min(total, COUNT_LIMIT), total <= COUNT_LIMIT
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..access import task_organisation
 from ..people.roles import role_for_lane
+from .deadlines import due_at
 from .models import HumanTask, TaskState
 
 
@@ -17,8 +18,8 @@ def open_rows(session, case_id):
 
 
 def sync(session, case, ready_tasks, now, rows=None):
-    """Open a row for each ready user task that has none, cancel the rows of tasks no longer ready;
-    return the case's open rows. `rows`: its open rows when the caller has them already."""
+    """Open a row, with its due date, for each ready user task that has none, cancel the rows of tasks no
+    longer ready; return the case's open rows. `rows`: its open rows when the caller has them already."""
     rows = {row.spiff_task_id: row for row in (open_rows(session, case.id) if rows is None else rows)}
     added = []
     for task in ready_tasks:
@@ -27,7 +28,7 @@ def sync(session, case, ready_tasks, now, rows=None):
         role = role_for_lane(task.lane)
         added.append(HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
                                role=role, organisation_id=task_organisation(case, role), form=task.form,
-                               ui_form=task.ui_form, created_at=now))
+                               ui_form=task.ui_form, created_at=now, due_at=due_at(task, now)))
     session.add_all(added)
     ready_ids = {task.id for task in ready_tasks}
     for spiff_id, row in rows.items():

@@ -4,6 +4,7 @@ from ..api.schema import Schema, computed
 from ..cases.models import STATUS_LABELS
 from ..cases.schemas import EventSchema, OpenTaskRefSchema
 from ..db import utcnow
+from .deadlines import is_overdue
 
 
 def _waiting_hours(task):
@@ -23,7 +24,8 @@ class TaskSchema(Schema):
     state = fields.String()
     assignee = computed(lambda t: t.assignee.username if t.assignee else None, "string", nullable=True)
     created_at = fields.DateTime()
-    due_at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True, metadata={"description": "办理期限: late after this instant"})
+    overdue = computed(lambda t: is_overdue(t, utcnow()), "boolean", description="open and past its due date")
     completed_at = fields.DateTime(allow_none=True)
     waiting_hours = computed(_waiting_hours, "number", description="hours open (until completed), one decimal")
 
@@ -58,8 +60,9 @@ class TaskQuerySchema(Schema):
     step = fields.String(validate=validate.Length(max=100), metadata={"description": "BPMN id of the task"})
     text = fields.String(validate=validate.Length(max=100),
                          metadata={"description": "part of the household's name, the case or file number"})
-    sort = fields.String(load_default="oldest", validate=validate.OneOf(["oldest", "newest"]),
-                         metadata={"description": "oldest (waiting longest first) or newest"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(["due", "oldest", "newest"]),
+                         metadata={"description": "due (earliest due date first, tasks without one last), "
+                                                  "oldest (waiting longest first) or newest"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

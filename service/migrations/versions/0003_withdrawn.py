@@ -1,7 +1,7 @@
 """cases: submitted_at (a declaration past its draft) and the withdrawn status
 
-Revision ID: 0002_withdrawn
-Revises: 0001
+Revision ID: 0003_withdrawn
+Revises: 0002
 Create Date: 2026-11-30 08:10:00
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import bangfu.db
 
 
-revision = '0002_withdrawn'
-down_revision = '0001'
+revision = '0003_withdrawn'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
