@@ -6,10 +6,11 @@ and commands all ask here; nothing else decides on roles.
 """
 from enum import StrEnum
 
-from sqlalchemy import false, true
+from sqlalchemy import false, select, true
 
 from .cases.models import Case
 from .errors import Forbidden
+from .people.models import Organisation
 from .people.roles import Role
 from .tasks.models import HumanTask
 
@@ -18,6 +19,7 @@ class Action(StrEnum):
     START_CASE = "start_case"
     BROWSE_CASES = "browse_cases"  # the case list, its export and the dashboard
     DESIGN = "design"  # deploy models, edit forms
+    WITHDRAW_CASE = "withdraw_case"  # a union's own declaration, before it was ever submitted
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -33,11 +35,13 @@ PERMISSIONS = {
     Action.START_CASE: frozenset({Role.GRASSROOTS_UNION}),
     Action.BROWSE_CASES: READ_ALL | frozenset(ORG_SCOPE),
     Action.DESIGN: frozenset({Role.DESIGNER}),
+    Action.WITHDRAW_CASE: frozenset({Role.GRASSROOTS_UNION}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
     Action.BROWSE_CASES: "您的角色不能查看案件",
     Action.DESIGN: "只有流程设计人员可以部署流程模型或修改表单",
+    Action.WITHDRAW_CASE: "只有申报该家庭的基层工会可以撤回申报",
 }
 
 
@@ -66,6 +70,15 @@ def may_read_case(user, case):
         return True
     column = ORG_SCOPE.get(user.role)
     return column is not None and getattr(case, column.key) == user.organisation_id
+
+
+def organisation_filter(user):
+    """SQL condition: the organisations a case-list filter offers the user, those whose cases it may read
+    (a union: only itself; the centre's roles: every one)."""
+    if user.role in READ_ALL:
+        return true()
+    return (Organisation.id == user.organisation_id) | Organisation.id.in_(
+        select(Case.organisation_id).where(case_filter(user)))
 
 
 def ensure_can_read(user, case):

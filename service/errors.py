@@ -1,10 +1,11 @@
-"""Domain exceptions and the one handler that turns every error into a JSON body.
+"""Domain exceptions and the one handler that turns every error into a JSON body, or, for a page, into
+the page the web part registers with `answer_pages_with` (the API under /api/ always answers JSON).
 
 Body: {"error": {"code": ..., "message": ..., "fields": {"path.to.field": ["reason", ...]}}}
 """
 import logging
 
-from flask import jsonify
+from flask import current_app, jsonify
 from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -49,6 +50,23 @@ _HTTP_MESSAGES = {
 }
 
 
+_PAGE_ERRORS = "bangfu.page_errors"
+
+
+def answer_pages_with(app, render):
+    """`render(status, message, fields, generic)` answers errors of requests for pages: a response, or None
+    to answer JSON after all; `generic` is true when `message` only names the HTTP status."""
+    app.extensions[_PAGE_ERRORS] = render
+
+
+def _answer(status, code, message, fields=None, headers=None, generic=False):
+    render = current_app.extensions.get(_PAGE_ERRORS)
+    page = render(status, message, fields, generic) if render is not None else None
+    if page is not None:
+        return page
+    return error_response(status, code, message, fields, headers)
+
+
 def error_response(status, code, message, fields=None, headers=None):
     body = {"error": {"code": code, "message": message}}
     if fields:
@@ -90,23 +108,23 @@ def _strip_location(fields):
 def init_app(app):
     @app.errorhandler(DomainError)
     def _domain(exc):
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        return _answer(exc.status, exc.code, exc.message, exc.fields)
 
     @app.errorhandler(DataError)
     def _unstorable(_exc):
-        return error_response(422, "validation_failed", "输入包含无法保存的字符，或数值、文字超出允许范围")
+        return _answer(422, "validation_failed", "输入包含无法保存的字符，或数值、文字超出允许范围")
 
     @app.errorhandler(IntegrityError)
     def _duplicate(_exc):
-        return error_response(409, "conflict", "与已有数据冲突（例如编号重复），本次操作未生效，请刷新后重试")
+        return _answer(409, "conflict", "与已有数据冲突（例如编号重复），本次操作未生效，请刷新后重试")
 
     @app.errorhandler(RecursionError)
     def _too_deep(_exc):
-        return error_response(400, "bad_request", "请求体嵌套过深", {"body": ["嵌套层级过多"]})
+        return _answer(400, "bad_request", "请求体嵌套过深", {"body": ["嵌套层级过多"]})
 
     @app.errorhandler(SchemaValidationError)
     def _schema(exc):
-        return error_response(422, "validation_failed", _HTTP_MESSAGES[422], flatten(exc.messages))
+        return _answer(422, "validation_failed", _HTTP_MESSAGES[422], flatten(exc.messages))
 
     @app.errorhandler(HTTPException)
     def _http(exc):
@@ -116,9 +134,9 @@ def init_app(app):
             fields = _strip_location(flatten(data["messages"]))
         message = _HTTP_MESSAGES.get(exc.code, exc.name)
         code = "validation_failed" if exc.code == 422 else exc.name.lower().replace(" ", "_")
-        return error_response(exc.code, code, message, fields, passed_headers(exc))
+        return _answer(exc.code, code, message, fields, passed_headers(exc), generic=True)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("unhandled error")
-        return error_response(500, "internal_error", _HTTP_MESSAGES[500])
+        return _answer(500, "internal_error", _HTTP_MESSAGES[500], generic=True)

@@ -20,7 +20,7 @@
  *
  * Two textareas (JSON Schema, 界面配置 UI Schema) and a preview of the rjsf form that re-renders
  * 300 ms after the last keystroke. Invalid JSON shows the reason in Chinese with line and column
- * instead of the preview; a schema ajv cannot compile shows that reason. On the enclosing form's
+ * instead of the preview; a schema ajv cannot compile shows that reason in Chinese. On the enclosing form's
  * submit the textarea contents are copied, as typed, into hidden inputs inputName and uiInputName
  * (created if absent); the server decides whether the schema may be saved. The enclosing form's
  * submit button stays visible. element.bangfu = {getSchemaText(), getUiSchemaText()}.
@@ -67,6 +67,37 @@ export function describeJsonError(text, error) {
     [line, column] = [lines.length, lines[lines.length - 1].length + 1];
   }
   return line ? `第 ${line} 行第 ${column} 列：${reason}` : reason;
+}
+
+const TYPE_NAMES = { string: '文本', integer: '整数', number: '数字', boolean: '是/否', array: '列表', object: '对象', null: '空值' };
+const SCHEMA_TYPES = 'string、number、integer、boolean、array、object、null';
+
+/**
+ * Chinese sentence for a schema ajv refuses, as the server words it (forms/messages.py):
+ * "schema is invalid: data/required must be array" -> "不是有效的 JSON Schema：required 应为列表".
+ */
+export function describeSchemaError(error) {
+  const message = String(error && error.message);
+  if (/Invalid regular expression/i.test(message)) return '不是有效的 JSON Schema：其中的正则表达式（pattern）无效';
+  const first = /data((?:\/[^ ,]+)*) (must [^,]+)/.exec(message);
+  if (!first) return '不是有效的 JSON Schema：写法不符合 JSON Schema 规范';
+  const parts = first[1].split('/').filter(Boolean);
+  const where = parts.length ? parts.join(' → ') : '整个文档';
+  const rule = first[2];
+  let reason = '的写法不符合 JSON Schema 规范';
+  let m;
+  if (parts[parts.length - 1] === 'type' && /allowed values|anyOf|must be array/.test(rule)) {
+    reason = `的值不是有效的类型，应为 ${SCHEMA_TYPES} 之一（或它们的列表）`;
+  } else if ((m = /^must be (\w+)$/.exec(rule)) && TYPE_NAMES[m[1]]) {
+    reason = `应为${TYPE_NAMES[m[1]]}`;
+  } else if ((m = /^must be >=? (\S+)/.exec(rule))) {
+    reason = `不能小于 ${m[1]}`;
+  } else if (/duplicate items/.test(rule)) {
+    reason = '不能有重复项';
+  } else if (/allowed values/.test(rule)) {
+    reason = '不是允许的取值';
+  }
+  return `不是有效的 JSON Schema：${where} ${reason}`;
 }
 
 const asText = (value, fallback) => {
@@ -140,7 +171,7 @@ boot('data-form-editor', '表单编辑器', (container, config) => {
     }
     const compiled = validator.rawValidation(parsed.schema, {});
     if (compiled.validationError) {
-      return showProblem(`JSON Schema 不符合规范：${compiled.validationError.message}`);
+      return showProblem(describeSchemaError(compiled.validationError));
     }
     problem.hidden = true;
     problem.textContent = '';

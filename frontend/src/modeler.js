@@ -9,6 +9,7 @@
  *   config = {
  *     "xml":         "<?xml ...>",                  the newest version's BPMN (or a new diagram)
  *     "forms":       ["declaration.schema.json", "declaration.uischema.json", ...],  files in forms/
+ *     "formTitles":  {"declaration.schema.json": "困难职工家庭申报表", ...}   optional; the form select shows these
  *     "validateUrl": "/models/validate",            POST {"xml"} as JSON
  *     "deployUrl":   "/models/deploy",              POST {"xml", "comment"} as JSON
  *     "csrfToken":   "...",
@@ -117,6 +118,7 @@ async function postJson(config, url, body) {
 boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   const forms = Array.isArray(config.forms) ? config.forms.map(String) : [];
   const schemaForms = forms.filter((f) => !/\.uischema\.json$/.test(f));
+  const titles = config.formTitles && typeof config.formTitles === 'object' ? config.formTitles : {};
   container.classList.add('bf-modeler');
 
   const status = el('span', { class: 'bf-modeler-status', role: 'status', 'aria-live': 'polite' });
@@ -204,7 +206,8 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
       select.append(el('option', { value: '' }, '（未选择表单）'));
       const options = value && !schemaForms.includes(value) ? [...schemaForms, value] : schemaForms;
       options.forEach((f) => {
-        const option = el('option', { value: f }, schemaForms.includes(f) ? f : `${f}（不在表单目录中）`);
+        const label = schemaForms.includes(f) ? String(titles[f] || f) : `${f}（不在表单目录中）`;
+        const option = el('option', { value: f, title: f }, label);
         if (f === value) option.selected = true;
         select.append(option);
       });

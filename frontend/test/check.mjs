@@ -421,6 +421,8 @@ await check('form editor: live preview, Chinese JSON errors, hidden inputs on sa
   const problem = await page.locator('[data-role="problem"]').textContent();
   assert.match(problem, /JSON Schema 不是有效的 JSON —— 第 3 行第 \d+ 列/);
   await shot(page, 'editor-invalid', { fullPage: true });
+  await schemaArea.fill(original.replace('"title": "发放确认",', '"title": "发放确认", "minProperties": -1,'));
+  await page.locator('[data-role="problem"]').getByText('不是有效的 JSON Schema：minProperties 不能小于 0').waitFor();
   await schemaArea.fill(original.replace('"title": "发放确认",', '"title": "发放确认（修订）",'));
   await page.locator('.bf-editor-preview').getByText('发放确认（修订）').first().waitFor();
   assert.equal(await page.locator('[data-role="problem"]').isVisible(), false);

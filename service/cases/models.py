@@ -19,6 +19,7 @@ class CaseStatus(StrEnum):
     NOT_ELIGIBLE = "not_eligible"
     NOT_APPROVED = "not_approved"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"  # a declaration withdrawn by its union before it was ever submitted
 
     @property
     def label(self):
@@ -32,7 +33,11 @@ STATUS_LABELS = {
     CaseStatus.NOT_ELIGIBLE: "不予通过",
     CaseStatus.NOT_APPROVED: "审批未通过",
     CaseStatus.COMPLETED: "已办结",
+    CaseStatus.WITHDRAWN: "已撤回",
 }
+DRAFT = "draft"  # not a status: an active case whose declaration was never submitted
+# What a case list filters by: drafts first, then the statuses.
+LIST_STATUS_LABELS = {DRAFT: "草稿（未提交）", **STATUS_LABELS}
 
 
 class Case(Base):
@@ -61,6 +66,7 @@ class Case(Base):
     incident: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its first step completed: no longer a draft
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     workflow_state: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # see instances.store
@@ -72,6 +78,22 @@ class Case(Base):
     process_version: Mapped[ProcessModelVersion] = relationship(viewonly=True)
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id], viewonly=True)
     third_party_org: Mapped[Organisation | None] = relationship(foreign_keys=[third_party_org_id], viewonly=True)
+
+    @property
+    def is_draft(self):
+        """Declared and never submitted (草稿): not yet a case in 申报."""
+        return self.submitted_at is None and self.status == CaseStatus.ACTIVE
+
+
+def submitted():
+    """SQL condition: cases whose declaration was submitted. Drafts and withdrawn declarations are not
+    cases in 申报: lists, counts and reports leave them out unless asked for them."""
+    return Case.submitted_at.is_not(None)
+
+
+def draft():
+    """SQL condition: declarations started and never submitted (草稿), still open to finish or withdraw."""
+    return Case.submitted_at.is_(None) & (Case.status == CaseStatus.ACTIVE)
 
 
 class CaseEvent(Base):

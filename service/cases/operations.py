@@ -1,8 +1,8 @@
-"""Case rows: opening one, reading one, and keeping its status in step with the workflow."""
-from ..access import ensure_can_read
+"""Case rows: opening one, reading one, keeping its status in step with the workflow, withdrawing a draft."""
+from ..access import Action, ensure_can_read, may, may_read_case
 from ..errors import NotFound
 from . import history
-from .models import Case, CaseStatus
+from .models import STATUS_LABELS, Case, CaseStatus
 
 # The `outcome` property of the end event reached -> the case's final status.
 OUTCOME_STATUS = {"paid": CaseStatus.PAID, "not_eligible": CaseStatus.NOT_ELIGIBLE,
@@ -46,3 +46,25 @@ def set_incident(session, case, user, text, now):
     case.incident = text
     case.updated_at = now
     history.record(session, case, user, "incident", opinion=text, when=now)
+
+
+def withdrawal_refusal(case):
+    """Why the case can no longer be withdrawn (撤回), or None while it is a draft never submitted."""
+    if case.status != CaseStatus.ACTIVE:
+        return f"案件{STATUS_LABELS.get(case.status, case.status)}，不能撤回"
+    if case.submitted_at is not None:
+        return "申报已提交，不能撤回；如需终止，请由审核人员作出“不予通过”的结论"
+    return None
+
+
+def may_withdraw(user, case):
+    """Whether the user's union declared this case and it is still a draft it may withdraw."""
+    return may(user, Action.WITHDRAW_CASE) and may_read_case(user, case) and withdrawal_refusal(case) is None
+
+
+def close_withdrawn(session, case, user, now):
+    """The case ends as withdrawn; its history says who withdrew it and when."""
+    case.status = CaseStatus.WITHDRAWN
+    case.stage = None
+    case.closed_at = case.updated_at = now
+    history.record(session, case, user, "withdrawn", when=now)

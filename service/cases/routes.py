@@ -10,7 +10,8 @@ from ..unit_of_work import run
 from .schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="案件（困难职工家庭帮扶）")
-authenticate_blueprint(blp, actions={("Cases", "POST"): Action.START_CASE, ("Cases", "GET"): Action.BROWSE_CASES})
+authenticate_blueprint(blp, actions={("Cases", "POST"): Action.START_CASE, ("Cases", "GET"): Action.BROWSE_CASES,
+                                    ("CaseWithdrawal", "POST"): Action.WITHDRAW_CASE})
 
 
 @blp.route("")
@@ -36,3 +37,13 @@ class CaseItem(MethodView):
     def get(self, case_id):
         """One case with its data (masked for the caller's role), open tasks and history."""
         return views.case_detail(db.session(), services(), current_user(), case_id)
+
+
+@blp.route("/<id:case_id>/withdraw")
+class CaseWithdrawal(MethodView):
+    @blp.response(200, CaseDetailSchema)
+    def post(self, case_id):
+        """Withdraw a declaration never submitted (撤回); 409 once it was submitted."""
+        user = current_user()
+        case = run(commands.withdraw_case, services(), user, case_id)
+        return views.case_detail(db.session(), services(), user, case=case)

@@ -3,7 +3,7 @@ from marshmallow import fields, validate
 from ..api.schema import Money, Schema, computed
 from ..households.assessment import CATEGORY_LABELS
 from .history import ACTION_LABELS
-from .models import STATUS_LABELS
+from .models import LIST_STATUS_LABELS, STATUS_LABELS
 
 
 class OrgRefSchema(Schema):
@@ -42,9 +42,13 @@ class CaseSchema(Schema):
     paid_amount = Money(allow_none=True)
     incident = fields.String(allow_none=True)
     created_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True, metadata={"description": "when its declaration was submitted"})
+    draft = fields.Boolean(attribute="is_draft", metadata={"description": "declared and never submitted (草稿)"})
     updated_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
     open_tasks = fields.List(fields.Nested(OpenTaskRefSchema))
+    returned_for_correction = fields.Boolean(metadata={
+        "description": "the last step returned it for correction (退回补正)"})
 
 
 class EventSchema(Schema):
@@ -71,7 +75,9 @@ class CaseCreateSchema(Schema):
 
 
 class CaseQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
+    status = fields.String(validate=validate.OneOf(list(LIST_STATUS_LABELS)), metadata={
+        "description": "a case status, or draft for declarations never submitted; without it, submitted cases "
+                       "that were not withdrawn"})
     stage = fields.String(metadata={"description": "BPMN id of an open task, e.g. re_review"})
     organisation = fields.String(metadata={"description": "declaring union's code"})
     category = fields.String(validate=validate.OneOf(["deep", "relative", "sudden"]))

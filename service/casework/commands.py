@@ -1,4 +1,4 @@
-"""Commands on cases: start one, complete, claim and release its tasks, fire its timers.
+"""Commands on cases: start one, withdraw a draft, complete, claim and release its tasks, fire its timers.
 
 Each is orchestration over the parts that own the rows: the engine runs the workflow, the instance
 store keeps its state under the version lock, tasks/ keeps the human-task rows, cases/ the case row,
@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from ..access import Action, ensure
 from ..cases import history, rules
 from ..cases.models import Case, CaseStatus
-from ..cases.operations import open_case, set_incident, settle_status
+from ..cases.operations import (close_withdrawn, get_case, open_case, set_incident, settle_status,
+                               withdrawal_refusal)
 from ..db import utcnow
 from ..engine import EngineFailure, TaskNotReady
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -108,6 +109,8 @@ def complete_task(session, services, user, task_id, data):
     # flush decides: the loser is rolled back whole and run again by the unit of work.
     with session.no_autoflush:
         mark_completed(task, user, now)
+        if case.submitted_at is None:
+            case.submitted_at = now
         rules.record(task.spec_name, ctx, data, extra)
         history.record(session, case, user, "completed", task=task, decision=data.get("decision"),
                        opinion=data.get("opinion") or None, when=now)
@@ -131,6 +134,29 @@ def _completed(services, instance, task, data, extra):
     except TaskNotReady:
         raise Conflict(DONE_MESSAGE) from None
     return services.store.dump(instance)
+
+
+def withdraw_case(session, services, user, case_id):
+    """Withdraw a declaration its union never submitted (撤回): the workflow and its open tasks are
+    cancelled and the case ends as withdrawn, with a history entry."""
+    ensure(user, Action.WITHDRAW_CASE)
+    case = get_case(session, user, case_id)
+    refusal = withdrawal_refusal(case)
+    if refusal:
+        raise Conflict(refusal)
+    instance = services.store.load(case, for_command=True)
+
+    def cancelled():
+        instance.cancel()
+        return services.store.dump(instance)
+    state, failure = _run(services, cancelled)
+    if failure:
+        raise Conflict(f"撤回未生效：{failure}")
+    now = utcnow()
+    projection.sync(session, case, [], now)
+    close_withdrawn(session, case, user, now)
+    services.store.save(session, case, instance, state)
+    return case
 
 
 def claim_task(session, user, task_id):

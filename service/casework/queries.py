@@ -2,7 +2,7 @@
 from sqlalchemy import exists, func, or_, select
 
 from ..access import case_filter
-from ..cases.models import Case, CaseEvent
+from ..cases.models import DRAFT, Case, CaseEvent, CaseStatus, draft, submitted
 from ..db import utcnow
 from ..people.models import Organisation
 from ..tasks.deadlines import overdue
@@ -11,10 +11,18 @@ from ..tasks.models import HumanTask, TaskState
 
 def case_query(user, filters):
     """The cases the user may read, narrowed by the filters (status, category, organisation code,
-    stage = BPMN id of an open task, overdue, text), newest first."""
+    stage = BPMN id of an open task, overdue, text), newest first. Drafts are listed only when asked for
+    (status "draft"), withdrawn declarations only by their status."""
     query = select(Case).where(case_filter(user))
-    if filters.get("status"):
-        query = query.where(Case.status == filters["status"])
+    status = filters.get("status")
+    if status == DRAFT:
+        query = query.where(draft())
+    elif status:
+        query = query.where(Case.status == status)
+        if status == CaseStatus.ACTIVE:
+            query = query.where(submitted())
+    else:
+        query = query.where(submitted())
     if filters.get("category"):
         query = query.where(Case.category == filters["category"])
     if filters.get("organisation"):
@@ -58,3 +66,13 @@ def completed_tasks(session, case_id):
     return session.scalars(select(HumanTask).where(HumanTask.case_id == case_id,
                                                    HumanTask.state == TaskState.COMPLETED)
                            .order_by(HumanTask.completed_at, HumanTask.id)).all()
+
+
+def returned_for_correction(session, case_ids):
+    """The cases among `case_ids` whose last completed step returned them for correction (退回补正):
+    its decision was "return" and nothing has been completed since."""
+    if not case_ids:
+        return set()
+    last = (select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(case_ids), CaseEvent.action == "completed")
+            .group_by(CaseEvent.case_id))
+    return set(session.scalars(select(CaseEvent.case_id).where(CaseEvent.id.in_(last), CaseEvent.decision == "return")))

@@ -1,9 +1,10 @@
 """Figures for supervisors: where cases are, how long steps take, how the register grows.
-All within the cases the user may read."""
+All within the cases the user may read, and only cases whose declaration was submitted: a draft is not
+a case in 申报 until its union submits it."""
 from sqlalchemy import func, select
 
 from ..access import case_filter
-from ..cases.models import Case, CaseStatus
+from ..cases.models import Case, CaseStatus, draft, submitted
 from ..db import utcnow
 from ..households.assessment import CATEGORY_LABELS
 from ..people.models import Organisation
@@ -26,20 +27,26 @@ def _month(column, dialect):
 def open_by_stage(session, user):
     rows = session.execute(select(HumanTask.title, func.count(func.distinct(HumanTask.case_id)))
                            .join(Case, Case.id == HumanTask.case_id)
-                           .where(HumanTask.state == TaskState.OPEN, case_filter(user))
+                           .where(HumanTask.state == TaskState.OPEN, case_filter(user), submitted())
                            .group_by(HumanTask.title).order_by(func.count().desc())).all()
     return [(title, count) for title, count in rows]
 
 
+def drafts(session, user):
+    """How many declarations were started and never submitted (草稿): counted apart, never as cases."""
+    return session.scalar(select(func.count()).select_from(Case).where(draft(), case_filter(user)))
+
+
 def open_by_category(session, user):
-    rows = session.execute(select(Case.category, func.count()).where(Case.status == CaseStatus.ACTIVE, case_filter(user))
+    rows = session.execute(select(Case.category, func.count())
+                           .where(Case.status == CaseStatus.ACTIVE, case_filter(user), submitted())
                            .group_by(Case.category)).all()
     return [(CATEGORY_LABELS.get(category, "未定类别"), count) for category, count in rows]
 
 
 def open_by_organisation(session, user):
     rows = session.execute(select(Organisation.name, func.count()).join(Case, Case.organisation_id == Organisation.id)
-                           .where(Case.status == CaseStatus.ACTIVE, case_filter(user))
+                           .where(Case.status == CaseStatus.ACTIVE, case_filter(user), submitted())
                            .group_by(Organisation.name).order_by(func.count().desc())).all()
     return [(name, count) for name, count in rows]
 
@@ -47,7 +54,7 @@ def open_by_organisation(session, user):
 def late_tasks(session, user):
     """Open tasks past their due date (the same rule as the case list's filter), longest overdue first."""
     return session.scalars(select(HumanTask).join(Case, Case.id == HumanTask.case_id)
-                           .where(overdue(utcnow()), case_filter(user))
+                           .where(overdue(utcnow()), case_filter(user), submitted())
                            .order_by(HumanTask.due_at, HumanTask.id).limit(100)).all()
 
 

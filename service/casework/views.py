@@ -8,7 +8,7 @@ from collections import Counter
 
 from ..access import may_act_on
 from ..cases.models import STATUS_LABELS, CaseStatus
-from ..cases.operations import get_case
+from ..cases.operations import get_case, may_withdraw
 from ..cases.privacy import mask, mask_answer
 from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
@@ -47,8 +47,11 @@ def case_page(session, user, args):
     """A page of the cases the user may read, each with its open tasks."""
     filters = case_filters(args)
     items, total = queries.list_cases(session, user, filters, args["page"], args["page_size"])
-    open_tasks = queries.open_tasks_by_case(session, [case.id for case in items])
-    return {"items": [View(case, open_tasks=open_tasks.get(case.id, [])) for case in items], "total": total,
+    ids = [case.id for case in items]
+    open_tasks = queries.open_tasks_by_case(session, ids)
+    returned = queries.returned_for_correction(session, ids)
+    return {"items": [View(case, open_tasks=open_tasks.get(case.id, []), returned_for_correction=case.id in returned)
+                      for case in items], "total": total,
             "page": args["page"], "page_size": args["page_size"], "filters": filters}
 
 
@@ -58,7 +61,9 @@ def case_detail(session, services, user, case_id=None, case=None):
     instance = services.store.load(case)
     schemas = {step: schema for step, (schema, _) in step_forms(case.process_version).items()}
     return CaseDetail(case, instance=instance, open_tasks=open_rows(session, case.id),
-                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role, schemas))
+                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role, schemas),
+                      withdrawable=may_withdraw(user, case),
+                      returned_for_correction=case.id in queries.returned_for_correction(session, [case.id]))
 
 
 PREFILL = "prefill"  # a user task's model property: "lastRound" offers its last answer when it comes round again
@@ -78,7 +83,8 @@ def task_detail(session, services, user, task_id):
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=_own_data(detail, task, rounds, user.role), context=detail.data, history=detail.history,
                 editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=_with_rows(session, rounds),
-                panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round)
+                panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
+                withdrawable=detail.withdrawable)
 
 
 def _own_data(detail, task, rounds, role):
@@ -144,8 +150,9 @@ def inbox(session, user, args):
     items, total, exact = tasks.inbox(session, user, args.get("mine"), args["page"], args["page_size"],
                                       step=args.get("step"), text=args.get("text"),
                                       order=args.get("sort") or "due")
-    return {"items": items, "total": total, "total_exact": exact, "page": args["page"],
-            "page_size": args["page_size"]}
+    returned = queries.returned_for_correction(session, list({task.case_id for task in items}))
+    return {"items": [View(task, returned_for_correction=task.case_id in returned) for task in items],
+            "total": total, "total_exact": exact, "page": args["page"], "page_size": args["page_size"]}
 
 
 def completion(done):

@@ -138,6 +138,10 @@ class Instance:
             self._steps()
         self._bounded(run)
 
+    def cancel(self):
+        """End the workflow where it stands: every task not yet finished is cancelled."""
+        self._bounded(self.workflow.cancel)
+
     def progress_marker(self):
         """Something that changes whenever any task of the workflow changes state."""
         return [(task.id, task.state) for task in self.workflow.get_tasks()]

@@ -19,6 +19,7 @@ import ast
 import functools
 import json
 import operator
+import re
 import sys
 import time
 
@@ -105,10 +106,57 @@ def _getattr(obj, name, *default):
     return value
 
 
+# RestrictedPython's refusals, as a designer reads them: (its English pattern, our Chinese sentence).
+_REFUSALS = [
+    (r'"(?P<n>[^"]+)" is an invalid variable name because it starts with "_"', "`{n}` 不是允许的名称（名称不能以下划线开头）"),
+    (r'"(?P<n>[^"]+)" is an invalid variable name because it ends with "__roles__"', "`{n}` 不是允许的名称"),
+    (r'"(?P<n>[^"]+)" is a reserved name', "`{n}` 是保留名称，不能使用"),
+    (r'"(?P<n>[^"]+)" is an invalid attribute name because it starts with "_"',
+     "`{n}` 不是允许的属性名（属性名不能以下划线开头）"),
+    (r'"(?P<n>[^"]+)" is an invalid attribute name because it ends with "__roles__"', "`{n}` 不是允许的属性名"),
+    (r'"(?P<n>[^"]+)" is a restricted name', "`{n}` 是受限的名称，不能访问"),
+    (r"(?P<n>Exec|Eval) calls are not allowed", "不允许调用 {n}"),
+    (r"(?P<n>\w+) statements? (?:are not allowed|is not known to RestrictedPython)", "不允许使用 {n} 语句"),
+    (r"Unpacking in comprehensions is not allowed", "推导式中不允许解包"),
+    (r"Augmented assignment of attributes is not allowed", "不允许对属性做增量赋值（如 a.b += 1）"),
+    (r"Augmented assignment of object items and slices is not allowed", "不允许对元素或切片做增量赋值（如 a[0] += 1）"),
+    (r"Assignment expressions are only allowed for simple targets", "赋值表达式（:=）只能赋给简单的名称"),
+    (r'(?:Lazy|"\*") imports? (?:statements )?are not allowed', "不允许 import"),
+    (r'The keyword argument "metaclass" is not allowed', "不允许使用 metaclass"),
+]
+_REFUSALS = [(re.compile(pattern), text) for pattern, text in _REFUSALS]
+_SYNTAX = [
+    (r"invalid syntax", "写法无效"), (r"was never closed", "括号没有闭合"), (r"unmatched", "括号不成对"),
+    (r"expected ':'", "此处缺少冒号"), (r"unexpected indent", "缩进多余"), (r"expected an indented block", "此处应缩进"),
+    (r"unindent does not match", "缩进与上文不一致"), (r"unterminated (?:triple-quoted )?string", "字符串缺少结尾的引号"),
+    (r"invalid character", "包含无效字符（是否用了中文标点？）"), (r"cannot assign to", "此处不能赋值"),
+    (r"Perhaps you forgot a comma", "可能缺少逗号"), (r"unexpected EOF", "内容不完整"),
+]
+_SYNTAX = [(re.compile(pattern, re.I), text) for pattern, text in _SYNTAX]
+
+
+def refusal_in_chinese(info):
+    """One of RestrictedPython's refusals as a Chinese sentence (any other text as a generic refusal)."""
+    for pattern, text in _REFUSALS:
+        found = pattern.search(info)
+        if found:
+            return text.format(**found.groupdict())
+    return "此写法不允许在流程脚本中使用"
+
+
+def syntax_error_in_chinese(exc):
+    reason = next((text for pattern, text in _SYNTAX if pattern.search(exc.msg or "")), "写法无效")
+    where = f"第 {exc.lineno} 行第 {exc.offset} 列" if exc.offset else f"第 {exc.lineno} 行"
+    return f"语法错误（{where}）：{reason}"
+
+
 class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's checks, plus `*`, `**` and `<<` routed through size guards."""
+    """RestrictedPython's checks, in Chinese, plus `*`, `**` and `<<` routed through size guards."""
 
     _GUARDED = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"}
+
+    def error(self, node, info):
+        self.errors.append(f"第 {getattr(node, 'lineno', '?')} 行：{refusal_in_chinese(info)}")
 
     def visit_BinOp(self, node):
         node = self.node_contents_visit(node)
@@ -158,7 +206,7 @@ def _static_problems(source, mode):
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        return [f"语法错误（第 {exc.lineno} 行）：{exc.msg}"]
+        return [syntax_error_in_chinese(exc)]
     problems = []
     for node in ast.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -3,6 +3,7 @@
 A running service never writes into its own package: the form editor saves into FORMS_DIR, and a file
 there is read instead of the bundled file of the same name at the next deployment of a model naming it.
 """
+import json
 import os
 import re
 import tempfile
@@ -41,6 +42,17 @@ class FormLibrary:
         names = {p.name for p in self.edits_dir.glob(f"*{SCHEMA_SUFFIX}")} if self.edits_dir.is_dir() else set()
         names |= {p.name for p in self.bundled.iterdir() if p.name.endswith(SCHEMA_SUFFIX)}
         return sorted(n for n in names if valid_name(n))
+
+    def titles(self):
+        """{schema file name: the form's title (the schema's "title"), or the file name when it has none}."""
+        titles = {}
+        for name in self.schema_names():
+            try:
+                title = json.loads(self.read(name) or "{}").get("title")
+            except (ValueError, AttributeError):  # not JSON, or not an object: the editor will say why
+                title = None
+            titles[name] = title.strip() if isinstance(title, str) and title.strip() else name
+        return titles
 
     def write(self, name, text):
         if not valid_name(name):

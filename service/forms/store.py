@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..cases.privacy import KINDS, SENSITIVE
 from ..engine import ModelProblem
 from ..people.models import Organisation
+from .messages import json_error
 from .validation import SchemaInvalid, check_schema
 
 _CHOICE_SOURCES = {
@@ -37,7 +38,10 @@ def collect_forms(library, user_tasks):
                 if is_schema:
                     check_schema(document)
                     _check_sensitivity(document)
-            except (ValueError, SchemaInvalid) as exc:
+            except ValueError as exc:
+                problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{json_error('文件', exc)}"))
+                continue
+            except SchemaInvalid as exc:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{exc}"))
                 continue
             forms[filename] = document

@@ -10,9 +10,7 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError
 
 from .formats import FORMAT_MESSAGES, checker
-
-_TYPES = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否", "array": "列表",
-          "object": "对象", "null": "空值"}
+from .messages import TYPE_NAMES, schema_error
 
 
 class SchemaInvalid(Exception):
@@ -20,12 +18,11 @@ class SchemaInvalid(Exception):
 
 
 def check_schema(schema):
-    """Raise SchemaInvalid with the reason when the document is not a usable draft-07 schema."""
+    """Raise SchemaInvalid with the reason, in Chinese, when the document is not a usable draft-07 schema."""
     try:
         Draft7Validator.check_schema(schema)
     except SchemaError as exc:
-        path = "/".join(str(p) for p in exc.path) or "(根)"
-        raise SchemaInvalid(f"{path}: {exc.message}") from None
+        raise SchemaInvalid(schema_error(exc)) from None
 
 
 @cached(LRUCache(512), key=lambda schema, key: key if key is not None else json.dumps(schema, sort_keys=True),
@@ -46,7 +43,7 @@ def _message(error):
     kind, value = error.validator, error.validator_value
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
-        return "应为" + "或".join(_TYPES.get(t, t) for t in wanted)
+        return "应为" + "或".join(TYPE_NAMES.get(t, t) for t in wanted)
     if kind in ("enum", "oneOf", "anyOf", "const"):
         return "不是允许的选项"
     if kind == "format":

@@ -29,7 +29,8 @@ def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, 
     that long reads "1000+" and costs the same to open as a short one.
     """
     query = select(HumanTask).where(HumanTask.state == TaskState.OPEN, task_filter(user)).options(
-        joinedload(HumanTask.case).load_only(Case.reference, Case.household_name, Case.file_number),
+        joinedload(HumanTask.case).load_only(Case.reference, Case.household_name, Case.file_number, Case.status,
+                                             Case.submitted_at),
         joinedload(HumanTask.assignee).load_only(User.username, User.display_name))
     if mine is True:
         query = query.where(HumanTask.assignee_id == user.id)

@@ -67,8 +67,14 @@ class TaskQuerySchema(Schema):
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class InboxTaskSchema(TaskSchema):
+    draft = computed(lambda t: t.case.is_draft, "boolean", description="its declaration was never submitted (草稿)")
+    returned_for_correction = fields.Boolean(metadata={
+        "description": "the case's last step returned it for correction (退回补正)"})
+
+
 class TaskPageSchema(Schema):
-    items = fields.List(fields.Nested(TaskSchema))
+    items = fields.List(fields.Nested(InboxTaskSchema))
     total = fields.Integer(metadata={"description": "counted up to 1000"})
     total_exact = fields.Boolean(metadata={"description": "false when there are more than `total`"})
     page = fields.Integer()

@@ -1,18 +1,21 @@
 """Pages for reviewers, supervisors and designers: server-rendered, Chinese, a thin shell over the same
 commands, views and schemas as the API. Sessions and CSRF tokens here; the API keeps to bearer tokens."""
-from flask import Blueprint, render_template, request
+import logging
+
+from flask import Blueprint, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import EXCLUDE, ValidationError
-from werkzeug.exceptions import HTTPException
 
-from ..errors import DomainError, ValidationFailed, error_response, flatten
+from ..errors import ValidationFailed, answer_pages_with, flatten
 from . import formatting
 
 csrf = CSRFProtect()
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static")
 _MESSAGES = {400: "请求无效或页面已过期，请返回重新操作", 403: "您无权查看或办理此内容",
-             404: "未找到您要的页面或任务", 422: "提交的内容有误"}
+             404: "未找到您要的页面或任务", 405: "不支持此操作方式", 422: "提交的内容有误",
+             500: "服务器内部错误，请稍后重试"}
+log = logging.getLogger(__name__)
 
 
 def init_app(app, api_blueprints):
@@ -23,6 +26,7 @@ def init_app(app, api_blueprints):
     for blueprint in api_blueprints:
         csrf.exempt(blueprint)
     formatting.init_app(app)
+    answer_pages_with(app, _error_page)
     from . import auth, cases, dashboard, inbox, models, tasks  # noqa: F401  (routes register on `pages`)
     app.register_blueprint(pages)
 
@@ -36,17 +40,20 @@ def page_args(schema):
         raise ValidationFailed("筛选条件有误", flatten(exc.messages)) from None
 
 
-@pages.errorhandler(DomainError)
-def _domain_error(exc):
-    """A page, or for the modeler's JSON calls the API's JSON error body."""
-    if request.is_json:
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
-    return render_template("error.html", status=exc.status, message=exc.message, fields=exc.fields), exc.status
+@pages.get("/favicon.ico")
+def favicon():
+    return send_from_directory(pages.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)
 
 
-@pages.errorhandler(HTTPException)
-def _page_error(exc):
-    """Pages answer errors with a page (the modeler's JSON calls with the API's JSON body)."""
-    if request.is_json:
-        return error_response(exc.code, exc.name.lower().replace(" ", "_"), _MESSAGES.get(exc.code, exc.name))
-    return render_template("error.html", status=exc.code, message=_MESSAGES.get(exc.code, exc.name)), exc.code
+def _error_page(status, message, fields, generic):
+    """Errors of pages answer with the Chinese error page; the API (/api/...) and the modeler's JSON calls
+    keep the JSON body."""
+    if request.path.startswith("/api/") or request.is_json:
+        return None
+    try:
+        return render_template("error.html", status=status, message=_MESSAGES.get(status, message) if generic
+                               else message, fields=fields), status
+    except Exception:  # the page itself cannot be drawn (the database is gone): the plain JSON body will do
+        log.exception("the error page could not be rendered")
+        return None

@@ -11,7 +11,11 @@ from .. import db
 from ..errors import Unauthorized
 from ..people.models import User
 from ..people.operations import authenticate
+from ..people.roles import LANE_ROLES, Role
 from . import pages
+
+# Each role's own first page: the roles that work tasks start at their inbox, the others where their work is.
+START_PAGES = {Role.SUPERVISOR: "pages.cases", Role.DESIGNER: "pages.models"}
 
 
 class LoginForm(FlaskForm):
@@ -51,9 +55,15 @@ def login_required(view):
     return wrapped
 
 
+def start_page(user):
+    """The address a user lands on after signing in and at "/"."""
+    return url_for(START_PAGES.get(user.role, "pages.inbox"))
+
+
 @pages.app_context_processor
 def _inject_user():
-    return {"current_user": page_user()}
+    user = page_user()
+    return {"current_user": user, "has_inbox": user is not None and user.role in LANE_ROLES}
 
 
 @pages.route("/login", methods=["GET", "POST"])
@@ -63,13 +73,14 @@ def login():
     if form.validate_on_submit():
         try:
             with db.reading() as reader:  # the slow password check holds no write lock
-                user_id = authenticate(reader, form.username.data.strip(), form.password.data).id
+                user = authenticate(reader, form.username.data.strip(), form.password.data)
+                user_id, start = user.id, start_page(user)
         except Unauthorized as exc:
             error = exc.message
         else:
             session.clear()
             session["user_id"] = user_id
-            return redirect(safe_next(request.args.get("next"), url_for("pages.inbox")))
+            return redirect(safe_next(request.args.get("next"), start))
     return render_template("login.html", form=form, error=error), 401 if error else 200
 
 
@@ -81,5 +92,6 @@ def logout():
 
 
 @pages.get("/")
+@login_required
 def home():
-    return redirect(url_for("pages.inbox"))
+    return redirect(start_page(page_user()))

@@ -4,8 +4,8 @@ from flask import Response, render_template
 from sqlalchemy import select
 
 from .. import db
-from ..access import Action, ensure
-from ..cases.models import STATUS_LABELS
+from ..access import Action, ensure, organisation_filter
+from ..cases.models import LIST_STATUS_LABELS
 from ..cases.schemas import CaseQuerySchema
 from ..casework import views
 from ..casework.export import cases_workbook
@@ -25,10 +25,10 @@ def cases():
     user = ensure(page_user(), Action.BROWSE_CASES)
     session = db.session()
     listing = views.case_page(session, user, page_args(CaseQuerySchema()))
-    unions = session.scalars(select(Organisation).where(Organisation.kind == OrgKind.UNION)
+    unions = session.scalars(select(Organisation).where(Organisation.kind == OrgKind.UNION, organisation_filter(user))
                              .order_by(Organisation.code)).all()
     return render_template("cases.html", listing=listing, filters=listing["filters"],
-                           stages=process_steps(session), unions=unions, statuses=STATUS_LABELS)
+                           stages=process_steps(session), unions=unions, statuses=LIST_STATUS_LABELS)
 
 
 @pages.get("/cases.xlsx")

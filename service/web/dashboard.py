@@ -29,4 +29,4 @@ def dashboard():
         "register": _chart("line", "在册困难家庭（建档累计）", reports.register_by_month(session, user), "户"),
     }
     return render_template("dashboard.html", charts=charts, late=reports.late_tasks(session, user),
-                           stage_days=stage_days)
+                           stage_days=stage_days, drafts=reports.drafts(session, user))

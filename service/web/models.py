@@ -9,6 +9,7 @@ from .. import db
 from ..access import Action, ensure
 from ..forms import SchemaInvalid, check_schema
 from ..forms.library import SCHEMA_SUFFIX, ui_name
+from ..forms.messages import json_error
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
 from ..unit_of_work import run
@@ -28,7 +29,8 @@ def _form_files():
 @login_required
 def models():
     _designer()
-    return render_template("models.html", models=list_models(db.session()), forms=_form_files())
+    forms = sorted(services().forms.titles().items(), key=lambda item: (item[1], item[0]))
+    return render_template("models.html", models=list_models(db.session()), forms=forms)
 
 
 @pages.get("/models/<key>/edit")
@@ -36,7 +38,8 @@ def models():
 def model_editor(key):
     _designer()
     version = latest_version(db.session(), key)
-    widget = {"xml": version.bpmn_xml, "forms": _form_files(), "validateUrl": url_for("pages.model_validate"),
+    widget = {"xml": version.bpmn_xml, "forms": _form_files(), "formTitles": services().forms.titles(),
+              "validateUrl": url_for("pages.model_validate"),
               "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken"}
     return render_template("model_editor.html", version=version, widget=widget)
 
@@ -81,16 +84,24 @@ def form_editor(name):
     if request.method == "POST":
         schema_text, ui_text = request.form.get("schema", ""), request.form.get("ui_schema", "") or "{}"
         try:
-            schema, ui_schema = json.loads(schema_text), json.loads(ui_text)
+            schema = _parsed("JSON Schema", schema_text)
+            ui_schema = _parsed("界面配置", ui_text)
             check_schema(schema)
-        except ValueError as exc:
-            error, status = f"JSON 格式错误：{exc}", 422
         except SchemaInvalid as exc:
-            error, status = f"不是有效的 JSON Schema：{exc}", 422
+            error, status = str(exc), 422
         else:
             library.write(name, json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
             library.write(ui_name(name), json.dumps(ui_schema, ensure_ascii=False, indent=2) + "\n")
             flash(f"已保存 {name}；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
     widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}
-    return render_template("form_editor.html", name=name, widget=widget, error=error), status
+    title = services().forms.titles().get(name, name)
+    return render_template("form_editor.html", name=name, title=title, widget=widget, error=error), status
+
+
+def _parsed(label, text):
+    """The JSON text's value; SchemaInvalid saying where the text breaks, as the editor counts lines and columns."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise SchemaInvalid(json_error(label, exc)) from None

@@ -1,5 +1,5 @@
 """The task page: the form of the step, with everything earlier steps gathered shown read-only above it;
-and declaring a new household."""
+declaring a new household, and withdrawing a declaration never submitted."""
 
 from flask import flash, redirect, render_template, request, url_for
 
@@ -61,3 +61,15 @@ def declare():
     first = open_rows(db.session(), case.id)
     flash(f"已创建案件 {case.reference}，请填写申报表", "success")
     return redirect(url_for("pages.task_page", task_id=first[0].id) if first else url_for("pages.inbox"))
+
+
+@pages.post("/cases/<id:case_id>/withdraw")
+@login_required
+def withdraw(case_id):
+    try:
+        case = run(commands.withdraw_case, services(), page_user(), case_id)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("pages.inbox"))
+    flash(f"已撤回申报 {case.reference}，它不再出现在待办和案件列表中", "success")
+    return redirect(url_for("pages.inbox"))

@@ -1,7 +1,7 @@
 """case payment date and bank reference
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003_withdrawn
 Create Date: 2026-11-30 08:05:00
 
 The payment step's date and bank reference, copied to the case row when the payment is confirmed so that
@@ -12,8 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0003'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003_withdrawn'
 branch_labels = None
 depends_on = None
 
