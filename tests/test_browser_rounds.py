@@ -61,10 +61,10 @@ def test_a_review_that_comes_round_again_opens_empty_under_both_rounds(browser, 
     expect(second).not_to_contain_text("意见")
     second_declaration = earlier(center, "申报（第2次）")
     second_declaration.locator("summary").click()
-    expect(second_declaration.locator("[id$='_hardship_description']")).to_have_value("已补充医院诊断证明。")
+    expect(second_declaration.locator("dt:has-text('困难情况说明') + dd")).to_have_text("已补充医院诊断证明。")
     first_declaration = earlier(center, "申报（第1次）")
     first_declaration.locator("summary").click()
-    expect(first_declaration.locator("[id$='_hardship_description']")).to_have_value(household["hardship_description"])
+    expect(first_declaration.locator("dt:has-text('困难情况说明') + dd")).to_have_text(household["hardship_description"])
     shot(center, "rounds-both-reviews-shown")
 
 

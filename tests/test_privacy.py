@@ -160,3 +160,69 @@ def test_no_log_record_carries_an_id_or_bank_card_number_in_its_structured_field
             if any(n in repr(value) for n in numbers):
                 leaking.setdefault(record.name, set()).add(key)
     assert leaking == {}
+
+
+# Free text describing the family -------------------------------------------------------------
+
+ILLNESS = "配偶确诊尿毒症，每周透析三次"
+DESCRIPTIONS = {("declaration", "hardship_description"): ILLNESS,
+                ("assign_third_party", "notes"): "注意申请人配偶正在透析，避开治疗日",
+                ("household_visit", "findings"): "入户见配偶透析后卧床，家中无其他收入",
+                ("open_file", "proposal_notes"): "按透析自付费用测算生活救助"}
+OBJECTION = {"received_on": "2026-12-06", "content": "邻居反映其有房屋出租收入", "finding": "经核查无出租收入"}
+
+
+@pytest.fixture
+def described(api, case_at, household, replies):
+    """A paid case whose declaration, visit, assignment, notice and file describe the family's illness."""
+    household["hardship_description"] = ILLNESS
+    for (step, field), text in DESCRIPTIONS.items():
+        if step != "declaration":
+            replies[step][field] = text
+    replies["public_notice"]["objections"] = [dict(OBJECTION)]
+    case_id = case_at(None)
+    assert api.case(case_id)["status"] == "paid"
+    return case_id
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_free_text_about_the_family_is_hidden_from_those_who_may_not_see_health_and_income(api, described,
+                                                                                            username):
+    data = api.case(described, username)["data"]
+    seen = {field: data[step][field] for step, field in DESCRIPTIONS} | {
+        "hardship_reasons": data["declaration"]["hardship_reasons"],
+        "objection": {k: v for k, v in data["public_notice"]["objections"][0].items() if k != "received_on"}}
+    if username in SEES_CIRCUMSTANCES:
+        assert seen == {field: text for (_, field), text in DESCRIPTIONS.items()} | {
+            "hardship_reasons": ["major_illness"], "objection": {"content": OBJECTION["content"],
+                                                                 "finding": OBJECTION["finding"]}}
+    else:
+        assert seen == {field: "（已隐藏）" for _, field in DESCRIPTIONS} | {
+            "hardship_reasons": "（已隐藏）", "objection": {"content": "（已隐藏）", "finding": "（已隐藏）"}}
+    assert data["preliminary_review"]["opinion"] == "材料齐全，情况属实"  # a reviewer's opinion is for everyone
+    assert data["public_notice"]["objections"][0]["received_on"] == OBJECTION["received_on"]
+
+
+@pytest.mark.parametrize("username", sorted(set(READERS) - SEES_CIRCUMSTANCES))
+def test_no_word_of_the_illness_reaches_those_roles_by_api_page_or_export(app, api, described, username):
+    from test_pages import Browser
+
+    words = ["尿毒症", "透析", "出租"]
+    answers = [api.get(f"/api/v1/cases/{described}", username).get_data(as_text=True),
+               api.get("/api/v1/cases", username).get_data(as_text=True)]
+    page = Browser(app, username)
+    answers.append(page.get(f"/cases/{described}").get_data(as_text=True))
+    export = page.get("/cases.xlsx")
+    assert export.status_code == 200
+    answers.append(_workbook_text(export.data))
+    assert [word for text in answers for word in words if word in text] == []
+    assert "（已隐藏）" in answers[2]
+
+
+def _workbook_text(data):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    sheet = load_workbook(BytesIO(data)).active
+    return " ".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+

@@ -1,4 +1,5 @@
 """Deploying process models: validated, versioned, unsafe code refused, running cases keep their version."""
+import json
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,21 @@ def test_sandboxed_script_results_reach_the_gateway(api):
     case = api.case(case_id)
     assert case["status"] == "completed"
     assert case["data"]["label"] == "合计6"
+
+
+def test_a_sensitivity_mark_of_an_unknown_kind_is_refused_naming_the_field(app, api):
+    from bangfu.resources import bundled_forms
+    from bangfu.services import services
+    with app.app_context():
+        edits = services().forms.edits_dir
+    form = json.loads((bundled_forms() / "preliminary_review.schema.json").read_text(encoding="utf-8"))
+    form["properties"]["opinion"]["x-sensitive"] = "circumstance"
+    edits.mkdir(parents=True, exist_ok=True)
+    edited = edits / "preliminary_review.schema.json"
+    edited.write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+    try:
+        response = upload(api, script_model())
+    finally:
+        edited.unlink()
+    assert response.status_code == 422
+    assert "properties/opinion: x-sensitive 的值应为 circumstances 之一" in response.get_json()["error"]["fields"]["review"][0]

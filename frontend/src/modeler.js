@@ -30,13 +30,14 @@
  * "forms" lists no *.uischema.json at all; removed otherwise); for a sequence flow its condition
  * (bpmn:conditionExpression body, empty = none). Every change goes through bpmn-js commands,
  * so Ctrl+Z / Ctrl+Y undo and redo them.
- * Toolbar: 校验, 部署新版本 (asks for a comment first), 下载 BPMN.
+ * Toolbar: 校验, 部署新版本 (asks for a comment first), 下载 BPMN. Zoom buttons ＋ － 全图 还原 over the diagram.
  * element.bangfu = {modeler, validate(), deploy(comment), saveXML()}; element.dataset.bfReady === "1".
  */
 import Modeler from 'bpmn-js/lib/Modeler';
 import spiffworkflow from './lib/spiffworkflow-moddle.json';
 import translateZh from './lib/bpmn-zh.js';
 import { boot, el } from './lib/boot.js';
+import { readableView, zoomControls } from './lib/zoom.js';
 
 const SPIFF = 'spiffworkflow';
 const FORM_PROP = 'formJsonSchemaFilename';
@@ -152,15 +153,11 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   const selection = modeler.get('selection');
   const overlays = modeler.get('overlays');
   const eventBus = modeler.get('eventBus');
-  // fit the diagram, leaving the left edge free for the palette
-  canvas.zoom('fit-viewport', 'auto');
-  const { inner, outer } = canvas.viewbox();
-  if (outer.width > 400 && inner.width > 0 && inner.height > 0) {
-    const left = 130; // palette
-    const margin = 20;
-    const scale = Math.min((outer.width - left - margin) / inner.width, (outer.height - 2 * margin) / inner.height, 1);
-    canvas.viewbox({ x: inner.x - left / scale, y: inner.y - margin / scale, width: outer.width / scale, height: outer.height / scale });
-  }
+  // the whole diagram when its labels stay readable, else 100% from its start; the left edge stays free
+  // for the palette
+  const show = () => readableView(canvas, registry, { left: canvas.viewbox().outer.width > 400 ? 130 : 0 });
+  show();
+  canvasBox.parentElement.append(zoomControls(canvas, modeler.get('zoomScroll'), show));
 
   let dirty = false;
   const setStatus = (text, kind = '') => { status.textContent = text; status.className = `bf-modeler-status ${kind}`; };

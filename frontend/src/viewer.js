@@ -13,13 +13,15 @@
  *     "height":    "480px"                 optional; default from CSS (.bf-bpmn: 60vh, min 360px)
  *   }
  *
- * The diagram is fitted to the box (drag to pan, Ctrl/⌘ + wheel to zoom). Completed elements get the
+ * The diagram is fitted to the box when its labels stay readable, else shown at 100% centred on the current
+ * step (drag to pan, Ctrl/⌘ + wheel or the ＋ － 全图 还原 buttons to zoom). Completed elements get the
  * marker class bf-completed (green fill), current ones bf-current (orange fill, blue outline); a
  * legend 已完成 / 当前步骤 is drawn in the corner. Ids missing from the diagram are ignored.
  * element.bangfu = {viewer} once ready; element.dataset.bfReady === "1".
  */
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { boot, el } from './lib/boot.js';
+import { readableView, zoomControls } from './lib/zoom.js';
 
 boot('data-bpmn-viewer', '流程图', async (container, config) => {
   container.classList.add('bf-bpmn', 'bf-bpmn-viewer');
@@ -39,16 +41,18 @@ boot('data-bpmn-viewer', '流程图', async (container, config) => {
   });
   mark(config.completed, 'bf-completed');
   mark(config.current, 'bf-current');
-  canvas.zoom('fit-viewport', 'auto');
+  const show = () => readableView(canvas, registry, { focus: Array.isArray(config.current) ? config.current : [] });
+  show();
 
-  // refit when the box changes size (e.g. phone rotation), unless the user has zoomed or panned
+  // reset the view when the box changes size (e.g. phone rotation), unless the user has zoomed or panned
   let userMoved = false;
   ['wheel', 'mousedown', 'touchstart'].forEach((type) => canvasBox.addEventListener(type, () => { userMoved = true; }, { passive: true }));
+  container.append(zoomControls(canvas, viewer.get('zoomScroll'), show, () => { userMoved = true; }));
   if (typeof ResizeObserver !== 'undefined') {
     new ResizeObserver(() => {
       if (userMoved) return;
       canvas.resized();
-      canvas.zoom('fit-viewport', 'auto');
+      show();
     }).observe(canvasBox);
   }
   return { viewer };

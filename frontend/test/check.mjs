@@ -304,7 +304,19 @@ await check('viewer: diagram with completed and current steps marked', desktop, 
     .evaluate((r) => getComputedStyle(r).fill);
   assert.equal(fill, 'rgb(211, 249, 216)', 'completed task filled green');
   assert.match(await page.locator('.bf-legend').textContent(), /已完成.*当前步骤/);
-  await page.locator('[data-bpmn-viewer]').screenshot({ path: path.join(shots, 'bangfu-frontend-viewer.png') });
+  const scale = () => page.evaluate(() => document.querySelector('[data-bpmn-viewer]').bangfu.viewer.get('canvas').zoom());
+  const opened = await scale();
+  assert.ok(opened >= 0.7, `opens readable, at ${opened}`);
+  assert.ok(await page.locator('.djs-element.bf-current').isVisible(), 'the current step is in view');
+  await page.getByRole('button', { name: '放大' }).click();
+  assert.ok(await scale() > opened, 'zoomed in');
+  await page.getByRole('button', { name: '显示整个流程图' }).click();
+  const fitted = await scale();
+  assert.ok(fitted < opened, `whole diagram at ${fitted}`);
+  await page.getByRole('button', { name: '缩小' }).click();
+  assert.ok(await scale() < fitted, 'zoomed out');
+  await page.getByRole('button', { name: '恢复默认大小' }).click();
+  assert.equal(await scale(), opened);
 });
 
 await check('modeler: form property, condition, validate with overlays, deploy', desktop, async (page) => {
@@ -317,6 +329,9 @@ await check('modeler: form property, condition, validate with overlays, deploy',
     modeler.get('selection').select(modeler.get('elementRegistry').get(elementId));
   }, id);
 
+  const scale = () => page.evaluate(() => document.querySelector('[data-bpmn-modeler]').bangfu.modeler.get('canvas').zoom());
+  assert.ok(await scale() >= 0.7, 'opens at a readable scale');
+  await page.getByRole('button', { name: '显示整个流程图' }).click(); // the whole model, to find re_review in it
   await page.locator('.djs-element[data-element-id="re_review"]').click(); // a real click on the canvas
   await page.locator('.bf-panel select[name="bf-form"]').waitFor();
   assert.equal(await page.locator('.bf-panel select[name="bf-form"]').inputValue(), 're_review.schema.json');

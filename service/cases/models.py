@@ -1,5 +1,5 @@
 """A case: one household's journey through a process, with its history (办理记录)."""
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -59,6 +59,8 @@ class Case(Base):
     file_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     approved_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    paid_on: Mapped[date | None]
+    bank_reference: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(32), default=CaseStatus.ACTIVE)
     stage: Mapped[str | None] = mapped_column(String(200))
     incident: Mapped[str | None] = mapped_column(Text)

@@ -1,8 +1,15 @@
-"""Masking personal data in case data by role: only the roles that need a value see it whole."""
+"""Masking personal data in case data by role: only the roles that need a value see it whole.
+
+Two kinds of rule, both decided here: POLICY names fields (an ID number is one wherever it appears, in
+form data or derived data); a form marks a field of its own with the schema keyword SENSITIVE
+("x-sensitive": "circumstances") when its text describes the family's health, income or assets, and
+KINDS says which roles see such fields.
+"""
 from ..households.identity import mask_number, mask_phone
 from ..people.roles import Role
 
 HIDDEN = "（已隐藏）"
+SENSITIVE = "x-sensitive"
 _IDENTITY_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY}
 _BANK_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.FINANCE}
 _NEEDS_CIRCUMSTANCES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY, Role.INSPECTOR, Role.APPROVER}
@@ -21,19 +28,46 @@ POLICY = {
     "per_capita_income": (_NEEDS_CIRCUMSTANCES, lambda v: None),
     "warnings": (_NEEDS_CIRCUMSTANCES, lambda v: None),  # the assessment's, which quote incomes
 }
+# value of a form field's SENSITIVE keyword -> roles that see the field; others see HIDDEN
+KINDS = {"circumstances": _NEEDS_CIRCUMSTANCES}
 
 
-def mask(data, role):
-    """A copy of `data` with every sensitive field the role does not need masked."""
+def mask(data, role, schemas=None):
+    """A copy of case data with every sensitive field the role does not need masked.
+
+    `schemas` maps a step's key in the data to the JSON Schema of the form that collected it, so that
+    fields the form marks SENSITIVE are hidden too (from every role when the kind is unknown here)."""
+    if not isinstance(data, dict):
+        return _mask(data, role, None)
+    return {key: _mask(value, role, (schemas or {}).get(key)) for key, value in data.items()}
+
+
+def mask_answer(answer, role, schema=None):
+    """A copy of one step's answer masked for the role, `schema` being the form that collected it."""
+    return _mask(answer, role, schema)
+
+
+def _mask(data, role, schema):
+    schema = schema if isinstance(schema, dict) else {}
     if isinstance(data, dict):
+        properties = schema.get("properties") or {}
         masked = {}
         for key, value in data.items():
-            rule = POLICY.get(key)
-            if rule and role not in rule[0] and value not in (None, ""):
-                masked[key] = rule[1](value)
-            else:
-                masked[key] = mask(value, role)
+            field = properties.get(key) if isinstance(properties, dict) else None
+            masked[key] = _masked_field(key, value, role, field if isinstance(field, dict) else {})
         return masked
     if isinstance(data, list):
-        return [mask(item, role) for item in data]
+        return [_mask(item, role, schema.get("items")) for item in data]
     return data
+
+
+def _masked_field(key, value, role, field):
+    if value in (None, "", []):
+        return _mask(value, role, field)
+    kind = field.get(SENSITIVE)
+    if kind is not None and role not in KINDS.get(kind, ()):
+        return HIDDEN
+    rule = POLICY.get(key)
+    if rule and role not in rule[0]:
+        return rule[1](value)
+    return _mask(value, role, field)

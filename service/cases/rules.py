@@ -155,6 +155,8 @@ def _payment_problems(ctx, data):
 
 def _payment_record(ctx, data, extra):
     ctx.case.paid_amount = Decimal(str(data["paid_amount"]))
+    ctx.case.paid_on = date.fromisoformat(data["paid_on"])
+    ctx.case.bank_reference = data["bank_reference"]
 
 
 _PROBLEMS = {

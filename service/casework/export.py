@@ -1,12 +1,18 @@
 """The case list as an Excel workbook (.xlsx): what the filtered list shows, no personal numbers.
 
 Every text cell is written as text: a household name or an employer starting with = + - or @ would
-otherwise be stored as a live formula (=HYPERLINK(...) and worse) in a file supervisors open.
+otherwise be stored as a live formula (=HYPERLINK(...) and worse) in a file supervisors open. Amounts are
+numbers with two decimals and dates are dates, so that a sheet can add them up and sort them.
 """
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from ..cases.models import STATUS_LABELS
 from ..config import LOCAL_TIMEZONE
@@ -15,35 +21,70 @@ from .queries import case_query
 
 MAX_ROWS = 50_000
 COLUMNS = ["案件编号", "家庭（职工姓名）", "工作单位", "申报工会", "第三方机构", "状态", "当前步骤", "困难类别",
-           "档案编号", "审批金额（元）", "发放金额（元）", "申报时间", "办结时间"]
+           "档案编号", "审批金额（元）", "发放金额（元）", "发放日期", "银行流水号", "申报时间", "办结时间"]
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = 'yyyy"年"m"月"d"日"'
+TIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
+MAX_WIDTH = 60
 
 
 def _local(value):
     return value.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None) if value else None
 
 
-def _cell(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
+def _row(case):
+    return (case.reference, case.household_name, case.employer, case.organisation.name,
+            case.third_party_org.name if case.third_party_org else None,
+            STATUS_LABELS.get(case.status, case.status), case.stage, CATEGORY_LABELS.get(case.category),
+            case.file_number, case.approved_amount, case.paid_amount, case.paid_on, case.bank_reference,
+            _local(case.created_at), _local(case.closed_at))
+
+
+def _shown(value):
+    """The text Excel shows for a value in our formats."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def width(text):
+    """Columns a text needs: a wide (CJK) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(sheet, value, bold=False):
+    cell = WriteOnlyCell(sheet, value=float(value) if isinstance(value, Decimal) else value)
     if isinstance(value, str):
         cell.data_type = "s"  # never "f" (a formula), whatever the text starts with
+    elif isinstance(value, Decimal):
+        cell.number_format = MONEY_FORMAT
+    elif isinstance(value, datetime):
+        cell.number_format = TIME_FORMAT
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    if bold:
+        cell.font = Font(bold=True)
     return cell
 
 
 def cases_workbook(session, user, filters):
     """Bytes of an .xlsx with one row per case matching the filters (at most MAX_ROWS)."""
+    rows = [_row(case) for case in session.scalars(case_query(user, filters).limit(MAX_ROWS))]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("案件清单")
-    sheet.append(COLUMNS)
-    for case in session.scalars(case_query(user, filters).limit(MAX_ROWS)):
-        sheet.append([_cell(sheet, value) for value in (
-            case.reference, case.household_name, case.employer, case.organisation.name,
-            case.third_party_org.name if case.third_party_org else None,
-            STATUS_LABELS.get(case.status, case.status), case.stage, CATEGORY_LABELS.get(case.category),
-            case.file_number,
-            float(case.approved_amount) if case.approved_amount is not None else None,
-            float(case.paid_amount) if case.paid_amount is not None else None,
-            _local(case.created_at), _local(case.closed_at),
-        )])
+    for index, header in enumerate(COLUMNS):
+        needed = max([width(header)] + [width(_shown(row[index])) for row in rows])
+        sheet.column_dimensions[get_column_letter(index + 1)].width = min(needed + 2, MAX_WIDTH)
+    sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, header, bold=True) for header in COLUMNS])
+    for row in rows:
+        sheet.append([_cell(sheet, value) for value in row])
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -9,9 +9,10 @@ from collections import Counter
 from ..access import may_act_on
 from ..cases.models import STATUS_LABELS, CaseStatus
 from ..cases.operations import get_case, may_withdraw
-from ..cases.privacy import mask
-from ..forms import version_documents
+from ..cases.privacy import mask, mask_answer
+from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
+from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
 from ..tasks.projection import open_rows
@@ -58,8 +59,9 @@ def case_detail(session, services, user, case_id=None, case=None):
     """One case with its data masked for the user's role, its open tasks and its history."""
     case = case if case is not None else get_case(session, user, case_id)
     instance = services.store.load(case)
+    schemas = {step: schema for step, (schema, _) in step_forms(case.process_version).items()}
     return CaseDetail(case, instance=instance, open_tasks=open_rows(session, case.id),
-                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role),
+                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role, schemas),
                       withdrawable=may_withdraw(user, case),
                       returned_for_correction=case.id in queries.returned_for_correction(session, [case.id]))
 
@@ -80,7 +82,7 @@ def task_detail(session, services, user, task_id):
         and task.case.status != CaseStatus.INCIDENT
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=_own_data(detail, task, rounds, user.role), context=detail.data, history=detail.history,
-                editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=rounds,
+                editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=_with_rows(session, rounds),
                 panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
                 withdrawable=detail.withdrawable)
 
@@ -91,7 +93,8 @@ def _own_data(detail, task, rounds, role):
     prefill="lastRound" (the declaration, which the union corrects rather than retypes)."""
     instance = detail.instance
     if task.state == TaskState.COMPLETED:
-        return mask(instance.submitted(task.spiff_task_id) or {}, role)
+        schema = version_documents(task.case.process_version).get(task.form)
+        return mask_answer(instance.submitted(task.spiff_task_id) or {}, role, schema)
     if task.state != TaskState.OPEN:
         return {}
     again = any(step["task"].spec_name == task.spec_name for step in rounds)
@@ -112,11 +115,25 @@ def _rounds(session, instance, task, role):
     steps = []
     for row in rows:
         seen[row.spec_name] += 1
-        data = mask(instance.submitted(row.spiff_task_id) or {}, role)
+        data = mask_answer(instance.submitted(row.spiff_task_id) or {}, role, documents.get(row.form))
         steps.append({"task": row, "schema": documents.get(row.form), "ui_schema": documents.get(row.ui_form),
                       "data": data, "round": seen[row.spec_name], "rounds": counts[row.spec_name],
                       "facts": facts.step_facts(row.spec_name, data)})
     return steps
+
+
+def _with_rows(session, steps):
+    """Each earlier step with its data as rows to read (forms/display.py)."""
+    for step in steps:
+        schema = resolve_choices(session, step["schema"])[0] if step["schema"] else None
+        step["rows"] = display.rows(schema, step["ui_schema"], step["data"])
+    return steps
+
+
+def data_sections(session, detail):
+    """A case's data (masked as `detail` holds it) as pages show it: each step under its title."""
+    return display.sections(session, detail.process_version, detail.data,
+                            [("assessment", "系统测算", ASSESSMENT_DISPLAY)])
 
 
 def assessment(data, case):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cachetools import LRUCache, cached
 from sqlalchemy import select
 
+from ..cases.privacy import KINDS, SENSITIVE
 from ..engine import ModelProblem
 from ..people.models import Organisation
 from .messages import json_error
@@ -36,6 +37,7 @@ def collect_forms(library, user_tasks):
                 document = json.loads(text)
                 if is_schema:
                     check_schema(document)
+                    _check_sensitivity(document)
             except ValueError as exc:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{json_error('文件', exc)}"))
                 continue
@@ -44,6 +46,21 @@ def collect_forms(library, user_tasks):
                 continue
             forms[filename] = document
     return forms, problems
+
+
+def _check_sensitivity(node, path=()):
+    """Refuse an x-sensitive mark naming a kind the masking policy does not know (a typo would hide the
+    field from everyone, the union that typed it included)."""
+    if isinstance(node, dict):
+        kind = node.get(SENSITIVE)
+        if kind is not None and kind not in KINDS:
+            where = "/".join(path) or "(根)"
+            raise SchemaInvalid(f"{where}: {SENSITIVE} 的值应为 {'、'.join(KINDS)} 之一")
+        for key, value in node.items():
+            _check_sensitivity(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_sensitivity(value, (*path, str(index)))
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,13 @@ class Form:
 def version_documents(version):
     """The forms a model version was deployed with, parsed once per process (versions never change)."""
     return json.loads(version.forms_json)
+
+
+def step_forms(version):
+    """{user task id: (schema, ui schema)} of a model version, as deployed (choices not filled in)."""
+    documents = version_documents(version)
+    return {task["id"]: (documents.get(task.get("form")), documents.get(task.get("ui_form")))
+            for task in version.user_tasks}
 
 
 def load_form(session, version, filename, ui_filename=None):

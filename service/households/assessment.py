@@ -100,3 +100,28 @@ def _assessed(declaration, monthly_income, policy):
         "dibao_line": float(line),
         "standard": policy.document,
     }
+
+
+# The assessment as pages show it: labels and choice titles in the shape of a form's schema (forms/display.py).
+_MONEY = {"type": "number", "format": "money"}
+_CATEGORY = {"type": "string", "oneOf": [{"const": k, "title": v} for k, v in CATEGORY_LABELS.items()]}
+_TEXTS = {"type": "array", "items": {"type": "string"}}
+DISPLAY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "basis": {"type": "string", "title": "测算依据",
+                  "oneOf": [{"const": "declared", "title": "申报收入"}, {"const": "verified", "title": "走访核实收入"}]},
+        "monthly_household_income": {**_MONEY, "title": "家庭月总收入（元）"},
+        "per_capita_income": {**_MONEY, "title": "家庭人均月收入（元）"},
+        "suggested_category": {**_CATEGORY, "title": "建议困难类别"},
+        "declared": {"type": "object", "title": "按申报收入", "properties": {
+            "monthly_household_income": {**_MONEY, "title": "家庭月总收入（元）"},
+            "per_capita_income": {**_MONEY, "title": "家庭人均月收入（元）"},
+            "suggested_category": {**_CATEGORY, "title": "建议困难类别"}}},
+        "reasons": {**_TEXTS, "title": "不符合条件的原因"},
+        "notes": {**_TEXTS, "title": "说明"},
+        "warnings": {**_TEXTS, "title": "提示"},
+        "dibao_line": {**_MONEY, "title": "低保标准（元/月）"},
+        "standard": {"type": "string", "title": "认定标准"},
+    },
+}

@@ -44,4 +44,5 @@ def cases_export():
 @login_required
 def case_page(case_id):
     user = ensure(page_user(), Action.BROWSE_CASES)
-    return render_template("case.html", case=views.case_detail(db.session(), services(), user, case_id))
+    detail = views.case_detail(db.session(), services(), user, case_id)
+    return render_template("case.html", case=detail, sections=views.data_sections(db.session(), detail))

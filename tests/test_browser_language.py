@@ -1,0 +1,154 @@
+"""Every page of every role speaks Chinese: each demo role signs in at 1280 px and on a 375 px phone and opens
+every page it can reach (its start page, inbox, case list, dashboard, cases, every open task, the models,
+modeler and form editor); no English word, field key, stored choice value or ISO date is in what it reads.
+Each page is saved under test-artifacts/screenshots/ (all-<role>-<width>-<page>.png) to be looked at.
+And the case page reads at both widths: the timeline never breaks a date or an action, the diagram opens
+at a readable scale with the current step in view and zooms with its buttons."""
+import re
+
+import pytest
+
+from bangfu.resources import bundled_forms
+from bangfu.testing import PEOPLE
+from browser_helpers import shot, sign_in
+
+VIEWPORTS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 800}}
+ORDER = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
+         "public_notice", "open_file", "approval", "payment"]
+# Words that are Chinese pages' own: names of formats and products, keys on a keyboard.
+ALLOWED = {"BPMN", "Excel", "JSON", "UI", "Schema", "ID", "Ctrl"}
+REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and bank references: BF2026000001
+ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
+KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
+VERSION = re.compile(r"(?<![A-Za-z])v\d+(?!\d)")  # a model version as the designer's pages label it: v2
+ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+RAW_NUMBER = re.compile(r"(?<![\d,.])\d{4,}\.\d+")  # 12000.5: an amount without its thousands separator
+OPEN_ALL = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
+# What the reader reads; for a designer, without the file names and model keys the modeler asks them to type
+# (shown as <code>): those are identifiers, not words.
+VISIBLE_TEXT = """(identifiers) => {
+  if (identifiers) document.querySelectorAll('code').forEach((c) => c.remove());
+  return document.body.innerText;
+}"""
+
+
+def foreign(text, known_names=()):
+    """What in a page's text is not Chinese for its reader: English words, ISO dates, raw amounts."""
+    for name in known_names:
+        text = text.replace(name, "")
+    text = ID_NUMBER.sub("", REFERENCE.sub("", VERSION.sub("", KEYS.sub("", text))))
+    found = [w for w in re.findall(r"[A-Za-z][A-Za-z_]*", text) if w not in ALLOWED]
+    return found + ISO_DATE.findall(text) + RAW_NUMBER.findall(text)
+
+
+@pytest.fixture
+def cases(api, case_at, replies):
+    """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
+    one whose notice had an objection, one returned to the union and one refused at the preliminary review."""
+    replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
+    replies["public_notice"]["objections"] = [{"received_on": "2026-12-06", "content": "反映其有出租收入",
+                                               "finding": "经核查不属实"}]
+    replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
+    replies["payment"]["paid_amount"] = 6000.5
+    found = {step: case_at(step) for step in ["declaration", *ORDER]}
+    found["paid"] = case_at(None)
+    found["oversight_problem"] = case_at("visit_oversight")
+    api.complete(found["oversight_problem"], "visit_oversight", {"decision": "return", "opinion": "走访人员不足两人签字"})
+    found["returned"] = case_at("preliminary_review")
+    api.complete(found["returned"], "preliminary_review", {"decision": "return", "opinion": "请补充诊断证明"})
+    found["refused"] = case_at("preliminary_review")
+    api.complete(found["refused"], "preliminary_review", {"decision": "reject", "opinion": "不符合条件"})
+    return found
+
+
+def pages_of(api, username, cases):
+    """(name, path) of every page the user can reach, in the order a user would find them."""
+    role = PEOPLE[username][0]
+    found = [("start", "/"), ("inbox", "/inbox")]
+    if role == "designer":
+        found += [("models", "/models"), ("modeler", "/models/hardship_assistance/edit")]
+        found += [(f"form-{p.name.split('.')[0]}", f"/forms/{p.name}") for p in sorted(bundled_forms().iterdir())
+                  if p.name.endswith(".schema.json")]
+        return found
+    found += [("cases", "/cases"), ("dashboard", "/dashboard")]
+    if role == "grassroots_union":
+        found.append(("declare", "/cases/new"))
+    for name, case_id in cases.items():
+        case = api.case(case_id, username)
+        if "id" not in case:
+            continue  # not this user's to read
+        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice"):
+            found.append((f"case-{name}", f"/cases/{case_id}"))
+        for task in case["open_tasks"]:
+            suffix = "" if name == task["name"] else f"-{name}"
+            found.append((f"task-{task['name']}{suffix}", f"/tasks/{task['id']}"))
+    return list(dict.fromkeys(found))
+
+
+def test_the_sign_in_page_is_chinese(browser, server):
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    page.goto(f"{server}/login")
+    shot(page, "all-login-phone")
+    assert foreign(page.inner_text("body")) == []
+    page.close()
+
+
+@pytest.mark.parametrize("username", [u for u in PEOPLE if u not in ("union2", "thirdparty2")])
+def test_no_english_key_value_or_iso_date_reaches_any_page_of_the_role(browser, server, api, cases, username):
+    known = sorted(PEOPLE, key=len, reverse=True)  # the test users' display names are their usernames
+    designer = PEOPLE[username][0] == "designer"
+    targets = pages_of(api, username, cases)
+    problems = {}
+    for size, viewport in VIEWPORTS.items():
+        page = sign_in(browser, server, username, viewport)
+        for name, path in targets:
+            response = page.goto(f"{server}{path}")
+            _wait_for_widgets(page)
+            page.evaluate(OPEN_ALL)
+            shot(page, f"all-{username}-{size}-{name}")
+            where = f"{size} {name} {path} ({response.status})"
+            problems[where] = foreign(page.evaluate(VISIBLE_TEXT, designer), known)
+            if response.status >= 400:
+                problems[where].append(f"HTTP {response.status}")
+            if size == "phone":
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 1:
+                    problems[where].append(f"页面横向溢出 {overflow}px")
+        page.context.close()
+    found = {where: words for where, words in problems.items() if words}
+    assert found == {}, "\n".join(f"{where}: {sorted(set(words))}" for where, words in found.items())
+
+
+def _wait_for_widgets(page):
+    """Diagrams, forms and charts draw after load; wait until each says it is ready (or failed)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("""() => [...document.querySelectorAll(
+        '[data-bpmn-viewer], [data-bpmn-modeler], [data-jsonschema-form], [data-chart], [data-form-editor]')]
+        .every((e) => e.dataset.bfReady === '1' || e.dataset.bfReady === 'error')""", timeout=15000)
+
+
+def test_the_timeline_keeps_dates_and_actions_whole_and_the_diagram_opens_readable(browser, server, case_at):
+    case_id = case_at("re_review")
+    for size, viewport in VIEWPORTS.items():
+        page = sign_in(browser, server, "center1", viewport)
+        page.goto(f"{server}/cases/{case_id}")
+        _wait_for_widgets(page)
+        broken = page.evaluate("""() => [...document.querySelectorAll('.bf-timeline td:not(.bf-timeline-opinion)')]
+            .filter((td) => td.textContent.trim()).filter((td) => {
+              const range = document.createRange();
+              range.selectNodeContents(td);
+              return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+            }).map((td) => td.textContent.trim())""")
+        assert broken == [], f"{size}: {broken}"
+        scale = "() => document.querySelector('[data-bpmn-viewer]').bangfu.viewer.get('canvas').zoom()"
+        opened = page.evaluate(scale)
+        assert opened >= 0.7, f"{size}: the diagram opens at {opened:.2f}, too small to read"
+        current = page.locator(".djs-element.bf-current[data-element-id='re_review']")
+        box, view = current.bounding_box(), page.locator(".bf-bpmn").bounding_box()
+        assert view["x"] <= box["x"] and box["x"] + box["width"] <= view["x"] + view["width"], size
+        page.get_by_role("button", name="放大").click()
+        assert page.evaluate(scale) > opened
+        page.get_by_role("button", name="显示整个流程图").click()
+        assert page.evaluate(scale) < opened
+        shot(page, f"case-diagram-zoom-{size}")
+        page.context.close()
