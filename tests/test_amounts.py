@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from test_pages import Browser
 
-LIMIT_MESSAGE = "生活救助每户每年不超过当地低保标准 12 个月（14496 元）"  # 12 × the 1,208 yuan 低保 line
+LIMIT_MESSAGE = "生活救助每户每年不超过当地低保标准 12 个月（14,496.00 元）"  # 12 × the 1,208 yuan 低保 line
 
 
 def test_open_file_refuses_a_living_aid_over_the_yearly_standard_with_approvals_message(api, case_at, replies):

@@ -29,7 +29,7 @@ def test_expenses_above_income_give_zero_per_capita_income_and_say_so(api, house
 
     assessment = detail(api, case_id, "preliminary_review", "union1")["assessment"]
     assert money(assessment["per_capita_income"]) == Decimal("0.00")
-    assert "家庭刚性支出超过家庭收入，人均月收入按 0 元计" in assessment["notes"]
+    assert "家庭刚性支出超过家庭收入，人均月收入按 0 元计" in assessment["income_notes"]
     assert assessment["suggested_category"] == "deep"
 
 

@@ -20,7 +20,6 @@ ALLOWED = {"BPMN", "Excel", "JSON", "UI", "Schema", "ID", "Ctrl"}
 REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and bank references: BF2026000001
 ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
 KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
-VERSION = re.compile(r"(?<![A-Za-z])v\d+(?!\d)")  # a model version as the designer's pages label it: v2
 ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 RAW_NUMBER = re.compile(r"(?<![\d,.])\d{4,}\.\d+")  # 12000.5: an amount without its thousands separator
 OPEN_ALL = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
@@ -36,7 +35,7 @@ def foreign(text, known_names=()):
     """What in a page's text is not Chinese for its reader: English words, ISO dates, raw amounts."""
     for name in known_names:
         text = text.replace(name, "")
-    text = ID_NUMBER.sub("", REFERENCE.sub("", VERSION.sub("", KEYS.sub("", text))))
+    text = ID_NUMBER.sub("", REFERENCE.sub("", KEYS.sub("", text)))
     found = [w for w in re.findall(r"[A-Za-z][A-Za-z_]*", text) if w not in ALLOWED]
     return found + ISO_DATE.findall(text) + RAW_NUMBER.findall(text)
 

@@ -80,7 +80,7 @@ def test_designer_deploys_from_the_modeler_and_the_list_shows_the_version(signed
                                     headers={"X-CSRFToken": modeler["csrfToken"]})
     assert response.status_code == 201 and response.get_json()["version"]["version"] == 2
     listing = designer.get("/models").get_data(as_text=True)
-    assert "v2" in listing and "初审改名" in listing
+    assert "第 2 版" in listing and "初审改名" in listing
 
 
 def test_deploy_without_the_csrf_header_is_refused(signed_in):

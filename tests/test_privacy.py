@@ -169,6 +169,7 @@ DESCRIPTIONS = {("declaration", "hardship_description"): ILLNESS,
                 ("assign_third_party", "notes"): "注意申请人配偶正在透析，避开治疗日",
                 ("household_visit", "findings"): "入户见配偶透析后卧床，家中无其他收入",
                 ("open_file", "proposal_notes"): "按透析自付费用测算生活救助"}
+REVIEW_OPINION = "走访核实配偶透析，家庭无其他收入，符合条件"  # an opinion quotes the circumstances it weighed
 OBJECTION = {"received_on": "2026-12-06", "content": "邻居反映其有房屋出租收入", "finding": "经核查无出租收入"}
 
 
@@ -180,6 +181,7 @@ def described(api, case_at, household, replies):
         if step != "declaration":
             replies[step][field] = text
     replies["public_notice"]["objections"] = [dict(OBJECTION)]
+    replies["re_review"]["opinion"] = REVIEW_OPINION
     case_id = case_at(None)
     assert api.case(case_id)["status"] == "paid"
     return case_id
@@ -199,7 +201,10 @@ def test_free_text_about_the_family_is_hidden_from_those_who_may_not_see_health_
     else:
         assert seen == {field: "（已隐藏）" for _, field in DESCRIPTIONS} | {
             "hardship_reasons": "（已隐藏）", "objection": {"content": "（已隐藏）", "finding": "（已隐藏）"}}
-    assert data["preliminary_review"]["opinion"] == "材料齐全，情况属实"  # a reviewer's opinion is for everyone
+    shown = REVIEW_OPINION if username in SEES_CIRCUMSTANCES else "（已隐藏）"
+    assert data["re_review"]["opinion"] == shown
+    history = api.case(described, username)["history"]
+    assert [e["opinion"] for e in history if e["task"] == "re_review"] == [shown], "history keeps no copy"
     assert data["public_notice"]["objections"][0]["received_on"] == OBJECTION["received_on"]
 
 
@@ -207,7 +212,7 @@ def test_free_text_about_the_family_is_hidden_from_those_who_may_not_see_health_
 def test_no_word_of_the_illness_reaches_those_roles_by_api_page_or_export(app, api, described, username):
     from test_pages import Browser
 
-    words = ["尿毒症", "透析", "出租"]
+    words = ["尿毒症", "透析", "出租", "无其他收入"]
     answers = [api.get(f"/api/v1/cases/{described}", username).get_data(as_text=True),
                api.get("/api/v1/cases", username).get_data(as_text=True)]
     page = Browser(app, username)
@@ -226,3 +231,14 @@ def _workbook_text(data):
     sheet = load_workbook(BytesIO(data)).active
     return " ".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
 
+
+
+def test_the_assessment_note_comparing_expenses_and_income_is_hidden_with_the_income(api, household):
+    members = [dict(m, monthly_income=3200 if m["relation"] == "self" else 0) for m in household["family_members"]]
+    case_id = api.start()["id"]
+    api.complete(case_id, "declaration", dict(household, family_members=members, monthly_household_income=3200,
+                                              unavoidable_expenses=48000))
+    assert api.case(case_id, "center1")["data"]["assessment"]["income_notes"] == [
+        "家庭刚性支出超过家庭收入，人均月收入按 0 元计"]
+    seen = api.case(case_id, "supervisor1")["data"]["assessment"]
+    assert seen["income_notes"] is None and seen["per_capita_income"] is None

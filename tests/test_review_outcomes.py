@@ -29,7 +29,7 @@ def test_not_eligible_at_preliminary_review_ends_the_case_with_the_written_reaso
     assert case["status"] == "not_eligible"
     assert case["open_tasks"] == []
     assert case["closed_at"] is not None
-    assert any(e["opinion"] == "家庭人均收入高于认定标准" for e in case["history"])
+    assert any(e["opinion"] == "家庭人均收入高于认定标准" for e in api.case(case_id, "center1")["history"])
 
 
 def test_reject_requires_a_written_reason(api, case_at):

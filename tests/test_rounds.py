@@ -42,7 +42,7 @@ def test_approving_the_second_round_without_an_opinion_records_no_old_opinion(ap
     assert reviews == [(1, {"decision": "return", "opinion": "请补充医院诊断证明"}), (2, {"decision": "approve"})]
     declarations = [r["data"]["hardship_description"] for r in after["earlier_steps"] if r["name"] == "declaration"]
     assert declarations == [household["hardship_description"], "已补充医院诊断证明。"], "each round its own answers"
-    assert [e["opinion"] for e in api.case(case_id)["history"] if e["task"] == "preliminary_review"
+    assert [e["opinion"] for e in api.case(case_id, "center1")["history"] if e["task"] == "preliminary_review"
             and e["action"] == "completed"] == ["请补充医院诊断证明", None]
 
 

@@ -184,7 +184,7 @@ def test_living_aid_above_twelve_months_of_dibao_is_refused_but_the_cap_itself_i
     over = submit(api, case_id, "approval", {"decision": "approve", "approved_amount": 14496.01})
     assert over.status_code == 422
     assert error_of(over) == {"code": "validation_failed", "message": FORM_PROBLEM, "fields": {
-        "data.approved_amount": ["生活救助每户每年不超过当地低保标准 12 个月（14496 元）"]}}
+        "data.approved_amount": ["生活救助每户每年不超过当地低保标准 12 个月（14,496.00 元）"]}}
     assert snapshot(api, app, case_id) == before
     at_cap = submit(api, case_id, "approval", {"decision": "approve", "approved_amount": 14496})
     assert at_cap.status_code == 200, at_cap.get_json()
@@ -205,7 +205,7 @@ def test_the_payment_must_equal_the_approved_amount(api, app, case_at, paid, rep
     response = submit(api, case_id, "payment", dict(replies["payment"], paid_amount=paid))
     assert response.status_code == 422
     assert error_of(response) == {"code": "validation_failed", "message": FORM_PROBLEM, "fields": {
-        "data.paid_amount": ["发放金额应与审批金额 6000.00 元一致"]}}
+        "data.paid_amount": ["发放金额应与审批金额 6,000.00 元一致"]}}
     assert snapshot(api, app, case_id) == before
     assert api.case(case_id)["status"] == "active" and api.case(case_id)["paid_amount"] is None
 

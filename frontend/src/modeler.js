@@ -353,7 +353,7 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
         deployBox.hidden = true;
         commentInput.value = '';
         const base = document.querySelector('[data-model-version]');
-        if (base && version) base.textContent = `v${version}`;  // edits now build on the version just deployed
+        if (base && version) base.textContent = String(version);  // edits now build on the version just deployed
       } else {
         handleFailure(result, '部署');
       }

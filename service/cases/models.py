@@ -86,9 +86,10 @@ class Case(Base):
 
 
 def submitted():
-    """SQL condition: cases whose declaration was submitted. Drafts and withdrawn declarations are not
-    cases in 申报: lists, counts and reports leave them out unless asked for them."""
-    return Case.submitted_at.is_not(None)
+    """SQL condition: cases whose declaration was submitted, and cases set aside as incidents (a start that
+    failed included: someone must repair them). Drafts and withdrawn declarations are not cases in 申报:
+    lists, counts and reports leave them out unless asked for them."""
+    return Case.submitted_at.is_not(None) | (Case.status == CaseStatus.INCIDENT)
 
 
 def draft():

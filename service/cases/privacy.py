@@ -27,6 +27,7 @@ POLICY = {
     "financial_assets": (_NEEDS_CIRCUMSTANCES, lambda v: None),
     "per_capita_income": (_NEEDS_CIRCUMSTANCES, lambda v: None),
     "warnings": (_NEEDS_CIRCUMSTANCES, lambda v: None),  # the assessment's, which quote incomes
+    "income_notes": (_NEEDS_CIRCUMSTANCES, lambda v: None),  # the assessment's, which compare them
 }
 # value of a form field's SENSITIVE keyword -> roles that see the field; others see HIDDEN
 KINDS = {"circumstances": _NEEDS_CIRCUMSTANCES}
@@ -45,6 +46,11 @@ def mask(data, role, schemas=None):
 def mask_answer(answer, role, schema=None):
     """A copy of one step's answer masked for the role, `schema` being the form that collected it."""
     return _mask(answer, role, schema)
+
+
+def mask_opinion(opinion, role, schema=None):
+    """A history entry's copy of a step's opinion, masked as the step's own answer is."""
+    return mask_answer({"opinion": opinion}, role, schema)["opinion"]
 
 
 def _mask(data, role, schema):

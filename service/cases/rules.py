@@ -15,6 +15,7 @@ from .. import calendar, clock
 from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
 from ..people.models import Organisation
+from ..wording import amount, long_date
 from .models import Case
 
 PROCESS = "hardship_assistance"  # the process these rules belong to; other models run without them
@@ -51,7 +52,7 @@ def _household_visit_record(ctx, data, extra):
 def _assign_problems(ctx, data):
     """The centre's 走访完成期限 becomes the visit's due date: one already past would make it late at once."""
     if data.get("visit_due_date") and date.fromisoformat(data["visit_due_date"]) < clock.today():
-        return {"visit_due_date": [f"走访完成期限不能早于今天（{_day(clock.today())}）"]}
+        return {"visit_due_date": [f"走访完成期限不能早于今天（{long_date(clock.today())}）"]}
     return {}
 
 
@@ -68,11 +69,11 @@ def _automatic_file_number(case):
     return f"DA{case.created_at:%Y}{case.id:06d}"
 
 
-def _yearly_limit_problem(policy, aid_type, amount):
+def _yearly_limit_problem(policy, aid_type, value):
     """The refusal of an amount over the yearly standard for its aid type, or None; 建档 and 审批 share it."""
     cap = policy.dibao_line * LIVING_AID_MONTHS
-    if aid_type == "living" and amount is not None and Decimal(str(amount)) > cap:
-        return f"生活救助每户每年不超过当地低保标准 12 个月（{cap} 元）"
+    if aid_type == "living" and value is not None and Decimal(str(value)) > cap:
+        return f"生活救助每户每年不超过当地低保标准 12 个月（{amount(cap)} 元）"
     return None
 
 
@@ -127,18 +128,14 @@ def _public_notice_problems(ctx, data):
     earliest = calendar.period_end(start, ctx.notice_min_days)
     if end < earliest:
         found["notice_end"] = [f"公示期不少于 {ctx.notice_min_days} 天（含开始和结束当天），"
-                               f"公示结束日期不能早于{_day(earliest)}"]
+                               f"公示结束日期不能早于{long_date(earliest)}"]
     today = clock.today()
     if data.get("decision") == "approve" and today <= end:
-        found["decision"] = [f"公示期至{_day(end)}结束，期满后（{_day(calendar.add_days(end, 1))}起）"
+        found["decision"] = [f"公示期至{long_date(end)}结束，期满后（{long_date(calendar.add_days(end, 1))}起）"
                              "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]
     if data.get("decision") == "return" and today < start:
-        found["notice_start"] = [f"公示开始日期为{_day(start)}，公示尚未开始，不能记录异议"]
+        found.setdefault("notice_start", []).append(f"公示开始日期为{long_date(start)}，公示尚未开始，不能记录异议")
     return found
-
-
-def _day(value):
-    return f"{value.year}年{value.month}月{value.day}日"
 
 
 def _public_notice_record(ctx, data, extra):
@@ -149,7 +146,7 @@ def _public_notice_record(ctx, data, extra):
 def _payment_problems(ctx, data):
     approved = ctx.case.approved_amount
     if approved is not None and Decimal(str(data.get("paid_amount", 0))) != approved:
-        return {"paid_amount": [f"发放金额应与审批金额 {approved} 元一致"]}
+        return {"paid_amount": [f"发放金额应与审批金额 {amount(approved)} 元一致"]}
     return {}
 
 

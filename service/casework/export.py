@@ -14,6 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .. import wording
 from ..cases.models import STATUS_LABELS
 from ..config import LOCAL_TIMEZONE
 from ..households.assessment import CATEGORY_LABELS
@@ -45,11 +46,11 @@ def _shown(value):
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return wording.amount(value)
     if isinstance(value, datetime):
-        return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+        return f"{wording.long_date(value)} {value:%H:%M}"
     if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return wording.long_date(value)
     return str(value)
 
 

@@ -1,29 +1,10 @@
 """The key facts of a hardship case's steps, in words: what a step's one-line summary carries
 (复审 the category, 公示 its dates, 建档 the file number and proposed amount, 审批 the approved amount)
 and what the payment (发放确认) page shows above its form."""
-from datetime import date
-from decimal import Decimal, InvalidOperation
-
 from ..households.assessment import CATEGORY_LABELS
+from ..wording import long_date as day, yuan
 
 AMOUNT_TERM = "审批金额"  # the one name of the amount 审批 approves, on every page and in every message
-
-
-def yuan(value):
-    """¥12,000.50, or None for a value that is not an amount (missing, or masked for the reader)."""
-    try:
-        return f"¥{Decimal(str(value)):,.2f}" if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
-def day(value):
-    """2026年12月7日 for an ISO date, the text itself for anything else."""
-    try:
-        parsed = date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return value
-    return f"{parsed.year}年{parsed.month}月{parsed.day}日"
 
 
 def _re_review(data):

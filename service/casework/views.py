@@ -9,7 +9,7 @@ from collections import Counter
 from ..access import may_act_on
 from ..cases.models import STATUS_LABELS, CaseStatus
 from ..cases.operations import get_case, may_withdraw
-from ..cases.privacy import mask, mask_answer
+from ..cases.privacy import mask, mask_answer, mask_opinion
 from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
 from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
@@ -60,8 +60,10 @@ def case_detail(session, services, user, case_id=None, case=None):
     case = case if case is not None else get_case(session, user, case_id)
     instance = services.store.load(case)
     schemas = {step: schema for step, (schema, _) in step_forms(case.process_version).items()}
+    history = [View(event, opinion=mask_opinion(event.opinion, user.role, schemas.get(event.task_name)))
+               for event in queries.case_history(session, case.id)]
     return CaseDetail(case, instance=instance, open_tasks=open_rows(session, case.id),
-                      history=queries.case_history(session, case.id), data=mask(instance.data, user.role, schemas),
+                      history=history, data=mask(instance.data, user.role, schemas),
                       withdrawable=may_withdraw(user, case),
                       returned_for_correction=case.id in queries.returned_for_correction(session, [case.id]))
 
@@ -80,8 +82,10 @@ def task_detail(session, services, user, task_id):
         if task.state == TaskState.OPEN else None
     editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in (None, user.id) \
         and task.case.status != CaseStatus.INCIDENT
+    own = _own_data(detail, task, rounds, user.role)
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
-                data=_own_data(detail, task, rounds, user.role), context=detail.data, history=detail.history,
+                data=own, rows=None if editable or not form else display.rows(form.schema, form.ui_schema, own),
+                context=detail.data, history=detail.history,
                 editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=_with_rows(session, rounds),
                 panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
                 withdrawable=detail.withdrawable)

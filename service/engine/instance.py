@@ -107,16 +107,13 @@ class Instance:
     def complete(self, task_id, form_data, extra=None):
         """Store the form under the task's id in the task data, run it, and advance the engine.
 
-        What the task writes is copied into the open tasks of parallel branches too: when branches join,
-        SpiffWorkflow merges their data with the last branch to arrive winning, and that branch would
-        otherwise bring back the value from before (a visit's new assessment, a second round's answers)."""
+        Once the task has run, what it wrote is copied into the ready and waiting tasks of parallel
+        branches of the same (sub)process: when branches join, SpiffWorkflow merges their data with the
+        last branch to arrive winning, and that branch would otherwise bring back the value from before
+        (a visit's new assessment, a second round's answers). A task whose script failed spreads nothing."""
         task = self._ready_task(task_id)
-        written = {task.task_spec.name: form_data, **(extra or {})}
-        task.data.update(written)
-        for other in self.workflow.get_tasks(state=_CAN_GO_ON):
-            if other is not task and other.task_spec.name != task.task_spec.name and \
-                    not other.is_descendant_of(task):
-                other.data.update(copy.deepcopy(written))
+        task.data.update({task.task_spec.name: form_data, **(extra or {})})
+        keys = [task.task_spec.name, *(extra or {})]
 
         def run():
             try:
@@ -124,8 +121,16 @@ class Instance:
             except _SCRIPT_FAILURES as exc:
                 self._record_incident(exc, task)
                 return
+            self._share_with_parallel_branches(task, keys)
             self._steps()
         self._bounded(run)
+
+    def _share_with_parallel_branches(self, task, keys):
+        written = {key: task.data[key] for key in keys if key in task.data}
+        for other in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            if other is not task and other.workflow is task.workflow and \
+                    other.task_spec.name != task.task_spec.name and not other.is_descendant_of(task):
+                other.data.update(copy.deepcopy(written))
 
     def advance(self):
         """Run the engine's own tasks (gateways, scripts, events) until only user tasks or waits are left."""

@@ -6,10 +6,10 @@ shown (its key would be the only label there is). Masked values stay as masked, 
 no form stores one, masking an amount leaves one.
 """
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
 
+from .. import wording
 from ..cases.privacy import HIDDEN
+from ..wording import yuan
 from .store import resolve_choices, step_forms
 
 EMPTY = "—"
@@ -28,18 +28,11 @@ class Row:
 
 
 def money(value):
-    try:
-        return f"¥{Decimal(str(value)):,.2f}"
-    except (InvalidOperation, ValueError):
-        return str(value)
+    return yuan(value) or str(value)
 
 
 def long_date(value):
-    try:
-        day = date.fromisoformat(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return f"{day.year}年{day.month}月{day.day}日"
+    return wording.long_date(value) or str(value)
 
 
 @dataclass

@@ -72,7 +72,7 @@ def _assessed(declaration, monthly_income, policy):
     size = int(declaration.get("household_size") or 0) or 1
     yearly = _money(monthly_income) * 12 - _money(declaration.get("unavoidable_expenses"))
     per_capita = max((yearly / 12 / size).quantize(CENT, ROUND_HALF_UP), Decimal("0.00"))
-    notes = ["家庭刚性支出超过家庭收入，人均月收入按 0 元计"] if yearly < 0 else []
+    income_notes = ["家庭刚性支出超过家庭收入，人均月收入按 0 元计"] if yearly < 0 else []
     line = policy.dibao_line
     reasons = exclusions(declaration)
     financial = _money((declaration.get("assets") or {}).get("financial_assets"))
@@ -96,7 +96,7 @@ def _assessed(declaration, monthly_income, policy):
         "suggested_category": category,
         "suggested_category_label": CATEGORY_LABELS[category],
         "reasons": reasons,
-        "notes": notes,
+        "income_notes": income_notes,
         "dibao_line": float(line),
         "standard": policy.document,
     }
@@ -119,7 +119,7 @@ DISPLAY_SCHEMA = {
             "per_capita_income": {**_MONEY, "title": "家庭人均月收入（元）"},
             "suggested_category": {**_CATEGORY, "title": "建议困难类别"}}},
         "reasons": {**_TEXTS, "title": "不符合条件的原因"},
-        "notes": {**_TEXTS, "title": "说明"},
+        "income_notes": {**_TEXTS, "title": "说明"},
         "warnings": {**_TEXTS, "title": "提示"},
         "dibao_line": {**_MONEY, "title": "低保标准（元/月）"},
         "standard": {"type": "string", "title": "认定标准"},

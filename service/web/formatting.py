@@ -1,28 +1,24 @@
 """Chinese (zh-CN) conventions for what pages show: money ¥1,234.00, dates, waiting times."""
-from decimal import Decimal
-
-from .. import clock
+from .. import clock, wording
 from ..cases.history import ACTION_LABELS
-from ..config import LOCAL_TIMEZONE
 from ..cases.models import STATUS_LABELS
 from ..households.assessment import CATEGORY_LABELS
 from ..people.roles import Role
 from ..tasks.deadlines import is_overdue
 
 DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过"}
+# The page's words for the list filters an error page may name (the API names them by key).
+FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "基层工会", "category": "困难类别",
+                 "overdue": "逾期", "text": "搜索", "page": "页码", "page_size": "每页条数", "mine": "我的任务",
+                 "step": "步骤", "sort": "排序"}
 
 
 def money(value):
-    if value is None or value == "":
-        return "—"
-    return f"¥{Decimal(str(value)):,.2f}"
+    return wording.yuan(value) or "—"
 
 
 def local_time(value, with_time=True):
-    if value is None:
-        return "—"
-    value = value.astimezone(LOCAL_TIMEZONE)
-    return value.strftime("%Y年%m月%d日 %H:%M" if with_time else "%Y年%m月%d日")
+    return wording.moment(value, with_time) if value is not None else "—"
 
 
 def waited(since, until=None):
@@ -61,4 +57,4 @@ def init_app(app):
                                  conclusion=event_conclusion, overdue=overdue)
     app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,
-                                 DECISION_LABELS=DECISION_LABELS)
+                                 DECISION_LABELS=DECISION_LABELS, FILTER_LABELS=FILTER_LABELS)

@@ -24,6 +24,9 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("UPDATE cases SET status = 'completed' WHERE status = 'withdrawn'")
+    # Earlier code knows no withdrawn status; turning them into anything else would be a false record.
+    withdrawn = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM cases WHERE status = 'withdrawn'")).scalar()
+    if withdrawn:
+        raise RuntimeError(f"{withdrawn} withdrawn declarations exist; revision 0002 cannot represent them")
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_column('submitted_at')
