@@ -3,7 +3,7 @@ from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+                 "--disable-sync", "--no-first-run", "--lang=zh-CN"]  # date inputs as a user in China sees them
 
 
 # Where each role lands after signing in (the roles that work tasks: their inbox).

@@ -45,7 +45,7 @@ def cases(api, case_at, replies):
     """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
     one whose notice had an objection, one returned to the union and one refused at the preliminary review."""
     replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
-    replies["public_notice"]["objections"] = [{"received_on": "2026-12-06", "content": "反映其有出租收入",
+    replies["public_notice"]["objections"] = [{"received_on": replies["public_notice"]["notice_start"], "content": "反映其有出租收入",
                                                "finding": "经核查不属实"}]
     replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
     replies["payment"]["paid_amount"] = 6000.5

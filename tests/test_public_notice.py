@@ -61,7 +61,7 @@ def test_an_objection_cannot_be_recorded_before_the_notice_starts(api, clock, ca
     case_id = case_at("public_notice")
     start = clock.today() + timedelta(days=1)
     body = api.complete(case_id, "public_notice", objection(replies, start, start + timedelta(days=6)), expect=422)
-    assert list(body["error"]["fields"]) == ["data.notice_start"]
+    assert sorted(body["error"]["fields"]) == ["data.notice_start", "data.objections.0.received_on"]
     assert "公示尚未开始" in body["error"]["fields"]["data.notice_start"][0]
     assert open_names(api, case_id) == ["public_notice"]
 
@@ -73,3 +73,16 @@ def test_the_shortest_notice_is_a_setting(app, api, clock, case_at, replies, mon
     body = api.complete(case_id, "public_notice", notice(replies, start, start + timedelta(days=5)), expect=422)
     assert "公示期不少于 7 天" in body["error"]["fields"]["data.notice_end"][0]
     api.complete(case_id, "public_notice", notice(replies, start, start + timedelta(days=6)))
+
+
+def test_an_objection_is_dated_within_the_notice_period_and_not_in_the_future(api, clock, case_at, replies):
+    case_id = case_at("public_notice")
+    start, end = clock.today() - timedelta(days=2), clock.today() + timedelta(days=4)
+    late = objection(replies, start, end)
+    late["objections"][0]["received_on"] = (clock.today() + timedelta(days=1)).isoformat()
+    body = api.complete(case_id, "public_notice", late, expect=422)
+    assert list(body["error"]["fields"]) == ["data.objections.0.received_on"]
+    assert open_names(api, case_id) == ["public_notice"]
+
+    api.complete(case_id, "public_notice", objection(replies, start, end))
+    assert open_names(api, case_id) == ["assign_third_party"], "an objection received on the first day counts"

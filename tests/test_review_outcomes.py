@@ -78,7 +78,7 @@ def test_oversight_without_irregularity_lets_the_case_go_on_after_the_visit(api,
 def test_upheld_objection_during_public_notice_sends_the_case_back_to_investigation(api, case_at, replies):
     case_id = case_at("public_notice")
     objection = dict(replies["public_notice"], decision="return", opinion="异议成立，重新调查",
-                     objections=[{"received_on": "2026-12-06", "content": "反映其配偶有经营收入",
+                     objections=[{"received_on": replies["public_notice"]["notice_start"], "content": "反映其配偶有经营收入",
                                   "finding": "需核实"}])
     api.complete(case_id, "public_notice", objection)
     assert open_names(api, case_id) == ["assign_third_party"]

@@ -133,6 +133,11 @@ def _public_notice_problems(ctx, data):
     if data.get("decision") == "approve" and today <= end:
         found["decision"] = [f"公示期至{long_date(end)}结束，期满后（{long_date(calendar.add_days(end, 1))}起）"
                              "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]
+    for index, objection in enumerate(data.get("objections") or []):
+        received = date.fromisoformat(objection["received_on"]) if objection.get("received_on") else None
+        if received and not start <= received <= min(end, today):
+            found[f"objections.{index}.received_on"] = [
+                f"收到日期应在公示期内（{long_date(start)}至{long_date(end)}），且不晚于今天"]
     if data.get("decision") == "return" and today < start:
         found.setdefault("notice_start", []).append(f"公示开始日期为{long_date(start)}，公示尚未开始，不能记录异议")
     return found
