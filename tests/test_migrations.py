@@ -1,0 +1,75 @@
+"""Upgrading a database that already holds cases: tasks open before due dates existed get one, and a
+withdrawn declaration is never turned into something else by a downgrade. Each test has its own database."""
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, select, text
+
+from bangfu import calendar, db, testing
+from bangfu.migrate import alembic_config, upgrade
+from bangfu.tasks.models import HumanTask
+from conftest import INSTANCE_DIR, _postgres_schema_url, make_app
+
+
+@pytest.fixture
+def own_database(database_url, tmp_path):
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+        return
+    base = database_url.split("?")[0]
+    url, admin, schema = _postgres_schema_url(base)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def _alembic(url, action, revision):
+    engine = create_engine(url)
+    cfg = alembic_config(url)
+    with engine.connect() as connection:
+        cfg.attributes["connection"] = connection
+        action(cfg, revision)
+        connection.commit()
+    engine.dispose()
+
+
+def _app_with_a_declaration(url):
+    app = make_app(url, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    testing.populate(app)
+    client = testing.UserClient(app)
+    response = client.post("/api/v1/cases", "union1", json={"process": "hardship_assistance"})
+    assert response.status_code == 201
+    return app, response.get_json()["id"]
+
+
+def test_a_task_open_before_due_dates_existed_gets_the_due_date_its_model_gives(own_database, clock):
+    app, case_id = _app_with_a_declaration(own_database)
+    with db.engine_of(app).begin() as conn:
+        conn.execute(text("UPDATE human_tasks SET due_at = NULL"))
+    db.engine_of(app).dispose()
+
+    _alembic(own_database, command.downgrade, "0001")
+    _alembic(own_database, command.upgrade, "head")
+
+    with app.app_context():
+        task = db.session().scalar(select(HumanTask).where(HumanTask.case_id == case_id))
+        assert task.spec_name == "declaration"
+        assert task.due_at == calendar.due_after(task.created_at, 10), "申报 is due in 10 days by the model"
+    clock.advance(days=11)
+    inbox = testing.UserClient(app).get("/api/v1/tasks", "union1").get_json()["items"]
+    assert [(t["name"], t["overdue"]) for t in inbox] == [("declaration", True)]
+    db.engine_of(app).dispose()
+
+
+def test_a_downgrade_refuses_to_turn_withdrawn_declarations_into_another_status(own_database):
+    app, case_id = _app_with_a_declaration(own_database)
+    client = testing.UserClient(app)
+    assert client.post(f"/api/v1/cases/{case_id}/withdraw", "union1").status_code == 200
+    db.engine_of(app).dispose()
+
+    with pytest.raises(RuntimeError, match="withdrawn"):
+        _alembic(own_database, command.downgrade, "0002")
+    with db.engine_of(app).connect() as conn:
+        assert conn.execute(text("SELECT status FROM cases")).scalar() == "withdrawn"
+    db.engine_of(app).dispose()
