@@ -41,7 +41,7 @@ def test_the_inbox_shows_each_due_date_and_marks_a_task_overdue_once_it_has_pass
     supervisor.locator("tr", has_text=household["name"]).locator("a").first.click()
     expect(supervisor.locator(".bf-overdue")).to_contain_text("逾期")
     supervisor.goto(f"{server}/dashboard")
-    late = supervisor.locator("section", has_text="超期任务").locator("tr", has_text=household["name"])
+    late = supervisor.locator("section", has_text="逾期任务").locator("tr", has_text=household["name"])
     expect(late).to_contain_text("初审")
     expect(late.locator(".bf-overdue")).to_contain_text("逾期")
     shot(supervisor, "dashboard-late-tasks")

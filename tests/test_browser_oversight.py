@@ -231,5 +231,5 @@ def test_the_dashboard_draws_its_charts_for_a_supervisor(browser, server, case_a
                                      "c => [c.bangfu.chart.data.labels, c.bangfu.chart.data.datasets[0].data]")
     counts = dict(zip(*by_stage))
     assert counts["入户走访"] == 1 and counts["复审结论"] == 1 and counts["审批"] == 1
-    expect(page.locator("section", has_text="超期任务")).to_contain_text("没有超期任务")
+    expect(page.locator("section", has_text="逾期任务")).to_contain_text("没有逾期任务")
     shot(page, "dashboard")

@@ -78,7 +78,7 @@ def test_a_task_past_its_due_date_is_overdue_alike_in_the_inbox_the_case_list_an
     def overdue_everywhere():
         in_inbox = {t["case_id"] for user in ("union1", "thirdparty1") for t in inbox(api, user) if t["overdue"]}
         listed = {c["id"] for c in api.get("/api/v1/cases?overdue=true", "supervisor1").get_json()["items"]}
-        dashboard = supervisor.get("/dashboard").get_data(as_text=True).split("超期任务", 1)[1].split("</table>")[0]
+        dashboard = supervisor.get("/dashboard").get_data(as_text=True).split("逾期任务", 1)[1].split("</table>")[0]
         on_dashboard = {case_id for case_id in (late, waiting) if reference(case_id) in dashboard}
         return in_inbox, listed, on_dashboard
 
