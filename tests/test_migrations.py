@@ -73,3 +73,22 @@ def test_a_downgrade_refuses_to_turn_withdrawn_declarations_into_another_status(
     with db.engine_of(app).connect() as conn:
         assert conn.execute(text("SELECT status FROM cases")).scalar() == "withdrawn"
     db.engine_of(app).dispose()
+
+
+def test_versions_deployed_before_sensitivity_marks_get_them(own_database):
+    import json
+    app, _ = _app_with_a_declaration(own_database)
+    with db.engine_of(app).begin() as conn:
+        stored = conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar()
+        unmarked = stored.replace(', "x-sensitive": "circumstances"', "").replace('"x-sensitive": "circumstances", ', "")
+        assert "x-sensitive" not in unmarked
+        conn.execute(text("UPDATE process_model_versions SET forms_json = :f"), {"f": unmarked})
+    db.engine_of(app).dispose()
+
+    _alembic(own_database, command.downgrade, "0004")
+    _alembic(own_database, command.upgrade, "head")
+
+    with db.engine_of(app).connect() as conn:
+        forms = json.loads(conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar())
+    db.engine_of(app).dispose()
+    assert forms == json.loads(stored), "the marks the bundled forms carry, and nothing else"
