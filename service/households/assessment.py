@@ -10,6 +10,8 @@ the verified (核实) monthly income and keeps the declared figures beside it.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..wording import amount
+
 CATEGORY_LABELS = {"deep": "深度困难", "relative": "相对困难", "sudden": "意外致困", "not_eligible": "不符合条件"}
 SUDDEN_REASONS = {"accident", "disaster", "major_illness"}
 CENT = Decimal("0.01")
@@ -64,7 +66,7 @@ def income_warnings(declaration):
     total, declared = sum(_money(m.get("monthly_income")) for m in members), _money(household)
     if total == declared:
         return []
-    return [f"家庭成员月收入合计 {total:,.2f} 元，与申报的家庭月总收入 {declared:,.2f} 元不一致，"
+    return [f"家庭成员月收入合计 {amount(total)} 元，与申报的家庭月总收入 {amount(declared)} 元不一致，"
             "请核实是否有其他收入或填写有误"]
 
 
