@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,13 @@ def pool():
     pool = WorkerPool(memory_mb=256)
     yield pool
     pool.close()
+
+
+def cpu_ticks(pid):
+    """User plus system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def sandbox(pool, timeout=1.0):
@@ -120,11 +128,12 @@ def test_a_worker_killed_mid_call_gives_a_clear_error_and_the_next_call_works(po
     result = {}
     thread = threading.Thread(target=lambda: result.update(error=outcome(
         lambda: sandbox(pool, timeout=10).execute("n = 0\nwhile True:\n    n += 1", {}))))
+    idle_cpu = cpu_ticks(pid)
     thread.start()
-    for _ in range(100_000):  # until the worker is running the script (an idle one sleeps in read)
-        with open(f"/proc/{pid}/stat") as stat:
-            if stat.read().rsplit(")", 1)[1].split()[0] == "R":
-                break
+    deadline = time.monotonic() + HANG
+    while cpu_ticks(pid) < idle_cpu + 2:  # an idle worker sleeps in read; only the loop burns CPU
+        assert time.monotonic() < deadline, "the worker never started the script"
+        time.sleep(0.01)
     os.kill(pid, signal.SIGKILL)
     thread.join(HANG)
     error = result["error"]
