@@ -1,4 +1,5 @@
 """SpiffWorkflow lives behind this package; the rest of the service never imports it."""
+from . import timing  # noqa: F401  (Spiff's timers read the service clock)
 from .parsing import ModelInvalid, ModelProblem, ParsedModel, UserTaskDefinition, parse_model
 from .sandbox import ScriptTimeout, UnsafeCode
 from .instance import EngineFailure, Instance, Limits, OpenTask, TaskNotReady
