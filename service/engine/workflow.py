@@ -94,6 +94,8 @@ class Engine:
                 if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
                     # Spiff forks a path per cycle and gives such an event no path of its own: this case takes one
                     task._sync_children(task.task_spec.outputs, TaskState.FUTURE)
+                    for child in task.children:
+                        child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
         return Instance(workflow, self.limits)
 
     def start_timer(self, key, load_spec_json):
