@@ -207,3 +207,10 @@ def test_a_timer_value_quoting_an_id_number_is_masked_in_the_incident(app, api, 
     api.complete(case_id, "notice", {**NOTICE, "opinion": "110101199003074518"})
     case = api.case(case_id)
     assert case["status"] == "incident" and "110101199003074518" not in case["incident"]
+
+
+def test_a_repeating_timer_from_an_expression_without_a_count_sets_the_case_aside(app, api, clock, boundary):
+    case_id = boundary("false", '<bpmn:timeCycle>"R/" + "P1D"</bpmn:timeCycle>')
+    case = api.case(case_id)
+    assert case["status"] == "incident"
+    assert "办理超期" in case["incident"] and "须写明次数" in case["incident"]
