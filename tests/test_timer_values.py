@@ -49,6 +49,8 @@ def test_iso_values_and_expressions_are_deployed(api, element, value):
     ("timeDuration", "P1W2D", "定时器时长“P1W2D”无效"),
     ("timeDuration", '"five days"', "定时器时长“five days”无效"),
     ("timeDuration", "5", "应为文本"),
+    ("timeDuration", "P99999999999Y", "超过 100 年"),
+    ("timeDate", "9999-12-31T23:59:59-01:00", "超出范围"),
     ("timeDate", "2026-13-01", "定时器时间“2026-13-01”无效"),
     ("timeDate", "2026-12-01T25:00:00+08:00", "定时器时间"),
     ("timeDate", "2026-12", "定时器时间"),

@@ -3,6 +3,9 @@
 The timer says when cases start; it does not hold a started case back: the service starts a case when
 its start is due (or when a user starts one), and the case runs past its start event at once
 (Engine.start). A timeDuration or a cycle without a start instant counts from the version's deployment.
+Instants are aware datetimes in UTC. A first start may lie in the past (a date already gone when the
+version is deployed); whether to start a case for starts missed is the scheduler's choice: `next_due(now,
+deployed_at)` gives the next start still to come.
 """
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +28,12 @@ class StartTimer:
 
     def next_due(self, after, deployed_at):
         """The first start strictly after the instant `after`, or None when the timer starts no more cases."""
+        try:
+            return self._next(after, deployed_at)
+        except (ValueError, OverflowError):  # past the year 9999
+            return None
+
+    def _next(self, after, deployed_at):
         if self._nth(0, deployed_at) > after:
             return self._nth(0, deployed_at)
         if self.count == 1:

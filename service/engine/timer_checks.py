@@ -5,10 +5,10 @@ Where a timer may stand and what it may be:
   event; the scheduler reads it (start_timers.py);
 - an intermediate catch event or an interrupting boundary event: a date or a duration (a cycle there
   would fork the path at each firing);
-- a non-interrupting boundary event: also a cycle with its number of firings, at most MAX_REPEATS.
+- a non-interrupting boundary event: also a cycle with its number of firings, at most timers.MAX_REPEATS.
 """
 from .start_timers import start_timer_of
-from .timers import KINDS, MAX_REPEATS, TimerValueError, check_repeats, literal, looks_iso, normalise, parse_cycle
+from .timers import KINDS, TimerValueError, check_repeats, literal, looks_iso, normalise, parse_cycle
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NS = {"bpmn": BPMN}
@@ -64,6 +64,3 @@ def check_timers(root, process):
 def is_iso_timer(node):
     """Whether an expression node is a timer value written as ISO 8601 (not to be compiled as Python)."""
     return etree_name(node) in KINDS and looks_iso(node.text or "")
-
-
-__all__ = ["MAX_REPEATS", "check_timers", "is_iso_timer", "timer_nodes"]

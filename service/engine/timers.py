@@ -21,6 +21,8 @@ from ..config import LOCAL_TIMEZONE
 
 KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 MAX_REPEATS = 100  # a repeating boundary timer fires at most this many times (R100/…)
+MAX_YEARS = 100  # the longest duration or period a timer may have
+_BASE = datetime(2000, 1, 1, tzinfo=LOCAL_TIMEZONE)
 
 _LOOKS_ISO = re.compile(r"(?:P(?:\d|T\d)|R\d*/|\d{4}-?\d{2})")
 _DURATION = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
@@ -77,7 +79,14 @@ def parse_duration(text):
     if not match or text.strip() in ("P", "PT") or (match.group(3) and any(match.group(i) for i in (1, 2, 4))):
         raise TimerValueError(f"定时器时长“{_quote(text)}”无效：{_HELP['duration']}")
     years, months, weeks, days, hours, minutes = (int(match.group(i) or 0) for i in range(1, 7))
-    return Duration(years, months, weeks, days, hours, minutes, float((match.group(7) or "0").replace(",", ".")))
+    duration = Duration(years, months, weeks, days, hours, minutes, float((match.group(7) or "0").replace(",", ".")))
+    try:
+        too_long = duration.after(_BASE) > _BASE.replace(year=_BASE.year + MAX_YEARS)
+    except (ValueError, OverflowError):
+        too_long = True
+    if too_long:
+        raise TimerValueError(f"定时器时长“{_quote(text)}”超过 {MAX_YEARS} 年")
+    return duration
 
 
 def parse_instant(text):
@@ -92,6 +101,8 @@ def parse_instant(text):
             value = datetime.fromisoformat(text)
     except ValueError:
         raise TimerValueError(f"定时器时间“{_quote(text)}”无效：{_HELP['date']}") from None
+    if not 1970 <= value.year <= 2999:
+        raise TimerValueError(f"定时器时间“{_quote(text)}”超出范围（1970 至 2999 年）")
     return value if value.tzinfo is not None else value.replace(tzinfo=LOCAL_TIMEZONE)
 
 
@@ -121,7 +132,7 @@ def parse_cycle(text):
         period = parse_duration(period_text)
     except TimerValueError:
         raise TimerValueError(f"定时器循环“{_quote(text)}”无效：{_HELP['cycle']}") from None
-    if period.after(datetime(2000, 1, 1, tzinfo=LOCAL_TIMEZONE)) <= datetime(2000, 1, 1, tzinfo=LOCAL_TIMEZONE):
+    if period.after(_BASE) <= _BASE:
         raise TimerValueError(f"定时器循环“{_quote(text)}”的周期为 0：{_HELP['cycle']}")
     return Cycle(count, start, period, period_text)
 
