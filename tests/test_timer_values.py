@@ -63,6 +63,12 @@ def test_a_timer_value_no_timer_can_use_is_refused_naming_the_event(api, element
     assert any(fragment in problem for problem in problems), problems
 
 
+def test_a_camunda_juel_expression_is_refused_as_a_timer_expression(api):
+    response = upload(api, intermediate("timeDuration", "${noticeDays}"))
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["wait"][0].startswith("定时器表达式不安全或有误")
+
+
 def test_a_timer_without_a_value_is_refused(api):
     response = upload(api, model("timer_start.bpmn", TIMER=""))
     assert response.status_code == 422

@@ -7,7 +7,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .sandbox import UnsafeCode, compile_expression, compile_script
 from .start_timers import StartTimer
-from .timer_checks import check_timers, is_iso_timer
+from .timer_checks import check_timers, is_iso_timer, is_timer
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -75,7 +75,11 @@ def _sandbox_problems(root):
         try:
             compile_expression((node.text or "").strip() or "True")
         except UnsafeCode as exc:
-            problems += [ModelProblem(_element_id(node), f"条件表达式不安全或有误：{p}") for p in exc.problems]
+            if is_timer(node):  # named by its event, as the other timer problems are
+                element, label = _element_id(node.getparent().getparent()), "定时器表达式"
+            else:
+                element, label = _element_id(node), "条件表达式"
+            problems += [ModelProblem(element, f"{label}不安全或有误：{p}") for p in exc.problems]
     for node in root.xpath(_SCRIPTS, namespaces=NS):
         try:
             compile_script(node.text or "")

@@ -61,6 +61,10 @@ def check_timers(root, process):
     return problems, (start_timers[0] if len(start_timers) == 1 else None)
 
 
+def is_timer(node):
+    return etree_name(node) in KINDS
+
+
 def is_iso_timer(node):
     """Whether an expression node is a timer value written as ISO 8601 (not to be compiled as Python)."""
-    return etree_name(node) in KINDS and looks_iso(node.text or "")
+    return is_timer(node) and looks_iso(node.text or "")
