@@ -214,3 +214,17 @@ def test_a_repeating_timer_from_an_expression_without_a_count_sets_the_case_asid
     case = api.case(case_id)
     assert case["status"] == "incident"
     assert "办理超期" in case["incident"] and "须写明次数" in case["incident"]
+
+
+def test_a_duration_built_from_case_data_counts_from_when_the_case_reaches_the_timer(app, api, clock):
+    deploy(api, "timer_from_data.bpmn", **{"<bpmn:timeDate>EXPRESSION</bpmn:timeDate>":
+                                           '<bpmn:timeDuration>"P" + notice["opinion"] + "D"</bpmn:timeDuration>'})
+    case_id = start(api, "timer_from_data")
+    clock.advance(days=1)
+    api.complete(case_id, "notice", {**NOTICE, "opinion": "3"})
+    clock.advance(days=2, hours=23)
+    fire(app, case_id)
+    assert open_tasks(api, case_id) == []
+    clock.advance(hours=2)
+    fire(app, case_id)
+    assert open_tasks(api, case_id) == ["conclude"]
