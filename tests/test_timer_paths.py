@@ -228,3 +228,10 @@ def test_a_duration_built_from_case_data_counts_from_when_the_case_reaches_the_t
     clock.advance(hours=2)
     fire(app, case_id)
     assert open_tasks(api, case_id) == ["conclude"]
+
+
+def test_a_timer_expression_that_fails_names_the_timer_event_in_the_incident(app, api, clock):
+    case_id = notice_case(api, "notice_ends_at")  # no such data: the designer meant a field never set
+    api.complete(case_id, "notice", NOTICE)
+    case = api.case(case_id)
+    assert case["status"] == "incident" and case["incident"].startswith("公示期满：")

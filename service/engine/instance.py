@@ -192,6 +192,8 @@ class Instance:
         if isinstance(exc, TimerValueError):  # names its event, and masks the value it quotes itself
             self.incident = exc.text[:500]
             return
+        raised_in = getattr(exc, "task", None)  # Spiff names the task whose code failed (a timer after `task`)
+        task = raised_in if raised_in is not None else task
         failed = [task] if task is not None else self.workflow.get_tasks(state=TaskState.ERROR)
         where = failed[0].task_spec.bpmn_name or failed[0].task_spec.name if failed else "流程"
         self.incident = f"{where}：{_incident_text(exc)}"
