@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .deadline import DeadlineExceeded, within
 from .sandbox import ScriptLimit, ScriptTimeout, UnsafeCode
+from .timers import TimerValueError, skip_missed_cycles
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,12 @@ class Instance:
     def fire_timers(self):
         """Let timer events whose time has come fire, and run on from them."""
         def run():
-            self.workflow.refresh_timers()
+            try:
+                self.workflow.refresh_timers()
+            except TimerValueError as exc:
+                self._record_incident(exc)
+                return
+            skip_missed_cycles(self.workflow.get_tasks(state=TaskState.WAITING))
             self._steps()
         self._bounded(run)
 
@@ -183,6 +189,11 @@ class Instance:
             raise EngineFailure(f"流程引擎错误：{_incident_text(exc)}") from None
 
     def _record_incident(self, exc, task=None):
+        if isinstance(exc, TimerValueError):  # names its event, and masks the value it quotes itself
+            self.incident = exc.text[:500]
+            return
+        raised_in = getattr(exc, "task", None)  # Spiff names the task whose code failed (a timer after `task`)
+        task = raised_in if raised_in is not None else task
         failed = [task] if task is not None else self.workflow.get_tasks(state=TaskState.ERROR)
         where = failed[0].task_spec.bpmn_name or failed[0].task_spec.name if failed else "流程"
         self.incident = f"{where}：{_incident_text(exc)}"
@@ -239,7 +250,7 @@ class Instance:
         return task
 
 
-_SCRIPT_FAILURES = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, ScriptLimit)
+_SCRIPT_FAILURES = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, ScriptLimit, TimerValueError)
 _CAN_GO_ON = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # a user task, a wait, a running subprocess
 _LONG_NUMBER = re.compile(r"\d(?:[ \-]?\d){5,}(?:[ \-]?[Xx])?")  # ID, card and phone numbers, spaced or not
 

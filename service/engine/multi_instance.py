@@ -9,10 +9,12 @@ from collections.abc import Sized
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from .instance import InstanceLimit
+from .timers import checked_value
 
 
 class ScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow's script engine over the sandbox, refusing a cardinality past the limit."""
+    """SpiffWorkflow's script engine over the sandbox, refusing a cardinality past the limit and a timer
+    expression's value no timer can use (timers.checked_value)."""
 
     def __init__(self, environment, max_instances):
         super().__init__(environment=environment)
@@ -23,7 +25,7 @@ class ScriptEngine(PythonScriptEngine):
         if expression == getattr(task.task_spec, "cardinality", None) and isinstance(result, int) \
                 and result > self.max_instances:
             raise InstanceLimit()
-        return result
+        return checked_value(task, expression, result)
 
 
 class _BoundedInput:

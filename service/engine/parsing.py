@@ -6,6 +6,8 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .sandbox import UnsafeCode, compile_expression, compile_script
+from .start_timers import StartTimer
+from .timer_checks import check_timers, is_iso_timer, is_timer
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -54,6 +56,7 @@ class ParsedModel:
     subprocess_specs: dict
     xml: str  # the document as UTF-8 text, whatever encoding it arrived in
     user_tasks: list = field(default_factory=list)
+    start_timer: StartTimer | None = None  # the timer start event's schedule, when the process has one
 
 
 def _element_id(node):
@@ -67,10 +70,16 @@ def _element_id(node):
 def _sandbox_problems(root):
     problems = []
     for node in root.xpath(_EXPRESSIONS, namespaces=NS):
+        if is_iso_timer(node):
+            continue  # an ISO 8601 value, checked with the timers
         try:
             compile_expression((node.text or "").strip() or "True")
         except UnsafeCode as exc:
-            problems += [ModelProblem(_element_id(node), f"条件表达式不安全或有误：{p}") for p in exc.problems]
+            if is_timer(node):  # named by its event, as the other timer problems are
+                element, label = _element_id(node.getparent().getparent()), "定时器表达式"
+            else:
+                element, label = _element_id(node), "条件表达式"
+            problems += [ModelProblem(element, f"{label}不安全或有误：{p}") for p in exc.problems]
     for node in root.xpath(_SCRIPTS, namespaces=NS):
         try:
             compile_script(node.text or "")
@@ -122,6 +131,9 @@ def parse_model(xml: bytes) -> ParsedModel:
         raise ModelInvalid([ModelProblem("document", f"XML 格式错误：{exc}")]) from None
     process = _executable_process(root)
     problems = _sandbox_problems(root) + _length_problems(root, process) + _recursion_problems(root, process.get("id"))
+    text = etree.tostring(root, encoding="unicode")  # the model as written; Spiff gets fixed timer values quoted
+    timer_problems, start_timer = check_timers(root, process)
+    problems += [ModelProblem(element, problem) for element, problem in timer_problems]
     if problems:
         raise ModelInvalid(problems)
     parser = SpiffBpmnParser()
@@ -141,9 +153,8 @@ def parse_model(xml: bytes) -> ParsedModel:
                 id=task_spec.name, name=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
                 form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
                 properties=dict(props)))
-    text = etree.tostring(root, encoding="unicode")
     return ParsedModel(process.get("id"), process.get("name") or process.get("id"), spec,
-                       subprocess_specs, '<?xml version="1.0" encoding="UTF-8"?>\n' + text, user_tasks)
+                       subprocess_specs, '<?xml version="1.0" encoding="UTF-8"?>\n' + text, user_tasks, start_timer)
 
 
 def _length_problems(root, process):

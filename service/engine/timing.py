@@ -9,6 +9,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
 from .. import clock
+from ..config import LOCAL_TIMEZONE
 
 
 class _ServiceClockDatetime(datetime):
@@ -20,6 +21,8 @@ class _ServiceClockDatetime(datetime):
 
 def install():
     _spiff_timer.datetime = _ServiceClockDatetime
+    # A date-time without an offset is China time, not the server's zone (Spiff reads the server's at import).
+    _spiff_timer.LOCALTZ = LOCAL_TIMEZONE
 
 
 install()

@@ -9,12 +9,17 @@ import threading
 
 from cachetools import LRUCache
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 from .instance import Instance, Limits
 from .multi_instance import ScriptEngine, bound_inputs
+from .start_timers import start_timer_of
+from .timers import SPIFF_KINDS
 from .sandbox import SandboxEnvironment
 
 
@@ -79,9 +84,29 @@ class Engine:
         return specs
 
     def start(self, key, load_spec_json):
-        """A new instance of the version's process, not yet run: call `advance` to run it."""
+        """A new instance of the version's process, not yet run: call `advance` to run it. A timer on its
+        start event has fired: it says when cases start (start_timer), and this case is one of them."""
         spec, subprocess_specs = self._spec(key, load_spec_json)
-        return Instance(BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine), self.limits)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        for task in workflow.get_tasks(spec_class=StartEvent):
+            if isinstance(task.task_spec.event_definition, TimerEventDefinition):
+                task._set_internal_data(event_fired=True)
+                if isinstance(task.task_spec.event_definition, CycleTimerEventDefinition):
+                    # Spiff forks a path per cycle and gives such an event no path of its own: this case takes one
+                    task._sync_children(task.task_spec.outputs, TaskState.FUTURE)
+                    for child in task.children:
+                        child.task_spec._predict(child, mask=TaskState.NOT_FINISHED_MASK)
+        return Instance(workflow, self.limits)
+
+    def start_timer(self, key, load_spec_json):
+        """The version's timer start event as a StartTimer (when cases start), or None when it has none."""
+        spec, _ = self._spec(key, load_spec_json)
+        for task_spec in spec.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            if isinstance(task_spec, StartEvent) and isinstance(definition, TimerEventDefinition):
+                kind = SPIFF_KINDS[type(definition).__name__]
+                return start_timer_of(task_spec.bpmn_id, kind, definition.expression)
+        return None
 
     def restore(self, key, load_spec_json, state_json):
         spec, subprocess_specs = self._spec(key, load_spec_json)

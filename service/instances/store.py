@@ -39,6 +39,10 @@ class InstanceStore:
     def start(self, version):
         return self.engine.start(version.engine_key, lambda: version.spec_json)
 
+    def start_timer(self, version):
+        """The version's timer start event (engine.StartTimer: when its cases start), or None."""
+        return self.engine.start_timer(version.engine_key, lambda: version.spec_json)
+
     def load(self, case, for_command=False):
         """The case's instance. A command (`for_command`) may take it from the cache of saved instances."""
         saved = object_session(case).info.get(_SAVED, (None, {}))[1].get(case.id)
