@@ -3,7 +3,8 @@ from . import timing  # noqa: F401  (Spiff's timers read the service clock)
 from .parsing import ModelInvalid, ModelProblem, ParsedModel, UserTaskDefinition, parse_model
 from .sandbox import ScriptTimeout, UnsafeCode
 from .instance import EngineFailure, Instance, Limits, OpenTask, TaskNotReady
+from .timers import Cycle, CycleInvalid, PendingTimer
 from .workflow import Engine
 
-__all__ = ["Engine", "EngineFailure", "Instance", "Limits", "ModelInvalid", "ModelProblem", "OpenTask", "ParsedModel",
+__all__ = ["Cycle", "CycleInvalid", "PendingTimer", "Engine", "EngineFailure", "Instance", "Limits", "ModelInvalid", "ModelProblem", "OpenTask", "ParsedModel",
            "ScriptTimeout", "TaskNotReady", "UnsafeCode", "UserTaskDefinition", "parse_model"]

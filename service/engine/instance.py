@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .deadline import DeadlineExceeded, within
 from .sandbox import ScriptLimit, ScriptTimeout, UnsafeCode
+from .timers import pending_timers
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,13 @@ class Instance:
             self.workflow.refresh_timers()
             self._steps()
         self._bounded(run)
+
+    def pending_timers(self):
+        """The timer events the workflow waits on, with the due times the engine computed when it reached
+        them (PendingTimer), earliest first; empty once the workflow has ended or failed."""
+        if self.workflow.completed:
+            return []
+        return pending_timers(self.workflow)
 
     def cancel(self):
         """End the workflow where it stands: every task not yet finished is cancelled."""

@@ -16,6 +16,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from .instance import Instance, Limits
 from .multi_instance import ScriptEngine, bound_inputs
 from .sandbox import SandboxEnvironment
+from .timers import evaluate_cycle, skip_start_timers, start_cycle_expression
 
 
 class _NoTaskData(logging.Filter):
@@ -81,7 +82,18 @@ class Engine:
     def start(self, key, load_spec_json):
         """A new instance of the version's process, not yet run: call `advance` to run it."""
         spec, subprocess_specs = self._spec(key, load_spec_json)
-        return Instance(BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine), self.limits)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        skip_start_timers(workflow)  # a timer start event is the scheduler's to wait for, not the case's
+        return Instance(workflow, self.limits)
+
+    def start_cycle(self, spec):
+        """(start event name, Cycle) when the process's start event is a cycle timer, else None; CycleInvalid
+        when its value is not a repeating interval."""
+        found = start_cycle_expression(spec)
+        if found is None:
+            return None
+        name, expression = found
+        return name, evaluate_cycle(self.script_engine, expression)
 
     def restore(self, key, load_spec_json, state_json):
         spec, subprocess_specs = self._spec(key, load_spec_json)

@@ -5,10 +5,11 @@ from dataclasses import asdict
 
 from sqlalchemy import func, select
 
-from ..engine import ModelInvalid, ModelProblem, parse_model
+from ..engine import CycleInvalid, ModelInvalid, ModelProblem, UnsafeCode, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
 from ..people.roles import LANE_ROLES, role_for_lane
+from ..scheduler.starts import schedule_start
 from ..tasks import deadlines
 from .models import ProcessModel, ProcessModelVersion
 
@@ -45,6 +46,7 @@ def deploy(session, services, xml, user=None, comment=None):
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
     parsed, forms = check_model(xml, services.forms)
+    cycle = _start_cycle(services, parsed)
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
     model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())
@@ -65,7 +67,26 @@ def deploy(session, services, xml, user=None, comment=None):
         comment=comment, deployed_by=user)
     session.add(version)
     session.flush()
+    schedule_start(session, model.key, cycle)
     return version, True
+
+
+def _start_cycle(services, parsed):
+    """The Cycle of the process's timer start event, None without one; a value that is no repeating
+    interval refuses the deployment, naming the start event."""
+    try:
+        found = services.engine.start_cycle(parsed.spec)
+    except (CycleInvalid, UnsafeCode) as exc:
+        raise invalid([ModelProblem(_start_event_id(parsed), f"开始事件的定时器周期无效：{exc}")]) from None
+    except Exception as exc:  # the expression failed when evaluated
+        raise invalid([ModelProblem(_start_event_id(parsed),
+                                    f"开始事件的定时器周期无法计算（{type(exc).__name__}）")]) from None
+    return found[1] if found else None
+
+
+def _start_event_id(parsed):
+    starts = [s.bpmn_id for s in parsed.spec.task_specs.values() if type(s).__name__ == "StartEvent"]
+    return starts[0] if starts and starts[0] else "startEvent"
 
 
 def deploy_folder(session, services, comment_prefix="bundled"):

@@ -1,0 +1,70 @@
+"""the scheduler's due work: case timers, recurring jobs and their firings
+
+Revision ID: 0007_scheduler
+Revises: 0005
+Create Date: 2026-11-30 10:40:00
+
+`timers` (one row per case waiting on a timer event, with its earliest due time), `scheduled_jobs`
+(recurring jobs and timer start events with cycles) and `scheduled_firings` (one row per job and due
+time, unique). No backfill: none of the bundled models has a timer event, so no case stored before this
+revision waits on one; a case of a designer's model with a timer gets its row at its next command
+(`bangfu` has no timer-driven cases to carry over). A model version deployed before this revision whose
+start event is a cycle timer is scheduled when it is deployed again.
+"""
+from alembic import op
+import sqlalchemy as sa
+import bangfu.db
+
+
+revision = '0007_scheduler'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'timers',
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('due_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('name', sa.String(length=200), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_timers_case_id_cases'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('case_id', name=op.f('pk_timers')),
+    )
+    op.create_index('ix_timers_due_at', 'timers', ['due_at', 'case_id'], unique=False)
+    op.create_table(
+        'scheduled_jobs',
+        sa.Column('name', sa.String(length=150), nullable=False),
+        sa.Column('next_due_at', bangfu.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('last_fired_at', bangfu.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('due_for', bangfu.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('cycle', sa.String(length=200), nullable=True),
+        sa.Column('cycles_left', sa.Integer(), nullable=True),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('last_error', sa.Text(), nullable=True),
+        sa.Column('updated_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('name', name=op.f('pk_scheduled_jobs')),
+    )
+    op.create_index('ix_scheduled_jobs_next_due_at', 'scheduled_jobs', ['next_due_at', 'name'], unique=False)
+    op.create_table(
+        'scheduled_firings',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('job_name', sa.String(length=150), nullable=False),
+        sa.Column('due_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('fired_at', bangfu.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_scheduled_firings_case_id_cases'),
+                                ondelete='SET NULL'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_scheduled_firings')),
+        sa.UniqueConstraint('job_name', 'due_at', name=op.f('uq_scheduled_firings_job_name')),
+    )
+
+
+def downgrade():
+    op.drop_table('scheduled_firings')
+    op.drop_index('ix_scheduled_jobs_next_due_at', table_name='scheduled_jobs')
+    op.drop_table('scheduled_jobs')
+    op.drop_index('ix_timers_due_at', table_name='timers')
+    op.drop_table('timers')
