@@ -357,3 +357,25 @@ def test_a_user_starting_a_cycle_model_gets_a_case_at_once(app, api):
     assert upload(api, cycle_model("R/P1Y")).status_code == 201
     case = api.post("/api/v1/cases", "union1", json={"process": "yearly_check"}).get_json()
     assert [t["name"] for t in case["open_tasks"]] == ["check"], "the start event does not wait a year"
+
+
+def test_a_boundary_timer_on_a_user_task_has_a_row_until_the_task_is_done_and_fires_when_it_is_not(
+        app, api, clock):
+    assert upload(api, (DATA / "boundary_timer.bpmn").read_bytes()).status_code == 201
+    started = clock.now()
+    done_in_time = api.post("/api/v1/cases", "union1", json={"process": "boundary_wait"}).get_json()
+    late = api.post("/api/v1/cases", "union1", json={"process": "boundary_wait"}).get_json()
+    assert timer_row(app, late["id"]).due_at == started + timedelta(hours=1)
+    assert timer_row(app, late["id"]).name == "初审超时"
+
+    task = done_in_time["open_tasks"][0]
+    assert api.post(f"/api/v1/tasks/{task['id']}/complete", "union1",
+                    json={"data": {"decision": "approve"}}).status_code == 200
+    assert timer_row(app, done_in_time["id"]) is None, "the task is done: its boundary timer is gone"
+
+    clock.advance(hours=1, seconds=1)
+    assert tick(app).timers_fired == 1
+    case = api.case(late["id"])
+    assert [t["name"] for t in case["open_tasks"]] == ["urge"]
+    assert [e["task_title"] for e in history(api, late["id"], "timer_fired")] == ["初审超时"]
+    assert api.case(done_in_time["id"])["status"] == "completed"
