@@ -28,8 +28,8 @@ DUE_TIMERS = 500
 
 
 def environment(app, tmp_path, **extra):
-    return dict(os.environ, BANGFU_DATABASE_URL=app.config["DATABASE_URL"], BANGFU_SECRET_KEY="s" * 40,
-                BANGFU_INSTANCE_PATH=str(tmp_path), BANGFU_LOG_LEVEL="WARNING", **extra)
+    return dict(os.environ, **{"BANGFU_DATABASE_URL": app.config["DATABASE_URL"], "BANGFU_SECRET_KEY": "s" * 40,
+                               "BANGFU_INSTANCE_PATH": str(tmp_path), "BANGFU_LOG_LEVEL": "WARNING", **extra})
 
 
 def waiting_cases(app, api, clock, count):
@@ -129,6 +129,24 @@ def test_a_scheduler_killed_in_the_middle_of_a_firing_leaves_nothing_half_done(a
     counted, moved, left = fired_per_case(app)
     assert counted == {case_id: 1} and moved == {case_id} and left == 0
     assert [t["name"] for t in api.case(case_id)["open_tasks"]] == ["review"]
+
+
+def test_a_dedicated_scheduler_fires_what_is_due_and_exits_cleanly_on_sigterm(app, api, clock, tmp_path):
+    [case_id] = waiting_cases(app, api, clock, 1)
+    env = environment(app, tmp_path, BANGFU_SCHEDULER_INTERVAL="0.5", BANGFU_LOG_LEVEL="INFO")
+    scheduler = subprocess.Popen([sys.executable, "-m", "bangfu.cli", "scheduler"], env=env, cwd=tmp_path,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60  # a hang detector: the timer is due already
+        while fired_per_case(app)[0] != {case_id: 1}:
+            assert scheduler.poll() is None, scheduler.stdout.read()
+            assert time.monotonic() < deadline, "the scheduler never fired the due timer"
+            time.sleep(0.1)
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        output = scheduler.communicate(timeout=60)[0]
+    assert scheduler.returncode == 0, output
+    assert "scheduler stopped" in output and "Traceback" not in output
 
 
 def _json(url, token=None, body=None):
