@@ -318,6 +318,15 @@ def test_a_yearly_start_event_starts_one_case_a_year_as_the_system_in_the_centre
     assert len(cases_of(app, "yearly_check")) == 2
     assert [f.due_at.year for f in rows(app, ScheduledFiring)] == [2027, 2028]
 
+    def rewind(session):  # as if a stale process still saw the 2028 start as due
+        row = session.get(ScheduledJob, "start:yearly_check")
+        row.next_due_at, row.cycles_left = datetime(2028, 3, 1, 1, 0, tzinfo=timezone.utc), None
+        session.flush()
+    run_in(app, rewind)
+    tick(app)
+    assert len(cases_of(app, "yearly_check")) == 2, "2028's case was started already: never twice"
+    assert rows(app, ScheduledJob)[0].next_due_at == datetime(2029, 3, 1, 1, 0, tzinfo=timezone.utc)
+
 
 def test_a_counted_cycle_starts_as_many_cases_as_it_says_and_no_more(app, api, clock):
     clock.set_to(datetime(2026, 12, 30, tzinfo=timezone.utc))

@@ -16,7 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from .deadline import DeadlineExceeded, within
 from .sandbox import ScriptLimit, ScriptTimeout, UnsafeCode
-from .timers import pending_timers
+from .timers import has_timer_events, pending_timers
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,11 @@ class Instance:
         if self.workflow.completed:
             return []
         return pending_timers(self.workflow)
+
+    def may_wait_on_timers(self):
+        """Whether the model has any timer event at all (its process or a subprocess): if not, a case of it
+        never waits on one."""
+        return any(has_timer_events(spec) for spec in (self.workflow.spec, *self.workflow.subprocess_specs.values()))
 
     def cancel(self):
         """End the workflow where it stands: every task not yet finished is cancelled."""

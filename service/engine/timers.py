@@ -10,6 +10,7 @@ scheduler at the cycle's due time (one case per cycle), so `skip_start_timers` m
 first step. Its cycle (`R/P1Y`, `R3/2027-01-01T09:00:00+08:00/P1D`) is read at deployment into a `Cycle`,
 which gives each due time after the last, calendar-aware (a year from 2027-03-01 is 2028-03-01).
 """
+import functools
 import logging
 import re
 from dataclasses import dataclass
@@ -46,6 +47,13 @@ def pending_timers(workflow):
         found.append(PendingTimer(str(task.id), spec.name, definition.name or spec.bpmn_name or spec.name, due))
     found.sort(key=lambda timer: timer.due_at)
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def has_timer_events(spec):
+    """Whether any task of the process spec (a restored spec object, cached per version) is a timer event."""
+    return any(isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+               for task_spec in spec.task_specs.values())
 
 
 def _due(definition, value):

@@ -5,8 +5,10 @@ from .models import Timer
 
 def sync_case_timer(session, case, instance):
     """Write the earliest due time of the timers the case's workflow waits on into its row; remove the row
-    when it waits on none, or the case is no longer running (ended, withdrawn, an incident)."""
-    pending = instance.pending_timers() if case.status == CaseStatus.ACTIVE and instance is not None else []
+    when it waits on none, or the case is no longer running (ended, an incident)."""
+    if not instance.may_wait_on_timers():
+        return None  # a model without timer events: no case of it ever has a row (no query needed)
+    pending = instance.pending_timers() if case.status == CaseStatus.ACTIVE else []
     row = session.get(Timer, case.id)
     if not pending:
         if row is not None:
