@@ -311,6 +311,8 @@ def test_a_yearly_start_event_starts_one_case_a_year_as_the_system_in_the_centre
     started = history(api, case.id, "scheduled_start")
     assert [(e["actor_name"], e["action_label"]) for e in started] == [("系统", "定时发起")]
     assert api.get(f"/api/v1/cases/{case.id}", "union1").status_code in (403, 404), "the centre's, not a union's"
+    listed = api.get("/api/v1/cases", "center1").get_json()["items"]
+    assert [c["id"] for c in listed] == [case.id], "listed as a case, not hidden as a draft nobody submitted"
 
     clock.set_to(datetime(2028, 3, 1, 1, 0, 5, tzinfo=timezone.utc))
     tick(app)

@@ -221,7 +221,8 @@ def _timers_fired(waiting, still_waiting, now):
 
 def start_scheduled_case(session, services, process_key, title):
     """Start one case of the process's latest version as the system (a timer start event fired): it belongs
-    to the centre (the system user's organisation) and its history says 定时发起 by 系统."""
+    to the centre (the system user's organisation) and its history says 定时发起 by 系统. It is no draft
+    waiting for someone to submit it: it counts as submitted when it starts, so case lists show it."""
     version = latest_version(session, process_key)
     creator = system_user(session)
 
@@ -233,6 +234,7 @@ def start_scheduled_case(session, services, process_key, title):
     instance, state = ran or (services.store.start(version), None)
     now = utcnow()
     case = open_case(session, creator, version, now, scheduled=title)
+    case.submitted_at = now
     if failure:
         set_incident(session, case, None, failure, now)
     _settle(session, services, case, instance, None, now, state=state)
