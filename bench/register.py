@@ -37,7 +37,6 @@ from bangfu.migrate import upgrade  # noqa: E402
 from bangfu.scheduler.models import Timer  # noqa: E402
 from bangfu.scheduler.tick import tick  # noqa: E402
 from bangfu.testing import populate  # noqa: E402
-from bangfu.unit_of_work import run_in  # noqa: E402
 
 TIMER_MODEL = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

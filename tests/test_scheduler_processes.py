@@ -22,7 +22,6 @@ from test_process_models import upload
 from test_scheduler import timer_model
 from test_serve import children, free_port
 
-DATA = Path(__file__).parent / "data"
 SCHEDULERS = 3
 DUE_TIMERS = 500
 

@@ -6,5 +6,6 @@ from .instance import EngineFailure, Instance, Limits, OpenTask, TaskNotReady
 from .timers import Cycle, CycleInvalid, PendingTimer
 from .workflow import Engine
 
-__all__ = ["Cycle", "CycleInvalid", "PendingTimer", "Engine", "EngineFailure", "Instance", "Limits", "ModelInvalid", "ModelProblem", "OpenTask", "ParsedModel",
-           "ScriptTimeout", "TaskNotReady", "UnsafeCode", "UserTaskDefinition", "parse_model"]
+__all__ = ["Cycle", "CycleInvalid", "Engine", "EngineFailure", "Instance", "Limits", "ModelInvalid", "ModelProblem",
+           "OpenTask", "ParsedModel", "PendingTimer", "ScriptTimeout", "TaskNotReady", "UnsafeCode",
+           "UserTaskDefinition", "parse_model"]
