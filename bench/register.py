@@ -179,6 +179,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.timers:
         parser.error("choose a section: --timers")
+    if args.timers and args.pending < 2100:
+        parser.error("--pending: at least 2100 (the due rows of every timed tick come out of the pending ones)")
     print_machine()
     if args.timers:
         timers(args.pending, args.database_url)
