@@ -14,6 +14,7 @@ from bangfu.scheduler import jobs, tick as tick_module
 from bangfu.scheduler.models import ScheduledFiring, ScheduledJob, Timer
 from bangfu.scheduler.tick import MAX_ATTEMPTS, tick
 from bangfu.unit_of_work import run_in
+from test_migrations import own_database  # noqa: F401 (a fixture)
 from test_process_models import upload
 
 DATA = Path(__file__).parent / "data"
@@ -390,3 +391,36 @@ def test_a_boundary_timer_on_a_user_task_has_a_row_until_the_task_is_done_and_fi
     assert [t["name"] for t in case["open_tasks"]] == ["urge"]
     assert [e["task_title"] for e in history(api, late["id"], "timer_fired")] == ["初审超时"]
     assert api.case(done_in_time["id"])["status"] == "completed"
+
+
+def test_a_case_waiting_on_a_timer_before_the_scheduler_existed_gets_a_row_and_fires(own_database, clock):
+    """Migration 0007: a running case of a model with timers gets a row due at once; the first tick
+    rewrites it with the real due time, and the timer fires when that comes."""
+    from alembic import command
+    from test_migrations import _alembic
+
+    from conftest import Api, make_app, INSTANCE_DIR
+    from bangfu import testing
+    from bangfu.migrate import upgrade
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    try:
+        upgrade(app)
+        testing.populate(app)
+        api = Api(app)
+        assert upload(api, timer_model()).status_code == 201
+        started = clock.now()
+        case_id = api.post("/api/v1/cases", "union1", json={"process": "timer_wait"}).get_json()["id"]
+        plain = api.post("/api/v1/cases", "union1", json={"process": "hardship_assistance"}).get_json()["id"]
+        db.engine_of(app).dispose()
+        _alembic(own_database, command.downgrade, "0005")
+        _alembic(own_database, command.upgrade, "head")
+        assert timer_row(app, plain) is None, "a model without timers: no row"
+        assert timer_row(app, case_id).due_at <= clock.now()
+        assert tick(app).timers_fired == 1  # looked at: nothing was due yet
+        assert timer_row(app, case_id).due_at == started + timedelta(days=1)
+        assert api.case(case_id)["open_tasks"] == [] and history(api, case_id, "timer_fired") == []
+        clock.advance(days=1, seconds=1)
+        tick(app)
+        assert [t["name"] for t in api.case(case_id)["open_tasks"]] == ["review"]
+    finally:
+        db.engine_of(app).dispose()

@@ -43,7 +43,7 @@ before_commit = None
 
 @dataclass
 class TickResult:
-    timers_fired: int = 0
+    timers_fired: int = 0  # case timer rows fired (a row found early is only rewritten with its real due time)
     jobs_fired: int = 0
     failures: list = field(default_factory=list)  # (row, error type)
 

@@ -6,13 +6,19 @@ Create Date: 2026-11-30 10:40:00
 
 `timers` (one row per case waiting on a timer event, with its earliest due time), `scheduled_jobs`
 (recurring jobs and timer start events with cycles) and `scheduled_firings` (one row per job and due
-time, unique). No backfill: none of the bundled models has a timer event, so no case stored before this
-revision waits on one; a case of a designer's model with a timer gets its row at its next command
-(`bangfu` has no timer-driven cases to carry over). A model version deployed before this revision whose
-start event is a cycle timer is scheduled when it is deployed again.
+time, unique).
+
+None of the bundled models has a timer event, so their cases need nothing. A running case of a designer's
+model with a timer event may wait on one, and nothing else would ever touch it: each such case gets a row
+due now (the migration does not restore workflows to read the real due time); the first tick fires what is
+really due and rewrites the row with the case's real next due time. A model version deployed before this
+revision whose start event is a cycle timer is scheduled when it is deployed again.
 """
+from datetime import datetime, timezone
+
 from alembic import op
 import sqlalchemy as sa
+import bangfu.clock
 import bangfu.db
 
 
@@ -60,6 +66,17 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_scheduled_firings')),
         sa.UniqueConstraint('job_name', 'due_at', name=op.f('uq_scheduled_firings_job_name')),
     )
+    cases = sa.table('cases', sa.column('id', sa.Integer()), sa.column('status', sa.String()),
+                     sa.column('process_version_id', sa.Integer()))
+    versions = sa.table('process_model_versions', sa.column('id', sa.Integer()), sa.column('bpmn_xml', sa.Text()))
+    timers = sa.table('timers', sa.column('case_id', sa.Integer()), sa.column('due_at', bangfu.db.UTCDateTime()),
+                      sa.column('name', sa.String()), sa.column('attempts', sa.Integer()))
+    now = bangfu.clock.now()
+    op.execute(timers.insert().from_select(
+        ['case_id', 'due_at', 'name', 'attempts'],
+        sa.select(cases.c.id, sa.literal(now, bangfu.db.UTCDateTime()), sa.literal('待核对'), sa.literal(0))
+        .select_from(cases.join(versions, versions.c.id == cases.c.process_version_id))
+        .where(cases.c.status == 'active', versions.c.bpmn_xml.like('%timerEventDefinition%'))))
 
 
 def downgrade():
