@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -29,6 +29,7 @@ from ..cases.models import Case, CaseStatus
 from ..cases.operations import set_incident
 from ..casework.commands import fire_timers, start_scheduled_case
 from ..services import services
+from ..tasks.models import HumanTask, TaskState
 from ..unit_of_work import StaleState, run_in
 from . import jobs, starts
 from .models import ScheduledFiring, ScheduledJob, Timer
@@ -67,6 +68,9 @@ def _fire_all(app, result, stop, now, claim, fire, failed, svc, counter):
         claimed = {}
         try:
             outcome = run_in(app, _firing, claim, fire, svc, now, cursor, claimed)
+        except CaseBusy:  # a command holds the case: this row waits for the next tick, no failure
+            cursor = claimed["key"]
+            continue
         except Exception as exc:  # the firing was rolled back whole (after the unit of work's retries of a race)
             key = claimed.get("key")
             if key is None:
@@ -87,6 +91,10 @@ class _FiringFailed(Exception):
     """The firing's own work failed (not a lost race, which the unit of work runs again)."""
 
 
+class CaseBusy(Exception):
+    """Another transaction holds the case row (a command on the case, about to write its timer row)."""
+
+
 def _firing(session, claim, fire, svc, now, cursor, claimed):
     row = claim(session, now, cursor)
     if row is None:
@@ -96,7 +104,7 @@ def _firing(session, claim, fire, svc, now, cursor, claimed):
         fire(session, svc, row)
         if before_commit is not None:
             before_commit()
-    except (StaleState, StaleDataError):
+    except (StaleState, StaleDataError, CaseBusy):
         raise
     except Exception as exc:
         raise _FiringFailed() from exc
@@ -123,7 +131,25 @@ def _claim_timer(session, now, cursor):
 
 
 def _fire_timer(session, svc, row):
+    _lock_case(session, row.case_id)
     fire_timers(session, svc, row.case_id)
+
+
+def _lock_case(session, case_id):
+    """Take the case row and its open task rows, or raise CaseBusy when another transaction holds one.
+
+    Lock order: a firing holds the timer row first; a completion holds its task row, then the case row (its
+    versioned UPDATE), then the timer row. A firing that waited for either row could deadlock with it, so
+    it takes them without waiting (SKIP LOCKED) and leaves a busy case to the next tick; whichever commits
+    first, the other's version check on the case settles the rest. SQLite has one writer: nothing to take."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.scalar(select(Case.id).where(Case.id == case_id).with_for_update(skip_locked=True)) is None:
+        raise CaseBusy()
+    open_tasks = (HumanTask.case_id == case_id) & (HumanTask.state == TaskState.OPEN)
+    held = session.scalars(select(HumanTask.id).where(open_tasks).with_for_update(skip_locked=True)).all()
+    if len(held) != session.scalar(select(func.count()).select_from(HumanTask).where(open_tasks)):
+        raise CaseBusy()
 
 
 def _timer_failed(session, key, error):
