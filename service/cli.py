@@ -70,13 +70,33 @@ def demo():
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="server processes (several need PostgreSQL, or share one SQLite file)")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="threads per process")
-def serve(host, port, workers, threads):
-    """Serve the pages and the API with gunicorn (see README: production)."""
+@click.option("--no-scheduler", is_flag=True,
+              help="do not run the scheduler here (run `bangfu scheduler` apart; see README: Scheduler)")
+def serve(host, port, workers, threads, no_scheduler):
+    """Serve the pages and the API with gunicorn, and the scheduler beside it (see README: production)."""
     from .server import serve as run_server
     app = _app()  # settings are checked here, once, before any worker starts
     click.echo(f"Bangfu listening on http://{host}:{port}/ with {workers} process(es) × {threads} threads "
-               f"(OpenAPI: /api/v1/openapi.json)")
-    run_server(app, host, port, workers, threads)
+               f"(OpenAPI: /api/v1/openapi.json)" + ("" if no_scheduler else
+                                                     f"; scheduler every {app.config['SCHEDULER_INTERVAL']:g} s"))
+    run_server(app, host, port, workers, threads, scheduler=not no_scheduler)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="run one tick (fire what is due now) and exit")
+def scheduler(once):
+    """Fire due timers and recurring jobs every BANGFU_SCHEDULER_INTERVAL seconds until SIGTERM.
+
+    Any number of these (and of `bangfu serve`) may run over one PostgreSQL: each due job fires once."""
+    app = _app()
+    if once:
+        from .scheduler.tick import tick
+        result = tick(app)
+        click.echo(f"fired {result.timers_fired} timer(s), {result.jobs_fired} job(s); "
+                   f"{len(result.failures)} failure(s)")
+        return
+    from .scheduler.runner import run_forever
+    run_forever(app)
 
 
 @main.group()

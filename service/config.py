@@ -135,6 +135,8 @@ SETTINGS = [
             "largest workflow state (all its data, uncompressed) a case may carry, KB", _integer(64, 262144)),
     Setting("BANGFU_INSTANCE_CACHE", "INSTANCE_CACHE", "256",
             "workflow instances kept in memory per process between commands (0: none)", _integer(0, 100_000)),
+    Setting("BANGFU_SCHEDULER_INTERVAL", "SCHEDULER_INTERVAL", "5",
+            "seconds between the scheduler's ticks (each fires every timer and job then due)", _seconds("0.5", "3600")),
     Setting("BANGFU_PROXY_COUNT", "PROXY_COUNT", "0",
             "reverse proxies in front of the service whose X-Forwarded-* headers are trusted", _integer(0, 5)),
     Setting("BANGFU_SECURE_COOKIES", "SESSION_COOKIE_SECURE", "0", "1 behind HTTPS: cookies only over HTTPS",

@@ -3,9 +3,10 @@ from .cases.models import Case, CaseEvent
 from .db import Base
 from .people.models import ApiToken, Organisation, User
 from .process_models.models import ProcessModel, ProcessModelVersion
+from .scheduler.models import ScheduledFiring, ScheduledJob, Timer
 from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
 __all__ = ["ApiToken", "Case", "CaseEvent", "HumanTask", "Organisation", "ProcessModel",
-           "ProcessModelVersion", "User", "metadata"]
+           "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "Timer", "User", "metadata"]

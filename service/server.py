@@ -5,6 +5,11 @@ is shared. Behind a reverse proxy, set BANGFU_PROXY_COUNT so the app trusts its 
 (ProxyFix, in create_app). The access log names the path without its query string: a search may carry
 a name or an ID number.
 """
+import ctypes
+import signal
+import subprocess
+import sys
+
 from gunicorn.app.base import BaseApplication
 
 ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
@@ -24,10 +29,45 @@ class _Gunicorn(BaseApplication):
         return create_app()
 
 
-def serve(app, host, port, workers, threads):
-    """Serve until stopped. `app` is only the parent's checked configuration; workers build their own."""
+def serve(app, host, port, workers, threads, scheduler=True):
+    """Serve until stopped. `app` is only the parent's checked configuration; workers build their own.
+    With `scheduler`, a `bangfu scheduler` process runs beside the workers and stops with the server."""
     from . import db
     db.engine_of(app).dispose()
+    beside = _start_scheduler() if scheduler else None
+    try:
+        _serve(app, host, port, workers, threads)
+    finally:
+        if beside is not None:
+            _stop(beside)
+
+
+def _start_scheduler():
+    """The scheduler as a child process: its own app and database pool, never forked with gunicorn's."""
+    return subprocess.Popen([sys.executable, "-m", "bangfu.cli", "scheduler"], preexec_fn=_die_with_parent)
+
+
+def _die_with_parent():
+    """In the child: SIGTERM when the server process dies, however it dies (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _stop(child):
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    except ChildProcessError:  # gunicorn's arbiter reaps every child of its process, ours included
+        pass
+
+
+def _serve(app, host, port, workers, threads):
     _Gunicorn({
         "bind": f"{host}:{port}",
         "workers": workers,

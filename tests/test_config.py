@@ -39,11 +39,12 @@ def bangfu(*args):
     ("BANGFU_SECURE_COOKIES", "perhaps", "应为 1 或 0"),
     ("BANGFU_SECRET_KEY", "short", "至少 32 个字符"),
     ("BANGFU_NOTICE_MIN_DAYS", "0", "应为 1 到 60 之间的整数"),
+    ("BANGFU_SCHEDULER_INTERVAL", "0", "应为 0.5 到 3600 之间的数"),
 ])
 def test_a_bad_setting_stops_every_command_with_one_line_naming_it(environment, variable, value, reason):
     environment.setenv("BANGFU_SECRET_KEY", KEY)
     environment.setenv(variable, value)
-    for command in (["init"], ["serve", "--port", "1"]):
+    for command in (["init"], ["serve", "--port", "1"], ["scheduler", "--once"]):
         result = bangfu(*command)
         assert result.exit_code == 1, result.output
         assert isinstance(result.exception, SystemExit), f"crashed with {result.exception!r}"

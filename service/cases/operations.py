@@ -9,15 +9,24 @@ OUTCOME_STATUS = {"paid": CaseStatus.PAID, "not_eligible": CaseStatus.NOT_ELIGIB
                   "not_approved": CaseStatus.NOT_APPROVED}
 
 
-def open_case(session, user, version, now, household_name=None):
-    """A new case of the model version, declared by the user's organisation, with its reference."""
+def open_case(session, user, version, now, household_name=None, scheduled=None):
+    """A new case of the model version, declared by the user's organisation, with its reference. A case the
+    scheduler started (`scheduled`: its start event's name) is recorded as started by the system (定时发起)."""
     case = Case(process_version_id=version.id, organisation_id=user.organisation_id, created_by_id=user.id,
                 status=CaseStatus.ACTIVE, created_at=now, updated_at=now, household_name=household_name)
     session.add(case)
     session.flush()
     case.reference = f"BF{now:%Y}{case.id:06d}"
-    history.record(session, case, user, "started", when=now)
+    if scheduled is not None:
+        history.record(session, case, None, "scheduled_start", task=_StartEvent(scheduled), when=now)
+    else:
+        history.record(session, case, user, "started", when=now)
     return case
+
+
+class _StartEvent:
+    def __init__(self, title):
+        self.spec_name, self.title = None, title[:200]
 
 
 def get_case(session, user, case_id):

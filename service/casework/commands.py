@@ -22,7 +22,9 @@ from ..engine import EngineFailure, TaskNotReady
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..forms import load_form, validate
 from ..instances.store import CaseDataTooLarge
+from ..people.operations import system_user
 from ..process_models.operations import latest_version
+from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
 from ..tasks.models import HumanTask
 from ..tasks.operations import (DONE_MESSAGE, claim, ensure_workable, get_task, mark_completed, release,
@@ -102,6 +104,7 @@ def complete_task(session, services, user, task_id, data):
     state, failure = _run(services, lambda: _completed(services, instance, task, data, extra))
     if failure:
         set_incident(session, case, user, failure, now)
+        drop_case_timer(session, case)
         session.flush()
         return Completion(task, case, other_open + [task], incident=failure)
     # The task is held for this user (take_for_completion). Between commands on other tasks of the same
@@ -155,6 +158,7 @@ def withdraw_case(session, services, user, case_id):
     now = utcnow()
     projection.sync(session, case, [], now)
     close_withdrawn(session, case, user, now)
+    drop_case_timer(session, case)
     services.store.save(session, case, instance, state)
     return case
 
@@ -177,14 +181,18 @@ def release_task(session, user, task_id):
 
 
 def fire_timers(session, services, case_id):
-    """Let the case's timer events whose time has come fire; the case is saved only when it moved."""
+    """Let the case's timer events whose time has come fire, each recorded in the history as the system's
+    (定时器触发); the case is saved only when it moved, and its timer row is brought in step either way."""
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound("案件不存在")
     if case.status != CaseStatus.ACTIVE:
+        drop_case_timer(session, case)
+        session.flush()
         return case
     instance = services.store.load(case, for_command=True)
     before = instance.progress_marker()
+    waiting = instance.pending_timers()
     now = utcnow()
 
     def fired():
@@ -193,9 +201,43 @@ def fire_timers(session, services, case_id):
     state, failure = _run(services, fired)
     if failure:
         set_incident(session, case, None, failure, now)
+        drop_case_timer(session, case)
         session.flush()
     elif instance.progress_marker() != before:
+        for timer in _timers_fired(waiting, instance.pending_timers(), now):
+            history.record(session, case, None, "timer_fired", task=timer, when=now)
         _settle(session, services, case, instance, None, now, state=state)
+    else:
+        sync_case_timer(session, case, instance)
+        session.flush()
+    return case
+
+
+def _timers_fired(waiting, still_waiting, now):
+    """The timers of `waiting` that were due and no longer wait (or, a cycle, wait for their next time)."""
+    after = {timer.task_id: timer.due_at for timer in still_waiting}
+    return [timer for timer in waiting if timer.due_at <= now and after.get(timer.task_id) != timer.due_at]
+
+
+def start_scheduled_case(session, services, process_key, title):
+    """Start one case of the process's latest version as the system (a timer start event fired): it belongs
+    to the centre (the system user's organisation) and its history says 定时发起 by 系统. It is no draft
+    waiting for someone to submit it: it counts as submitted when it starts, so case lists show it."""
+    version = latest_version(session, process_key)
+    creator = system_user(session)
+
+    def run_first_steps():
+        instance = services.store.start(version)
+        instance.advance()
+        return instance, services.store.dump(instance)
+    ran, failure = _run(services, run_first_steps)
+    instance, state = ran or (services.store.start(version), None)
+    now = utcnow()
+    case = open_case(session, creator, version, now, scheduled=title)
+    case.submitted_at = now
+    if failure:
+        set_incident(session, case, None, failure, now)
+    _settle(session, services, case, instance, None, now, state=state)
     return case
 
 
@@ -220,5 +262,6 @@ def _settle(session, services, case, instance, user, now, open_rows=None, state=
     ready = instance.open_tasks()
     rows = projection.sync(session, case, ready, now, open_rows)
     settle_status(session, case, instance, user, now, "、".join(task.title for task in ready))
+    sync_case_timer(session, case, instance)
     services.store.save(session, case, instance, state)
     return rows

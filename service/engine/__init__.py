@@ -4,7 +4,9 @@ from .parsing import ModelInvalid, ModelProblem, ParsedModel, UserTaskDefinition
 from .sandbox import ScriptTimeout, UnsafeCode
 from .start_timers import StartTimer
 from .instance import EngineFailure, Instance, Limits, OpenTask, TaskNotReady
+from .pending import PendingTimer
 from .workflow import Engine
 
 __all__ = ["Engine", "EngineFailure", "Instance", "Limits", "ModelInvalid", "ModelProblem", "OpenTask", "ParsedModel",
-           "ScriptTimeout", "StartTimer", "TaskNotReady", "UnsafeCode", "UserTaskDefinition", "parse_model"]
+           "PendingTimer", "ScriptTimeout", "StartTimer", "TaskNotReady", "UnsafeCode", "UserTaskDefinition",
+           "parse_model"]

@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from .deadline import DeadlineExceeded, within
 from .sandbox import ScriptLimit, ScriptTimeout, UnsafeCode
 from .timers import TimerValueError, skip_missed_cycles
+from .pending import has_timer_events, pending_timers
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,18 @@ class Instance:
             skip_missed_cycles(self.workflow.get_tasks(state=TaskState.WAITING))
             self._steps()
         self._bounded(run)
+
+    def pending_timers(self):
+        """The timer events the workflow waits on, with the due times the engine computed when it reached
+        them (PendingTimer), earliest first; empty once the workflow has ended or failed."""
+        if self.workflow.completed:
+            return []
+        return pending_timers(self.workflow)
+
+    def may_wait_on_timers(self):
+        """Whether the model has any timer event at all (its process or a subprocess): if not, a case of it
+        never waits on one."""
+        return any(has_timer_events(spec) for spec in (self.workflow.spec, *self.workflow.subprocess_specs.values()))
 
     def cancel(self):
         """End the workflow where it stands: every task not yet finished is cancelled."""

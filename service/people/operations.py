@@ -97,3 +97,24 @@ def user_for_token(session, raw):
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token.user
+
+
+SYSTEM_USERNAME = "bangfu-system"
+
+
+def system_user(session):
+    """The user that cases the scheduler starts are recorded as created by: inactive (it can never sign in,
+    and its password hash is no hash), named 系统, in the centre (the first centre organisation), so such
+    cases belong to the centre. Created the first time it is needed."""
+    user = session.scalar(select(User).where(User.username == SYSTEM_USERNAME))
+    if user is not None:
+        return user
+    centre = session.scalar(select(Organisation).where(Organisation.kind == OrgKind.CENTER)
+                            .order_by(Organisation.id).limit(1))
+    if centre is None:
+        raise Conflict("没有援助中心机构：定时发起的案件无处归属，请先添加援助中心（bangfu org add --kind center）")
+    user = User(username=SYSTEM_USERNAME, display_name="系统", role=Role.ASSISTANCE_CENTER, organisation=centre,
+                password_hash="!", active=False)
+    session.add(user)
+    session.flush()
+    return user

@@ -9,6 +9,7 @@ from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
 from ..people.roles import LANE_ROLES, role_for_lane
+from ..scheduler.starts import schedule_start
 from ..tasks import deadlines
 from .models import ProcessModel, ProcessModelVersion
 
@@ -65,6 +66,7 @@ def deploy(session, services, xml, user=None, comment=None):
         comment=comment, deployed_by=user)
     session.add(version)
     session.flush()
+    schedule_start(session, model.key, parsed.start_timer)
     return version, True
 
 
