@@ -77,7 +77,7 @@ def declaration(rng, monthly_income=2000, reasons=("major_illness",)):
 
 def answers(rng, third_party="TP-SUNSHINE"):
     """One valid approving answer per task of the hardship process, after the declaration: the visit due in
-    two weeks, a 7-day public notice that ended yesterday (通过 is only possible once it is over)."""
+    two weeks, a public notice posted three weeks ago (over, so the case moves on when its timer fires)."""
     today = clock.today()
     return {
         "preliminary_review": {"decision": "approve", "opinion": "材料齐全，情况属实"},
@@ -90,9 +90,7 @@ def answers(rng, third_party="TP-SUNSHINE"):
                             "applicant_signed": True, "investigators_signed": True},
         "visit_oversight": {"decision": "approve", "opinion": "程序规范"},
         "re_review": {"decision": "approve", "category": "relative", "opinion": "符合相对困难条件"},
-        "public_notice": {"decision": "approve", "notice_start": (today - timedelta(days=7)).isoformat(),
-                          "notice_end": (today - timedelta(days=1)).isoformat(),
-                          "objections": []},
+        "public_notice": {"notice_start": (today - timedelta(days=21)).isoformat(), "notice_place": "单位公告栏"},
         "open_file": {"aid_type": "living", "proposed_amount": 6000, "proposal_notes": "生活救助"},
         "approval": {"decision": "approve", "approved_amount": 6000, "opinion": "同意"},
         "payment": {"paid_amount": 6000, "paid_on": "2026-12-20", "bank_reference": "ABC20261220001"},
