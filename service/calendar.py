@@ -262,7 +262,8 @@ def parse_file(content, filename=""):
                 problems.setdefault(f"第 {day.line} 行", []).append(
                     f"一个文件只能导入一年：本文件从 {first} 年开始，此行为 {day.day.year} 年")
     if problems:
-        raise CalendarFileInvalid("导入文件有误，未导入任何内容", problems)
+        by_line = sorted(problems.items(), key=lambda item: int(item[0].split()[1]) if item[0] != "file" else 0)
+        raise CalendarFileInvalid("导入文件有误，未导入任何内容", dict(by_line))
     return years[0], sorted(days, key=lambda d: d.day)
 
 
