@@ -77,7 +77,8 @@ def declaration(rng, monthly_income=2000, reasons=("major_illness",)):
 
 def answers(rng, third_party="TP-SUNSHINE"):
     """One valid approving answer per task of the hardship process, after the declaration: the visit due in
-    two weeks, a public notice posted three weeks ago (over, so the case moves on when its timer fires)."""
+    two weeks, a public notice posted three weeks ago (over: its timer is due as the wait begins, so the case
+    goes straight on to 建档)."""
     today = clock.today()
     return {
         "preliminary_review": {"decision": "approve", "opinion": "材料齐全，情况属实"},
@@ -91,10 +92,18 @@ def answers(rng, third_party="TP-SUNSHINE"):
         "visit_oversight": {"decision": "approve", "opinion": "程序规范"},
         "re_review": {"decision": "approve", "category": "relative", "opinion": "符合相对困难条件"},
         "public_notice": {"notice_start": (today - timedelta(days=21)).isoformat(), "notice_place": "单位公告栏"},
+        # an objection received today, upheld: for a notice that runs today (running_notice)
+        "notice_objection": {"received_on": today.isoformat(), "channel": "letter", "content": "反映其配偶有经营收入",
+                             "finding": "经核查属实", "decision": "upheld"},
         "open_file": {"aid_type": "living", "proposed_amount": 6000, "proposal_notes": "生活救助"},
         "approval": {"decision": "approve", "approved_amount": 6000, "opinion": "同意"},
         "payment": {"paid_amount": 6000, "paid_on": "2026-12-20", "bank_reference": "ABC20261220001"},
     }
+
+
+def running_notice():
+    """A public notice that begins today: the case waits on 公示异议登记 until the notice's timer fires."""
+    return {"notice_start": clock.today().isoformat(), "notice_place": "单位公告栏"}
 
 
 def advance(session, case, users, rng, stop_before=None):

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bangfu import create_app, db, testing
-from bangfu.demo import answers, declaration
+from bangfu.demo import answers, declaration, running_notice
 from bangfu.migrate import upgrade
 from bangfu.models import metadata
 from bangfu.testing import LANE_USER
@@ -118,6 +118,12 @@ class Api(testing.UserClient):
         response = self.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data})
         assert response.status_code == expect, response.get_json()
         return response.get_json()
+
+    def uphold_objection(self, case_id, replies, content="反映其配偶有经营收入"):
+        """Publish a notice that runs from today (公示) and record an objection to it that is upheld: the case
+        goes back to re-investigation."""
+        self.complete(case_id, "public_notice", running_notice())
+        self.complete(case_id, "notice_objection", dict(replies["notice_objection"], content=content))
 
     def case(self, case_id, user="supervisor1"):
         return self.get(f"/api/v1/cases/{case_id}", user).get_json()

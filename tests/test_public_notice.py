@@ -149,11 +149,11 @@ def test_a_notice_starting_in_a_year_without_holiday_data_is_refused_with_the_re
         "2027年的节假日安排尚未导入，无法按工作日计算；请中心管理员导入"]}
 
 
-def test_a_notice_already_over_when_recorded_moves_on_when_timers_fire(app, api, clock, case_at):
-    """A notice posted on paper and entered later: the period is over, so the next timer run moves it on."""
+def test_a_notice_entered_after_its_last_day_has_run_its_course_and_the_case_goes_on(app, api, clock, case_at):
+    """A notice posted on paper and entered late: its timer is already due when the wait begins."""
     at_local(clock, date(2026, 11, 30))
     case_id = case_at("public_notice")
     api.complete(case_id, "public_notice", {"notice_start": "2026-11-02"})
-    fire(app, case_id)
     assert open_names(api, case_id) == ["open_file"]
-    assert calendar.working_period_end(date(2026, 11, 2), 5) == date(2026, 11, 6)
+    detail = api.get(f"/api/v1/tasks/{api.open_task(case_id, 'open_file')['id']}", "center1").get_json()
+    assert detail["context"]["public_notice"]["notice_end"] == "2026-11-06"
