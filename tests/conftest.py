@@ -188,7 +188,8 @@ def replies(rng):
 
 @pytest.fixture
 def case_at(api, household, replies):
-    """Start a case and approve its way until `stop` is open; returns the case id."""
+    """Start a case and approve its way until `stop` is open; returns the case id. Its public notice is one
+    that is already over, so the case goes on to 建档; `stop="notice_objection"`: one that runs from today."""
     order = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
              "public_notice", "open_file", "approval", "payment"]
 
@@ -200,7 +201,10 @@ def case_at(api, household, replies):
         for name in order:
             if name == stop:
                 return case_id
-            api.complete(case_id, name, replies[name])
+            if name == "public_notice" and stop == "notice_objection":  # a notice that runs from today
+                api.complete(case_id, name, running_notice())
+                return case_id
+            api.complete(case_id, name, replies[name])  # a notice already over: the case goes on to 建档
         return case_id
 
     return drive

@@ -45,12 +45,13 @@ def cases(api, case_at, replies):
     """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
     one whose notice had an objection, one returned to the union and one refused at the preliminary review."""
     replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
-    replies["public_notice"]["objections"] = [{"received_on": replies["public_notice"]["notice_start"], "content": "反映其有出租收入",
-                                               "finding": "经核查不属实"}]
     replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
     replies["payment"]["paid_amount"] = 6000.5
     found = {step: case_at(step) for step in ["declaration", *ORDER]}
     found["paid"] = case_at(None)
+    found["notice_objection"] = case_at("notice_objection")
+    api.complete(found["notice_objection"], "notice_objection", dict(replies["notice_objection"], decision="not_upheld",
+                                                                     content="反映其有出租收入", finding="经核查不属实"))
     found["oversight_problem"] = case_at("visit_oversight")
     api.complete(found["oversight_problem"], "visit_oversight", {"decision": "return", "opinion": "走访人员不足两人签字"})
     found["returned"] = case_at("preliminary_review")
@@ -76,7 +77,7 @@ def pages_of(api, username, cases):
         case = api.case(case_id, username)
         if "id" not in case:
             continue  # not this user's to read
-        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice"):
+        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice", "notice_objection"):
             found.append((f"case-{name}", f"/cases/{case_id}"))
         for task in case["open_tasks"]:
             suffix = "" if name == task["name"] else f"-{name}"
