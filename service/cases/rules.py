@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .. import calendar, clock
 from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
+from ..households.identity import mask_number
 from ..people.models import Organisation
 from ..wording import amount, long_date
 from .models import Case
@@ -146,6 +147,14 @@ def _public_notice_derive(ctx, data):
     data["notice_ends_at"] = calendar.end_of_day_iso(end)
 
 
+def _public_notice_record(ctx, data, extra):
+    """The notice list reads the notice's days and the ID number as posted (masked) from the case row."""
+    ctx.case.notice_start = date.fromisoformat(data["notice_start"])
+    ctx.case.notice_end = date.fromisoformat(data["notice_end"])
+    id_number = (ctx.case_data.get("declaration") or {}).get("id_number")
+    ctx.case.notice_id_number = mask_number(id_number, 6, 4) if id_number else None
+
+
 def _notice_objection_problems(ctx, data):
     """An objection is one received while the notice runs (its last day included), and not in the future."""
     if not data.get("received_on"):
@@ -161,8 +170,9 @@ def _notice_objection_problems(ctx, data):
 
 
 def _notice_objection_record(ctx, data, extra):
-    if data.get("decision") == "upheld":  # an upheld objection reopens the investigation and the category
-        ctx.case.category = None
+    if data.get("decision") == "upheld":  # an upheld objection reopens the investigation and the category,
+        ctx.case.category = None          # and ends the notice: a new one follows the new review
+        ctx.case.notice_end = min(ctx.case.notice_end, clock.today()) if ctx.case.notice_end else None
 
 
 def _payment_problems(ctx, data):
@@ -198,6 +208,7 @@ _RECORD = {
     "assign_third_party": _assign_record,
     "household_visit": _household_visit_record,
     "re_review": _re_review_record,
+    "public_notice": _public_notice_record,
     "notice_objection": _notice_objection_record,
     "open_file": _open_file_record,
     "approval": _approval_record,

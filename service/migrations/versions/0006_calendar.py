@@ -7,6 +7,7 @@ Create Date: 2026-11-30 10:40:00
 calendar_years lists the years imported whole (a year counts as known only then); calendar_days their
 holidays and make-up working days. human_tasks gains due_working_days and due_pending_year: a task due in
 working days whose due date falls in a year without data opens undated and is dated when the year arrives.
+cases gains the public notice's days and the ID number as posted (masked), for the notice list.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -20,6 +21,11 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('notice_start', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('notice_end', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('notice_id_number', sa.String(length=32), nullable=True))
+        batch_op.create_index(batch_op.f('ix_cases_notice_start'), ['notice_start'], unique=False)
     op.create_table(
         'calendar_years',
         sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
@@ -56,3 +62,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_calendar_days_year'))
     op.drop_table('calendar_days')
     op.drop_table('calendar_years')
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cases_notice_start'))
+        batch_op.drop_column('notice_id_number')
+        batch_op.drop_column('notice_end')
+        batch_op.drop_column('notice_start')
