@@ -12,8 +12,9 @@ are built once per process and stamp, and an import changes the stamp, so every 
 
 A task due on a day may be done until that day ends in China; it is late from the next morning.
 
-Import file (UTF-8 CSV, one day a line: date, 休 or 班, name, optional note; `#` comments and blank lines are
-skipped, a first line starting with "日期" or "date" is a header; the other days of the year follow the week):
+Import file (UTF-8 CSV, one day a line: date (2027-01-01, 2027/1/1 or 2027年1月1日), 休 or 班, name, optional
+note; `#` comments and blank lines are skipped, a first line starting with "日期" or "date" is a header; the
+other days of the year follow the week):
 
     2027-01-01,休,元旦
     2027-02-07,班,春节调休,周日上班
@@ -23,6 +24,7 @@ or JSON: a list of {"date": "2027-01-01", "type": "休", "name": "元旦", "note
 import csv
 import io
 import json
+import re
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -296,6 +298,22 @@ def _json_entries(text):
     return entries
 
 
+_FILE_DATE = re.compile(r"(\d{4})(?:-(\d{2})-(\d{2})|/(\d{1,2})/(\d{1,2})|年(\d{1,2})月(\d{1,2})日)")
+
+
+def _file_date(text):
+    """A date written 2027-01-01, 2027/1/1 or 2027年1月1日; None otherwise."""
+    found = _FILE_DATE.fullmatch(text) if isinstance(text, str) else None
+    if not found:
+        return None
+    year, *parts = found.groups()
+    month, day = [int(p) for p in parts if p is not None]
+    try:
+        return date(int(year), month, day)
+    except ValueError:
+        return None
+
+
 def _day(line, cells):
     """(ImportedDay, []) or (None, [reasons])."""
     reasons = []
@@ -303,12 +321,9 @@ def _day(line, cells):
     raw_date, kind, name, note = cells[:4]
     if len(cells) > 4 and any(cells[4:]):
         reasons.append("列数过多：应为“日期,休或班,名称,备注（可省略）”")
-    try:
-        day = date.fromisoformat(raw_date) if isinstance(raw_date, str) and len(raw_date) == 10 else None
-    except ValueError:
-        day = None
+    day = _file_date(raw_date)
     if day is None:
-        reasons.append(f"日期“{raw_date or ''}”无效，应为 年-月-日（如 2027-01-01）")
+        reasons.append(f"日期“{raw_date or ''}”无效，应为 年-月-日（如 2027-01-01 或 2027年1月1日）")
     if kind not in (HOLIDAY, WORKDAY):
         reasons.append(f"第二列“{kind or ''}”应为“休”（放假）或“班”（调休上班）")
     if not isinstance(name, str) or not name.strip():

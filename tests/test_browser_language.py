@@ -16,7 +16,7 @@ VIEWPORTS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "he
 ORDER = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
          "public_notice", "open_file", "approval", "payment"]
 # Words that are Chinese pages' own: names of formats and products, keys on a keyboard.
-ALLOWED = {"BPMN", "Excel", "JSON", "UI", "Schema", "ID", "Ctrl"}
+ALLOWED = {"BPMN", "Excel", "JSON", "CSV", "UTF", "UI", "Schema", "ID", "Ctrl"}
 REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and bank references: BF2026000001
 ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
 KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
@@ -71,6 +71,8 @@ def pages_of(api, username, cases):
                   if p.name.endswith(".schema.json")]
         return found
     found += [("cases", "/cases"), ("dashboard", "/dashboard")]
+    if role in ("assistance_center", "supervisor"):
+        found += [("calendar", "/calendar"), ("notices", "/notices")]
     if role == "grassroots_union":
         found.append(("declare", "/cases/new"))
     for name, case_id in cases.items():

@@ -33,12 +33,24 @@ def calendar_page():
         missing = None
     pending = session.scalar(select(func.count(HumanTask.id)).where(HumanTask.state == TaskState.OPEN,
                                                                     HumanTask.due_pending_year.is_not(None)))
-    return render_template("calendar.html", years=years, summary=summary, year=year, missing=missing,
+    return render_template("calendar.html", years=years, summary=summary, spans=_spans(summary), year=year, missing=missing,
                            next_year=this_year + 1, next_known=this_year + 1 in known, pending=pending,
                            may_import=may(user, Action.IMPORT_CALENDAR), format_help=IMPORT_EXAMPLE)
 
 
-IMPORT_EXAMPLE = "2027-01-01,休,元旦\n2027-02-06,班,春节调休,周六上班\n2027-02-08,休,春节"
+def _spans(summary):
+    """A year's days as runs of consecutive days with the same arrangement: (first, last, working, name, note)."""
+    spans = []
+    for day, working, name, note in (summary.days if summary else []):
+        last = spans[-1] if spans else None
+        if last and (day - last[1]).days == 1 and last[2:] == [working, name, note]:
+            last[1] = day
+        else:
+            spans.append([day, day, working, name, note])
+    return spans
+
+
+IMPORT_EXAMPLE = "2027年1月1日,休,元旦\n2027年2月6日,班,春节调休,周六上班\n2027年2月8日,休,春节"
 
 
 @pages.post("/calendar/import")
