@@ -116,6 +116,8 @@ def advance(session, case, users, rng, stop_before=None):
             return
         task = todo[0]
         data = declaration(rng) if task.spec_name == "declaration" else replies[task.spec_name]
+        if task.spec_name == "public_notice" and stop_before == "notice_objection":
+            data = running_notice()  # a case in its notice now: it waits on 公示异议登记
         complete_task(session, services(), users[task.role], task.id, data)
 
 
@@ -129,8 +131,8 @@ def load_demo(session, seed=2026):
             create_user(session, username, role, org, demo_password(username), display)
         by_role = {u.role: u for u in session.scalars(select(User)).all()
                    if u.username in {"union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1"}}
-        for stop in ("declaration", "preliminary_review", "household_visit", "re_review", "approval", "payment",
-                     None):
+        for stop in ("declaration", "preliminary_review", "household_visit", "re_review", "notice_objection",
+                     "approval", "payment", None):
             case = start_case(session, services(), by_role["grassroots_union"], "hardship_assistance")
             advance(session, case, by_role, rng, stop_before=stop)
     return [(u, demo_password(u), r) for u, r, _, _ in USERS]
