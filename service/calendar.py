@@ -22,6 +22,7 @@ other days of the year follow the week):
 or JSON: a list of {"date": "2027-01-01", "type": "休", "name": "元旦", "note": "..."}.
 """
 import csv
+import functools
 import io
 import json
 import re
@@ -153,6 +154,11 @@ def package_years():
     return _package_years
 
 
+@functools.cache
+def _package_workdays():
+    return Workdays(package_years())
+
+
 def package_days(year):
     """[(date, is_working_day, Chinese name)] of a year chinese-calendar knows, in date order."""
     import chinese_calendar
@@ -185,8 +191,8 @@ def load(session):
 def current(session=None):
     """The working days in force: once per session, the table's stamp decides whether the cache holds."""
     if session is None:
-        if not has_app_context():
-            return Workdays(package_years())
+        if not has_app_context():  # a script or test without the service: the package's years alone
+            return _package_workdays()
         from . import db
         session = db.session()
     memo = session.info.get(_SESSION_KEY)

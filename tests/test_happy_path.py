@@ -1,6 +1,4 @@
 """A household goes from declaration to payment, each step done by its own role's user."""
-from datetime import timedelta
-
 from bangfu import calendar
 from bangfu.casework.commands import fire_timers
 from bangfu.demo import running_notice

@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bangfu import calendar
 from bangfu.casework.commands import fire_timers
 from bangfu.config import LOCAL_TIMEZONE
 from bangfu.services import services
