@@ -20,6 +20,9 @@ class Action(StrEnum):
     BROWSE_CASES = "browse_cases"  # the case list, its export and the dashboard
     DESIGN = "design"  # deploy models, edit forms
     WITHDRAW_CASE = "withdraw_case"  # a union's own declaration, before it was ever submitted
+    VIEW_CALENDAR = "view_calendar"  # the working-day calendar page
+    IMPORT_CALENDAR = "import_calendar"  # a year's holidays, uploaded on that page
+    NOTICE_LIST = "notice_list"  # the list of public notices for posting, and its export
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -36,12 +39,18 @@ PERMISSIONS = {
     Action.BROWSE_CASES: READ_ALL | frozenset(ORG_SCOPE),
     Action.DESIGN: frozenset({Role.DESIGNER}),
     Action.WITHDRAW_CASE: frozenset({Role.GRASSROOTS_UNION}),
+    Action.VIEW_CALENDAR: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR}),
+    Action.IMPORT_CALENDAR: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.NOTICE_LIST: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
     Action.BROWSE_CASES: "您的角色不能查看案件",
     Action.DESIGN: "只有流程设计人员可以部署流程模型或修改表单",
     Action.WITHDRAW_CASE: "只有申报该家庭的基层工会可以撤回申报",
+    Action.VIEW_CALENDAR: "只有援助中心和督查人员可以查看工作日历",
+    Action.IMPORT_CALENDAR: "只有援助中心可以导入节假日安排",
+    Action.NOTICE_LIST: "只有援助中心和督查人员可以查看公示名单",
 }
 
 

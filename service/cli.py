@@ -162,5 +162,59 @@ def deploy_command(file, comment):
     click.echo(f"{key}: {'deployed version' if created else 'unchanged, latest is version'} {number}")
 
 
+@main.group("calendar")
+def calendar_group():
+    """China's working-day calendar: holidays and make-up working days (调休) by year."""
+
+
+@calendar_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@friendly
+def calendar_import(file):
+    """Import one year's holidays and make-up working days from FILE, replacing that year.
+
+    \b
+    CSV, UTF-8, one day a line: date,休 or 班,name[,note]   (# comments and blank lines skipped)
+      2027-01-01,休,元旦
+      2027-02-07,班,春节调休
+    or JSON: [{"date": "2027-01-01", "type": "休", "name": "元旦"}, ...]
+    Days not listed follow the week (Monday to Friday worked). Open tasks whose due date waited for the
+    year get it in the same transaction.
+    """
+    from . import calendar
+    app = _app()
+    with app.app_context():
+        try:
+            result = run_in(app, calendar.import_days, file.read_bytes(), file.name, "bangfu calendar import")
+        except calendar.CalendarFileInvalid as exc:
+            lines = [f"  {'文件' if where == 'file' else where}：{'；'.join(reasons)}" for where, reasons in exc.fields.items()]
+            raise click.ClickException("\n".join([f"{file.name}：{exc.message}", *lines])) from None
+    click.echo(f"{result.year}年：{'已替换' if result.replaced else '已导入'} {result.rows} 天"
+               f"（工作日放假 {result.holidays} 天，调休上班 {result.workdays} 天）；"
+               f"其余日期按周一至周五上班计算")
+    if result.tasks_dated:
+        click.echo(f"{result.tasks_dated} 个待办任务已按新日历算出办理期限")
+
+
+@calendar_group.command("show")
+@click.argument("year", type=click.IntRange(1900, 2200))
+@friendly
+def calendar_show(year):
+    """List YEAR's holidays and make-up working days, and where they come from."""
+    from . import calendar
+    app = _app()
+    with app.app_context():
+        try:
+            summary = run_in(app, calendar.year_summary, year)
+        except calendar.YearNotKnown as exc:
+            raise click.ClickException(str(exc)) from None
+    source = "中心导入" if summary.source == "table" else "chinese-calendar 软件包"
+    click.echo(f"{year}年（来源：{source}）")
+    for day, working, name, note in summary.days:
+        weekday = "一二三四五六日"[day.weekday()]
+        click.echo(f"  {day.isoformat()} 周{weekday}  {'班' if working else '休'}  {name}"
+                   + (f"（{note}）" if note else ""))
+
+
 if __name__ == "__main__":
     sys.exit(main())

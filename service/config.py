@@ -121,7 +121,7 @@ SETTINGS = [
     Setting("BANGFU_SUDDEN_MULTIPLIER", "SUDDEN_MULTIPLIER", "3.5",
             "意外致困: sudden hardship and below this many times the 低保 line", _decimal("1", "100")),
     Setting("BANGFU_NOTICE_MIN_DAYS", "NOTICE_MIN_DAYS", "5",
-            "shortest public notice (公示), days counting the first and the last", _integer(1, 60)),
+            "shortest public notice (公示), working days counting the first and the last", _integer(1, 60)),
     Setting("BANGFU_TOKEN_DAYS", "TOKEN_DAYS", "30", "days an API token stays valid", _integer(1, 3650)),
     Setting("BANGFU_SCRIPT_TIMEOUT", "SCRIPT_TIMEOUT", "1.0", "seconds of CPU a BPMN script or condition may use",
             _seconds("0.05", "60")),

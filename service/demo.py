@@ -77,7 +77,8 @@ def declaration(rng, monthly_income=2000, reasons=("major_illness",)):
 
 def answers(rng, third_party="TP-SUNSHINE"):
     """One valid approving answer per task of the hardship process, after the declaration: the visit due in
-    two weeks, a 7-day public notice that ended yesterday (通过 is only possible once it is over)."""
+    two weeks, a public notice posted three weeks ago (over: its timer is due as the wait begins, so the case
+    goes straight on to 建档)."""
     today = clock.today()
     return {
         "preliminary_review": {"decision": "approve", "opinion": "材料齐全，情况属实"},
@@ -90,13 +91,19 @@ def answers(rng, third_party="TP-SUNSHINE"):
                             "applicant_signed": True, "investigators_signed": True},
         "visit_oversight": {"decision": "approve", "opinion": "程序规范"},
         "re_review": {"decision": "approve", "category": "relative", "opinion": "符合相对困难条件"},
-        "public_notice": {"decision": "approve", "notice_start": (today - timedelta(days=7)).isoformat(),
-                          "notice_end": (today - timedelta(days=1)).isoformat(),
-                          "objections": []},
+        "public_notice": {"notice_start": (today - timedelta(days=21)).isoformat(), "notice_place": "单位公告栏"},
+        # an objection received today, upheld: for a notice that runs today (running_notice)
+        "notice_objection": {"received_on": today.isoformat(), "channel": "letter", "content": "反映其配偶有经营收入",
+                             "finding": "经核查属实", "decision": "upheld"},
         "open_file": {"aid_type": "living", "proposed_amount": 6000, "proposal_notes": "生活救助"},
         "approval": {"decision": "approve", "approved_amount": 6000, "opinion": "同意"},
         "payment": {"paid_amount": 6000, "paid_on": "2026-12-20", "bank_reference": "ABC20261220001"},
     }
+
+
+def running_notice():
+    """A public notice that begins today: the case waits on 公示异议登记 until the notice's timer fires."""
+    return {"notice_start": clock.today().isoformat(), "notice_place": "单位公告栏"}
 
 
 def advance(session, case, users, rng, stop_before=None):
@@ -109,6 +116,8 @@ def advance(session, case, users, rng, stop_before=None):
             return
         task = todo[0]
         data = declaration(rng) if task.spec_name == "declaration" else replies[task.spec_name]
+        if task.spec_name == "public_notice" and stop_before == "notice_objection":
+            data = running_notice()  # a case in its notice now: it waits on 公示异议登记
         complete_task(session, services(), users[task.role], task.id, data)
 
 
@@ -122,8 +131,8 @@ def load_demo(session, seed=2026):
             create_user(session, username, role, org, demo_password(username), display)
         by_role = {u.role: u for u in session.scalars(select(User)).all()
                    if u.username in {"union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1"}}
-        for stop in ("declaration", "preliminary_review", "household_visit", "re_review", "approval", "payment",
-                     None):
+        for stop in ("declaration", "preliminary_review", "household_visit", "re_review", "notice_objection",
+                     "approval", "payment", None):
             case = start_case(session, services(), by_role["grassroots_union"], "hardship_assistance")
             advance(session, case, by_role, rng, stop_before=stop)
     return [(u, demo_password(u), r) for u, r, _, _ in USERS]

@@ -1,4 +1,5 @@
 """Every mapped table, imported in one place for Alembic and metadata-wide operations."""
+from .calendar import CalendarDay, CalendarYear
 from .cases.models import Case, CaseEvent
 from .db import Base
 from .people.models import ApiToken, Organisation, User
@@ -8,5 +9,5 @@ from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Case", "CaseEvent", "HumanTask", "Organisation", "ProcessModel",
+__all__ = ["ApiToken", "CalendarDay", "CalendarYear", "Case", "CaseEvent", "HumanTask", "Organisation", "ProcessModel",
            "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "Timer", "User", "metadata"]

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from . import calendar
 from .engine import Engine, Limits
 from .forms import FormLibrary
 from .households.assessment import Policy
@@ -19,12 +20,13 @@ class Services:
     forms: FormLibrary
     models_dir: object  # a folder of .bpmn files: BANGFU_BPMN_DIR, or the bundled models (a Traversable)
     token_days: int
-    notice_min_days: int = 5  # the shortest public notice (公示), in days
+    notice_min_days: int = 5  # the shortest public notice (公示), in working days
 
 
 def build(config):
     engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"], script_memory_mb=config["SCRIPT_MEMORY_MB"],
-                    limits=Limits(steps=config["ENGINE_STEPS"], seconds=config["ENGINE_TIMEOUT"]))
+                    limits=Limits(steps=config["ENGINE_STEPS"], seconds=config["ENGINE_TIMEOUT"]),
+                    calendar=calendar.current)
     policy = Policy(config["DIBAO_LINE"], config["RELATIVE_MULTIPLIER"], config["SUDDEN_MULTIPLIER"],
                     config["DIBAO_DOCUMENT"])
     models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bangfu import create_app, db, testing
-from bangfu.demo import answers, declaration
+from bangfu.demo import answers, declaration, running_notice
 from bangfu.migrate import upgrade
 from bangfu.models import metadata
 from bangfu.testing import LANE_USER
@@ -119,6 +119,12 @@ class Api(testing.UserClient):
         assert response.status_code == expect, response.get_json()
         return response.get_json()
 
+    def uphold_objection(self, case_id, replies, content="反映其配偶有经营收入"):
+        """Publish a notice that runs from today (公示) and record an objection to it that is upheld: the case
+        goes back to re-investigation."""
+        self.complete(case_id, "public_notice", running_notice())
+        self.complete(case_id, "notice_objection", dict(replies["notice_objection"], content=content))
+
     def case(self, case_id, user="supervisor1"):
         return self.get(f"/api/v1/cases/{case_id}", user).get_json()
 
@@ -182,7 +188,8 @@ def replies(rng):
 
 @pytest.fixture
 def case_at(api, household, replies):
-    """Start a case and approve its way until `stop` is open; returns the case id."""
+    """Start a case and approve its way until `stop` is open; returns the case id. Its public notice is one
+    that is already over, so the case goes on to 建档; `stop="notice_objection"`: one that runs from today."""
     order = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
              "public_notice", "open_file", "approval", "payment"]
 
@@ -194,7 +201,10 @@ def case_at(api, household, replies):
         for name in order:
             if name == stop:
                 return case_id
-            api.complete(case_id, name, replies[name])
+            if name == "public_notice" and stop == "notice_objection":  # a notice that runs from today
+                api.complete(case_id, name, running_notice())
+                return case_id
+            api.complete(case_id, name, replies[name])  # a notice already over: the case goes on to 建档
         return case_id
 
     return drive

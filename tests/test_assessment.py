@@ -107,8 +107,6 @@ def test_the_preliminary_review_page_shows_the_warning(app, api, household):
 
 def test_an_upheld_objection_leaves_the_category_to_the_next_re_review(api, case_at, replies):
     case_id = case_at("public_notice")
-    objection = dict(replies["public_notice"], decision="return", opinion="异议成立，重新调查",
-                     objections=[{"received_on": replies["public_notice"]["notice_start"], "content": "有邻居反映家中有经营性车辆"}])
-    api.complete(case_id, "public_notice", objection)
+    api.uphold_objection(case_id, replies, "有邻居反映家中有经营性车辆")
     assert api.case(case_id)["category"] is None
     assert detail(api, case_id, "assign_third_party")["assessment"]["decided_category"] is None

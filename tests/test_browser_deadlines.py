@@ -1,13 +1,24 @@
 """Deadlines in a real browser (Debian's Chromium, headless): the inbox's 办理期限 and its 逾期 mark, the same
-late task in the case list, on its case page and on the dashboard, and the 公示 form saying beside its fields
-why it cannot be concluded yet. Time moves by the settable clock (the server runs in this process)."""
-from datetime import timedelta
+late task in the case list, on its case page and on the dashboard, and the 公示 form saying beside its end date
+why it is too short, then the case waiting out the notice. Time moves by the settable clock (the server runs in this process)."""
+from datetime import date, datetime
+
+from sqlalchemy import select
 
 from playwright.sync_api import expect
 
 from bangfu import calendar
+from bangfu.casework.commands import fire_timers
+from bangfu.config import LOCAL_TIMEZONE
+from bangfu.services import services
+from bangfu.tasks.models import HumanTask, TaskState
+from bangfu.unit_of_work import run_in
 from bangfu.web.formatting import local_time
 from browser_helpers import fill_form, served_schema, shot, sign_in
+
+
+def open_rows_named(session, name="notice_objection"):
+    return session.scalars(select(HumanTask).where(HumanTask.spec_name == name, HumanTask.state == TaskState.OPEN))
 
 
 def shown_date(day):
@@ -16,15 +27,16 @@ def shown_date(day):
 
 def test_the_inbox_shows_each_due_date_and_marks_a_task_overdue_once_it_has_passed(
         browser, server, clock, case_at, household):
-    case_at("preliminary_review")  # the union has 5 days for it
-    due = clock.today() + timedelta(days=5)
+    clock.set_to(datetime(2026, 11, 30, 9, tzinfo=LOCAL_TIMEZONE))  # a Monday
+    case_at("preliminary_review")  # the union has 5 working days for it: Monday 7 December
+    due = date(2026, 12, 7)
     union = sign_in(browser, server, "union1")
     row = union.locator("section", has_text="待认领").locator("tr", has_text=household["name"])
     expect(row).to_contain_text(shown_date(due))
     expect(row).not_to_contain_text("逾期")
     shot(union, "inbox-due-date")
 
-    clock.advance(days=6)
+    clock.advance(days=8)
     union.reload()
     mark = row.locator(".bf-overdue")
     expect(mark).to_contain_text(shown_date(due))
@@ -53,32 +65,32 @@ def field_group(page, field):
         "xpath=ancestor::div[contains(@class,'form-group')][1]")
 
 
-def test_the_notice_form_says_beside_its_fields_why_it_cannot_be_concluded_yet(
-        browser, server, clock, case_at, household):
+def test_the_notice_form_says_beside_its_end_date_why_it_is_too_short_and_the_case_waits_out_the_notice(
+        app, browser, server, clock, case_at, household):
+    """Published on Monday 28 September 2026: five working days end on Friday 9 October (1–7 October off)."""
+    clock.set_to(datetime(2026, 9, 25, 9, tzinfo=LOCAL_TIMEZONE))
     case_at("public_notice")
-    start = clock.today()
+    clock.set_to(datetime(2026, 9, 28, 9, tzinfo=LOCAL_TIMEZONE))
     center = sign_in(browser, server, "center1")
     center.locator("section", has_text="待认领").locator("tr", has_text=household["name"]) \
         .locator("a:has-text('办理')").click()
     center.wait_for_selector("[data-jsonschema-form='task-form'] form")
-    fill_form(center, served_schema(center), {"notice_start": start.isoformat(),
-                                              "notice_end": (start + timedelta(days=1)).isoformat(),
-                                              "decision": "approve"})
+    fill_form(center, served_schema(center), {"notice_start": "2026-09-28", "notice_end": "2026-10-08"})
     center.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
-    expect(field_group(center, "notice_end")).to_contain_text("公示期不少于 5 天（含开始和结束当天），公示结束日期不能早于")
-    expect(field_group(center, "decision")).to_contain_text("期满后")
+    expect(field_group(center, "notice_end")).to_contain_text(
+        "公示期不少于 5 个工作日（含开始和结束当天，节假日不计），公示结束日期不能早于2026年10月9日")
     shot(center, "public-notice-too-short")
 
-    end = start + timedelta(days=6)
-    center.fill("#task-form_notice_end", end.isoformat())
-    center.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
-    expect(field_group(center, "decision")).to_contain_text("期满后")
-    expect(field_group(center, "notice_end")).not_to_contain_text("不能早于")
-    expect(center.locator("#task-form_notice_end")).to_have_value(end.isoformat())
-    shot(center, "public-notice-not-over")
-
-    clock.advance(days=7)
+    center.fill("#task-form_notice_end", "")
     center.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
     center.wait_for_url(f"{server}/inbox")
-    expect(center.locator(".bf-flash-success")).to_be_visible()
+    row = center.locator("section", has_text="待认领").locator("tr", has_text=household["name"])
+    expect(row).to_contain_text("公示异议登记")
+    expect(row).to_contain_text(shown_date(date(2026, 10, 9)))
+    shot(center, "public-notice-waiting")
+
+    clock.set_to(datetime(2026, 10, 10, 8, tzinfo=LOCAL_TIMEZONE))
+    [case_id] = run_in(app, lambda session: [t.case_id for t in open_rows_named(session)])
+    run_in(app, lambda session: fire_timers(session, services(), case_id))
+    center.reload()
     expect(center.locator("section", has_text="待认领").locator("tr", has_text=household["name"])).to_contain_text("建档")

@@ -16,7 +16,7 @@ VIEWPORTS = {"wide": {"width": 1280, "height": 900}, "phone": {"width": 375, "he
 ORDER = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
          "public_notice", "open_file", "approval", "payment"]
 # Words that are Chinese pages' own: names of formats and products, keys on a keyboard.
-ALLOWED = {"BPMN", "Excel", "JSON", "UI", "Schema", "ID", "Ctrl"}
+ALLOWED = {"BPMN", "Excel", "JSON", "CSV", "UTF", "UI", "Schema", "ID", "Ctrl"}
 REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and bank references: BF2026000001
 ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
 KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
@@ -45,12 +45,13 @@ def cases(api, case_at, replies):
     """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
     one whose notice had an objection, one returned to the union and one refused at the preliminary review."""
     replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
-    replies["public_notice"]["objections"] = [{"received_on": replies["public_notice"]["notice_start"], "content": "反映其有出租收入",
-                                               "finding": "经核查不属实"}]
     replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
     replies["payment"]["paid_amount"] = 6000.5
     found = {step: case_at(step) for step in ["declaration", *ORDER]}
     found["paid"] = case_at(None)
+    found["notice_objection"] = case_at("notice_objection")
+    api.complete(found["notice_objection"], "notice_objection", dict(replies["notice_objection"], decision="not_upheld",
+                                                                     content="反映其有出租收入", finding="经核查不属实"))
     found["oversight_problem"] = case_at("visit_oversight")
     api.complete(found["oversight_problem"], "visit_oversight", {"decision": "return", "opinion": "走访人员不足两人签字"})
     found["returned"] = case_at("preliminary_review")
@@ -70,13 +71,15 @@ def pages_of(api, username, cases):
                   if p.name.endswith(".schema.json")]
         return found
     found += [("cases", "/cases"), ("dashboard", "/dashboard")]
+    if role in ("assistance_center", "supervisor"):
+        found += [("calendar", "/calendar"), ("notices", "/notices")]
     if role == "grassroots_union":
         found.append(("declare", "/cases/new"))
     for name, case_id in cases.items():
         case = api.case(case_id, username)
         if "id" not in case:
             continue  # not this user's to read
-        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice"):
+        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice", "notice_objection"):
             found.append((f"case-{name}", f"/cases/{case_id}"))
         for task in case["open_tasks"]:
             suffix = "" if name == task["name"] else f"-{name}"

@@ -1,6 +1,6 @@
 """Due dates (办理期限): each task's from its model or the centre's visit deadline, the inbox in due order, and
 one rule for 逾期 in the inbox, the case list and the dashboard. Time moves by the settable clock."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert
 
@@ -21,21 +21,29 @@ def inbox(api, user, **query):
     return api.get("/api/v1/tasks", user, query_string=query).get_json()["items"]
 
 
-def test_each_task_is_due_the_days_its_model_gives_after_it_arrives(api, clock, household):
-    opened = clock.today()
+def monday_morning(clock):
+    """A fixed, ordinary week: Monday 30 November 2026, 09:00 in China."""
+    clock.set_to(datetime(2026, 11, 30, 9, tzinfo=LOCAL_TIMEZONE))
+
+
+def test_each_task_is_due_the_working_days_its_model_gives_after_it_arrives_across_a_holiday(api, clock, household):
+    """Opened on Wednesday 30 September 2026, before National Day (1–7 October off, Saturday 10 October worked):
+    the declaration's 10 working days are 8, 9, 10, 12, 13, 14, 15, 16, 19 and 20 October."""
+    clock.set_to(datetime(2026, 9, 30, 9, tzinfo=LOCAL_TIMEZONE))
     case_id = api.start()["id"]
     [declaration] = inbox(api, "union1")
-    assert due_day(declaration) == opened + timedelta(days=10)
+    assert due_day(declaration) == date(2026, 10, 20)
 
-    clock.advance(days=2)
+    clock.advance(days=2)  # 2 October, a holiday: 初审 has 5 working days from the next working day on
     api.complete(case_id, "declaration", household)
     [review] = inbox(api, "union1")
     assert review["name"] == "preliminary_review"
-    assert due_day(review) == opened + timedelta(days=2 + 5)
+    assert due_day(review) == date(2026, 10, 13)
     assert api.open_task(case_id, "preliminary_review")["due_at"] == review["due_at"]
 
 
 def test_the_centres_visit_deadline_is_the_due_date_of_the_visit_and_its_oversight(api, clock, case_at, replies):
+    monday_morning(clock)
     deadline = clock.today() + timedelta(days=9)
     case_id = case_at("assign_third_party")
     yesterday = (clock.today() - timedelta(days=1)).isoformat()
@@ -50,14 +58,16 @@ def test_the_centres_visit_deadline_is_the_due_date_of_the_visit_and_its_oversig
 
     without = case_at("assign_third_party")
     api.complete(without, "assign_third_party", {"third_party_org": "TP-SUNSHINE"})
-    assert due_day(api.open_task(without, "household_visit")) == clock.today() + timedelta(days=10), "model default"
-    assert due_day(api.open_task(without, "visit_oversight")) == clock.today() + timedelta(days=10)
+    # the model's default: 10 working days after Monday 30 November 2026
+    assert due_day(api.open_task(without, "household_visit")) == date(2026, 12, 14), "model default"
+    assert due_day(api.open_task(without, "visit_oversight")) == date(2026, 12, 14)
 
 
 def test_the_inbox_lists_the_earliest_due_first_and_tasks_without_a_due_date_last(app, api, clock, case_at):
-    notice = case_at("public_notice")  # the centre has 10 days for the notice
-    clock.advance(days=2)
-    assign = case_at("assign_third_party")  # and 3 for the assignment: due first although newer
+    monday_morning(clock)
+    notice = case_at("public_notice")  # the centre has 5 working days to publish the notice: Monday 7 December
+    clock.advance(days=1)
+    assign = case_at("assign_third_party")  # and 3 for the assignment: Friday 4 December, first although newer
     undated = run_in(app, lambda session: session.execute(insert(HumanTask).returning(HumanTask.id), [
         {"case_id": notice, "spiff_task_id": "seeded", "spec_name": "re_review", "title": "复审结论",
          "role": "assistance_center", "state": "open", "created_at": clock.now() - timedelta(days=30)}]).scalar())
@@ -71,8 +81,10 @@ def test_the_inbox_lists_the_earliest_due_first_and_tasks_without_a_due_date_las
 
 def test_a_task_past_its_due_date_is_overdue_alike_in_the_inbox_the_case_list_and_the_dashboard(
         app, api, clock, case_at):
-    late = case_at("preliminary_review")  # due in 5 days
-    waiting = case_at("household_visit")  # due on the centre's deadline, in 14 days
+    monday_morning(clock)
+    late = case_at("preliminary_review")  # due in 5 working days: Monday 7 December
+    waiting = case_at("assign_third_party")
+    api.complete(waiting, "assign_third_party", {"third_party_org": "TP-SUNSHINE", "visit_due_date": "2026-12-14"})
     supervisor = Browser(app, "supervisor1")
 
     def overdue_everywhere():
@@ -86,13 +98,13 @@ def test_a_task_past_its_due_date_is_overdue_alike_in_the_inbox_the_case_list_an
         return api.case(case_id)["reference"]
 
     clock.advance(days=5)
+    assert overdue_everywhere() == (set(), set(), set()), "the weekend is not counted"
+    clock.advance(days=2)
     assert overdue_everywhere() == (set(), set(), set()), "due until the end of its last day"
     clock.advance(days=1)
-    assert overdue_everywhere() == ({late}, {late}, {late})
-    clock.advance(days=2)
-    assert overdue_everywhere() == ({late}, {late}, {late}), "8 days' wait is not late before the due date"
+    assert overdue_everywhere() == ({late}, {late}, {late}), "Tuesday 8 December"
     clock.advance(days=6)
-    assert overdue_everywhere() == ({late}, {late}, {late})
+    assert overdue_everywhere() == ({late}, {late}, {late}), "14 December is the centre's deadline: not late"
     clock.advance(days=1)
     assert overdue_everywhere() == ({late, waiting}, {late, waiting}, {late, waiting})
 
@@ -100,9 +112,15 @@ def test_a_task_past_its_due_date_is_overdue_alike_in_the_inbox_the_case_list_an
 def test_a_model_with_a_due_date_that_makes_no_sense_is_refused_naming_the_task(api):
     from test_process_models import MAIN, upload
     xml = MAIN.read_bytes()
-    bad_days = xml.replace(b'name="dueInDays" value="5"', b'name="dueInDays" value="five"', 1)
+    bad_days = xml.replace(b'name="dueInWorkingDays" value="5"', b'name="dueInWorkingDays" value="five"', 1)
     response = upload(api, bad_days)
     assert response.status_code == 422
-    assert "dueInDays" in response.get_json()["error"]["fields"]["preliminary_review"][0]
+    assert "dueInWorkingDays" in response.get_json()["error"]["fields"]["preliminary_review"][0]
+    both = xml.replace(b'name="dueInWorkingDays" value="5" />',
+                       b'name="dueInWorkingDays" value="5" /><spiffworkflow:property name="dueInDays" value="7" />', 1)
+    response = upload(api, both)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["preliminary_review"] == [
+        "dueInDays（自然日）和 dueInWorkingDays（工作日）只能选用一个"]
     bad_path = xml.replace(b'value="assign_third_party.visit_due_date"', b'value="visit_due_date"')
     assert "dueDateFrom" in upload(api, bad_path).get_json()["error"]["fields"]["household_visit"][0]

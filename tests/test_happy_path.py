@@ -1,7 +1,14 @@
 """A household goes from declaration to payment, each step done by its own role's user."""
+from bangfu import calendar
+from bangfu.casework.commands import fire_timers
+from bangfu.demo import running_notice
+from bangfu.services import services
+from bangfu.unit_of_work import run_in
 
 
-def test_each_role_moves_the_case_from_declaration_to_payment(api, household, replies):
+def test_each_role_moves_the_case_from_declaration_to_payment(app, api, clock, household, replies):
+    """The public notice runs from today; the case waits on 公示异议登记 until its timer fires after the last
+    working day of the notice, then goes on to 建档 by itself."""
     case = api.start("union1")
     assert case["status"] == "active"
     assert [t["name"] for t in case["open_tasks"]] == ["declaration"]
@@ -13,12 +20,17 @@ def test_each_role_moves_the_case_from_declaration_to_payment(api, household, re
         ("household_visit", "thirdparty1", replies["household_visit"]),
         ("visit_oversight", "inspector1", replies["visit_oversight"]),
         ("re_review", "center1", replies["re_review"]),
-        ("public_notice", "center1", replies["public_notice"]),
+        ("public_notice", "center1", running_notice()),
         ("open_file", "center1", replies["open_file"]),
         ("approval", "approver1", replies["approval"]),
         ("payment", "finance1", replies["payment"]),
     ]
     for name, user, data in steps:
+        if name == "open_file":
+            assert [t["name"] for t in api.case(case["id"])["open_tasks"]] == ["notice_objection"]
+            last_day = calendar.working_period_end(clock.today(), 5)
+            clock.advance(days=(last_day - clock.today()).days + 1)
+            run_in(app, lambda session: fire_timers(session, services(), case["id"]))
         inbox = api.get("/api/v1/tasks", user).get_json()
         task = next(t for t in inbox["items"] if t["case_id"] == case["id"] and t["name"] == name)
         assert api.post(f"/api/v1/tasks/{task['id']}/claim", user).status_code == 200

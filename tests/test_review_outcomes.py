@@ -77,10 +77,7 @@ def test_oversight_without_irregularity_lets_the_case_go_on_after_the_visit(api,
 
 def test_upheld_objection_during_public_notice_sends_the_case_back_to_investigation(api, case_at, replies):
     case_id = case_at("public_notice")
-    objection = dict(replies["public_notice"], decision="return", opinion="异议成立，重新调查",
-                     objections=[{"received_on": replies["public_notice"]["notice_start"], "content": "反映其配偶有经营收入",
-                                  "finding": "需核实"}])
-    api.complete(case_id, "public_notice", objection)
+    api.uphold_objection(case_id, replies, "反映其配偶有经营收入")
     assert open_names(api, case_id) == ["assign_third_party"]
 
 
@@ -108,4 +105,5 @@ def test_public_notice_cannot_end_before_it_starts(api, case_at, replies):
     case_id = case_at("public_notice")
     body = api.complete(case_id, "public_notice",
                         dict(replies["public_notice"], notice_start="2026-12-10", notice_end="2026-12-03"), expect=422)
-    assert body["error"]["fields"] == {"data.notice_end": ["公示结束日期不能早于开始日期"]}
+    assert body["error"]["fields"] == {"data.notice_end": [
+        "公示期不少于 5 个工作日（含开始和结束当天，节假日不计），公示结束日期不能早于2026年12月16日"]}

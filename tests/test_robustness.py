@@ -88,8 +88,7 @@ def test_refusing_the_economic_check_is_suggested_as_not_eligible(api, case_at, 
 
 def test_a_case_rejected_after_an_earlier_approval_keeps_no_category(api, case_at, replies):
     case_id = case_at("public_notice")
-    api.complete(case_id, "public_notice", dict(replies["public_notice"], decision="return", opinion="异议成立",
-                                                objections=[{"received_on": replies["public_notice"]["notice_start"], "content": "有经营收入"}]))
+    api.uphold_objection(case_id, replies, "有经营收入")
     for name in ("assign_third_party", "household_visit", "visit_oversight"):
         api.complete(case_id, name, replies[name])
     api.complete(case_id, "re_review", {"decision": "reject", "opinion": "核实有经营收入"})

@@ -74,9 +74,7 @@ def test_a_draft_given_at_the_start_still_fills_the_first_round(api, household):
 
 def test_a_second_visit_opens_empty_and_each_visit_keeps_its_own_findings(api, case_at, replies):
     case_id = case_at("public_notice")
-    objection = dict(replies["public_notice"], decision="return", opinion="异议成立，重新调查",
-                     objections=[{"received_on": replies["public_notice"]["notice_start"], "content": "有邻居反映家中有经营性车辆"}])
-    api.complete(case_id, "public_notice", objection)
+    api.uphold_objection(case_id, replies, "有邻居反映家中有经营性车辆")
     api.complete(case_id, "assign_third_party", replies["assign_third_party"])
 
     assert detail(api, case_id, "household_visit", "thirdparty1")["data"] == {}

@@ -398,6 +398,7 @@ def test_a_case_waiting_on_a_timer_before_the_scheduler_existed_gets_a_row_and_f
     rewrites it with the real due time, and the timer fires when that comes."""
     from alembic import command
     from test_migrations import _alembic
+    from test_process_models import script_model
 
     from conftest import Api, make_app, INSTANCE_DIR
     from bangfu import testing
@@ -410,7 +411,8 @@ def test_a_case_waiting_on_a_timer_before_the_scheduler_existed_gets_a_row_and_f
         assert upload(api, timer_model()).status_code == 201
         started = clock.now()
         case_id = api.post("/api/v1/cases", "union1", json={"process": "timer_wait"}).get_json()["id"]
-        plain = api.post("/api/v1/cases", "union1", json={"process": "hardship_assistance"}).get_json()["id"]
+        assert upload(api, script_model()).status_code == 201
+        plain = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
         db.engine_of(app).dispose()
         _alembic(own_database, command.downgrade, "0005")
         _alembic(own_database, command.upgrade, "head")

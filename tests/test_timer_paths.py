@@ -163,7 +163,7 @@ def notice_case(api, expression):
     return case_id
 
 
-NOTICE = {"decision": "approve", "notice_start": "2026-12-01", "notice_end": "2026-12-07"}
+NOTICE = {"notice_start": "2026-12-01", "notice_end": "2026-12-07"}
 
 
 def test_a_timer_date_read_from_case_data_waits_until_that_day_in_china(app, api, clock, monkeypatch):
@@ -193,8 +193,8 @@ def test_an_expression_building_a_date_time_from_data_works(app, api, clock):
 
 
 def test_an_expression_giving_no_usable_time_sets_the_case_aside_with_a_chinese_reason(app, api, clock):
-    case_id = notice_case(api, 'notice["opinion"]')
-    api.complete(case_id, "notice", {**NOTICE, "opinion": "下周一"})
+    case_id = notice_case(api, 'notice["notice_place"]')
+    api.complete(case_id, "notice", {**NOTICE, "notice_place": "下周一"})
     case = api.case(case_id)
     assert case["status"] == "incident"
     assert "公示期满" in case["incident"] and "“下周一”无效" in case["incident"]
@@ -203,8 +203,8 @@ def test_an_expression_giving_no_usable_time_sets_the_case_aside_with_a_chinese_
 
 
 def test_a_timer_value_quoting_an_id_number_is_masked_in_the_incident(app, api, clock):
-    case_id = notice_case(api, 'notice["opinion"]')
-    api.complete(case_id, "notice", {**NOTICE, "opinion": "110101199003074518"})
+    case_id = notice_case(api, 'notice["notice_place"]')
+    api.complete(case_id, "notice", {**NOTICE, "notice_place": "110101199003074518"})
     case = api.case(case_id)
     assert case["status"] == "incident" and "110101199003074518" not in case["incident"]
 
@@ -218,10 +218,10 @@ def test_a_repeating_timer_from_an_expression_without_a_count_sets_the_case_asid
 
 def test_a_duration_built_from_case_data_counts_from_when_the_case_reaches_the_timer(app, api, clock):
     deploy(api, "timer_from_data.bpmn", **{"<bpmn:timeDate>EXPRESSION</bpmn:timeDate>":
-                                           '<bpmn:timeDuration>"P" + notice["opinion"] + "D"</bpmn:timeDuration>'})
+                                           '<bpmn:timeDuration>"P" + notice["notice_place"] + "D"</bpmn:timeDuration>'})
     case_id = start(api, "timer_from_data")
     clock.advance(days=1)
-    api.complete(case_id, "notice", {**NOTICE, "opinion": "3"})
+    api.complete(case_id, "notice", {**NOTICE, "notice_place": "3"})
     clock.advance(days=2, hours=23)
     fire(app, case_id)
     assert open_tasks(api, case_id) == []

@@ -61,6 +61,10 @@ class Case(Base):
     paid_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     paid_on: Mapped[date | None]
     bank_reference: Mapped[str | None] = mapped_column(String(100))
+    # The public notice (公示) as published, for the notice list: its days and the ID number as posted (masked).
+    notice_start: Mapped[date | None] = mapped_column(index=True)
+    notice_end: Mapped[date | None]
+    notice_id_number: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(32), default=CaseStatus.ACTIVE)
     stage: Mapped[str | None] = mapped_column(String(200))
     incident: Mapped[str | None] = mapped_column(Text)

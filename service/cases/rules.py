@@ -14,6 +14,7 @@ from sqlalchemy import select
 from .. import calendar, clock
 from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
+from ..households.identity import mask_number
 from ..people.models import Organisation
 from ..wording import amount, long_date
 from .models import Case
@@ -116,36 +117,62 @@ def _approval_record(ctx, data, extra):
         ctx.case.approved_amount = Decimal(str(data["approved_amount"]))
 
 
+def _notice_earliest_end(ctx, start):
+    """The first day a notice that begins on `start` may end: the configured working days, both ends counted."""
+    return calendar.working_period_end(start, ctx.notice_min_days)
+
+
 def _public_notice_problems(ctx, data):
-    """The notice runs at least the configured days, both ends counted. 通过 only once it is over: its last day
-    still receives objections, so from the day after it; an upheld objection (退回补正) any day once it began."""
-    if not (data.get("notice_start") and data.get("notice_end")):
+    """The notice runs at least the configured working days, both ends counted (holidays and 调休 as the
+    calendar has them); its end may be later than the earliest, never earlier. A start in a year without
+    holiday data cannot be counted: the centre is told to import it."""
+    if not data.get("notice_start"):
         return {}
-    start, end = date.fromisoformat(data["notice_start"]), date.fromisoformat(data["notice_end"])
-    if end < start:
-        return {"notice_end": ["公示结束日期不能早于开始日期"]}
-    found = {}
-    earliest = calendar.period_end(start, ctx.notice_min_days)
-    if end < earliest:
-        found["notice_end"] = [f"公示期不少于 {ctx.notice_min_days} 天（含开始和结束当天），"
-                               f"公示结束日期不能早于{long_date(earliest)}"]
-    today = clock.today()
-    if data.get("decision") == "approve" and today <= end:
-        found["decision"] = [f"公示期至{long_date(end)}结束，期满后（{long_date(calendar.add_days(end, 1))}起）"
-                             "方可选择“通过”；公示期内异议成立的可选择“退回补正”"]
-    for index, objection in enumerate(data.get("objections") or []):
-        received = date.fromisoformat(objection["received_on"]) if objection.get("received_on") else None
-        if received and not start <= received <= min(end, today):
-            found[f"objections.{index}.received_on"] = [
-                f"收到日期应在公示期内（{long_date(start)}至{long_date(end)}），且不晚于今天"]
-    if data.get("decision") == "return" and today < start:
-        found.setdefault("notice_start", []).append(f"公示开始日期为{long_date(start)}，公示尚未开始，不能记录异议")
-    return found
+    start = date.fromisoformat(data["notice_start"])
+    try:
+        earliest = _notice_earliest_end(ctx, start)
+    except calendar.YearNotKnown as exc:
+        return {"notice_start": [str(exc)]}
+    if data.get("notice_end") and date.fromisoformat(data["notice_end"]) < earliest:
+        return {"notice_end": [f"公示期不少于 {ctx.notice_min_days} 个工作日（含开始和结束当天，节假日不计），"
+                               f"公示结束日期不能早于{long_date(earliest)}"]}
+    return {}
+
+
+def _public_notice_derive(ctx, data):
+    """The end the centre gave, or the earliest; and its last instant (China time) for the model's timer."""
+    start = date.fromisoformat(data["notice_start"])
+    end = date.fromisoformat(data["notice_end"]) if data.get("notice_end") else _notice_earliest_end(ctx, start)
+    data["notice_end"] = end.isoformat()
+    data["notice_ends_at"] = calendar.end_of_day_iso(end)
 
 
 def _public_notice_record(ctx, data, extra):
-    if data.get("decision") == "return":  # an upheld objection reopens the investigation and the category
-        ctx.case.category = None
+    """The notice list reads the notice's days and the ID number as posted (masked) from the case row."""
+    ctx.case.notice_start = date.fromisoformat(data["notice_start"])
+    ctx.case.notice_end = date.fromisoformat(data["notice_end"])
+    id_number = (ctx.case_data.get("declaration") or {}).get("id_number")
+    ctx.case.notice_id_number = mask_number(id_number, 6, 4) if id_number else None
+
+
+def _notice_objection_problems(ctx, data):
+    """An objection is one received while the notice runs (its last day included), and not in the future."""
+    if not data.get("received_on"):
+        return {}
+    notice = ctx.case_data.get("public_notice") or {}
+    start, end = date.fromisoformat(notice["notice_start"]), date.fromisoformat(notice["notice_end"])
+    received, today = date.fromisoformat(data["received_on"]), clock.today()
+    if today < start:
+        return {"received_on": [f"公示开始日期为{long_date(start)}，公示尚未开始，不能登记异议"]}
+    if not start <= received <= min(end, today):
+        return {"received_on": [f"收到日期应在公示期内（{long_date(start)}至{long_date(end)}），且不晚于今天"]}
+    return {}
+
+
+def _notice_objection_record(ctx, data, extra):
+    if data.get("decision") == "upheld":  # an upheld objection reopens the investigation and the category,
+        ctx.case.category = None          # and ends the notice: a new one follows the new review
+        ctx.case.notice_end = min(ctx.case.notice_end, clock.today()) if ctx.case.notice_end else None
 
 
 def _payment_problems(ctx, data):
@@ -166,12 +193,14 @@ _PROBLEMS = {
     "assign_third_party": _assign_problems,
     "open_file": _open_file_problems,
     "public_notice": _public_notice_problems,
+    "notice_objection": _notice_objection_problems,
     "approval": _approval_problems,
     "payment": _payment_problems,
 }
 _DERIVE = {
     "declaration": _declaration_derive,
     "household_visit": _household_visit_derive,
+    "public_notice": _public_notice_derive,
     "open_file": _open_file_derive,
 }
 _RECORD = {
@@ -180,6 +209,7 @@ _RECORD = {
     "household_visit": _household_visit_record,
     "re_review": _re_review_record,
     "public_notice": _public_notice_record,
+    "notice_objection": _notice_objection_record,
     "open_file": _open_file_record,
     "approval": _approval_record,
     "payment": _payment_record,
@@ -188,7 +218,7 @@ _RECORD = {
 
 class RuleContext:
     """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy and
-    the shortest public notice."""
+    the shortest public notice (working days)."""
 
     def __init__(self, session, case, instance, policy, notice_min_days=5):
         self.session, self.case, self.policy = session, case, policy

@@ -2,6 +2,7 @@ from marshmallow import fields, validate
 
 from ..api.schema import Money, Schema, computed
 from ..households.assessment import CATEGORY_LABELS
+from ..tasks.deadlines import pending_text
 from .history import ACTION_LABELS
 from .models import LIST_STATUS_LABELS, STATUS_LABELS
 
@@ -19,6 +20,8 @@ class OpenTaskRefSchema(Schema):
     assignee = computed(lambda t: t.assignee.username if t.assignee else None, "string", nullable=True)
     created_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True)
+    due_pending = computed(lambda t: pending_text(t.due_pending_year) if t.due_pending_year else None, "string",
+                           nullable=True, description="why the task has no due date yet (期限待定)")
 
 
 class CaseSchema(Schema):

@@ -17,6 +17,12 @@ def _public_notice(data):
     return [f"公示期：{day(start)}至{day(end)}"] if start and end else []
 
 
+def _notice_objection(data):
+    received = [f"异议收到日期：{day(data['received_on'])}"] if data.get("received_on") else []
+    outcome = {"upheld": "异议成立，重新调查", "not_upheld": "异议不成立，继续公示"}.get(data.get("decision"))
+    return received + ([f"核查结论：{outcome}"] if outcome else [])
+
+
 def _household_visit(data):
     verified = yuan(data.get("verified_monthly_household_income"))
     return [f"核实家庭月收入：{verified}"] if verified else []
@@ -39,7 +45,8 @@ def _payment(data):
     return facts + ([f"发放日期：{day(data['paid_on'])}"] if data.get("paid_on") else [])
 
 
-_FACTS = {"re_review": _re_review, "public_notice": _public_notice, "household_visit": _household_visit,
+_FACTS = {"re_review": _re_review, "public_notice": _public_notice, "notice_objection": _notice_objection,
+          "household_visit": _household_visit,
           "open_file": _open_file, "approval": _approval, "payment": _payment}
 
 

@@ -265,9 +265,11 @@ def json_value(name, value):
         raise ScriptLimit(f"脚本结果 {name} 不能保存（{type(value).__name__} 不是 JSON 数据）") from None
 
 
-def namespace(context):
-    """Globals for restricted code: the task data, the guards and the short builtins."""
+def namespace(context, helpers=None):
+    """Globals for restricted code: the task data, the helpers offered to models (working days), the guards
+    and the short builtins."""
     names = dict(context)
+    names.update(helpers or {})
     names.update(GUARDS)
     names["__builtins__"] = BUILTINS
     return names

@@ -14,6 +14,17 @@ service, so unsafe code is refused before anything runs. Then:
   memory and CPU (script_pool.py). Only the task data the code names is sent,
   as JSON; the names it sets or deletes come back.
 
+Models may call two working-day helpers (workdays.py): `add_working_days(date, n)` (a date or ISO string
+in, an ISO date out) and `is_working_day(date)`, e.g. a timer's timeDate
+`add_working_days(public_notice["notice_start"], 5)` or a condition `is_working_day(x["day"])`. The holidays
+come from the database, which a worker process cannot reach, so they travel with the call: the service's
+`calendar` provider gives the known years (a few KB of JSON) and they are sent only with code that names
+a helper. A call of a helper whose arguments are themselves cheap (constants, names, subscripts with a
+constant key) is cheap too (the helpers step at most ten years of days), so such timer expressions and
+conditions run in-process and send nothing; any other code that names them gets the calendar in the
+worker. Both paths use the same arithmetic (workdays.Workdays) and raise the same YearNotKnown for a year
+without holiday data.
+
 For SpiffWorkflow nothing changes: a script's error is raised here as the same
 exception class with the same arguments, on the same script line, so it still
 becomes a WorkflowTaskException naming the task and the line.
@@ -31,6 +42,7 @@ from .restricted import (
 )
 from .deadline import shielded
 from .script_pool import shared_pool
+from .workdays import HELPER_NAMES, Workdays, YearNotKnown, helpers
 
 __all__ = ["FORBIDDEN_NAMES", "MAX_INT_BITS", "MAX_ITEMS", "SandboxEnvironment", "ScriptLimit", "ScriptTimeout",
            "UnsafeCode", "compile_expression", "compile_script", "is_cheap"]
@@ -48,6 +60,8 @@ def _cheap(node):
     if isinstance(node, ast.UnaryOp):
         return isinstance(node.op, (ast.Not, ast.USub, ast.UAdd))
     if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id in HELPER_NAMES:
+            return not node.keywords and not any(isinstance(arg, ast.Starred) for arg in node.args)
         return (isinstance(node.func, ast.Name) and node.func.id == "len" and not node.keywords
                 and len(node.args) == 1 and isinstance(node.args[0], ast.Name))
     return isinstance(node, _CHEAP_NODES)
@@ -72,16 +86,20 @@ def _names(source, mode):
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """SpiffWorkflow script environment that evaluates restricted code only, under time and memory bounds."""
 
-    def __init__(self, timeout=1.0, memory_mb=256, pool=None):
+    def __init__(self, timeout=1.0, memory_mb=256, pool=None, calendar=None):
         super().__init__({})
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.pool = pool if pool is not None else shared_pool(memory_mb)
+        # () -> Workdays in force; the service gives bangfu.calendar.current. Without one no year is known.
+        self.calendar = calendar or (lambda: Workdays({}))
 
     def evaluate(self, expression, context, external_context=None):
         code = compile_expression(expression)
         if is_cheap(expression):
-            return run_bounded(code, namespace(context), self.timeout)
+            helpers_used = _names(expression, "eval") & HELPER_NAMES
+            return run_bounded(code, namespace(context, helpers(self.calendar()) if helpers_used else None),
+                               self.timeout)
         return self._in_worker("eval", expression, context)["value"]
 
     def execute(self, script, context, external_context=None):
@@ -99,6 +117,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         names = _names(source, "eval" if op == "eval" else "exec")
         data = {key: value for key, value in context.items() if key in names}
         request = {"op": op, "source": source, "context": data, "timeout": self.timeout}
+        if names & HELPER_NAMES:
+            request["calendar"] = self.calendar().to_json()
         try:
             payload = json.dumps(request).encode("ascii")
         except (TypeError, ValueError):
@@ -121,7 +141,7 @@ def _is_json(value):
     return True
 
 
-_OWN_ERRORS = {"ScriptLimit": ScriptLimit, "ScriptTimeout": ScriptTimeout}
+_OWN_ERRORS = {"ScriptLimit": ScriptLimit, "ScriptTimeout": ScriptTimeout, "YearNotKnown": YearNotKnown}
 
 
 def _rebuild(name, args):

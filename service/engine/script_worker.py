@@ -16,7 +16,8 @@ Flask and takes a second; a worker starts in a few tens of milliseconds.
 
 Protocol, on stdin and stdout: each message is a 4-byte big-endian length, then
 that many bytes of ASCII JSON. The worker first sends {"ready": pid}. A request
-is {"op": "eval" or "exec", "source", "context", "timeout"}; the reply is
+is {"op": "eval" or "exec", "source", "context", "timeout"} and, for code that names a working-day
+helper (add_working_days, is_working_day), "calendar": the known years' holidays (workdays.py); the reply is
 {"value"} for eval, {"set": {name: value}, "deleted": [names]} for exec (only
 the values the script changed: the parent holds the others already),
 {"error": class name, "args", "line"} when the code raised, or {"limit":
@@ -35,6 +36,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from restricted import (  # noqa: E402
     ScriptLimit, compile_expression, compile_script, is_data, json_value, namespace, run_bounded)
+from workdays import Workdays, helpers  # noqa: E402
 
 HEADER = struct.Struct(">I")
 MEMORY_REPLY = '{"limit": "memory"}'
@@ -60,7 +62,8 @@ def limit_cpu(timeout):
 def run(request):
     """The reply, as JSON text, to one eval or exec request."""
     context = request["context"]
-    names = namespace(context)
+    calendar = request.get("calendar")  # sent only with code that names a working-day helper
+    names = namespace(context, helpers(Workdays.from_json(calendar)) if calendar is not None else None)
     if request["op"] == "eval":
         value = run_bounded(compile_expression(request["source"]), names, request["timeout"])
         try:

@@ -54,11 +54,12 @@ class _StateOnlyConverter(BpmnWorkflowConverter):
 class Engine:
     """Owns the parser output, serializer and sandboxed script engine."""
 
-    def __init__(self, script_timeout=1.0, script_memory_mb=256, spec_cache_size=64, limits=Limits()):
+    def __init__(self, script_timeout=1.0, script_memory_mb=256, spec_cache_size=64, limits=Limits(), calendar=None):
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyConverter
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
-        self.script_engine = ScriptEngine(SandboxEnvironment(script_timeout, script_memory_mb), limits.instances)
+        self.script_engine = ScriptEngine(SandboxEnvironment(script_timeout, script_memory_mb, calendar=calendar),
+                                          limits.instances)
         self._specs = LRUCache(spec_cache_size)
         self._lock = threading.Lock()
         self.limits = limits

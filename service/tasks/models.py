@@ -48,6 +48,9 @@ class HumanTask(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A due date in working days that waits for a year's holidays (see deadlines.py): the days and the year.
+    due_working_days: Mapped[int | None] = mapped_column()
+    due_pending_year: Mapped[int | None] = mapped_column(index=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..access import task_organisation
 from ..people.roles import role_for_lane
-from .deadlines import due_at
+from .deadlines import due
 from .models import HumanTask, TaskState
 
 
@@ -26,9 +26,12 @@ def sync(session, case, ready_tasks, now, rows=None):
         if task.id in rows:
             continue
         role = role_for_lane(task.lane)
+        when = due(task, now)
         added.append(HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
                                role=role, organisation_id=task_organisation(case, role), form=task.form,
-                               ui_form=task.ui_form, created_at=now, due_at=due_at(task, now)))
+                               ui_form=task.ui_form, created_at=now, due_at=when.at,
+                               due_working_days=when.working_days if when.pending_year else None,
+                               due_pending_year=when.pending_year))
     session.add_all(added)
     ready_ids = {task.id for task in ready_tasks}
     for spiff_id, row in rows.items():

@@ -4,7 +4,7 @@ from ..api.schema import Schema, computed
 from ..cases.models import STATUS_LABELS
 from ..cases.schemas import EventSchema, OpenTaskRefSchema
 from ..db import utcnow
-from .deadlines import is_overdue
+from .deadlines import is_overdue, pending_text
 
 
 def _waiting_hours(task):
@@ -26,6 +26,9 @@ class TaskSchema(Schema):
     created_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True, metadata={"description": "办理期限: late after this instant"})
     overdue = computed(lambda t: is_overdue(t, utcnow()), "boolean", description="open and past its due date")
+    due_pending = computed(lambda t: pending_text(t.due_pending_year) if t.due_pending_year else None, "string",
+                           nullable=True, description="why an open task has no due date yet: the working days "
+                           "it has run into a year whose holidays are not imported (期限待定)")
     completed_at = fields.DateTime(allow_none=True)
     waiting_hours = computed(_waiting_hours, "number", description="hours open (until completed), one decimal")
 

@@ -6,11 +6,12 @@ from ..households.assessment import CATEGORY_LABELS
 from ..people.roles import Role
 from ..tasks.deadlines import is_overdue
 
-DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过"}
+DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过", "upheld": "异议成立",
+                   "not_upheld": "异议不成立"}
 # The page's words for the list filters an error page may name (the API names them by key).
 FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "基层工会", "category": "困难类别",
                  "overdue": "逾期", "text": "搜索", "page": "页码", "page_size": "每页条数", "mine": "我的任务",
-                 "step": "步骤", "sort": "排序"}
+                 "step": "步骤", "sort": "排序", "from": "开始日期", "to": "结束日期", "file": "导入文件"}
 
 
 def money(value):
@@ -53,7 +54,7 @@ def number(value):
 
 
 def init_app(app):
-    app.jinja_env.filters.update(money=money, local_time=local_time, waited=waited, number=number,
+    app.jinja_env.filters.update(money=money, local_time=local_time, waited=waited, number=number, long_date=wording.long_date,
                                  conclusion=event_conclusion, overdue=overdue)
     app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,

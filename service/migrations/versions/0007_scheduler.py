@@ -23,7 +23,7 @@ import bangfu.db
 
 
 revision = '0007_scheduler'
-down_revision = '0005'
+down_revision = '0006_calendar'
 branch_labels = None
 depends_on = None
 
