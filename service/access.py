@@ -20,6 +20,7 @@ class Action(StrEnum):
     BROWSE_CASES = "browse_cases"  # the case list, its export and the dashboard
     DESIGN = "design"  # deploy models, edit forms
     WITHDRAW_CASE = "withdraw_case"  # a union's own declaration, before it was ever submitted
+    SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -29,19 +30,24 @@ ORG_SCOPE = {
     Role.THIRD_PARTY: Case.third_party_org_id,
 }
 # Roles that read every case.
-READ_ALL = frozenset({Role.ASSISTANCE_CENTER, Role.INSPECTOR, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR})
+READ_ALL = frozenset({Role.ASSISTANCE_CENTER, Role.INSPECTOR, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR,
+                      Role.CENTRE_HEAD})
 
 PERMISSIONS = {
     Action.START_CASE: frozenset({Role.GRASSROOTS_UNION}),
     Action.BROWSE_CASES: READ_ALL | frozenset(ORG_SCOPE),
     Action.DESIGN: frozenset({Role.DESIGNER}),
     Action.WITHDRAW_CASE: frozenset({Role.GRASSROOTS_UNION}),
+    # The centre chases late steps (援助中心 day to day, 督查 and 中心负责人 above it); a union, a third party
+    # or the inspectors see their own lateness in their inbox and messages, not every organisation's.
+    Action.SUPERVISE_OVERDUE: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR, Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
     Action.BROWSE_CASES: "您的角色不能查看案件",
     Action.DESIGN: "只有流程设计人员可以部署流程模型或修改表单",
     Action.WITHDRAW_CASE: "只有申报该家庭的基层工会可以撤回申报",
+    Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
 }
 
 

@@ -199,10 +199,9 @@ class Instance:
         ends = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
                 if type(t.task_spec).__name__ == "EndEvent"]
         ends.sort(key=lambda t: t.last_state_change)
-        if not ends:
-            return "completed"
-        props = (getattr(ends[-1].task_spec, "extensions", None) or {}).get("properties", {})
-        return props.get("outcome", "completed")
+        # A side path's end (a 督办 finished after the case was paid) says nothing of how the case ended.
+        outcomes = [task_properties(t.task_spec).get("outcome") for t in ends]
+        return next((o for o in reversed(outcomes) if o), "completed")
 
     def element_states(self):
         """(BPMN ids of elements done, BPMN ids of elements active now), for marking a diagram."""
