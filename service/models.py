@@ -1,11 +1,12 @@
 """Every mapped table, imported in one place for Alembic and metadata-wide operations."""
 from .cases.models import Case, CaseEvent
 from .db import Base
+from .messages.models import MessageRead, MessagesReadBefore
 from .people.models import ApiToken, Organisation, User
 from .process_models.models import ProcessModel, ProcessModelVersion
 from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Case", "CaseEvent", "HumanTask", "Organisation", "ProcessModel",
-           "ProcessModelVersion", "User", "metadata"]
+__all__ = ["ApiToken", "Case", "CaseEvent", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation",
+           "ProcessModel", "ProcessModelVersion", "User", "metadata"]
