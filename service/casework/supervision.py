@@ -49,17 +49,24 @@ def overdue_tasks(session, user, now, step=None, organisation=None, page=1, page
 
 
 def holders(session, tasks):
-    """{task id: name of the organisation holding it}."""
+    """{task id: name of the organisation holding it}: the one the row names, else the one organisation of
+    the role's kind (the centre, the inspection group), or the kind's name when there are several."""
     ids = {t.organisation_id for t in tasks if t.organisation_id is not None}
     names = {row.id: row.name for row in session.execute(
         select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))} if ids else {}
+    by_kind = {}
+    for kind, name in session.execute(select(Organisation.kind, Organisation.name)):
+        by_kind.setdefault(kind, []).append(name)
     found = {}
     for task in tasks:
         if task.organisation_id is not None:
             found[task.id] = names.get(task.organisation_id, "—")
-        else:
-            try:
-                found[task.id] = Role(task.role).org_kind.label
-            except ValueError:
-                found[task.id] = "—"
+            continue
+        try:
+            kind = Role(task.role).org_kind
+        except ValueError:
+            found[task.id] = "—"
+            continue
+        same_kind = by_kind.get(str(kind), [])
+        found[task.id] = same_kind[0] if len(same_kind) == 1 else kind.label
     return found
