@@ -102,3 +102,32 @@ def test_a_case_escalated_and_paid_ends_paid(app, api, clock, visiting, replies)
     api.complete(visiting, "supervise_visit", {"opinion": "已办结"}, user="head1")
     case = api.case(visiting)
     assert case["status"] == "paid", case["status"]
+
+
+def test_the_centre_head_works_the_lane_named_for_it_and_belongs_to_the_centre(app):
+    from bangfu.errors import ValidationFailed
+    from bangfu.people.operations import create_user
+    from bangfu.people.roles import Role, role_for_lane
+    assert role_for_lane("中心负责人") is Role.CENTRE_HEAD and role_for_lane("centre_head") is Role.CENTRE_HEAD
+    with pytest.raises(ValidationFailed) as refused:
+        run_in(app, create_user, "head2", "centre_head", "U-STEEL", "head2-secret", hash_profile="fast")
+    assert refused.value.fields == {"org": ["中心负责人须属于职工援助服务中心类机构"]}
+
+
+def test_every_element_of_the_bundled_model_is_drawn_in_its_diagram():
+    """The case page's viewer draws what the diagram places: a new lane, timer or task without a shape
+    would be missing from it."""
+    from lxml import etree
+
+    from bangfu.testing import HARDSHIP_BPMN
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+          "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}
+    root = etree.parse(str(HARDSHIP_BPMN)).getroot()
+    process = root.find("bpmn:process", ns)
+    elements = {node.get("id") for node in process if node.get("id") and etree.QName(node).localname not in (
+        "laneSet", "documentation", "extensionElements")}
+    elements |= {lane.get("id") for lane in process.iterfind(".//bpmn:lane", ns)}
+    drawn = {node.get("bpmnElement") for node in root.iterfind(".//bpmndi:BPMNShape", ns)} | \
+        {node.get("bpmnElement") for node in root.iterfind(".//bpmndi:BPMNEdge", ns)}
+    assert elements - drawn == set()
+    assert {"visit_overdue", "supervise_visit", "lane_centre_head"} <= drawn
