@@ -40,6 +40,8 @@ def test_a_boundary_timer_escalates_an_overdue_visit(app, api, clock, visiting):
     assert open_names(api, visiting) == ["household_visit", "supervise_visit", "visit_oversight"]
     supervise = api.open_task(visiting, "supervise_visit")
     assert supervise["title"] == "督办" and supervise["role"] == "centre_head"
+    fired = api.case(visiting)["history"][-1]
+    assert (fired["action_label"], fired["task_title"], fired["actor_name"]) == ("到期发起", "督办", "系统")
 
     # It is in the centre head's inbox, and in nobody else's.
     inbox = api.get("/api/v1/tasks", "head1").get_json()

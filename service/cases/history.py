@@ -6,6 +6,7 @@ ACTION_LABELS = {
     "started": "发起申报", "claimed": "认领任务", "unclaimed": "退回任务池", "completed": "办理完成",
     "incident": "流程异常", "ended": "流程结束",
     "withdrawn": "撤回申报",
+    "timer_opened": "到期发起",  # a timer fired and opened the task named (a 督办 when a visit runs late)
 }
 
 

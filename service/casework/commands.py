@@ -195,7 +195,10 @@ def fire_timers(session, services, case_id):
         set_incident(session, case, None, failure, now)
         session.flush()
     elif instance.progress_marker() != before:
-        _settle(session, services, case, instance, None, now, state=state)
+        open_before = projection.open_rows(session, case.id)
+        for row in _settle(session, services, case, instance, None, now, open_before, state):
+            if row not in open_before:  # what the timer started shows in the history, by 系统
+                history.record(session, case, None, "timer_opened", task=row, when=now)
     return case
 
 
