@@ -70,8 +70,7 @@ def _sources(user, now, read_before, unread_only):
 
     def of(kind, moment, *extra):
         query = select(HumanTask.id.label("task_id"), literal_column(f"'{kind}'").label("kind"),
-                       moment.label("at")).where(
-            *mine, *extra)
+                       moment.label("at")).where(*mine, *extra)
         if unread_only:
             if read_before is not None:
                 query = query.where(moment > read_before)

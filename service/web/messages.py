@@ -1,6 +1,7 @@
 """消息 for every user (with the unread count in the navigation bar) and the centre's 督办 list of late tasks."""
 from flask import abort, flash, redirect, render_template, url_for
 from marshmallow import fields, validate
+from sqlalchemy import select
 
 from .. import clock, db
 from ..access import Action, ensure, may
@@ -13,7 +14,6 @@ from ..process_models.operations import process_steps
 from ..unit_of_work import run
 from . import page_args, pages
 from .auth import login_required, page_user
-from sqlalchemy import select
 
 
 class OverdueQuerySchema(Schema):
