@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -213,6 +214,8 @@ class Instance:
             if task.state == TaskState.COMPLETED:
                 done.add(bpmn_id)
             elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
+                if task.state == TaskState.WAITING and isinstance(task.task_spec, BoundaryEvent):
+                    continue  # a timer armed on a task (走访逾期) is not a step under way
                 current.add(bpmn_id)
         return sorted(done - current), sorted(current)
 
