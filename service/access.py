@@ -23,6 +23,7 @@ class Action(StrEnum):
     VIEW_CALENDAR = "view_calendar"  # the working-day calendar page
     IMPORT_CALENDAR = "import_calendar"  # a year's holidays, uploaded on that page
     NOTICE_LIST = "notice_list"  # the list of public notices for posting, and its export
+    SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -32,7 +33,8 @@ ORG_SCOPE = {
     Role.THIRD_PARTY: Case.third_party_org_id,
 }
 # Roles that read every case.
-READ_ALL = frozenset({Role.ASSISTANCE_CENTER, Role.INSPECTOR, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR})
+READ_ALL = frozenset({Role.ASSISTANCE_CENTER, Role.INSPECTOR, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR,
+                      Role.CENTRE_HEAD})
 
 PERMISSIONS = {
     Action.START_CASE: frozenset({Role.GRASSROOTS_UNION}),
@@ -42,6 +44,9 @@ PERMISSIONS = {
     Action.VIEW_CALENDAR: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR}),
     Action.IMPORT_CALENDAR: frozenset({Role.ASSISTANCE_CENTER}),
     Action.NOTICE_LIST: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR}),
+    # The centre chases late steps (援助中心 day to day, 督查 and 中心负责人 above it); a union, a third party
+    # or the inspectors see their own lateness in their inbox and messages, not every organisation's.
+    Action.SUPERVISE_OVERDUE: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR, Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -51,6 +56,7 @@ REFUSALS = {
     Action.VIEW_CALENDAR: "只有援助中心和督查人员可以查看工作日历",
     Action.IMPORT_CALENDAR: "只有援助中心可以导入节假日安排",
     Action.NOTICE_LIST: "只有援助中心和督查人员可以查看公示名单",
+    Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
 }
 
 

@@ -31,6 +31,7 @@ USERS = [
     ("finance1", "finance", "ZJG-CENTER", "财务 孙丽"),
     ("supervisor1", "supervisor", "ZJG-CENTER", "督查 吴军"),
     ("designer1", "designer", "ZJG-CENTER", "流程设计 郑磊"),
+    ("head1", "centre_head", "ZJG-CENTER", "中心负责人 何平"),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["建国", "秀英", "志强", "丽华", "海燕", "国平", "红梅", "文斌", "晓东", "春兰"]

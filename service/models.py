@@ -2,6 +2,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .cases.models import Case, CaseEvent
 from .db import Base
+from .messages.models import MessageRead, MessagesReadBefore
 from .people.models import ApiToken, Organisation, User
 from .process_models.models import ProcessModel, ProcessModelVersion
 from .scheduler.models import ScheduledFiring, ScheduledJob, Timer
@@ -9,5 +10,6 @@ from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "CalendarDay", "CalendarYear", "Case", "CaseEvent", "HumanTask", "Organisation", "ProcessModel",
-           "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "Timer", "User", "metadata"]
+__all__ = ["ApiToken", "CalendarDay", "CalendarYear", "Case", "CaseEvent", "HumanTask", "MessageRead",
+           "MessagesReadBefore", "Organisation", "ProcessModel", "ProcessModelVersion", "ScheduledFiring", "ScheduledJob",
+           "Timer", "User", "metadata"]

@@ -19,9 +19,11 @@ PEOPLE = {
     "finance1": ("finance", "ZJG-CENTER"),
     "supervisor1": ("supervisor", "ZJG-CENTER"),
     "designer1": ("designer", "ZJG-CENTER"),
+    "head1": ("centre_head", "ZJG-CENTER"),
 }
 LANE_USER = {"grassroots_union": "union1", "assistance_center": "center1", "third_party": "thirdparty1",
-             "inspector": "inspector1", "approver": "approver1", "finance": "finance1"}
+             "inspector": "inspector1", "approver": "approver1", "finance": "finance1",
+             "centre_head": "head1"}
 
 
 def populate(app, extra_orgs=(), extra_people=None):

@@ -8,7 +8,10 @@ import re
 
 import pytest
 
+from bangfu.casework.commands import fire_timers
 from bangfu.resources import bundled_forms
+from bangfu.services import services
+from bangfu.unit_of_work import run_in
 from bangfu.testing import PEOPLE
 from browser_helpers import shot, sign_in
 
@@ -41,9 +44,10 @@ def foreign(text, known_names=()):
 
 
 @pytest.fixture
-def cases(api, case_at, replies):
+def cases(app, api, case_at, replies, clock):
     """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
-    one whose notice had an objection, one returned to the union and one refused at the preliminary review."""
+    one whose notice had an objection, one returned to the union and one refused at the preliminary review;
+    then two weeks and more pass: open steps are late, and the late visit has a 督办 for the centre head."""
     replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
     replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
     replies["payment"]["paid_amount"] = 6000.5
@@ -58,6 +62,8 @@ def cases(api, case_at, replies):
     api.complete(found["returned"], "preliminary_review", {"decision": "return", "opinion": "请补充诊断证明"})
     found["refused"] = case_at("preliminary_review")
     api.complete(found["refused"], "preliminary_review", {"decision": "reject", "opinion": "不符合条件"})
+    clock.advance(days=15)
+    run_in(app, lambda session: fire_timers(session, services(), found["household_visit"]))
     return found
 
 
@@ -66,10 +72,14 @@ def pages_of(api, username, cases):
     role = PEOPLE[username][0]
     found = [("start", "/"), ("inbox", "/inbox")]
     if role == "designer":
+        found.append(("messages", "/messages"))
         found += [("models", "/models"), ("modeler", "/models/hardship_assistance/edit")]
         found += [(f"form-{p.name.split('.')[0]}", f"/forms/{p.name}") for p in sorted(bundled_forms().iterdir())
                   if p.name.endswith(".schema.json")]
         return found
+    found.append(("messages", "/messages"))
+    if role in ("assistance_center", "supervisor", "centre_head"):
+        found.append(("supervision", "/supervision"))
     found += [("cases", "/cases"), ("dashboard", "/dashboard")]
     if role in ("assistance_center", "supervisor"):
         found += [("calendar", "/calendar"), ("notices", "/notices")]

@@ -9,11 +9,6 @@ from bangfu.migrate import alembic_config, upgrade
 from bangfu.tasks.models import HumanTask
 from conftest import INSTANCE_DIR, _postgres_schema_url, make_app
 
-MARKED_BY_0005 = ["answer_irregularity.schema.json", "approval.schema.json", "assign_third_party.schema.json",
-                  "declaration.schema.json", "household_visit.schema.json", "open_file.schema.json",
-                  "preliminary_review.schema.json", "public_notice.schema.json", "re_review.schema.json",
-                  "visit_oversight.schema.json"]
-
 
 @pytest.fixture
 def own_database(database_url, tmp_path):
@@ -89,14 +84,13 @@ def test_versions_deployed_before_sensitivity_marks_get_them(own_database):
     app, _ = _app_with_a_declaration(own_database)
     with db.engine_of(app).begin() as conn:
         stored = conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar()
-        # the forms as they were before the marks: those of that time lose theirs (later forms keep them)
-        forms = json.loads(stored)
-        for name in MARKED_BY_0005:
-            forms[name] = json.loads(json.dumps(forms[name]).replace(', "x-sensitive": "circumstances"', "")
-                                     .replace('"x-sensitive": "circumstances", ', ""))
-            assert "x-sensitive" not in json.dumps(forms[name])
-        unmarked = json.dumps(forms, ensure_ascii=False)
-        conn.execute(text("UPDATE process_model_versions SET forms_json = :f"), {"f": unmarked})
+        # The forms that existed when marks came (0005's list): a form added later was always deployed marked.
+        known = set(_revision_0005().MARKED)
+        unmarked = {name: json.loads(json.dumps(form).replace(', "x-sensitive": "circumstances"', "")
+                                     .replace('"x-sensitive": "circumstances", ', "")) if name in known else form
+                    for name, form in json.loads(stored).items()}
+        assert "x-sensitive" not in json.dumps({name: unmarked[name] for name in known if name in unmarked})
+        conn.execute(text("UPDATE process_model_versions SET forms_json = :f"), {"f": json.dumps(unmarked)})
     db.engine_of(app).dispose()
 
     _alembic(own_database, command.downgrade, "0004")
@@ -106,3 +100,15 @@ def test_versions_deployed_before_sensitivity_marks_get_them(own_database):
         forms = json.loads(conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar())
     db.engine_of(app).dispose()
     assert forms == json.loads(stored), "the marks the bundled forms carry, and nothing else"
+
+
+def _revision_0005():
+    import importlib.util
+    from pathlib import Path
+
+    import bangfu
+    path = Path(bangfu.__file__).parent / "migrations" / "versions" / "0005_sensitivity_marks.py"
+    spec = importlib.util.spec_from_file_location("revision_0005", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -12,7 +12,9 @@ HIDDEN = "（已隐藏）"
 SENSITIVE = "x-sensitive"
 _IDENTITY_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY}
 _BANK_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.FINANCE}
-_NEEDS_CIRCUMSTANCES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY, Role.INSPECTOR, Role.APPROVER}
+# The centre head reads the circumstances to instruct (督办) a late step, and writes opinions that quote them.
+_NEEDS_CIRCUMSTANCES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY, Role.INSPECTOR, Role.APPROVER,
+                        Role.CENTRE_HEAD}
 
 # field name -> (roles that see it whole, how others see it)
 POLICY = {

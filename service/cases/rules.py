@@ -8,10 +8,12 @@ import functools
 import re
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from .. import calendar, clock
+from ..config import LOCAL_TIMEZONE
 from ..households.assessment import assess, reassess
 from ..households.declaration import declaration_problems
 from ..households.identity import mask_number
@@ -55,6 +57,35 @@ def _assign_problems(ctx, data):
     if data.get("visit_due_date") and date.fromisoformat(data["visit_due_date"]) < clock.today():
         return {"visit_due_date": [f"走访完成期限不能早于今天（{long_date(clock.today())}）"]}
     return {}
+
+
+def _assign_derive(ctx, data):
+    """`visit_deadline`: the instant the visit is due (the end of the 走访完成期限 day in China, or of the day its
+    own due days give), as ISO 8601 text, the same instant as the visit's 办理期限. The model's boundary timer on
+    the visit (走访逾期) fires then and opens a 督办 task for the centre head."""
+    from ..tasks.deadlines import due_at  # tasks/ builds on cases/: imported where used
+    visit = SimpleNamespace(data={"assign_third_party": data}, properties=ctx.task_properties("household_visit"))
+    due = due_at(visit, clock.now())
+    return {"visit_deadline": due.astimezone(LOCAL_TIMEZONE).isoformat()} if due is not None else None
+
+
+def _new_due_date_problems(ctx, data):
+    """A 督办 may set a new 走访完成期限: not one already past."""
+    if data.get("new_visit_due_date") and date.fromisoformat(data["new_visit_due_date"]) < clock.today():
+        return {"new_visit_due_date": [f"新的走访完成期限不能早于今天（{long_date(clock.today())}）"]}
+    return {}
+
+
+def _supervise_visit_record(ctx, data, extra):
+    """A new 走访完成期限 set by the 督办 becomes the open visit's due date."""
+    from ..tasks.models import HumanTask, TaskState
+    if not data.get("new_visit_due_date"):
+        return
+    due = calendar.due_on(date.fromisoformat(data["new_visit_due_date"]))
+    for visit in ctx.session.scalars(select(HumanTask).where(
+            HumanTask.case_id == ctx.case.id, HumanTask.state == TaskState.OPEN,
+            HumanTask.spec_name == "household_visit")):
+        visit.due_at = due
 
 
 def _assign_record(ctx, data, extra):
@@ -191,6 +222,7 @@ def _payment_record(ctx, data, extra):
 _PROBLEMS = {
     "declaration": _declaration_problems,
     "assign_third_party": _assign_problems,
+    "supervise_visit": _new_due_date_problems,
     "open_file": _open_file_problems,
     "public_notice": _public_notice_problems,
     "notice_objection": _notice_objection_problems,
@@ -199,6 +231,7 @@ _PROBLEMS = {
 }
 _DERIVE = {
     "declaration": _declaration_derive,
+    "assign_third_party": _assign_derive,
     "household_visit": _household_visit_derive,
     "public_notice": _public_notice_derive,
     "open_file": _open_file_derive,
@@ -206,6 +239,7 @@ _DERIVE = {
 _RECORD = {
     "declaration": _declaration_record,
     "assign_third_party": _assign_record,
+    "supervise_visit": _supervise_visit_record,
     "household_visit": _household_visit_record,
     "re_review": _re_review_record,
     "public_notice": _public_notice_record,
@@ -228,6 +262,10 @@ class RuleContext:
     @functools.cached_property
     def case_data(self):
         return self._instance.data
+
+    def task_properties(self, spec_name):
+        """The model's properties of another task of the process (its due days, where its due date comes from)."""
+        return self._instance.properties(spec_name)
 
 
 def _rule(table, task_name, ctx):

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
@@ -223,10 +224,9 @@ class Instance:
         ends = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
                 if type(t.task_spec).__name__ == "EndEvent"]
         ends.sort(key=lambda t: t.last_state_change)
-        if not ends:
-            return "completed"
-        props = (getattr(ends[-1].task_spec, "extensions", None) or {}).get("properties", {})
-        return props.get("outcome", "completed")
+        # A side path's end (a 督办 finished after the case was paid) says nothing of how the case ended.
+        outcomes = [task_properties(t.task_spec).get("outcome") for t in ends]
+        return next((o for o in reversed(outcomes) if o), "completed")
 
     def element_states(self):
         """(BPMN ids of elements done, BPMN ids of elements active now), for marking a diagram."""
@@ -238,6 +238,8 @@ class Instance:
             if task.state == TaskState.COMPLETED:
                 done.add(bpmn_id)
             elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED, TaskState.ERROR):
+                if task.state == TaskState.WAITING and isinstance(task.task_spec, BoundaryEvent):
+                    continue  # a timer armed on a task (走访逾期) is not a step under way
                 current.add(bpmn_id)
         return sorted(done - current), sorted(current)
 

@@ -1,7 +1,8 @@
 """Roles and kinds of organisation: who works in the process, and where they belong.
 
 基层工会 grassroots union, 援助中心 the centre's caseworkers, 第三方社会组织 third party, 纪检监督 inspector,
-审批人 approver, 财务 finance, 督查 supervisor, 流程设计 process designer.
+审批人 approver, 财务 finance, 督查 supervisor, 流程设计 process designer, 中心负责人 the centre's head (who
+receives 督办 tasks when a step runs late).
 """
 from enum import StrEnum
 
@@ -26,6 +27,7 @@ class Role(StrEnum):
     FINANCE = "finance"
     SUPERVISOR = "supervisor"
     DESIGNER = "designer"
+    CENTRE_HEAD = "centre_head"
 
     @property
     def label(self):
@@ -52,10 +54,11 @@ _ROLE_LABELS = {
     Role.FINANCE: ("财务", OrgKind.CENTER),
     Role.SUPERVISOR: ("督查", OrgKind.CENTER),
     Role.DESIGNER: ("流程设计", OrgKind.CENTER),
+    Role.CENTRE_HEAD: ("中心负责人", OrgKind.CENTER),
 }
 # Roles whose users work the tasks of a process lane.
 LANE_ROLES = (Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY, Role.INSPECTOR, Role.APPROVER,
-              Role.FINANCE)
+              Role.FINANCE, Role.CENTRE_HEAD)
 # A lane is named by its role's Chinese label (what the diagram shows) or by the role key itself.
 _LANE_NAMES = {str(role): role for role in LANE_ROLES} | {role.label: role for role in LANE_ROLES}
 

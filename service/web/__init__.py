@@ -27,7 +27,8 @@ def init_app(app, api_blueprints):
         csrf.exempt(blueprint)
     formatting.init_app(app)
     answer_pages_with(app, _error_page)
-    from . import auth, cases, dashboard, inbox, models, notices, tasks, workdays  # noqa: F401  (routes register on `pages`)
+    from . import (auth, cases, dashboard, inbox, messages, models, notices, tasks,  # noqa: F401  (routes register
+                   workdays)  # on `pages`)
     app.register_blueprint(pages)
 
 

@@ -11,7 +11,8 @@ DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不
 # The page's words for the list filters an error page may name (the API names them by key).
 FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "基层工会", "category": "困难类别",
                  "overdue": "逾期", "text": "搜索", "page": "页码", "page_size": "每页条数", "mine": "我的任务",
-                 "step": "步骤", "sort": "排序", "from": "开始日期", "to": "结束日期", "file": "导入文件"}
+                 "step": "步骤", "sort": "排序", "from": "开始日期", "to": "结束日期", "file": "导入文件",
+                 "unread": "仅未读"}
 
 
 def money(value):
