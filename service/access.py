@@ -10,6 +10,7 @@ from sqlalchemy import false, select, true
 
 from .cases.models import Case
 from .errors import Forbidden
+from .households.models import Household
 from .people.models import Organisation
 from .people.roles import Role
 from .tasks.models import HumanTask
@@ -20,6 +21,7 @@ class Action(StrEnum):
     BROWSE_CASES = "browse_cases"  # the case list, its export and the dashboard
     DESIGN = "design"  # deploy models, edit forms
     WITHDRAW_CASE = "withdraw_case"  # a union's own declaration, before it was ever submitted
+    BROWSE_HOUSEHOLDS = "browse_households"  # the household register (一户一档), its export and pages
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -36,12 +38,15 @@ PERMISSIONS = {
     Action.BROWSE_CASES: READ_ALL | frozenset(ORG_SCOPE),
     Action.DESIGN: frozenset({Role.DESIGNER}),
     Action.WITHDRAW_CASE: frozenset({Role.GRASSROOTS_UNION}),
+    Action.BROWSE_HOUSEHOLDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.SUPERVISOR, Role.INSPECTOR,
+                                         Role.GRASSROOTS_UNION}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
     Action.BROWSE_CASES: "您的角色不能查看案件",
     Action.DESIGN: "只有流程设计人员可以部署流程模型或修改表单",
     Action.WITHDRAW_CASE: "只有申报该家庭的基层工会可以撤回申报",
+    Action.BROWSE_HOUSEHOLDS: "您的角色不能查看困难职工家庭档案",
 }
 
 
@@ -84,6 +89,24 @@ def organisation_filter(user):
 def ensure_can_read(user, case):
     if not may_read_case(user, case):
         raise Forbidden("无权查看此案件")
+
+
+# ---------------------------------------------------------------- households
+
+def household_filter(user):
+    """SQL condition: the households (一户一档) the user may read: every one for the centre, approver,
+    supervisor and inspector; a union its own; nobody else any."""
+    if not may(user, Action.BROWSE_HOUSEHOLDS):
+        return false()
+    if user.role == Role.GRASSROOTS_UNION:
+        return Household.organisation_id == user.organisation_id
+    return true()
+
+
+def may_read_household(user, household):
+    if not may(user, Action.BROWSE_HOUSEHOLDS):
+        return False
+    return user.role != Role.GRASSROOTS_UNION or household.organisation_id == user.organisation_id
 
 
 # ---------------------------------------------------------------- tasks
