@@ -9,7 +9,7 @@ from ..access import may_read_household
 from ..casework.views import View
 from ..cases.models import STATUS_LABELS as CASE_STATUS_LABELS
 from ..cases.models import Case, CaseStatus
-from ..cases.privacy import mask, mask_answer
+from ..cases.privacy import mask_answer
 from ..forms import version_documents
 from ..tasks.models import HumanTask, TaskState
 from .assessment import CATEGORY_LABELS
@@ -29,8 +29,8 @@ def household_filters(args):
 
 def masked_person(household, role):
     """The worker's personal numbers as the role may see them (cases/privacy.py's rules)."""
-    return mask({"id_number": household.worker_id_number, "phone": household.phone,
-                 "bank_card_number": household.bank_card_number}, role)
+    return mask_answer({"id_number": household.worker_id_number, "phone": household.phone,
+                        "bank_card_number": household.bank_card_number}, role)
 
 
 def _listed(household, role):
@@ -51,7 +51,7 @@ def household_detail(session, services, user, household_id):
     household = get_household(session, user, household_id)
     role = user.role
     members = [View(m, relation_label=RELATION_LABELS.get(m.relation, m.relation or ""),
-                    masked_id=mask({"id_number": m.id_number}, role)["id_number"]) for m in household.members]
+                    masked_id=mask_answer({"id_number": m.id_number}, role)["id_number"]) for m in household.members]
     cases = session.scalars(select(Case).where(Case.household_id == household.id)
                             .order_by(Case.created_at, Case.id)).all()
     case_views = [View(c, process_name=c.process_version.process_model.name, outcome=_outcome(c),
