@@ -119,21 +119,34 @@ def upgrade():
     with op.batch_alter_table('household_status_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_household_status_changes_household_id'), ['household_id'],
                               unique=False)
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('household_id', sa.Integer(), nullable=True))
-        batch_op.create_index(batch_op.f('ix_cases_household_id'), ['household_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_cases_household_id_households'), 'households',
-                                    ['household_id'], ['id'])
+    if op.get_bind().dialect.name == "sqlite":
+        # Not a batch copy of cases: `bangfu init` runs with foreign keys on, and human_tasks and case_events
+        # reference the rows a copy would drop. SQLite adds a nullable column with its reference in place.
+        op.execute("ALTER TABLE cases ADD COLUMN household_id INTEGER "
+                   "CONSTRAINT fk_cases_household_id_households REFERENCES households (id)")
+    else:
+        op.add_column('cases', sa.Column('household_id', sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f('fk_cases_household_id_households'), 'cases', 'households',
+                              ['household_id'], ['id'])
+    op.create_index(op.f('ix_cases_household_id'), 'cases', ['household_id'], unique=False)
     _backfill(op.get_bind())
 
 
 def downgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_cases_household_id_households'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_cases_household_id'))
-        batch_op.drop_column('household_id')
+    # The register goes; the cases stay as they were before it (their file numbers are still in cases).
+    op.execute("UPDATE cases SET household_id = NULL")
     op.drop_table('household_status_changes')
     op.drop_table('household_members')
+    op.drop_index(op.f('ix_cases_household_id'), table_name='cases')
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops the column by copying the table; human_tasks and case_events reference its rows, so
+        # their check waits for the commit, when the copy holds them again.
+        op.execute("PRAGMA defer_foreign_keys = ON")
+        with op.batch_alter_table('cases', schema=None) as batch_op:
+            batch_op.drop_column('household_id')
+    else:
+        op.drop_constraint(op.f('fk_cases_household_id_households'), 'cases', type_='foreignkey')
+        op.drop_column('cases', 'household_id')
     op.drop_table('households')
 
 
@@ -164,9 +177,11 @@ def _declaration(state):
         return None
     found = []
     for task in (data.get("tasks") or {}).values():
-        value = (task.get("data") or {}).get("declaration")
-        if isinstance(value, dict) and value.get("id_number"):
-            found.append((task.get("last_state_change") or 0, value))
+        # SpiffWorkflow keeps a task's data whole on some tasks and as a delta of updates on others.
+        for holder in (task.get("data"), (task.get("delta") or {}).get("updates")):
+            value = (holder or {}).get("declaration") if isinstance(holder, dict) else None
+            if isinstance(value, dict) and value.get("id_number"):
+                found.append((task.get("last_state_change") or 0, value))
     value = (data.get("data") or {}).get("declaration")
     if isinstance(value, dict) and value.get("id_number"):
         found.append((float("inf"), value))
