@@ -130,23 +130,19 @@ def declare(session, case, declaration, actor, now):
                               application_case_id=case.id, created_at=now)
     elif household.status not in OPEN_STATUSES:
         raise Conflict(f"该家庭档案已{household.status_label}，不能再修改申报")
+    previous = household.previous_household_id
     if creating or household.worker_id_digest != digest:
-        household.previous_household_id = session.scalar(
+        previous = session.scalar(
             select(Household.id).where(Household.worker_id_digest == digest,
                                        Household.status.in_(list(CLOSED_STATUSES)))
             .order_by(Household.closed_on.desc(), Household.id.desc()).limit(1))
-    household.organisation_id = case.organisation_id
-    household.worker_name = (declaration.get("name") or "").strip()
-    household.worker_id_number, household.worker_id_digest = number, digest
-    household.phone = declaration.get("phone")
-    household.employer = declaration.get("employer")
-    household.bank_name = declaration.get("bank_name")
-    household.bank_account_name = declaration.get("bank_account_name")
-    household.bank_card_number = (declaration.get("bank_card_number") or "").replace(" ", "") or None
-    household.updated_at = now
-    if creating:
-        session.add(household)
-    _flush_guarded(session, number, household)
+    fields = dict(
+        organisation_id=case.organisation_id, worker_name=(declaration.get("name") or "").strip(),
+        worker_id_number=number, worker_id_digest=digest, previous_household_id=previous,
+        phone=declaration.get("phone"), employer=declaration.get("employer"),
+        bank_name=declaration.get("bank_name"), bank_account_name=declaration.get("bank_account_name"),
+        bank_card_number=(declaration.get("bank_card_number") or "").replace(" ", "") or None, updated_at=now)
+    _write_guarded(session, household, fields, creating, number)
     _replace_members(session, household, declaration.get("family_members") or [])
     if creating:
         case.household_id = household.id
@@ -155,14 +151,20 @@ def declare(session, case, declaration, actor, now):
     return household
 
 
-def _flush_guarded(session, number, household):
-    """Flush the household in a savepoint: when a concurrent declaration of the same worker committed first,
-    the partial unique index refuses this one, and the refusal names that declaration's case or file."""
+def _write_guarded(session, household, fields, creating, number):
+    """Write the household's worker in a savepoint: when a concurrent declaration of the same worker committed
+    first, the partial unique index refuses this one, and the refusal names that declaration's case or file.
+    Everything else is flushed before the savepoint (begin_nested flushes what is pending outside it)."""
+    session.flush()
     try:
         with session.begin_nested():
+            for key, value in fields.items():
+                setattr(household, key, value)
+            if creating:
+                session.add(household)
             session.flush()
     except IntegrityError:
-        conflict = duplicate_conflict(session, number, household.id)
+        conflict = duplicate_conflict(session, number, None if creating else household.id)
         raise conflict or Conflict("该职工的申报刚被他人提交，请刷新后核对") from None
 
 
