@@ -137,3 +137,18 @@ def test_the_household_page_shows_both_files_of_a_returning_worker(app, api, fil
 def test_amounts_of_several_cases_add_up_to_the_fen(app, api, filed):
     body = api.get(f"/api/v1/households/{filed[1]}", "center1").get_json()
     assert Decimal(body["approved_total"]) == sum(Decimal(c["approved_amount"]) for c in body["cases"])
+
+
+def test_a_duplicate_declaration_on_the_page_comes_back_beside_the_id_with_everything_kept(api, filed, household):
+    import json
+
+    from test_pages import widget
+    union = Browser(api.app, "union1")
+    task_url = union.post("/cases/new", {"process": "hardship_assistance"}).headers["Location"]
+    typed = dict(household, phone="13900000000")
+    response = union.post(task_url, {"data": json.dumps(typed, ensure_ascii=False)})
+    assert response.status_code == 409
+    form = widget(response.get_data(as_text=True))
+    file_number = api.case(filed[0])["file_number"]
+    assert form["errors"]["data.id_number"] == [f"该职工已在档（档案编号 {file_number}），一户只建一档，不能重复申报"]
+    assert form["formData"] == typed

@@ -133,6 +133,7 @@ def test_cases_from_before_the_register_get_their_households(own_database, clock
     paid = _drive(client, paid_data)
     declared = _drive(client, declared_data, stop="preliminary_review")
     refused = _drive(client, refused_data, reject_at="preliminary_review")
+    reentry = _drive(client, refused_data, stop="preliminary_review")  # the refused worker declares again
     draft = client.post("/api/v1/cases", "union1", json={"process": "hardship_assistance"}).get_json()["id"]
     file_number = client.get(f"/api/v1/cases/{paid}", "center1").get_json()["file_number"]
     db.engine_of(app).dispose()
@@ -145,7 +146,7 @@ def test_cases_from_before_the_register_get_their_households(own_database, clock
     with app.app_context():
         session = db.session()
         rows = {case_id: session.scalar(select(Case).where(Case.id == case_id)) for case_id in
-                (paid, declared, refused, draft)}
+                (paid, declared, refused, reentry, draft)}
         households = {case_id: session.get(Household, case.household_id) if case.household_id else None
                       for case_id, case in rows.items()}
         assert households[draft] is None, "a draft never submitted has no household"
@@ -157,6 +158,8 @@ def test_cases_from_before_the_register_get_their_households(own_database, clock
         assert [c.to_status for c in filed.status_changes] == ["declared", "filed"]
         assert households[declared].status == "declared" and households[declared].application_case_id == declared
         assert (households[refused].status, households[refused].exit_reason) == ("not_filed", "not_eligible")
+        assert households[reentry].status == "declared"
+        assert households[reentry].previous_household_id == households[refused].id
         assert filed.worker_id_digest == register.id_digest(paid_data["id_number"])
     # The backfilled digests are the ones the service computes: the same worker cannot declare again.
     again = client.post("/api/v1/cases", "union2", json={"process": "hardship_assistance"}).get_json()["id"]
