@@ -8,5 +8,5 @@ from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "Case", "CaseEvent", "HumanTask", "Household", "HouseholdMember", "HouseholdStatusChange", "Organisation", "ProcessModel",
-           "ProcessModelVersion", "User", "metadata"]
+__all__ = ["ApiToken", "Case", "CaseEvent", "HumanTask", "Household", "HouseholdMember", "HouseholdStatusChange",
+           "Organisation", "ProcessModel", "ProcessModelVersion", "User", "metadata"]
