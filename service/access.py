@@ -10,6 +10,7 @@ from sqlalchemy import false, select, true
 
 from .cases.models import Case
 from .errors import Forbidden
+from .households.models import Household
 from .people.models import Organisation
 from .people.roles import Role
 from .tasks.models import HumanTask
@@ -24,6 +25,7 @@ class Action(StrEnum):
     IMPORT_CALENDAR = "import_calendar"  # a year's holidays, uploaded on that page
     NOTICE_LIST = "notice_list"  # the list of public notices for posting, and its export
     SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
+    BROWSE_HOUSEHOLDS = "browse_households"  # the household register (一户一档), its export and pages
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -47,6 +49,8 @@ PERMISSIONS = {
     # The centre chases late steps (援助中心 day to day, 督查 and 中心负责人 above it); a union, a third party
     # or the inspectors see their own lateness in their inbox and messages, not every organisation's.
     Action.SUPERVISE_OVERDUE: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR, Role.CENTRE_HEAD}),
+    Action.BROWSE_HOUSEHOLDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.SUPERVISOR, Role.INSPECTOR,
+                                         Role.GRASSROOTS_UNION}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -57,6 +61,7 @@ REFUSALS = {
     Action.IMPORT_CALENDAR: "只有援助中心可以导入节假日安排",
     Action.NOTICE_LIST: "只有援助中心和督查人员可以查看公示名单",
     Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
+    Action.BROWSE_HOUSEHOLDS: "您的角色不能查看困难职工家庭档案",
 }
 
 
@@ -99,6 +104,24 @@ def organisation_filter(user):
 def ensure_can_read(user, case):
     if not may_read_case(user, case):
         raise Forbidden("无权查看此案件")
+
+
+# ---------------------------------------------------------------- households
+
+def household_filter(user):
+    """SQL condition: the households (一户一档) the user may read: every one for the centre, approver,
+    supervisor and inspector; a union its own; nobody else any."""
+    if not may(user, Action.BROWSE_HOUSEHOLDS):
+        return false()
+    if user.role == Role.GRASSROOTS_UNION:
+        return Household.organisation_id == user.organisation_id
+    return true()
+
+
+def may_read_household(user, household):
+    if not may(user, Action.BROWSE_HOUSEHOLDS):
+        return False
+    return user.role != Role.GRASSROOTS_UNION or household.organisation_id == user.organisation_id
 
 
 # ---------------------------------------------------------------- tasks

@@ -216,5 +216,31 @@ def calendar_show(year):
                    + (f"（{note}）" if note else ""))
 
 
+@main.group()
+def register():
+    """The household register (一户一档)."""
+
+
+@register.command("purge")
+@click.option("--before", "before_text", required=True, metavar="DATE",
+              help="YYYY-MM-DD, not after today: remove files closed more than 10 years before it")
+@click.option("--dry-run", is_flag=True, help="only say how many would be removed")
+@friendly
+def register_purge(before_text, dry_run):
+    """Remove closed household files past their 10-year retention, with their cases and personal data."""
+    from .households import purge
+    from .wording import long_date
+    app = _app()
+    with app.app_context():
+        before = purge.parse_date(before_text)
+        if dry_run:
+            found = run_in(app, lambda session: purge.count_purgeable(session, before))
+            click.echo(f"将删除 {found.households} 户档案（撤档日期早于{long_date(found.cutoff)}）及其 {found.cases} "
+                       "件案件；未执行删除（--dry-run）")
+            return
+        done = run_in(app, purge.purge, before)
+    click.echo(f"已删除 {done.households} 户档案（撤档日期早于{long_date(done.cutoff)}）及其 {done.cases} 件案件")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -107,8 +107,9 @@ def running_notice():
     return {"notice_start": clock.today().isoformat(), "notice_place": "单位公告栏"}
 
 
-def advance(session, case, users, rng, stop_before=None):
-    """Complete the open tasks of a case with approving answers until `stop_before` is open."""
+def advance(session, case, users, rng, stop_before=None, household=None):
+    """Complete the open tasks of a case with approving answers until `stop_before` is open; the declaration
+    is `household` (default: a new one)."""
     replies = answers(rng)
     while True:
         open_tasks = open_rows(session, case.id)
@@ -116,7 +117,7 @@ def advance(session, case, users, rng, stop_before=None):
         if not todo or any(t.spec_name == stop_before for t in open_tasks):
             return
         task = todo[0]
-        data = declaration(rng) if task.spec_name == "declaration" else replies[task.spec_name]
+        data = (household or declaration(rng)) if task.spec_name == "declaration" else replies[task.spec_name]
         if task.spec_name == "public_notice" and stop_before == "notice_objection":
             data = running_notice()  # a case in its notice now: it waits on 公示异议登记
         complete_task(session, services(), users[task.role], task.id, data)
@@ -136,4 +137,18 @@ def load_demo(session, seed=2026):
                      "approval", "payment", None):
             case = start_case(session, services(), by_role["grassroots_union"], "hardship_assistance")
             advance(session, case, by_role, rng, stop_before=stop)
+        _returned_household(session, by_role, rng)
     return [(u, demo_password(u), r) for u, r, _, _ in USERS]
+
+
+def _returned_household(session, users, rng):
+    """A household filed, paid and out of hardship (已脱困), whose worker declared again: the register shows
+    the closed file and the new declaration linked to it."""
+    from .households import register
+    household = declaration(rng)
+    first = start_case(session, services(), users["grassroots_union"], "hardship_assistance")
+    advance(session, first, users, rng, household=household)
+    register.exit_household(session, register.household_of(session, first), "out_of_hardship",
+                            users["assistance_center"], clock.now())
+    again = start_case(session, services(), users["grassroots_union"], "hardship_assistance")
+    advance(session, again, users, rng, stop_before="preliminary_review", household=household)

@@ -23,5 +23,6 @@ def upgrade(app):
     cfg = alembic_config(app.config["DATABASE_URL"])
     with engine.connect() as connection:
         cfg.attributes["connection"] = connection
+        cfg.attributes["id_digest_key"] = app.config["SECRET_KEY"]  # 0009_households indexes resident IDs with it
         command.upgrade(cfg, "head")
         connection.commit()

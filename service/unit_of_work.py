@@ -74,5 +74,7 @@ def run_in(app, command, *args, **kwargs):
 
 @event.listens_for(Session, "before_commit")
 def _only_here(session):
-    if session.info.get(db.GUARDED) and not session.info.get(_COMMITTING):
+    # Releasing a savepoint (session.begin_nested, e.g. households.register catching a unique-index race)
+    # commits nothing: the outer transaction still ends here.
+    if session.info.get(db.GUARDED) and not session.info.get(_COMMITTING) and not session.in_nested_transaction():
         raise RuntimeError("commits happen only in unit_of_work.run")

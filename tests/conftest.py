@@ -187,17 +187,21 @@ def replies(rng):
 
 
 @pytest.fixture
-def case_at(api, household, replies):
-    """Start a case and approve its way until `stop` is open; returns the case id. Its public notice is one
-    that is already over, so the case goes on to 建档; `stop="notice_objection"`: one that runs from today."""
+def case_at(api, household, replies, rng):
+    """Start a case and approve its way until `stop` is open; returns the case id. The first case started
+    declares `household`, each further one another household (one open file per worker: the same would be a
+    409). Its public notice is one that is already over, so the case goes on to 建档; `stop="notice_objection"`:
+    one that runs from today."""
     order = ["preliminary_review", "assign_third_party", "household_visit", "visit_oversight", "re_review",
              "public_notice", "open_file", "approval", "payment"]
+    started = []
 
     def drive(stop):
         case_id = api.start()["id"]
+        started.append(case_id)
         if stop == "declaration":
             return case_id
-        api.complete(case_id, "declaration", household)
+        api.complete(case_id, "declaration", declaration(rng) if len(started) > 1 else household)
         for name in order:
             if name == stop:
                 return case_id

@@ -47,7 +47,8 @@ def foreign(text, known_names=()):
 def cases(app, api, case_at, replies, clock):
     """A case open at every step (declaration to payment), one paid, one whose visit oversight found a problem,
     one whose notice had an objection, one returned to the union and one refused at the preliminary review;
-    then two weeks and more pass: open steps are late, and the late visit has a 督办 for the centre head."""
+    a household that left the register (已脱困) whose worker declared again (the re-entry); then two weeks and
+    more pass: open steps are late, and the late visit has a 督办 for the centre head."""
     replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
     replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
     replies["payment"]["paid_amount"] = 6000.5
@@ -62,9 +63,28 @@ def cases(app, api, case_at, replies, clock):
     api.complete(found["returned"], "preliminary_review", {"decision": "return", "opinion": "请补充诊断证明"})
     found["refused"] = case_at("preliminary_review")
     api.complete(found["refused"], "preliminary_review", {"decision": "reject", "opinion": "不符合条件"})
+    exited = case_at(None)
+    _exit(app, api.case(exited)["household_id"])
+    found["reentry"] = api.start()["id"]
+    api.complete(found["reentry"], "declaration", api.case(exited, "center1")["data"]["declaration"])
+    found["exited"] = exited
     clock.advance(days=15)
     run_in(app, lambda session: fire_timers(session, services(), found["household_visit"]))
     return found
+
+
+def _exit(app, household_id):
+    from bangfu.db import utcnow
+    from bangfu.households import register
+    from bangfu.households.models import Household
+    from bangfu.people.models import User
+    from bangfu.unit_of_work import run_in
+    from sqlalchemy import select
+
+    def command(session):
+        center = session.scalar(select(User).where(User.username == "center1"))
+        register.exit_household(session, session.get(Household, household_id), "out_of_hardship", center, utcnow())
+    run_in(app, command)
 
 
 def pages_of(api, username, cases):
@@ -85,6 +105,12 @@ def pages_of(api, username, cases):
         found += [("calendar", "/calendar"), ("notices", "/notices")]
     if role == "grassroots_union":
         found.append(("declare", "/cases/new"))
+    if api.get("/api/v1/households", username).status_code == 200:
+        found.append(("households", "/households"))
+        for name in ("paid", "refused", "exited", "reentry"):
+            household_id = api.case(cases[name])["household_id"]
+            if api.get(f"/api/v1/households/{household_id}", username).status_code == 200:
+                found.append((f"household-{name}", f"/households/{household_id}"))
     for name, case_id in cases.items():
         case = api.case(case_id, username)
         if "id" not in case:

@@ -167,7 +167,7 @@ def test_designer_renames_a_task_in_the_modeler_and_deploys_a_new_version(browse
     assert [(t["name"], t["title"]) for t in old["open_tasks"]] == [("preliminary_review", "初审")]
     new_case = api.start()["id"]
     assert api.case(new_case)["process_version"] == 2
-    api.complete(new_case, "declaration", household)
+    api.complete(new_case, "declaration", other_household(15))  # another worker: one open file per worker
     assert [(t["name"], t["title"]) for t in api.case(new_case)["open_tasks"]] == [("preliminary_review", "基层初审")]
     # both keep running on their own version
     api.complete(old_case, "preliminary_review", replies["preliminary_review"])

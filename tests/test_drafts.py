@@ -2,6 +2,7 @@
 a declaration returned for correction (退回补正) is marked so in inboxes and case lists."""
 from bangfu import db
 from bangfu.casework import reports
+from bangfu.demo import declaration
 from bangfu.people.models import User
 from sqlalchemy import select
 
@@ -77,9 +78,9 @@ def test_a_returned_declaration_is_marked_for_correction_until_it_is_resubmitted
 
 
 
-def test_a_union_filtering_by_another_union_sees_none_of_its_cases(api, case_at, household):
+def test_a_union_filtering_by_another_union_sees_none_of_its_cases(api, case_at, rng):
     case_at("preliminary_review")
     theirs = api.start("union2")["id"]
-    api.complete(theirs, "declaration", household, "union2")
+    api.complete(theirs, "declaration", declaration(rng), "union2")  # another worker: one open file per worker
     assert listed(api, "union1", "?organisation=U-YANGSHE") == []
     assert listed(api, "supervisor1", "?organisation=U-YANGSHE") == [theirs]

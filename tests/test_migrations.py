@@ -1,11 +1,16 @@
 """Upgrading a database that already holds cases: tasks open before due dates existed get one, and a
 withdrawn declaration is never turned into something else by a downgrade. Each test has its own database."""
+import random
+
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, select, text
+from sqlalchemy import inspect as sa_inspect
 
 from bangfu import calendar, db, testing
 from bangfu.migrate import alembic_config, upgrade
+from bangfu.cases.models import Case
+from bangfu.households.models import Household
 from bangfu.tasks.models import HumanTask
 from conftest import INSTANCE_DIR, _postgres_schema_url, make_app
 
@@ -112,3 +117,86 @@ def _revision_0005():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _drive(client, data, stop=None, reject_at=None):
+    """A hardship case as union1 with approving answers until `stop` is open (None: paid)."""
+    from bangfu.demo import answers
+    replies = answers(random.Random(3))
+    case_id = client.post("/api/v1/cases", "union1", json={"process": "hardship_assistance"}).get_json()["id"]
+    for name in ["declaration", "preliminary_review", "assign_third_party", "household_visit", "visit_oversight",
+                 "re_review", "public_notice", "open_file", "approval", "payment"]:
+        if name == stop:
+            break
+        case = client.get(f"/api/v1/cases/{case_id}", "supervisor1").get_json()
+        task = next(t for t in case["open_tasks"] if t["name"] == name)
+        answer = data if name == "declaration" else (
+            {"decision": "reject", "opinion": "不符合条件"} if name == reject_at else replies[name])
+        user = {"grassroots_union": "union1", "assistance_center": "center1", "third_party": "thirdparty1",
+                "inspector": "inspector1", "approver": "approver1", "finance": "finance1"}[task["role"]]
+        response = client.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": answer})
+        assert response.status_code == 200, response.get_json()
+        if name == reject_at:
+            break
+    return case_id
+
+
+def test_cases_from_before_the_register_get_their_households(own_database, clock):
+    from bangfu.demo import declaration
+    from bangfu.households import register
+    rng = random.Random(11)
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    testing.populate(app)
+    client = testing.UserClient(app)
+    paid_data, declared_data, refused_data = declaration(rng), declaration(rng), declaration(rng)
+    paid = _drive(client, paid_data)
+    declared = _drive(client, declared_data, stop="preliminary_review")
+    refused = _drive(client, refused_data, reject_at="preliminary_review")
+    reentry = _drive(client, refused_data, stop="preliminary_review")  # the refused worker declares again
+    draft = client.post("/api/v1/cases", "union1", json={"process": "hardship_assistance"}).get_json()["id"]
+    file_number = client.get(f"/api/v1/cases/{paid}", "center1").get_json()["file_number"]
+    db.engine_of(app).dispose()
+
+    _alembic(own_database, command.downgrade, "0005")
+    with create_engine(own_database).connect() as conn:
+        assert "households" not in sa_inspect(conn).get_table_names()
+    upgrade(app)  # as `bangfu init` does: the app hands its secret key to the backfill
+
+    with app.app_context():
+        session = db.session()
+        rows = {case_id: session.scalar(select(Case).where(Case.id == case_id)) for case_id in
+                (paid, declared, refused, reentry, draft)}
+        households = {case_id: session.get(Household, case.household_id) if case.household_id else None
+                      for case_id, case in rows.items()}
+        assert households[draft] is None, "a draft never submitted has no household"
+        filed = households[paid]
+        assert (filed.status, filed.file_number, filed.worker_name) == ("filed", file_number, paid_data["name"])
+        assert filed.filed_on == clock.today() and filed.next_review_due == clock.today().replace(
+            year=clock.today().year + 1)
+        assert [m.name for m in filed.members] == [m["name"] for m in paid_data["family_members"]]
+        assert [c.to_status for c in filed.status_changes] == ["declared", "filed"]
+        assert households[declared].status == "declared" and households[declared].application_case_id == declared
+        assert (households[refused].status, households[refused].exit_reason) == ("not_filed", "not_eligible")
+        assert households[reentry].status == "declared"
+        assert households[reentry].previous_household_id == households[refused].id
+        assert filed.worker_id_digest == register.id_digest(paid_data["id_number"])
+    # The backfilled digests are the ones the service computes: the same worker cannot declare again.
+    again = client.post("/api/v1/cases", "union2", json={"process": "hardship_assistance"}).get_json()["id"]
+    task = client.get(f"/api/v1/cases/{again}", "union2").get_json()["open_tasks"][0]
+    response = client.post(f"/api/v1/tasks/{task['id']}/complete", "union2", json={"data": paid_data})
+    assert response.status_code == 409 and file_number in response.get_json()["error"]["message"]
+    db.engine_of(app).dispose()
+
+
+def test_a_bare_alembic_upgrade_without_the_secret_key_says_what_it_needs(own_database, monkeypatch):
+    from bangfu.demo import declaration
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    testing.populate(app)
+    _drive(testing.UserClient(app), declaration(random.Random(5)), stop="preliminary_review")
+    db.engine_of(app).dispose()
+    _alembic(own_database, command.downgrade, "0005")
+    monkeypatch.delenv("BANGFU_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        _alembic(own_database, command.upgrade, "head")

@@ -113,6 +113,14 @@ def test_every_answer_along_a_whole_case_matches_the_document(api, case_at, repl
         ("/api/v1/auth/token", "post", api.post("/api/v1/auth/token", json={"username": "nobody", "password": "x"})),
         ("/api/v1/cases", "post", api.post("/api/v1/cases", "union1", json={"process": "no_such_process"})),
     ]
+    household_id = api.case(case_id)["household_id"]
+    checks += [
+        ("/api/v1/households", "get", api.get("/api/v1/households?status=declared", "center1")),
+        ("/api/v1/households", "get", api.get("/api/v1/households?filed_year=x", "center1")),
+        ("/api/v1/households/{household_id}", "get", api.get(f"/api/v1/households/{household_id}", "supervisor1")),
+        ("/api/v1/households/{household_id}", "get", api.get(f"/api/v1/households/{household_id}", "union2")),
+        ("/api/v1/households/{household_id}", "get", api.get(f"/api/v1/households/{household_id}", "finance1")),
+    ]
     for path, method, response in checks:
         assert response.status_code < 500, (path, response.get_json())
         assert response_problems(spec, path, method, response.status_code, response.get_json()) == [], path

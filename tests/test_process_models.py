@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from bangfu.demo import declaration
+
 DATA = Path(__file__).parent / "data"
 MAIN = Path(__file__).parent.parent / "bpmn" / "hardship_assistance.bpmn"
 
@@ -86,7 +88,7 @@ def test_only_designers_deploy(api):
     assert response.get_json()["error"]["code"] == "forbidden"
 
 
-def test_running_case_stays_on_its_version_while_new_cases_use_the_newest(api, household):
+def test_running_case_stays_on_its_version_while_new_cases_use_the_newest(api, household, rng):
     old_case = api.start()["id"]
     changed = MAIN.read_bytes().replace('name="初审"'.encode(), 'name="基层初审"'.encode())
     assert changed != MAIN.read_bytes()
@@ -96,8 +98,8 @@ def test_running_case_stays_on_its_version_while_new_cases_use_the_newest(api, h
     new_case = api.start()["id"]
     assert api.case(old_case)["process_version"] == 1
     assert api.case(new_case)["process_version"] == 2
-    for case_id, title in ((old_case, "初审"), (new_case, "基层初审")):
-        api.complete(case_id, "declaration", household)
+    for case_id, title, data in ((old_case, "初审", household), (new_case, "基层初审", declaration(rng))):
+        api.complete(case_id, "declaration", data)  # two workers: one open file per worker
         assert api.open_task(case_id, "preliminary_review")["title"] == title
 
 

@@ -52,6 +52,8 @@ class Case(Base):
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_model_versions.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     third_party_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # The household (一户一档) the case belongs to: set when its declaration is submitted (households/register.py).
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
     household_name: Mapped[str | None] = mapped_column(String(100))
     employer: Mapped[str | None] = mapped_column(String(200))
     suggested_category: Mapped[str | None] = mapped_column(String(32))

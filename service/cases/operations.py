@@ -1,6 +1,7 @@
 """Case rows: opening one, reading one, keeping its status in step with the workflow, withdrawing a draft."""
 from ..access import Action, ensure_can_read, may, may_read_case
 from ..errors import NotFound
+from ..households import register
 from . import history
 from .models import STATUS_LABELS, Case, CaseStatus
 
@@ -47,6 +48,7 @@ def settle_status(session, case, instance, user, now, stage):
         case.status = OUTCOME_STATUS.get(instance.outcome, CaseStatus.COMPLETED)
         case.closed_at = now
         history.record(session, case, user, "ended", decision=instance.outcome, when=now)
+        register.application_ended(session, case, user, now)
 
 
 def set_incident(session, case, user, text, now):
@@ -77,3 +79,4 @@ def close_withdrawn(session, case, user, now):
     case.stage = None
     case.closed_at = case.updated_at = now
     history.record(session, case, user, "withdrawn", when=now)
+    register.application_ended(session, case, user, now)

@@ -15,6 +15,8 @@ from sqlalchemy import select
 from .. import calendar, clock
 from ..config import LOCAL_TIMEZONE
 from ..households.assessment import assess, reassess
+from ..db import utcnow
+from ..households import register
 from ..households.declaration import declaration_problems
 from ..households.identity import mask_number
 from ..people.models import Organisation
@@ -31,10 +33,17 @@ def _declaration_problems(ctx, data):
 
 
 def _declaration_derive(ctx, data):
+    """One file per household: a worker already in another open declaration or filed household is refused
+    here (409 naming its case or file) before the engine runs; register.declare settles races."""
+    if data.get("id_number"):
+        conflict = register.duplicate_conflict(ctx.session, data["id_number"], ctx.case.household_id)
+        if conflict:
+            raise conflict
     return {"assessment": assess(data, ctx.policy)}
 
 
 def _declaration_record(ctx, data, extra):
+    register.declare(ctx.session, ctx.case, data, ctx.user, utcnow())
     ctx.case.household_name = data.get("name")
     ctx.case.employer = data.get("employer")
     ctx.case.suggested_category = extra["assessment"]["suggested_category"]
@@ -121,8 +130,9 @@ def _file_number_problems(ctx, data):
         return {}
     if AUTOMATIC_FILE_NUMBER.fullmatch(number) and number != _automatic_file_number(ctx.case):
         return {"file_number": ["“DA”加 10 位数字的编号由系统自动分配，请留空或使用其他编号"]}
-    if ctx.session.scalar(select(Case.id).where(Case.file_number == number, Case.id != ctx.case.id)):
-        return {"file_number": ["档案编号已被其他家庭使用"]}
+    taken = register.file_number_problem(ctx.session, number, ctx.case.household_id)
+    if taken or ctx.session.scalar(select(Case.id).where(Case.file_number == number, Case.id != ctx.case.id)):
+        return {"file_number": [taken or "档案编号已被其他家庭使用"]}
     return {}
 
 
@@ -132,7 +142,9 @@ def _open_file_derive(ctx, data):
 
 
 def _open_file_record(ctx, data, extra):
+    """建档 files the household (register.file_household); the case keeps a copy of the number for its lists."""
     ctx.case.file_number = data["file_number"]
+    register.file_household(ctx.session, ctx.case, data["file_number"], ctx.case.category, ctx.user, utcnow())
 
 
 def _approval_problems(ctx, data):
@@ -251,11 +263,12 @@ _RECORD = {
 
 
 class RuleContext:
-    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy and
-    the shortest public notice (working days)."""
+    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy,
+    the shortest public notice (working days) and the user completing the task (the actor of household status
+    changes)."""
 
-    def __init__(self, session, case, instance, policy, notice_min_days=5):
-        self.session, self.case, self.policy = session, case, policy
+    def __init__(self, session, case, instance, policy, notice_min_days=5, user=None):
+        self.session, self.case, self.policy, self.user = session, case, policy, user
         self.notice_min_days = notice_min_days
         self._instance = instance
 

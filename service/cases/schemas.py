@@ -29,6 +29,8 @@ class CaseSchema(Schema):
     reference = fields.String()
     process = computed(lambda c: c.process_version.process_model.key, "string")
     process_version = computed(lambda c: c.process_version.version, "integer")
+    household_id = fields.Integer(allow_none=True, metadata={
+        "description": "the household (一户一档) it belongs to, once its declaration was submitted"})
     household_name = fields.String(allow_none=True)
     employer = fields.String(allow_none=True)
     organisation = fields.Nested(OrgRefSchema)

@@ -1,6 +1,7 @@
 """The key facts of a hardship case's steps, in words: what a step's one-line summary carries
 (复审 the category, 公示 its dates, 建档 the file number and proposed amount, 审批 the approved amount)
 and what the payment (发放确认) page shows above its form."""
+from ..households import register
 from ..households.assessment import CATEGORY_LABELS
 from ..wording import long_date as day, yuan
 
@@ -68,3 +69,16 @@ def _payment_panel(case, data):
     return {"approved_amount": yuan(case.approved_amount), "bank_name": declaration.get("bank_name"),
             "account_name": declaration.get("bank_account_name"),
             "card_number": declaration.get("bank_card_number")}
+
+
+# Steps that see the one-file check's warnings: 初审, where the union checks the declared family.
+MEMBER_CHECK_STEPS = {"preliminary_review"}
+
+
+def household_warnings(session, task):
+    """For 初审: members of the declared household (the worker included) who are in another household 在档,
+    each with that file's number (一人多档 is for the reviewer to settle: a warning, not a refusal)."""
+    if task.spec_name not in MEMBER_CHECK_STEPS or not task.case.household_id:
+        return []
+    household = register.household_of(session, task.case)
+    return register.member_warnings(session, household) if household is not None else []

@@ -88,6 +88,7 @@ def task_detail(session, services, user, task_id):
                 context=detail.data, history=detail.history,
                 editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=_with_rows(session, rounds),
                 panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
+                household_warnings=facts.household_warnings(session, task),
                 withdrawable=detail.withdrawable)
 
 

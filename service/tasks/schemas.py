@@ -51,6 +51,8 @@ class TaskDetailSchema(TaskSchema):
     assessment = fields.Dict(allow_none=True, metadata={
         "description": "the system's assessment (declared, or verified after the visit), its warnings and "
                        "the category re-review decided, masked for the caller"})
+    household_warnings = fields.List(fields.String(), metadata={
+        "description": "初审: a member of this household who is in another filed household, with its file number"})
     round = fields.Integer(allow_none=True, metadata={
         "description": "which round of its step this open task is: 2 and more when it came round again"})
     earlier_steps = fields.List(fields.Nested(RoundSchema), metadata={

@@ -8,6 +8,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from .. import db
+from ..access import Action, may
 from ..errors import Unauthorized
 from ..people.models import User
 from ..people.operations import authenticate
@@ -63,7 +64,8 @@ def start_page(user):
 @pages.app_context_processor
 def _inject_user():
     user = page_user()
-    return {"current_user": user, "has_inbox": user is not None and user.role in LANE_ROLES}
+    return {"current_user": user, "has_inbox": user is not None and user.role in LANE_ROLES,
+            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS)}
 
 
 @pages.route("/login", methods=["GET", "POST"])

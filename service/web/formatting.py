@@ -12,7 +12,7 @@ DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不
 FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "基层工会", "category": "困难类别",
                  "overdue": "逾期", "text": "搜索", "page": "页码", "page_size": "每页条数", "mine": "我的任务",
                  "step": "步骤", "sort": "排序", "from": "开始日期", "to": "结束日期", "file": "导入文件",
-                 "unread": "仅未读"}
+                 "unread": "仅未读", "filed_year": "建档年度", "review_due_before": "年度复核截止"}
 
 
 def money(value):
@@ -50,12 +50,18 @@ def event_conclusion(event):
     return DECISION_LABELS.get(event.decision, event.decision)
 
 
+def day(value):
+    """2026年12月7日 for a date, — for none."""
+    return wording.long_date(value) or "—"
+
+
 def number(value):
     return f"{value:,}"
 
 
 def init_app(app):
-    app.jinja_env.filters.update(money=money, local_time=local_time, waited=waited, number=number, long_date=wording.long_date,
+    app.jinja_env.filters.update(money=money, local_time=local_time, day=day, waited=waited, number=number,
+                                 long_date=wording.long_date,
                                  conclusion=event_conclusion, overdue=overdue)
     app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,

@@ -38,11 +38,13 @@ def submit_task(task_id):
         form_data = None
     try:
         done = run(commands.complete_task, services(), page_user(), task_id, form_data)
-    except ValidationFailed as exc:
-        flash(exc.message, "error")
-        return _render(task_id, form_data if isinstance(form_data, dict) else {}, exc.fields, 422)
     except DomainError as exc:
         flash(exc.message, "error")
+        if isinstance(exc, ValidationFailed) or any(key.startswith("data.") for key in exc.fields):
+            # A refusal about the form's own fields (the worker already has a file: 409) comes back beside
+            # them, with everything typed kept.
+            return _render(task_id, form_data if isinstance(form_data, dict) else {}, exc.fields,
+                           422 if isinstance(exc, ValidationFailed) else exc.status)
         return redirect(url_for("pages.inbox"))
     if done.incident:
         flash(f"{commands.INCIDENT_MESSAGE}（{done.incident}）", "error")

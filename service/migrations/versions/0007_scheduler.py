@@ -1,7 +1,7 @@
 """the scheduler's due work: case timers, recurring jobs and their firings
 
 Revision ID: 0007_scheduler
-Revises: 0005
+Revises: 0006_calendar
 Create Date: 2026-11-30 10:40:00
 
 `timers` (one row per case waiting on a timer event, with its earliest due time), `scheduled_jobs`
@@ -14,7 +14,6 @@ due now (the migration does not restore workflows to read the real due time); th
 really due and rewrites the row with the case's real next due time. A model version deployed before this
 revision whose start event is a cycle timer is scheduled when it is deployed again.
 """
-from datetime import datetime, timezone
 
 from alembic import op
 import sqlalchemy as sa

@@ -1,7 +1,7 @@
 """messages: what each user has read (message_reads, messages_read_before)
 
-Revision ID: 0009_messages
-Revises: 0005
+Revision ID: 0008_messages
+Revises: 0007_scheduler
 Create Date: 2026-11-30 10:30:00
 
 Messages themselves are derived from human_tasks; only reading is stored.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import bangfu.db
 
 
-revision = '0009_messages'
+revision = '0008_messages'
 down_revision = '0007_scheduler'
 branch_labels = None
 depends_on = None

@@ -1,0 +1,108 @@
+"""What the household API answers and the household pages show, built once for both (see casework/views.py):
+the register's page of households, and one household's file with its members (masked for the role), cases
+in time order with their outcome and amounts, visits and status changes."""
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from ..access import may_read_household
+from ..casework.views import View
+from ..cases.models import STATUS_LABELS as CASE_STATUS_LABELS
+from ..cases.models import Case, CaseStatus
+from ..cases.privacy import mask_answer
+from ..forms import version_documents
+from ..tasks.models import HumanTask, TaskState
+from .assessment import CATEGORY_LABELS
+from .models import Household
+from .queries import get_household, list_households
+
+RELATION_LABELS = {"self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹",
+                   "grandparent": "祖父母", "grandchild": "孙子女", "other": "其他"}
+# A case's outcome in words, by its status; an open one says where it is.
+OUTCOME_LABELS = {CaseStatus.PAID: "已发放", CaseStatus.NOT_ELIGIBLE: "不予通过", CaseStatus.NOT_APPROVED: "审批未通过",
+                  CaseStatus.COMPLETED: "已办结", CaseStatus.WITHDRAWN: "已撤回", CaseStatus.INCIDENT: "流程异常"}
+
+
+def household_filters(args):
+    return {k: v for k, v in args.items() if k not in ("page", "page_size")}
+
+
+def masked_person(household, role):
+    """The worker's personal numbers as the role may see them (cases/privacy.py's rules)."""
+    return mask_answer({"id_number": household.worker_id_number, "phone": household.phone,
+                        "bank_card_number": household.bank_card_number}, role)
+
+
+def _listed(household, role):
+    return View(household, masked=masked_person(household, role),
+                category_label=CATEGORY_LABELS.get(household.category) if household.category else None)
+
+
+def household_page(session, user, args):
+    """A page of the register the user may read."""
+    filters = household_filters(args)
+    items, total = list_households(session, user, filters, args["page"], args["page_size"])
+    return {"items": [_listed(h, user.role) for h in items], "total": total, "page": args["page"],
+            "page_size": args["page_size"], "filters": filters}
+
+
+def household_detail(session, services, user, household_id):
+    """One household's file as the user may see it."""
+    household = get_household(session, user, household_id)
+    role = user.role
+    members = [View(m, relation_label=RELATION_LABELS.get(m.relation, m.relation or ""),
+                    masked_id=mask_answer({"id_number": m.id_number}, role)["id_number"]) for m in household.members]
+    cases = session.scalars(select(Case).where(Case.household_id == household.id)
+                            .order_by(Case.created_at, Case.id)).all()
+    case_views = [View(c, process_name=c.process_version.process_model.name, outcome=_outcome(c),
+                       category_label=CATEGORY_LABELS.get(c.category) if c.category else None) for c in cases]
+    approved = sum((c.approved_amount for c in cases if c.approved_amount is not None), Decimal("0.00"))
+    paid = sum((c.paid_amount for c in cases if c.paid_amount is not None), Decimal("0.00"))
+    references = {c.id: c.reference for c in cases}
+    changes = [View(ch, case_reference=references.get(ch.case_id)) for ch in household.status_changes]
+    previous = session.get(Household, household.previous_household_id) if household.previous_household_id else None
+    later = session.scalars(select(Household).where(Household.previous_household_id == household.id)
+                            .order_by(Household.id)).all()
+    return View(household, masked=masked_person(household, role), members=members, cases=case_views,
+                approved_total=approved, paid_total=paid, visits=_visits(session, services, cases, role),
+                status_history=changes,
+                category_label=CATEGORY_LABELS.get(household.category) if household.category else None,
+                previous=_link(previous, user), later=[_link(h, user) for h in later])
+
+
+def _link(household, user):
+    if household is None:
+        return None
+    return View(household, readable=may_read_household(user, household))
+
+
+def _outcome(case):
+    if case.status == CaseStatus.ACTIVE:
+        return "草稿（未提交）" if case.is_draft else f"办理中：{case.stage or ''}".rstrip("：")
+    return OUTCOME_LABELS.get(case.status, CASE_STATUS_LABELS.get(case.status, case.status))
+
+
+def _visits(session, services, cases, role):
+    """Every completed visit of the household's cases (a step whose answer has a visit date), oldest first,
+    its answer masked for the role as on the case page."""
+    found = []
+    for case in cases:
+        rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+                                                       HumanTask.state == TaskState.COMPLETED)
+                               .order_by(HumanTask.completed_at, HumanTask.id)).all()
+        if not rows:
+            continue
+        instance = None
+        for row in rows:
+            if "visit" not in row.spec_name:
+                continue
+            instance = instance or services.store.load(case)
+            answer = instance.submitted(row.spiff_task_id) or {}
+            if not answer.get("visit_date"):
+                continue
+            schema = version_documents(case.process_version).get(row.form)
+            answer = mask_answer(answer, role, schema)
+            found.append({"date": answer.get("visit_date"), "visitors": answer.get("visitors") or [],
+                          "findings": answer.get("findings"), "step": row.title, "case_reference": case.reference,
+                          "case_id": case.id, "recorded_by": row.completed_by})
+    return sorted(found, key=lambda v: (v["date"] or "", v["case_id"]))
