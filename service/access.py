@@ -20,6 +20,7 @@ class Action(StrEnum):
     BROWSE_CASES = "browse_cases"  # the case list, its export and the dashboard
     DESIGN = "design"  # deploy models, edit forms
     WITHDRAW_CASE = "withdraw_case"  # a union's own declaration, before it was ever submitted
+    KEEP_REGISTER = "keep_register"  # start the year's annual review, start a household's exit (撤档)
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -36,12 +37,14 @@ PERMISSIONS = {
     Action.BROWSE_CASES: READ_ALL | frozenset(ORG_SCOPE),
     Action.DESIGN: frozenset({Role.DESIGNER}),
     Action.WITHDRAW_CASE: frozenset({Role.GRASSROOTS_UNION}),
+    Action.KEEP_REGISTER: frozenset({Role.ASSISTANCE_CENTER}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
     Action.BROWSE_CASES: "您的角色不能查看案件",
     Action.DESIGN: "只有流程设计人员可以部署流程模型或修改表单",
     Action.WITHDRAW_CASE: "只有申报该家庭的基层工会可以撤回申报",
+    Action.KEEP_REGISTER: "只有援助中心可以发起年度复核或在档家庭退出",
 }
 
 

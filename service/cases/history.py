@@ -6,6 +6,7 @@ ACTION_LABELS = {
     "started": "发起申报", "claimed": "认领任务", "unclaimed": "退回任务池", "completed": "办理完成",
     "incident": "流程异常", "ended": "流程结束",
     "withdrawn": "撤回申报",
+    "review_started": "发起年度复核", "exit_started": "发起退出（撤档）", "closed_on_exit": "家庭撤档，案件终止",
 }
 
 

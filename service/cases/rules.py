@@ -14,7 +14,7 @@ from sqlalchemy import select
 from .. import calendar, clock
 from ..households.assessment import assess, reassess
 from ..db import utcnow
-from ..households import register
+from ..households import register, review_rules
 from ..households.declaration import declaration_problems
 from ..people.models import Organisation
 from ..wording import amount, long_date
@@ -202,8 +202,9 @@ class RuleContext:
     """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy,
     the shortest public notice and the user completing the task (the actor of household status changes)."""
 
-    def __init__(self, session, case, instance, policy, notice_min_days=5, user=None):
+    def __init__(self, session, case, instance, policy, notice_min_days=5, user=None, services=None):
         self.session, self.case, self.policy, self.user = session, case, policy, user
+        self.services = services  # the annual review's and exit's rules read settings and the instance store
         self.notice_min_days = notice_min_days
         self._instance = instance
 
@@ -213,7 +214,13 @@ class RuleContext:
 
 
 def _rule(table, task_name, ctx):
-    return table.get(task_name) if ctx.case.process_version.process_model.key == PROCESS else None
+    """The rule for the task in the case's process: this module's for the hardship application; the annual
+    review's and the exit's from households/review_rules.py (keyed by process, then by kind and task)."""
+    process = ctx.case.process_version.process_model.key
+    if process == PROCESS:
+        return table.get(task_name)
+    kind = {id(_PROBLEMS): "problems", id(_DERIVE): "derive", id(_RECORD): "record"}[id(table)]
+    return review_rules.RULES.get(process, {}).get(kind, {}).get(task_name)
 
 
 def problems(task_name, ctx, data):
