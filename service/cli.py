@@ -70,7 +70,7 @@ def annual_review():
 
 
 @annual_review.command("start")
-@click.argument("year", type=click.IntRange(2000, 2100))
+@click.argument("year", type=int)
 @friendly
 def annual_review_start(year):
     """Start YEAR's annual review for every filed household (none twice)."""

@@ -129,10 +129,15 @@ def suggestion(months, dibao_line):
         note = f"人均月收入连续 {run} 个月高于低保标准（{line} 元），不足 {CONSECUTIVE_MONTHS} 个月，暂不建议脱困"
     else:
         note = f"最近一个月人均月收入未高于低保标准（{line} 元），不建议脱困"
-    notes = [note] + [f"{m.month:%Y-%m}：家庭月收入 {amount(m.household_income)} 元，{m.household_size} 人，"
+    notes = [note] + [f"{_month_label(m.month)}：家庭月收入 {amount(m.household_income)} 元，{m.household_size} 人，"
                       f"人均 {amount(m.per_capita)} 元" for m in ordered[:12]]
     return {"suggested": suggested, "months_above": run, "latest_month": f"{latest.month:%Y-%m}",
+            "latest_month_label": _month_label(latest.month),
             "per_capita_income": str(latest.per_capita), "income_notes": notes}
+
+
+def _month_label(day):
+    return f"{day.year}年{day.month}月"
 
 
 def _previous_month(day):

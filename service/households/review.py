@@ -58,6 +58,8 @@ HOUSEHOLD_EXIT = "household_exit"
 # The steps of the review itself (pending while one is open); the follow-up after an exit is not one.
 REVIEW_STEPS = ("assign_review_visit", "review_visit_center", "review_visit_third_party", "review_conclusion",
                 "exit_approval")
+# The `outcome` of the bundled models' end events, in words (a case history's 流程结束 line).
+OUTCOME_LABELS = {"stays_filed": "继续在档", "exited": "已撤档", "followed_up": "回访完成", "completed": "已办结"}
 BATCH = 2000
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 SCHEDULED_HOUR = time(9, 0)  # the yearly start and a follow-up fall due at 09:00 China time
@@ -143,7 +145,8 @@ def _insert(session, version, year, actor, now, households, started):
                 form=task.form, ui_form=task.ui_form, state=TaskState.OPEN, assignee_id=None, created_at=now,
                 due_at=due_at(task, now), completed_at=None, completed_by_id=None))
         events.append(dict(case_id=case_id, actor_id=actor.id if actor else None, action="review_started",
-                           task_name=None, task_title=None, decision=str(year), opinion=None, occurred_at=now))
+                           task_name=None, task_title=None, decision=None, opinion=f"{year} 年度复核",
+                           occurred_at=now))
         if incident:
             events.append(dict(case_id=case_id, actor_id=actor.id if actor else None, action="incident",
                                task_name=None, task_title=None, decision=None, opinion=incident, occurred_at=now))

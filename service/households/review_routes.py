@@ -1,10 +1,11 @@
 """API of the annual review and of a household's exit: routes parse, authorise, call and dump."""
 from flask.views import MethodView
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from .. import db
 from ..access import Action
 from ..api import Blueprint
+from ..api.schema import Schema
 from ..cases.schemas import CaseDetailSchema
 from ..casework import views
 from ..people.auth import authenticate_blueprint, current_user

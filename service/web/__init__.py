@@ -27,7 +27,7 @@ def init_app(app, api_blueprints):
         csrf.exempt(blueprint)
     formatting.init_app(app)
     answer_pages_with(app, _error_page)
-    from . import auth, cases, dashboard, inbox, models, tasks  # noqa: F401  (routes register on `pages`)
+    from . import auth, cases, dashboard, inbox, models, reviews, tasks  # noqa: F401  (routes register on `pages`)
     app.register_blueprint(pages)
 
 
