@@ -8,7 +8,14 @@ import re
 
 import pytest
 
-from bangfu.resources import bundled_forms
+from sqlalchemy import select
+
+from bangfu import clock, db
+from bangfu.cases.models import Case
+from bangfu.process_models.operations import deploy
+from bangfu.resources import bundled_forms, bundled_models
+from bangfu.services import services
+from bangfu.unit_of_work import run_in
 from bangfu.testing import PEOPLE
 from browser_helpers import shot, sign_in
 
@@ -57,7 +64,29 @@ def cases(api, case_at, replies):
     api.complete(found["returned"], "preliminary_review", {"decision": "return", "opinion": "请补充诊断证明"})
     found["refused"] = case_at("preliminary_review")
     api.complete(found["refused"], "preliminary_review", {"decision": "reject", "opinion": "不符合条件"})
+    found.update(review_cases(api, found))
     return found
+
+
+def review_cases(api, found):
+    """The annual review of the filed households: one at its conclusion (with the 脱困 suggestion), one at a
+    third party's visit, and an exit awaiting approval."""
+    from test_annual_review import last_months, visit
+    run_in(api.app, lambda session: [deploy(session, services(), (bundled_models() / name).read_bytes())
+                                     for name in ("annual_review.bpmn", "household_exit.bpmn")])
+    year = clock.today().year
+    api.post("/api/v1/annual-reviews", "center1", json={"year": year})
+    with api.app.app_context():
+        household = {name: db.session().get(Case, found[name]).household_id for name in ("paid", "payment", "approval")}
+        reviews = dict(db.session().execute(select(Case.household_id, Case.id).where(Case.review_year == year)).all())
+    conclusion, visiting = reviews[household["paid"]], reviews[household["payment"]]
+    api.complete(conclusion, "assign_review_visit", {"visit_by": "center"})
+    api.complete(conclusion, "review_visit_center", visit([(m, 3650.5) for m in last_months(4)]))
+    api.complete(visiting, "assign_review_visit", {"visit_by": "third_party", "third_party_org": "TP-SUNSHINE"})
+    leaving = api.post(f"/api/v1/households/{household['approval']}/exit", "center1").get_json()["id"]
+    api.complete(leaving, "exit_request", {"exit_reason": "other", "exit_reason_text": "家庭整体迁往外省",
+                                           "opinion": "已迁出本市"})
+    return {"review_conclusion": conclusion, "review_visit": visiting, "exit": leaving}
 
 
 def pages_of(api, username, cases):
@@ -69,14 +98,14 @@ def pages_of(api, username, cases):
         found += [(f"form-{p.name.split('.')[0]}", f"/forms/{p.name}") for p in sorted(bundled_forms().iterdir())
                   if p.name.endswith(".schema.json")]
         return found
-    found += [("cases", "/cases"), ("dashboard", "/dashboard")]
+    found += [("cases", "/cases"), ("dashboard", "/dashboard"), ("annual-reviews", "/annual-reviews")]
     if role == "grassroots_union":
         found.append(("declare", "/cases/new"))
     for name, case_id in cases.items():
         case = api.case(case_id, username)
         if "id" not in case:
             continue  # not this user's to read
-        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice"):
+        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice", "exit"):
             found.append((f"case-{name}", f"/cases/{case_id}"))
         for task in case["open_tasks"]:
             suffix = "" if name == task["name"] else f"-{name}"

@@ -25,7 +25,7 @@ from ..wording import long_date
 from . import incomes, register, review
 from .models import Household, HouseholdStatus
 
-SUGGESTING_STEPS = ("review_conclusion", "exit_request")
+SUGGESTING_STEPS = ("review_conclusion", "exit_request", "exit_approval")
 
 
 def _household(ctx):
@@ -124,7 +124,7 @@ RULES = {
 
 
 def exit_suggestion(session, policy, task, role):
-    """The 脱困 suggestion shown on the review's conclusion and on an exit request, from the incomes recorded
+    """The 脱困 suggestion shown on the review's conclusion, an exit request and its approval, from the incomes recorded
     for the task's household, masked for the reader's role; None for other tasks or without incomes."""
     if task.spec_name not in SUGGESTING_STEPS or not task.case.household_id:
         return None

@@ -49,7 +49,7 @@ class TaskDetailSchema(TaskSchema):
         "description": "the system's assessment (declared, or verified after the visit), its warnings and "
                        "the category re-review decided, masked for the caller"})
     exit_suggestion = fields.Dict(allow_none=True, metadata={
-        "description": "on the annual review's conclusion and an exit request: whether the incomes recorded "
+        "description": "on the annual review's conclusion, an exit request and its approval: whether the incomes recorded "
                        "for the household suggest 脱困 (6 consecutive months above the 低保 line), masked"})
     round = fields.Integer(allow_none=True, metadata={
         "description": "which round of its step this open task is: 2 and more when it came round again"})
