@@ -124,8 +124,8 @@ RULES = {
 
 
 def exit_suggestion(session, policy, task, role):
-    """The 脱困 suggestion shown on the review's conclusion, an exit request and its approval, from the incomes recorded
-    for the task's household, masked for the reader's role; None for other tasks or without incomes."""
+    """The 脱困 suggestion shown on the review's conclusion, an exit request and its approval, from the incomes
+    recorded for the task's household, masked for the reader's role; None for other tasks or without incomes."""
     if task.spec_name not in SUGGESTING_STEPS or not task.case.household_id:
         return None
     found = incomes.suggestion(incomes.recorded(session, task.case.household_id), policy.dibao_line)

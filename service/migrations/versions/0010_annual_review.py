@@ -46,6 +46,14 @@ def upgrade():
 
 
 def downgrade():
+    # Earlier code knows neither annual reviews nor cases ended by an exit, and needs a user on every case:
+    # refuse rather than leave rows it would misread (as 0003 refuses withdrawn declarations).
+    count = op.get_bind().execute(sa.text(
+        "SELECT COUNT(*) FROM cases WHERE review_year IS NOT NULL OR status = 'closed_on_exit' "
+        "OR created_by_id IS NULL")).scalar()
+    if count:
+        raise RuntimeError(f"0010_annual_review cannot be downgraded: {count} annual review case(s), case(s) "
+                           "closed on a household's exit or started by the scheduler would be lost or misread")
     op.drop_table('household_incomes')
     with op.batch_alter_table('households', schema=None) as batch_op:
         batch_op.drop_column('follow_up_result')
