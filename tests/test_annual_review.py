@@ -115,8 +115,7 @@ def test_a_review_concluded_stays_filed_with_a_changed_category(app, api, case_a
     assert case["status"] == "completed" and case["open_tasks"] == []
     household = household_of(app, household_id)
     assert (household.status, household.category) == ("filed", "deep")
-    assert household.next_review_due == date(service_clock.today().year + 1, *service_clock.today().timetuple()[1:3]) \
-        or household.next_review_due.year == service_clock.today().year + 1
+    assert household.next_review_due == review.add_months(service_clock.today(), 12)
     summary = api.get("/api/v1/annual-reviews/2027", "center1").get_json()
     assert (summary["reviewed"], summary["pending"]) == (1, 0)
 
@@ -169,6 +168,26 @@ def test_the_service_suggests_out_of_hardship_after_six_months_above_the_line(ap
     request = api.open_task(exit_case["id"], "exit_request")
     found = api.get(f"/api/v1/tasks/{request['id']}", "center1").get_json()["exit_suggestion"]
     assert (found["suggested"], found["months_above"]) == (True, 6)
+
+
+def test_a_month_missing_from_the_record_breaks_the_run_and_a_month_not_yet_over_is_refused():
+    from decimal import Decimal
+
+    from bangfu.households.incomes import MonthIncome, month_problems, suggestion
+    line = Decimal("1208")
+
+    def months(*pairs):
+        return [MonthIncome(date(2026, m, 1), Decimal(v), 2) for m, v in pairs]
+    six = months((5, 2500), (6, 2500), (7, 2500), (8, 2500), (9, 2500), (10, 2500))
+    assert suggestion(six, line)["suggested"] is True
+    gap = months((4, 2500), (5, 2500), (6, 2500), (8, 2500), (9, 2500), (10, 2500))
+    assert (suggestion(gap, line)["suggested"], suggestion(gap, line)["months_above"]) == (False, 3)
+    at_the_line = months((5, 2416), (6, 2500), (7, 2500), (8, 2500), (9, 2500), (10, 2500))  # 1,208 each in May
+    assert suggestion(at_the_line, line)["months_above"] == 5
+    assert suggestion(six + months((10, 2000)), line)["months_above"] == 0, "a later figure for a month wins"
+    assert suggestion([], line) is None
+    assert month_problems({"monthly_incomes": [{"month": "2026-11", "monthly_household_income": 1}]},
+                          date(2026, 11, 30)) == {"monthly_incomes.0.month": ["只能填写已经结束的月份"]}
 
 
 def test_an_approved_exit_closes_the_file_ends_open_aid_and_the_follow_up_falls_due_six_months_on(
@@ -295,3 +314,28 @@ def _application(app, household_id):
 
 def _declaration_of(api, case_id):
     return api.case(case_id, "center1")["data"]["declaration"]
+
+
+def test_the_follow_up_falls_due_after_the_configured_months(migrated, clock, rng):
+    from conftest import Api, make_app, prepare
+    app = make_app(migrated, FOLLOW_UP_MONTHS="3")
+    try:
+        prepare(app)
+        api = Api(app)
+        run_in(app, lambda session: [deploy(session, services(), (bundled_models() / name).read_bytes())
+                                     for name in ("annual_review.bpmn", "household_exit.bpmn")])
+        case_id = api.start()["id"]
+        api.complete(case_id, "declaration", declaration(rng))
+        household_id = run_in(app, lambda session: session.get(Case, case_id).household_id)
+        run_in(app, lambda session: session.execute(  # filed, as 建档 would have it, without driving the whole case
+            Household.__table__.update().values(status="filed", file_number="DA-T1")))
+        exit_case = api.post(f"/api/v1/households/{household_id}/exit", "center1").get_json()["id"]
+        api.complete(exit_case, "exit_request", {"exit_reason": "out_of_hardship", "opinion": "收入稳定"})
+        api.complete(exit_case, "exit_approval", {"decision": "approve"})
+        due = household_of(app, household_id).follow_up_due
+        assert due == review.add_months(service_clock.today(), 3)
+        clock.advance(days=(due - service_clock.today()).days + 1)
+        run_in(app, lambda session: fire_timers(session, services(), exit_case))
+        assert [t["name"] for t in api.case(exit_case)["open_tasks"]] == ["follow_up_visit"]
+    finally:
+        db.engine_of(app).dispose()
