@@ -213,20 +213,22 @@ class RuleContext:
         return self._instance.data
 
 
-def _rule(table, task_name, ctx):
-    """The rule for the task in the case's process: this module's for the hardship application; the annual
-    review's and the exit's from households/review_rules.py (keyed by process, then by kind and task)."""
+_TABLES = {"problems": _PROBLEMS, "derive": _DERIVE, "record": _RECORD}
+
+
+def _rule(kind, task_name, ctx):
+    """The `kind` of rule for the task in the case's process: this module's for the hardship application; the
+    annual review's and the exit's from households/review_rules.py (by process, then by kind and task id)."""
     process = ctx.case.process_version.process_model.key
     if process == PROCESS:
-        return table.get(task_name)
-    kind = {id(_PROBLEMS): "problems", id(_DERIVE): "derive", id(_RECORD): "record"}[id(table)]
+        return _TABLES[kind].get(task_name)
     return review_rules.RULES.get(process, {}).get(kind, {}).get(task_name)
 
 
 def problems(task_name, ctx, data):
     """Problems the form's schema cannot see. Runs beside the schema check so that one answer names every
     bad field; a value of the wrong type (already reported by the schema) just skips its rule."""
-    check = _rule(_PROBLEMS, task_name, ctx)
+    check = _rule("problems", task_name, ctx)
     if check is None:
         return {}
     try:
@@ -237,12 +239,12 @@ def problems(task_name, ctx, data):
 
 def derive(task_name, ctx, data):
     """Extra workflow data to store beside the form (or None); may normalise `data` itself."""
-    hook = _rule(_DERIVE, task_name, ctx)
+    hook = _rule("derive", task_name, ctx)
     return hook(ctx, data) if hook else None
 
 
 def record(task_name, ctx, data, extra):
     """Copy what lists and reports need from the completed form into the case row."""
-    hook = _rule(_RECORD, task_name, ctx)
+    hook = _rule("record", task_name, ctx)
     if hook:
         hook(ctx, data, extra)
