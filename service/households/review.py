@@ -40,7 +40,7 @@ from .. import clock
 from ..access import ORG_SCOPE, Action, case_filter, ensure
 from ..cases import history
 from ..cases.models import Case, CaseEvent, CaseStatus
-from ..cases.operations import settle_status
+from ..cases.operations import set_incident, settle_status
 from ..config import LOCAL_TIMEZONE
 from ..db import utcnow
 from ..engine import EngineFailure
@@ -98,13 +98,16 @@ def start_annual_reviews(session, services, year, actor=None):
         .order_by(Household.id)).all()
     now = utcnow()
     template = _fresh(services, version)
-    problem = template[3] if template else "启动失败"
-    bulk = problem is None
-    for start in range(0, len(households), BATCH):
-        batch = households[start:start + BATCH]
-        started = [template if bulk else _fresh(services, version) for _ in batch]
-        _insert(session, version, year, actor, now, batch, started)
-    return ReviewStart(year, len(households), already, bulk, None if bulk else problem)
+    problem = template[3]
+    if problem is None:
+        for start in range(0, len(households), BATCH):
+            batch = households[start:start + BATCH]
+            _insert(session, version, year, actor, now, batch, [template] * len(batch))
+    else:
+        for household_id, *_ in households:
+            _start_one(session, services, version, session.get(Household, household_id), actor, now,
+                       "review_started", f"{year} 年度复核", review_year=year)
+    return ReviewStart(year, len(households), already, problem is None, problem)
 
 
 def _fresh(services, version):
@@ -226,23 +229,34 @@ def start_household_exit(session, services, user, household_id):
     if running:
         raise Conflict(f"该家庭已有办理中的退出申请（案件编号 {running}）", {"household": [running]})
     version = latest_version(session, HOUSEHOLD_EXIT)
+    return _start_one(session, services, version, household, user, utcnow(), "exit_started")
+
+
+def _start_one(session, services, version, household, actor, now, action, opinion=None, review_year=None):
+    """One case of the household, started through the engine and saved the way every start is (task rows
+    synced, status settled, state saved by the instance store): the exit, and the year's review of a model
+    whose start cannot be copied. A start the engine cannot finish is kept as an incident, as start_case does."""
     instance = services.store.start(version)
     try:
         instance.advance()
-        state = services.store.dump(instance)
+        state, failure = services.store.dump(instance), None
     except EngineFailure as exc:
-        raise Conflict(f"退出流程启动失败：{exc.text}") from None
-    now = utcnow()
-    case = Case(process_version_id=version.id, organisation_id=household.organisation_id, created_by_id=user.id,
-                status=CaseStatus.ACTIVE, created_at=now, submitted_at=now, updated_at=now,
-                household_id=household.id, household_name=household.worker_name, employer=household.employer,
-                category=household.category)
+        instance, failure = services.store.start(version), exc.text
+        state = services.store.dump(instance)
+    case = Case(process_version_id=version.id, organisation_id=household.organisation_id,
+                created_by_id=actor.id if actor else None, status=CaseStatus.ACTIVE, created_at=now,
+                submitted_at=now, updated_at=now, household_id=household.id, household_name=household.worker_name,
+                employer=household.employer, category=household.category, review_year=review_year)
     session.add(case)
     session.flush()
-    case.reference = f"BF{now:%Y}{case.id:06d}"
-    history.record(session, case, user, "exit_started", when=now)
-    projection.sync(session, case, instance.open_tasks(), now)
-    settle_status(session, case, instance, user, now, "、".join(t.title for t in instance.open_tasks()))
+    case.reference = f"FH{review_year}{household.id:07d}" if review_year else f"BF{now:%Y}{case.id:06d}"
+    history.record(session, case, actor, action, opinion=opinion, when=now)
+    if failure:
+        set_incident(session, case, actor, failure, now)
+    ready = [] if failure else instance.open_tasks()
+    projection.sync(session, case, ready, now)
+    if not failure:
+        settle_status(session, case, instance, actor, now, "、".join(t.title for t in ready))
     services.store.save(session, case, instance, state)
     return case
 

@@ -51,7 +51,7 @@ class AnnualReviews(MethodView):
         return run(review.start_annual_reviews, services(), args["year"], current_user())
 
 
-@blp.route("/annual-reviews/<int:year>")
+@blp.route("/annual-reviews/<int(min=2000, max=2100):year>")
 class AnnualReviewYear(MethodView):
     @blp.response(200, ReviewSummarySchema)
     def get(self, year):
