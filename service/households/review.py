@@ -51,7 +51,7 @@ from ..process_models.operations import latest_version
 from ..tasks import projection
 from ..tasks.deadlines import due_at, overdue
 from ..tasks.models import HumanTask, TaskState
-from .models import EXIT_REASONS, Household, HouseholdStatus
+from .models import CLOSED_STATUSES, EXIT_REASONS, Household, HouseholdStatus, HouseholdStatusChange
 
 ANNUAL_REVIEW = "annual_review"
 HOUSEHOLD_EXIT = "household_exit"
@@ -188,8 +188,10 @@ def scheduled_annual_review(session, services, due=None):
 # ---------------------------------------------------------------- the register's figures for a year
 
 def review_summary(session, user, year, now=None):
-    """How many of `year`'s reviews the user may see were started, are done, still pending and overdue, and
-    how many filed households have none yet (the centre's roles only: a union counts its own)."""
+    """How many of `year`'s reviews the user may see were started; how many are pending (a review step open,
+    or the case set aside as an incident), reviewed (the others: concluded, or ended with the household's
+    exit), overdue (a review step open past its due date) and ended in an exit approved through the review;
+    and how many filed households have no review of the year yet (a union: its own; a third party: none)."""
     now = now or utcnow()
     mine = (Case.review_year == year) & case_filter(user)
     open_step = (HumanTask.case_id == Case.id) & (HumanTask.state == TaskState.OPEN) & \
@@ -199,10 +201,8 @@ def review_summary(session, user, year, now=None):
     pending = session.scalar(select(func.count()).select_from(Case).where(mine, pending_cond))
     late = session.scalar(select(func.count()).select_from(Case).where(
         mine, exists().where(open_step & overdue(now))))
-    exited = session.scalar(select(func.count()).select_from(Case).where(
-        mine, exists().where((HumanTask.case_id == Case.id) & (HumanTask.spec_name == "exit_approval")
-                             & (HumanTask.state == TaskState.COMPLETED)),
-        exists().where((Household.id == Case.household_id) & (Household.status != HouseholdStatus.FILED))))
+    exited = session.scalar(select(func.count()).select_from(Case).where(mine, exists().where(
+        (HouseholdStatusChange.case_id == Case.id) & HouseholdStatusChange.to_status.in_(list(CLOSED_STATUSES)))))
     filed = select(func.count()).select_from(Household).where(
         Household.status == HouseholdStatus.FILED,
         ~exists().where(Case.household_id == Household.id, Case.review_year == year))
