@@ -339,3 +339,20 @@ def test_the_follow_up_falls_due_after_the_configured_months(migrated, clock, rn
         assert [t["name"] for t in api.case(exit_case)["open_tasks"]] == ["follow_up_visit"]
     finally:
         db.engine_of(app).dispose()
+
+
+def test_a_first_step_in_the_union_lane_reaches_only_the_household_s_own_union(app, api, case_at, models):
+    """A designer may give the review's first step to the unions: each copy's task belongs to its household's
+    union, as a one-by-one start would have it."""
+    import io
+    (household_id,) = filed(app, api, case_at)  # declared by union1 (U-STEEL)
+    xml = (bundled_models() / "annual_review.bpmn").read_text(encoding="utf-8")
+    xml = xml.replace('<bpmn:lane id="lane_assistance_center" name="援助中心">',
+                      '<bpmn:lane id="lane_assistance_center" name="基层工会">')
+    assert api.post("/api/v1/process-models", "designer1", data={"file": (io.BytesIO(xml.encode()), "r.bpmn")},
+                    content_type="multipart/form-data").status_code == 201
+    assert api.post("/api/v1/annual-reviews", "center1", json={"year": 2027}).get_json()["bulk"] is True
+    mine = api.get("/api/v1/tasks?step=assign_review_visit", "union1").get_json()["items"]
+    assert [t["case_id"] for t in mine] == [review_case(app, household_id, 2027)]
+    assert api.get("/api/v1/tasks?step=assign_review_visit", "union2").get_json()["items"] == []
+    assert api.get("/api/v1/tasks?step=assign_review_visit", "center1").get_json()["items"] == []

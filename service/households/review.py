@@ -97,12 +97,10 @@ def start_annual_reviews(session, services, year, actor=None):
                ~exists().where(Case.household_id == Household.id, Case.review_year == year))
         .order_by(Household.id)).all()
     now = utcnow()
-    template = _fresh(services, version)
-    problem = template[3]
+    state, ready, problem = _template(services, version)
     if problem is None:
         for start in range(0, len(households), BATCH):
-            batch = households[start:start + BATCH]
-            _insert(session, version, year, actor, now, batch, [template] * len(batch))
+            _insert(session, version, year, actor, now, households[start:start + BATCH], state, ready)
     else:
         for household_id, *_ in households:
             _start_one(session, services, version, session.get(Household, household_id), actor, now,
@@ -110,49 +108,46 @@ def start_annual_reviews(session, services, year, actor=None):
     return ReviewStart(year, len(households), already, problem is None, problem)
 
 
-def _fresh(services, version):
-    """(state, open tasks, incident, replica problem) of a new instance of the version, run to its first wait."""
+def _template(services, version):
+    """(state, open tasks, why it cannot be copied or None) of a new instance of the version run to its first
+    wait: the start every household's case gets when it can be copied."""
     instance = services.store.start(version)
     try:
         instance.advance()
         state = services.store.dump(instance)
     except EngineFailure as exc:
-        return services.store.dump(services.store.start(version)), [], exc.text, exc.text
-    return state, instance.open_tasks(), instance.incident, instance.start_replica_problem()
+        return None, [], exc.text
+    return state, instance.open_tasks(), instance.start_replica_problem()
 
 
-def _insert(session, version, year, actor, now, households, started):
+def _insert(session, version, year, actor, now, households, state, ready):
+    """One batch of households: their case rows (the same state each), first task rows and history lines."""
     cases_table = Case.__table__
-    rows = []
-    for (household_id, org_id, name, employer, category), (state, ready, incident, _) in zip(households, started):
-        rows.append(dict(
-            process_version_id=version.id, organisation_id=org_id, third_party_org_id=None,
-            household_id=household_id, household_name=name, employer=employer, suggested_category=None,
-            category=category, file_number=None, reference=f"FH{year}{household_id:07d}",
-            status=CaseStatus.INCIDENT if incident else CaseStatus.ACTIVE, incident=incident,
-            stage="、".join(task.title for task in ready) or None, created_by_id=actor.id if actor else None,
-            created_at=now, submitted_at=now, updated_at=now, workflow_state=state, version=1,
-            review_year=year))
+    actor_id = actor.id if actor else None
+    stage = "、".join(task.title for task in ready) or None
+    rows = [dict(process_version_id=version.id, organisation_id=org_id, third_party_org_id=None,
+                 household_id=household_id, household_name=name, employer=employer, suggested_category=None,
+                 category=category, file_number=None, reference=f"FH{year}{household_id:07d}",
+                 status=CaseStatus.ACTIVE, incident=None, stage=stage, created_by_id=actor_id, created_at=now,
+                 submitted_at=now, updated_at=now, workflow_state=state, version=1, review_year=year)
+            for household_id, org_id, name, employer, category in households]
     try:
         ids = session.execute(insert(cases_table).returning(cases_table.c.id, sort_by_parameter_order=True),
                               rows).scalars().all()
     except IntegrityError:
         raise Conflict(f"{year} 年度复核正在由他人发起，请刷新后查看") from None
-    tasks, events = [], []
-    for case_id, (household_id, org_id, *_), (state, ready, incident, _) in zip(ids, households, started):
-        for task in ready:
-            role = role_for_lane(task.lane)
-            tasks.append(dict(
-                case_id=case_id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title, role=role,
-                organisation_id=org_id if ORG_SCOPE.get(role) is Case.organisation_id else None,
-                form=task.form, ui_form=task.ui_form, state=TaskState.OPEN, assignee_id=None, created_at=now,
-                due_at=due_at(task, now), completed_at=None, completed_by_id=None))
-        events.append(dict(case_id=case_id, actor_id=actor.id if actor else None, action="review_started",
-                           task_name=None, task_title=None, decision=None, opinion=f"{year} 年度复核",
-                           occurred_at=now))
-        if incident:
-            events.append(dict(case_id=case_id, actor_id=actor.id if actor else None, action="incident",
-                               task_name=None, task_title=None, decision=None, opinion=incident, occurred_at=now))
+    # Per task: the row every case gets, its organisation filled per case for a union's lane.
+    shapes = []
+    for task in ready:
+        role = role_for_lane(task.lane)
+        shapes.append((ORG_SCOPE.get(role) is Case.organisation_id, dict(
+            spiff_task_id=task.id, spec_name=task.spec_name, title=task.title, role=role, organisation_id=None,
+            form=task.form, ui_form=task.ui_form, state=TaskState.OPEN, assignee_id=None, created_at=now,
+            due_at=due_at(task, now), completed_at=None, completed_by_id=None)))
+    tasks = [dict(shape, case_id=case_id, **({"organisation_id": household[1]} if by_union else {}))
+             for case_id, household in zip(ids, households) for by_union, shape in shapes]
+    events = [dict(case_id=case_id, actor_id=actor_id, action="review_started", task_name=None, task_title=None,
+                   decision=None, opinion=f"{year} 年度复核", occurred_at=now) for case_id in ids]
     if tasks:
         session.execute(insert(HumanTask.__table__), tasks)
     session.execute(insert(CaseEvent.__table__), events)
