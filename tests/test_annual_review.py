@@ -133,6 +133,13 @@ def test_a_third_party_visits_the_households_assigned_to_it_and_a_union_sees_onl
     assert "third_party_org" in str(missing_org)
     api.complete(case_id, "assign_review_visit", {"visit_by": "third_party", "third_party_org": "TP-SUNSHINE"})
     task = api.open_task(case_id, "review_visit_third_party")
+    shown = api.get(f"/api/v1/tasks/{task['id']}", "thirdparty1").get_json()["household_file"]
+    household = household_of(app, household_id)
+    assert (shown["file_number"], shown["union"], shown["status_label"]) == (household.file_number, "江苏沙钢集团工会",
+                                                                               "在档")
+    assert shown["phone"] == household.phone and shown["people"] == 3
+    masked = api.get(f"/api/v1/tasks/{task['id']}", "supervisor1").get_json()["household_file"]["phone"]
+    assert masked != household.phone and masked[-4:] == household.phone[-4:]
     assert api.post(f"/api/v1/tasks/{task['id']}/complete", "thirdparty2",
                     json={"data": visit()}).status_code == 403
     twice = visit([(last_months(1)[0], 100), (last_months(1)[0], 200)])

@@ -26,6 +26,9 @@ from . import incomes, register, review
 from .models import Household, HouseholdStatus
 
 SUGGESTING_STEPS = ("review_conclusion", "exit_request", "exit_approval")
+# Every step of the two models: their cases carry no declaration, so the task page shows the file instead.
+FILE_STEPS = ("assign_review_visit", "review_visit_center", "review_visit_third_party", "review_conclusion",
+              "exit_request", "exit_approval", "follow_up_visit")
 
 
 def _household(ctx):
@@ -130,3 +133,19 @@ def exit_suggestion(session, policy, task, role):
         return None
     found = incomes.suggestion(incomes.recorded(session, task.case.household_id), policy.dibao_line)
     return mask_answer(found, role) if found else None
+
+
+def household_file(session, task, role):
+    """The household's file as a review or exit task shows it (these cases hold no declaration): file number,
+    category, union, status, people, phone (masked for the role), filed and next review dates; None elsewhere."""
+    from ..households.assessment import CATEGORY_LABELS
+    from ..wording import long_date as day
+    if task.spec_name not in FILE_STEPS or not task.case.household_id:
+        return None
+    household = session.get(Household, task.case.household_id)
+    shown = mask_answer({"phone": household.phone}, role)
+    return {"file_number": household.file_number, "worker_name": household.worker_name,
+            "category_label": CATEGORY_LABELS.get(household.category), "union": household.organisation.name,
+            "status_label": household.status_label, "people": len(household.members), "phone": shown["phone"],
+            "filed_on": day(household.filed_on), "next_review_due": day(household.next_review_due),
+            "follow_up_due": day(household.follow_up_due)}

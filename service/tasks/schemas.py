@@ -48,6 +48,9 @@ class TaskDetailSchema(TaskSchema):
     assessment = fields.Dict(allow_none=True, metadata={
         "description": "the system's assessment (declared, or verified after the visit), its warnings and "
                        "the category re-review decided, masked for the caller"})
+    household_file = fields.Dict(allow_none=True, metadata={
+        "description": "on the annual review's and the exit's tasks: the household's file (number, category, "
+                       "union, status, people, phone masked for the caller, dates)"})
     exit_suggestion = fields.Dict(allow_none=True, metadata={
         "description": "on the annual review's conclusion, an exit request and its approval: whether the incomes recorded "
                        "for the household suggest 脱困 (6 consecutive months above the 低保 line), masked"})
