@@ -26,6 +26,7 @@ class Action(StrEnum):
     NOTICE_LIST = "notice_list"  # the list of public notices for posting, and its export
     SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
     BROWSE_HOUSEHOLDS = "browse_households"  # the household register (一户一档), its export and pages
+    KEEP_REGISTER = "keep_register"  # start the year's annual review, start a household's exit (撤档)
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -51,6 +52,7 @@ PERMISSIONS = {
     Action.SUPERVISE_OVERDUE: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR, Role.CENTRE_HEAD}),
     Action.BROWSE_HOUSEHOLDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.SUPERVISOR, Role.INSPECTOR,
                                          Role.GRASSROOTS_UNION}),
+    Action.KEEP_REGISTER: frozenset({Role.ASSISTANCE_CENTER}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -62,6 +64,7 @@ REFUSALS = {
     Action.NOTICE_LIST: "只有援助中心和督查人员可以查看公示名单",
     Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
     Action.BROWSE_HOUSEHOLDS: "您的角色不能查看困难职工家庭档案",
+    Action.KEEP_REGISTER: "只有援助中心可以发起年度复核或在档家庭退出",
 }
 
 

@@ -64,6 +64,24 @@ def demo():
         click.echo(f"  {username:12} {password:18} {role}")
 
 
+@main.group("annual-review")
+def annual_review():
+    """The annual review (年度复核) of filed households."""
+
+
+@annual_review.command("start")
+@click.argument("year", type=int)
+@friendly
+def annual_review_start(year):
+    """Start YEAR's annual review for every filed household (none twice)."""
+    from .households.review import start_annual_reviews
+    from .services import services
+    app = _app()
+    with app.app_context():
+        done = run_in(app, start_annual_reviews, services(), year, None)
+    click.echo(f"{year} 年度复核：本次发起 {done.started} 户，此前已发起 {done.already} 户")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))

@@ -7,7 +7,7 @@ where a random key is kept in the instance folder so that sessions survive a res
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Callable
@@ -74,6 +74,16 @@ def _choice(*choices):
     return parse
 
 
+def _month_day(value):
+    """A day of the year as MM-DD (no 29 February: it would skip three years in four)."""
+    try:
+        month, day = (int(part) for part in value.strip().split("-"))
+        date(2027, month, day)
+    except ValueError:
+        raise ValueError("应为月-日，如 12-01（不能是 02-29）") from None
+    return month, day
+
+
 def _flag(value):
     text = str(value).strip().lower()
     if text in ("1", "true", "yes", "on"):
@@ -122,6 +132,10 @@ SETTINGS = [
             "意外致困: sudden hardship and below this many times the 低保 line", _decimal("1", "100")),
     Setting("BANGFU_NOTICE_MIN_DAYS", "NOTICE_MIN_DAYS", "5",
             "shortest public notice (公示), working days counting the first and the last", _integer(1, 60)),
+    Setting("BANGFU_ANNUAL_REVIEW_DATE", "ANNUAL_REVIEW_DATE", "12-01",
+            "day of the year (MM-DD, China) the scheduler starts that year's annual review (年度复核)", _month_day),
+    Setting("BANGFU_FOLLOW_UP_MONTHS", "FOLLOW_UP_MONTHS", "6",
+            "months after a 脱困 exit that the 防返困 follow-up visit falls due", _integer(1, 36)),
     Setting("BANGFU_TOKEN_DAYS", "TOKEN_DAYS", "30", "days an API token stays valid", _integer(1, 3650)),
     Setting("BANGFU_SCRIPT_TIMEOUT", "SCRIPT_TIMEOUT", "1.0", "seconds of CPU a BPMN script or condition may use",
             _seconds("0.05", "60")),

@@ -2,6 +2,7 @@
 from .calendar import CalendarDay, CalendarYear
 from .cases.models import Case, CaseEvent
 from .db import Base
+from .households.incomes import HouseholdIncome
 from .households.models import Household, HouseholdMember, HouseholdStatusChange
 from .messages.models import MessageRead, MessagesReadBefore
 from .people.models import ApiToken, Organisation, User
@@ -11,6 +12,6 @@ from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdMember",
-           "HouseholdStatusChange", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation", "ProcessModel",
-           "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "Timer", "User", "metadata"]
+__all__ = ["ApiToken", "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdIncome",
+           "HouseholdMember", "HouseholdStatusChange", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation",
+           "ProcessModel", "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "Timer", "User", "metadata"]

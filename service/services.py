@@ -21,6 +21,8 @@ class Services:
     models_dir: object  # a folder of .bpmn files: BANGFU_BPMN_DIR, or the bundled models (a Traversable)
     token_days: int
     notice_min_days: int = 5  # the shortest public notice (公示), in working days
+    annual_review_date: tuple = (12, 1)  # (month, day) the scheduler starts the year's annual review
+    follow_up_months: int = 6  # a 脱困 exit's 防返困 follow-up falls due this many months later
 
 
 def build(config):
@@ -32,7 +34,7 @@ def build(config):
     models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()
     store = InstanceStore(engine, config["INSTANCE_CACHE"], max_state_bytes=config["CASE_STATE_KB"] * 1024)
     return Services(engine, store, policy, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"],
-                    config["NOTICE_MIN_DAYS"])
+                    config["NOTICE_MIN_DAYS"], config["ANNUAL_REVIEW_DATE"], config["FOLLOW_UP_MONTHS"])
 
 
 def init_app(app):

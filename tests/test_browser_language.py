@@ -8,8 +8,13 @@ import re
 
 import pytest
 
+from sqlalchemy import select
+
+from bangfu import clock, db
+from bangfu.cases.models import Case
 from bangfu.casework.commands import fire_timers
-from bangfu.resources import bundled_forms
+from bangfu.process_models.operations import deploy
+from bangfu.resources import bundled_forms, bundled_models
 from bangfu.services import services
 from bangfu.unit_of_work import run_in
 from bangfu.testing import PEOPLE
@@ -68,6 +73,7 @@ def cases(app, api, case_at, replies, clock):
     found["reentry"] = api.start()["id"]
     api.complete(found["reentry"], "declaration", api.case(exited, "center1")["data"]["declaration"])
     found["exited"] = exited
+    found.update(review_cases(api, found))
     clock.advance(days=15)
     run_in(app, lambda session: fire_timers(session, services(), found["household_visit"]))
     return found
@@ -87,6 +93,27 @@ def _exit(app, household_id):
     run_in(app, command)
 
 
+def review_cases(api, found):
+    """The annual review of the filed households: one at its conclusion (with the 脱困 suggestion), one at a
+    third party's visit, and an exit awaiting approval."""
+    from test_annual_review import last_months, visit
+    run_in(api.app, lambda session: [deploy(session, services(), (bundled_models() / name).read_bytes())
+                                     for name in ("annual_review.bpmn", "household_exit.bpmn")])
+    year = clock.today().year
+    api.post("/api/v1/annual-reviews", "center1", json={"year": year})
+    with api.app.app_context():
+        household = {name: db.session().get(Case, found[name]).household_id for name in ("paid", "payment", "approval")}
+        reviews = dict(db.session().execute(select(Case.household_id, Case.id).where(Case.review_year == year)).all())
+    conclusion, visiting = reviews[household["paid"]], reviews[household["payment"]]
+    api.complete(conclusion, "assign_review_visit", {"visit_by": "center"})
+    api.complete(conclusion, "review_visit_center", visit([(m, 3650.5) for m in last_months(4)]))
+    api.complete(visiting, "assign_review_visit", {"visit_by": "third_party", "third_party_org": "TP-SUNSHINE"})
+    leaving = api.post(f"/api/v1/households/{household['approval']}/exit", "center1").get_json()["id"]
+    api.complete(leaving, "exit_request", {"exit_reason": "other", "exit_reason_text": "家庭整体迁往外省",
+                                           "opinion": "已迁出本市"})
+    return {"review_conclusion": conclusion, "review_visit": visiting, "exit": leaving}
+
+
 def pages_of(api, username, cases):
     """(name, path) of every page the user can reach, in the order a user would find them."""
     role = PEOPLE[username][0]
@@ -100,7 +127,7 @@ def pages_of(api, username, cases):
     found.append(("messages", "/messages"))
     if role in ("assistance_center", "supervisor", "centre_head"):
         found.append(("supervision", "/supervision"))
-    found += [("cases", "/cases"), ("dashboard", "/dashboard")]
+    found += [("cases", "/cases"), ("dashboard", "/dashboard"), ("annual-reviews", "/annual-reviews")]
     if role in ("assistance_center", "supervisor"):
         found += [("calendar", "/calendar"), ("notices", "/notices")]
     if role == "grassroots_union":
@@ -115,7 +142,7 @@ def pages_of(api, username, cases):
         case = api.case(case_id, username)
         if "id" not in case:
             continue  # not this user's to read
-        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice", "notice_objection"):
+        if name in ("paid", "oversight_problem", "returned", "refused", "public_notice", "notice_objection", "exit"):
             found.append((f"case-{name}", f"/cases/{case_id}"))
         for task in case["open_tasks"]:
             suffix = "" if name == task["name"] else f"-{name}"

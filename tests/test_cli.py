@@ -11,6 +11,7 @@ from bangfu import create_app, db
 from bangfu.cli import main
 from bangfu.config import SETTINGS
 from bangfu.process_models.models import ProcessModelVersion
+from bangfu.resources import bundled_models
 
 ROOT = Path(__file__).resolve().parent.parent
 BPMN = ROOT / "bpmn" / "hardship_assistance.bpmn"
@@ -60,6 +61,9 @@ def refused(*args, exit_code=1):
     return errors[0]
 
 
+BUNDLED = len([f for f in bundled_models().iterdir() if f.name.endswith(".bpmn")])  # `bangfu init` deploys each
+
+
 def versions(url):
     app = create_app({"DATABASE_URL": url})
     with app.app_context():
@@ -88,11 +92,13 @@ def ready(database):
 def test_init_creates_the_database_and_running_it_again_changes_nothing(database):
     first = ok("init")
     assert "hardship_assistance.bpmn: deployed as version 1" in first
+    assert "annual_review.bpmn: deployed as version 1" in first
+    assert "household_exit.bpmn: deployed as version 1" in first
     assert "database ready" in first
     second = ok("init")
     assert "hardship_assistance.bpmn: unchanged, version 1" in second
     assert "deployed as" not in second
-    assert versions(database) == 1
+    assert versions(database) == BUNDLED
 
 
 def test_a_user_added_on_the_command_line_signs_in_with_their_password(ready):
@@ -169,7 +175,7 @@ def test_deploying_a_broken_model_names_the_element_and_deploys_nothing(ready, t
     line = refused("deploy", broken)
     assert line.startswith("Error: 流程模型无效，未部署")
     assert f"{element}:" in line
-    assert versions(ready) == 1
+    assert versions(ready) == BUNDLED
 
 
 def test_deploying_a_changed_model_adds_a_version_once(ready, tmp_path):
@@ -177,7 +183,13 @@ def test_deploying_a_changed_model_adds_a_version_once(ready, tmp_path):
     changed.write_bytes(BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!-- v2 --></bpmn:definitions>"))
     assert ok("deploy", changed, "--comment", "v2").strip() == "hardship_assistance: deployed version 2"
     assert ok("deploy", changed).strip() == "hardship_assistance: unchanged, latest is version 2"
-    assert versions(ready) == 2
+    assert versions(ready) == BUNDLED + 1
+
+
+def test_the_annual_review_starts_from_the_command_line_once_a_year(ready):
+    assert ok("annual-review", "start", "2027").strip() == "2027 年度复核：本次发起 0 户，此前已发起 0 户"
+    assert "2027 年度复核：本次发起 0 户" in ok("annual-review", "start", "2027")
+    assert refused("annual-review", "start", "1999") == "Error: 复核年度无效（year: 应为 2000 到 2100 之间的年份）"
 
 
 def test_help_lists_every_setting_on_its_own_line(database):

@@ -40,6 +40,9 @@ def bangfu(*args):
     ("BANGFU_SECRET_KEY", "short", "至少 32 个字符"),
     ("BANGFU_NOTICE_MIN_DAYS", "0", "应为 1 到 60 之间的整数"),
     ("BANGFU_SCHEDULER_INTERVAL", "0", "应为 0.5 到 3600 之间的数"),
+    ("BANGFU_ANNUAL_REVIEW_DATE", "02-30", "应为月-日，如 12-01"),
+    ("BANGFU_ANNUAL_REVIEW_DATE", "02-29", "不能是 02-29"),
+    ("BANGFU_FOLLOW_UP_MONTHS", "0", "应为 1 到 36 之间的整数"),
 ])
 def test_a_bad_setting_stops_every_command_with_one_line_naming_it(environment, variable, value, reason):
     environment.setenv("BANGFU_SECRET_KEY", KEY)
@@ -57,6 +60,16 @@ def test_the_shortest_public_notice_is_read_from_the_environment(environment):
     assert create_app().extensions["bangfu.services"].notice_min_days == 5
     environment.setenv("BANGFU_NOTICE_MIN_DAYS", "7")
     assert create_app().extensions["bangfu.services"].notice_min_days == 7
+
+
+def test_the_annual_review_day_and_the_follow_up_months_are_read_from_the_environment(environment):
+    environment.setenv("BANGFU_SECRET_KEY", KEY)
+    services = create_app().extensions["bangfu.services"]
+    assert (services.annual_review_date, services.follow_up_months) == ((12, 1), 6)
+    environment.setenv("BANGFU_ANNUAL_REVIEW_DATE", "11-15")
+    environment.setenv("BANGFU_FOLLOW_UP_MONTHS", "3")
+    services = create_app().extensions["bangfu.services"]
+    assert (services.annual_review_date, services.follow_up_months) == ((11, 15), 3)
 
 
 def test_without_a_secret_key_the_service_refuses_to_start(environment):

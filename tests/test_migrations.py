@@ -200,3 +200,34 @@ def test_a_bare_alembic_upgrade_without_the_secret_key_says_what_it_needs(own_da
     monkeypatch.delenv("BANGFU_SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         _alembic(own_database, command.upgrade, "head")
+
+
+def test_a_downgrade_refuses_to_drop_the_annual_reviews_a_database_holds(own_database, clock):
+    from bangfu.households.review import start_annual_reviews
+    from bangfu.households.models import Household
+    from bangfu.process_models.operations import deploy
+    from bangfu.resources import bundled_models
+    from bangfu.services import services
+    from bangfu.unit_of_work import run_in
+    import random
+
+    from bangfu.demo import declaration
+    app, case_id = _app_with_a_declaration(own_database)
+    client = testing.UserClient(app)
+    task = client.get(f"/api/v1/cases/{case_id}", "union1").get_json()["open_tasks"][0]
+    assert client.post(f"/api/v1/tasks/{task['id']}/complete", "union1",
+                       json={"data": declaration(random.Random(3))}).status_code == 200
+    _alembic(own_database, command.downgrade, "0009_households")  # nothing of the review's yet: goes down
+    _alembic(own_database, command.upgrade, "head")
+    run_in(app, lambda session: deploy(session, services(), (bundled_models() / "annual_review.bpmn").read_bytes()))
+    with db.engine_of(app).begin() as conn:
+        conn.execute(text("UPDATE households SET status = 'filed', file_number = 'DA-1', filed_on = declared_on"))
+    assert run_in(app, lambda session: start_annual_reviews(session, services(), 2027, None)).started == 1
+    db.engine_of(app).dispose()
+
+    with pytest.raises(RuntimeError, match="1 annual review case"):
+        _alembic(own_database, command.downgrade, "0009_households")
+    with app.app_context():
+        assert db.session().scalar(select(Household.status)) == "filed"
+        assert db.session().execute(text("SELECT review_year FROM cases WHERE review_year IS NOT NULL")).scalar() == 2027
+    db.engine_of(app).dispose()

@@ -20,6 +20,7 @@ class CaseStatus(StrEnum):
     NOT_APPROVED = "not_approved"
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"  # a declaration withdrawn by its union before it was ever submitted
+    CLOSED_ON_EXIT = "closed_on_exit"  # open when its household left the register (households/review.py)
 
     @property
     def label(self):
@@ -34,6 +35,7 @@ STATUS_LABELS = {
     CaseStatus.NOT_APPROVED: "审批未通过",
     CaseStatus.COMPLETED: "已办结",
     CaseStatus.WITHDRAWN: "已撤回",
+    CaseStatus.CLOSED_ON_EXIT: "撤档终止",
 }
 DRAFT = "draft"  # not a status: an active case whose declaration was never submitted
 # What a case list filters by: drafts first, then the statuses.
@@ -45,6 +47,9 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_status_created", "status", "created_at"),
         Index("ix_cases_org_created", "organisation_id", "created_at"),
+        # One annual review per household and year, whoever starts it and however often (households/review.py).
+        Index("uq_cases_household_review_year", "household_id", "review_year", unique=True),
+        Index("ix_cases_review_year_status", "review_year", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +59,7 @@ class Case(Base):
     third_party_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     # The household (一户一档) the case belongs to: set when its declaration is submitted (households/register.py).
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)
+    review_year: Mapped[int | None]  # the year of an annual review case (年度复核); None for other cases
     household_name: Mapped[str | None] = mapped_column(String(100))
     employer: Mapped[str | None] = mapped_column(String(200))
     suggested_category: Mapped[str | None] = mapped_column(String(32))
@@ -70,7 +76,7 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(32), default=CaseStatus.ACTIVE)
     stage: Mapped[str | None] = mapped_column(String(200))
     incident: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: started by the scheduler
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its first step completed: no longer a draft
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -16,7 +16,7 @@ from .. import calendar, clock
 from ..config import LOCAL_TIMEZONE
 from ..households.assessment import assess, reassess
 from ..db import utcnow
-from ..households import register
+from ..households import register, review_rules
 from ..households.declaration import declaration_problems
 from ..households.identity import mask_number
 from ..people.models import Organisation
@@ -267,8 +267,9 @@ class RuleContext:
     the shortest public notice (working days) and the user completing the task (the actor of household status
     changes)."""
 
-    def __init__(self, session, case, instance, policy, notice_min_days=5, user=None):
+    def __init__(self, session, case, instance, policy, notice_min_days=5, user=None, services=None):
         self.session, self.case, self.policy, self.user = session, case, policy, user
+        self.services = services  # the annual review's and exit's rules read settings and the instance store
         self.notice_min_days = notice_min_days
         self._instance = instance
 
@@ -281,14 +282,22 @@ class RuleContext:
         return self._instance.properties(spec_name)
 
 
-def _rule(table, task_name, ctx):
-    return table.get(task_name) if ctx.case.process_version.process_model.key == PROCESS else None
+_TABLES = {"problems": _PROBLEMS, "derive": _DERIVE, "record": _RECORD}
+
+
+def _rule(kind, task_name, ctx):
+    """The `kind` of rule for the task in the case's process: this module's for the hardship application; the
+    annual review's and the exit's from households/review_rules.py (by process, then by kind and task id)."""
+    process = ctx.case.process_version.process_model.key
+    if process == PROCESS:
+        return _TABLES[kind].get(task_name)
+    return review_rules.RULES.get(process, {}).get(kind, {}).get(task_name)
 
 
 def problems(task_name, ctx, data):
     """Problems the form's schema cannot see. Runs beside the schema check so that one answer names every
     bad field; a value of the wrong type (already reported by the schema) just skips its rule."""
-    check = _rule(_PROBLEMS, task_name, ctx)
+    check = _rule("problems", task_name, ctx)
     if check is None:
         return {}
     try:
@@ -299,12 +308,12 @@ def problems(task_name, ctx, data):
 
 def derive(task_name, ctx, data):
     """Extra workflow data to store beside the form (or None); may normalise `data` itself."""
-    hook = _rule(_DERIVE, task_name, ctx)
+    hook = _rule("derive", task_name, ctx)
     return hook(ctx, data) if hook else None
 
 
 def record(task_name, ctx, data, extra):
     """Copy what lists and reports need from the completed form into the case row."""
-    hook = _rule(_RECORD, task_name, ctx)
+    hook = _rule("record", task_name, ctx)
     if hook:
         hook(ctx, data, extra)

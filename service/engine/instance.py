@@ -167,6 +167,28 @@ class Instance:
         """End the workflow where it stands: every task not yet finished is cancelled."""
         self._bounded(self.workflow.cancel)
 
+    def start_replica_problem(self):
+        """Why this instance, just started with no data and advanced, may differ from a start of the same
+        version at another moment or for another case; None when it cannot.
+
+        A start reads nothing but the model and the (empty) start data when every task it ran or reached is
+        a start event without an event definition, a gateway (its conditions see the same empty data) or a
+        user task now waiting for its user. A script may read a clock helper, a timer's due time depends on
+        when it is reached, a service or business-rule task or a call activity runs code or other models:
+        any of them, anywhere the start reached, makes copies inexact, and the caller starts instances one
+        by one instead (households/review.start_annual_reviews)."""
+        if self.incident or self.workflow.completed or not self.open_tasks():
+            return "启动后没有待办任务"
+        for task in self.workflow.get_tasks(state=_REACHED):
+            spec = task.task_spec
+            kind = type(spec).__name__
+            definition = type(getattr(spec, "event_definition", None)).__name__
+            if kind not in _REPLICABLE or (kind == "StartEvent" and definition != "NoneEventDefinition"):
+                return f"{spec.bpmn_name or spec.name}（{kind}）"
+            if task.data:
+                return f"{spec.bpmn_name or spec.name} 带有数据"
+        return None
+
     def progress_marker(self):
         """Something that changes whenever any task of the workflow changes state."""
         return [(task.id, task.state) for task in self.workflow.get_tasks()]
@@ -265,6 +287,10 @@ class Instance:
         return task
 
 
+# Task specs a start may run or reach and still be the same for every case (start_replica_problem).
+_REPLICABLE = frozenset({"BpmnStartTask", "StartEvent", "ExclusiveGateway", "ParallelGateway", "InclusiveGateway",
+                         "UserTask", "ManualTask", "NoneTask"})
+_REACHED = TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 _SCRIPT_FAILURES = (SpiffWorkflowException, UnsafeCode, ScriptTimeout, ScriptLimit, TimerValueError)
 _CAN_GO_ON = TaskState.READY | TaskState.WAITING | TaskState.STARTED  # a user task, a wait, a running subprocess
 _LONG_NUMBER = re.compile(r"\d(?:[ \-]?\d){5,}(?:[ \-]?[Xx])?")  # ID, card and phone numbers, spaced or not

@@ -98,6 +98,10 @@ class Household(Base):
     filed_on: Mapped[date | None]
     closed_on: Mapped[date | None]
     next_review_due: Mapped[date | None]  # one year after filing; the annual review moves it on
+    # 防返困: after a 脱困 exit a follow-up visit falls due (households/review.py); its date and what it found.
+    follow_up_due: Mapped[date | None]
+    follow_up_done_on: Mapped[date | None]
+    follow_up_result: Mapped[str | None] = mapped_column(String(32))  # "stable" or "returned" (返困)
     # The case whose declaration opened this file (no foreign key: cases.household_id points the other way).
     application_case_id: Mapped[int | None] = mapped_column(index=True)
     previous_household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), index=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-JOB_MODULES: tuple[str, ...] = ()  # e.g. "bangfu.households.annual_review"
+JOB_MODULES: tuple[str, ...] = ("bangfu.households.schedule",)
 START_PREFIX = "start:"
 
 

@@ -53,6 +53,12 @@ class TaskDetailSchema(TaskSchema):
                        "the category re-review decided, masked for the caller"})
     household_warnings = fields.List(fields.String(), metadata={
         "description": "初审: a member of this household who is in another filed household, with its file number"})
+    household_file = fields.Dict(allow_none=True, metadata={
+        "description": "on the annual review's and the exit's tasks: the household's file (number, category, "
+                       "union, status, people, phone masked for the caller, dates)"})
+    exit_suggestion = fields.Dict(allow_none=True, metadata={
+        "description": "on the annual review's conclusion, an exit request and its approval: whether the incomes recorded "
+                       "for the household suggest 脱困 (6 consecutive months above the 低保 line), masked"})
     round = fields.Integer(allow_none=True, metadata={
         "description": "which round of its step this open task is: 2 and more when it came round again"})
     earlier_steps = fields.List(fields.Nested(RoundSchema), metadata={

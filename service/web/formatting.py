@@ -7,7 +7,7 @@ from ..people.roles import Role
 from ..tasks.deadlines import is_overdue
 
 DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过", "upheld": "异议成立",
-                   "not_upheld": "异议不成立"}
+                   "not_upheld": "异议不成立", "stay": "继续在档", "exit": "退出（撤档）"}
 # The page's words for the list filters an error page may name (the API names them by key).
 FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "基层工会", "category": "困难类别",
                  "overdue": "逾期", "text": "搜索", "page": "页码", "page_size": "每页条数", "mine": "我的任务",
@@ -41,12 +41,15 @@ def overdue(task):
     return is_overdue(task, clock.now())
 
 
+from ..households.review import OUTCOME_LABELS  # noqa: E402  (the annual review's and the exit's end events)
+
+
 def event_conclusion(event):
     """The decision of a history line in words: 通过 / 退回补正 / 不予通过, or how the process ended."""
     if not event.decision:
         return ""
     if event.action == "ended":
-        return STATUS_LABELS.get(event.decision, event.decision)
+        return STATUS_LABELS.get(event.decision) or OUTCOME_LABELS.get(event.decision, event.decision)
     return DECISION_LABELS.get(event.decision, event.decision)
 
 
