@@ -1,0 +1,76 @@
+"""Where the parts of issue 8 meet: the bundled models' timers fire through the scheduler's tick (the timer
+rows) as they do through fire_timers; a household's exit and the year's end leave no stray rows or 500s."""
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bangfu import db
+from bangfu.config import LOCAL_TIMEZONE
+from bangfu.scheduler.models import Timer
+from bangfu.scheduler.tick import tick
+
+
+def at_local(clock, day, hour=9):
+    clock.set_to(datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TIMEZONE))
+
+
+def open_names(api, case_id):
+    return sorted(t["name"] for t in api.case(case_id)["open_tasks"])
+
+
+def timer_row(app, case_id):
+    with app.app_context():
+        row = db.session().get(Timer, case_id)
+        return (row.name, row.due_at) if row else None
+
+
+def test_the_visit_s_escalation_and_the_notice_s_end_fire_through_the_tick(app, api, clock, household, replies):
+    at_local(clock, date(2026, 11, 2))  # a Monday
+    replies["assign_third_party"]["visit_due_date"] = "2026-11-05"
+    case_id = api.start()["id"]
+    api.complete(case_id, "declaration", household)
+    api.complete(case_id, "preliminary_review", replies["preliminary_review"])
+    api.complete(case_id, "assign_third_party", replies["assign_third_party"])
+    assert timer_row(app, case_id)[0] == "走访逾期"
+
+    at_local(clock, date(2026, 11, 5), hour=23)
+    assert tick(app).timers_fired == 0
+    at_local(clock, date(2026, 11, 6))
+    assert tick(app).timers_fired == 1
+    assert open_names(api, case_id) == ["household_visit", "supervise_visit", "visit_oversight"]
+    assert tick(app).timers_fired == 0  # once
+
+    api.complete(case_id, "supervise_visit", {"opinion": "请尽快完成走访"}, user="head1")
+    for name in ("household_visit", "visit_oversight", "re_review"):
+        api.complete(case_id, name, replies[name])
+    api.complete(case_id, "public_notice", {"notice_start": "2026-11-09"})  # Mon: 5 working days end Fri 13th
+    assert open_names(api, case_id) == ["notice_objection"]
+    assert timer_row(app, case_id)[0] == "公示期满"
+    at_local(clock, date(2026, 11, 13), hour=23)
+    assert tick(app).timers_fired == 0
+    at_local(clock, date(2026, 11, 14), hour=0)
+    clock.advance(minutes=1)
+    assert tick(app).timers_fired == 1
+    assert open_names(api, case_id) == ["open_file"]
+    assert timer_row(app, case_id) is None
+
+
+def test_a_visit_due_in_a_year_without_holidays_asks_for_a_date_instead_of_failing_the_case(
+        app, api, clock, household, replies):
+    """24 December 2026 + 10 working days falls in 2027, whose holidays are not known: the 督办 timer would have
+    no instant. The centre is told to give the 走访完成期限 (or import 2027); with a date the case goes on."""
+    at_local(clock, date(2026, 12, 24))
+    del replies["assign_third_party"]["visit_due_date"]
+    case_id = api.start()["id"]
+    api.complete(case_id, "declaration", household)
+    api.complete(case_id, "preliminary_review", replies["preliminary_review"])
+    refused = api.complete(case_id, "assign_third_party", replies["assign_third_party"], expect=422)
+    assert "2027年的节假日安排尚未导入" in str(refused["error"]["fields"]["data.visit_due_date"])
+    case = api.case(case_id)
+    assert case["status"] == "active" and open_names(api, case_id) == ["assign_third_party"]
+
+    api.complete(case_id, "assign_third_party", dict(replies["assign_third_party"], visit_due_date="2026-12-31"))
+    assert api.case(case_id)["status"] == "active"
+    assert open_names(api, case_id) == ["household_visit", "visit_oversight"]
+    assert timer_row(app, case_id)[0] == "走访逾期"
