@@ -7,8 +7,10 @@ from sqlalchemy import select
 
 from bangfu import db
 from bangfu.config import LOCAL_TIMEZONE
+from bangfu.demo import answers
 from bangfu.scheduler.models import Timer
 from bangfu.scheduler.tick import tick
+from test_annual_review import filed, household_of, models  # noqa: F401 (a fixture)
 
 
 def at_local(clock, day, hour=9):
@@ -74,3 +76,22 @@ def test_a_visit_due_in_a_year_without_holidays_asks_for_a_date_instead_of_faili
     assert api.case(case_id)["status"] == "active"
     assert open_names(api, case_id) == ["household_visit", "visit_oversight"]
     assert timer_row(app, case_id)[0] == "走访逾期"
+
+
+def test_the_follow_up_after_an_exit_fires_through_the_tick_once(app, api, clock, case_at, models, replies, rng):
+    at_local(clock, date(2026, 11, 2))
+    replies.update(answers(rng))  # dated from the clock just set
+    (household_id,) = filed(app, api, case_at, stop="payment")
+    exit_case = api.post(f"/api/v1/households/{household_id}/exit", "center1").get_json()["id"]
+    api.complete(exit_case, "exit_request", {"exit_reason": "out_of_hardship", "opinion": "连续6个月收入高于低保"})
+    api.complete(exit_case, "exit_approval", {"decision": "approve"})
+    assert timer_row(app, exit_case)[0] == "回访到期"
+    follow_up_due = household_of(app, household_id).follow_up_due
+    assert follow_up_due == date(2027, 5, 2)
+
+    at_local(clock, follow_up_due, hour=8)
+    assert tick(app).timers_fired == 0
+    at_local(clock, follow_up_due, hour=10)
+    assert tick(app).timers_fired == 1
+    assert open_names(api, exit_case) == ["follow_up_visit"]
+    assert tick(app).timers_fired == 0 and timer_row(app, exit_case) is None
