@@ -1,6 +1,7 @@
 """Where the parts of issue 8 meet: the bundled models' timers fire through the scheduler's tick (the timer
 rows) as they do through fire_timers; a household's exit and the year's end leave no stray rows or 500s."""
-from datetime import date, datetime, timedelta
+import io
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -10,7 +11,8 @@ from bangfu.config import LOCAL_TIMEZONE
 from bangfu.demo import answers
 from bangfu.scheduler.models import Timer
 from bangfu.scheduler.tick import tick
-from test_annual_review import filed, household_of, models  # noqa: F401 (a fixture)
+from bangfu.resources import bundled_models
+from test_annual_review import filed, household_of, models, review_case  # noqa: F401 (models: a fixture)
 
 
 def at_local(clock, day, hour=9):
@@ -95,3 +97,34 @@ def test_the_follow_up_after_an_exit_fires_through_the_tick_once(app, api, clock
     assert tick(app).timers_fired == 1
     assert open_names(api, exit_case) == ["follow_up_visit"]
     assert tick(app).timers_fired == 0 and timer_row(app, exit_case) is None
+
+
+def test_a_review_model_whose_start_reaches_a_timer_gets_timer_rows_and_the_tick_fires_them(
+        app, api, clock, case_at, models):
+    """A start that reaches a timer cannot be copied: each household's case is started on its own
+    (review._start_one), and each must get its timer row, or the scheduler never fires the timer."""
+    at_local(clock, date(2026, 11, 30))
+    households = filed(app, api, case_at, 2)
+    xml = (bundled_models() / "annual_review.bpmn").read_text(encoding="utf-8")
+    boundary = ('<bpmn:boundaryEvent id="remind" name="委派提醒" cancelActivity="false" '
+                'attachedToRef="assign_review_visit"><bpmn:outgoing>flow_remind</bpmn:outgoing>'
+                '<bpmn:timerEventDefinition id="remind_timer"><bpmn:timeDuration>"P3D"</bpmn:timeDuration>'
+                '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+                '<bpmn:endEvent id="end_remind" name="已提醒"><bpmn:incoming>flow_remind</bpmn:incoming></bpmn:endEvent>'
+                '<bpmn:sequenceFlow id="flow_remind" sourceRef="remind" targetRef="end_remind" />')
+    xml = xml.replace('<bpmn:sequenceFlow id="flow_start" sourceRef="start" targetRef="assign_review_visit" />',
+                      '<bpmn:sequenceFlow id="flow_start" sourceRef="start" targetRef="assign_review_visit" />'
+                      + boundary)
+    deployed = api.post("/api/v1/process-models", "designer1", data={"file": (io.BytesIO(xml.encode()),
+                        "annual_review.bpmn")}, content_type="multipart/form-data")
+    assert deployed.status_code == 201, deployed.get_json()
+    done = api.post("/api/v1/annual-reviews", "center1", json={"year": 2027}).get_json()
+    assert (done["started"], done["bulk"]) == (2, False)
+    cases = [review_case(app, household_id, 2027) for household_id in households]
+    assert [timer_row(app, case_id)[0] for case_id in cases] == ["委派提醒", "委派提醒"]
+
+    clock.advance(days=3, minutes=1)
+    assert tick(app).timers_fired == 2
+    for case_id in cases:
+        assert [e["task_title"] for e in api.case(case_id)["history"] if e["action"] == "timer_fired"] == ["委派提醒"]
+        assert open_names(api, case_id) == ["assign_review_visit"]

@@ -48,6 +48,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..people.roles import role_for_lane
 from ..process_models.models import ProcessModel
 from ..process_models.operations import latest_version
+from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
 from ..tasks.deadlines import due_at, overdue
 from ..tasks.models import HumanTask, TaskState
@@ -252,6 +253,7 @@ def _start_one(session, services, version, household, actor, now, action, opinio
     projection.sync(session, case, ready, now)
     if not failure:
         settle_status(session, case, instance, actor, now, "、".join(t.title for t in ready))
+    sync_case_timer(session, case, instance)  # a start that reached a timer: the scheduler's row for it
     services.store.save(session, case, instance, state)
     return case
 
@@ -271,6 +273,7 @@ def end_open_cases(session, services, household, exiting_case, actor, now):
             state = case.workflow_state  # a workflow that cannot even be cancelled stays as it was, closed
         projection.sync(session, case, [], now)
         case.status, case.stage, case.closed_at, case.updated_at = CaseStatus.CLOSED_ON_EXIT, None, now, now
+        drop_case_timer(session, case)  # it waits on nothing any more
         history.record(session, case, actor, "closed_on_exit", opinion=f"家庭已撤档（{reason}），未完成的办理随之终止",
                        when=now)
         services.store.save(session, case, instance, state)
