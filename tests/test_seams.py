@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bangfu import db
 from bangfu.config import LOCAL_TIMEZONE
-from bangfu.demo import answers
+from bangfu.demo import answers, declaration
 from bangfu.scheduler.models import Timer
 from bangfu.scheduler.tick import tick
 from bangfu.resources import bundled_models
@@ -128,3 +128,46 @@ def test_a_review_model_whose_start_reaches_a_timer_gets_timer_rows_and_the_tick
     for case_id in cases:
         assert [e["task_title"] for e in api.case(case_id)["history"] if e["action"] == "timer_fired"] == ["委派提醒"]
         assert open_names(api, case_id) == ["assign_review_visit"]
+
+
+def test_purge_takes_the_rows_other_parts_keep_of_the_cases_it_removes(app, api, rng, clock, monkeypatch, tmp_path):
+    """A purged household's cases also had a timer row, a scheduled start's firing record, message reads of their
+    tasks and verified monthly incomes: all go (or lose their link) with it, on SQLite and PostgreSQL alike."""
+    from decimal import Decimal
+
+    from sqlalchemy import func
+
+    from bangfu.households.incomes import HouseholdIncome
+    from bangfu.households.purge import purge
+    from bangfu.messages.models import MessageRead
+    from bangfu.people.models import User
+    from bangfu.scheduler.models import ScheduledFiring
+    from bangfu.tasks.models import HumanTask
+    from bangfu.unit_of_work import run_in
+    from test_households import drive, exit_as_center
+
+    clock.set_to(datetime(2015, 3, 2, 2, 0, tzinfo=LOCAL_TIMEZONE))
+    case_id = drive(api, answers(rng), declaration(rng))
+    household_id = api.case(case_id, "center1")["household_id"]
+
+    def extra_rows(session):
+        union = session.scalar(select(User).where(User.username == "union1"))
+        task = session.scalar(select(HumanTask).where(HumanTask.case_id == case_id))
+        session.add_all([
+            Timer(case_id=case_id, due_at=datetime(2030, 1, 1, tzinfo=LOCAL_TIMEZONE), name="x", attempts=0),
+            ScheduledFiring(job_name="start:x", due_at=datetime(2015, 3, 2, tzinfo=LOCAL_TIMEZONE), case_id=case_id),
+            MessageRead(user_id=union.id, task_id=task.id, kind="arrived"),
+            HouseholdIncome(household_id=household_id, month=date(2015, 1, 1), household_income=Decimal("2000.00"),
+                            household_size=3, per_capita_income=Decimal("666.67"), case_id=case_id)])
+        session.flush()
+    run_in(app, extra_rows)
+    exit_as_center(app, household_id, "died")
+    clock.set_to(datetime(2026, 3, 2, 10, 0, tzinfo=LOCAL_TIMEZONE))
+    assert run_in(app, purge, date(2026, 3, 2)).cases == 1
+
+    with app.app_context():
+        session = db.session()
+        left = {model.__name__: session.scalar(select(func.count()).select_from(model))
+                for model in (Timer, MessageRead, HouseholdIncome)}
+        assert left == {"Timer": 0, "MessageRead": 0, "HouseholdIncome": 0}
+        assert session.scalar(select(ScheduledFiring.case_id)) is None
