@@ -171,3 +171,34 @@ def test_purge_takes_the_rows_other_parts_keep_of_the_cases_it_removes(app, api,
                 for model in (Timer, MessageRead, HouseholdIncome)}
         assert left == {"Timer": 0, "MessageRead": 0, "HouseholdIncome": 0}
         assert session.scalar(select(ScheduledFiring.case_id)) is None
+
+
+def test_a_review_started_in_bulk_in_december_waits_for_next_year_s_holidays_and_is_dated_by_their_import(
+        app, api, clock, case_at, models, replies, rng):
+    """A review model whose first step is due in working days, started for every household at once (review._insert)
+    on 24 December 2026: its tasks say 期限待定 as a task opened one by one does, and importing 2027 dates them."""
+    from bangfu import calendar
+    from bangfu.unit_of_work import run_in
+    at_local(clock, date(2026, 12, 4))
+    replies.update(answers(rng))
+    households = filed(app, api, case_at, 2)
+    xml = (bundled_models() / "annual_review.bpmn").read_text(encoding="utf-8")
+    first = ('<spiffworkflow:property name="formUiSchemaFilename" value="assign_review_visit.uischema.json" />\n'
+             '          <spiffworkflow:property name="dueInDays" value="10" />')
+    assert first in xml
+    xml = xml.replace(first, first.replace('"dueInDays" value="10"', '"dueInWorkingDays" value="10"'))
+    assert api.post("/api/v1/process-models", "designer1", data={"file": (io.BytesIO(xml.encode()),
+                    "annual_review.bpmn")}, content_type="multipart/form-data").status_code == 201
+    at_local(clock, date(2026, 12, 24))
+    api._tokens.clear()
+    done = api.post("/api/v1/annual-reviews", "center1", json={"year": 2027}).get_json()
+    assert (done["started"], done["bulk"]) == (2, True)
+    cases = [review_case(app, household_id, 2027) for household_id in households]
+    for case_id in cases:
+        task = api.open_task(case_id, "assign_review_visit")
+        assert (task["due_at"], task["due_pending"]) == (None, "期限待定：2027年节假日安排尚未导入")
+
+    run_in(app, calendar.import_days, "2027-01-01,休,元旦\n", "2027.csv")
+    for case_id in cases:
+        task = api.open_task(case_id, "assign_review_visit")
+        assert task["due_pending"] is None and task["due_at"].startswith("2027-01-08")  # 10 working days on

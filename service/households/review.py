@@ -50,7 +50,7 @@ from ..process_models.models import ProcessModel
 from ..process_models.operations import latest_version
 from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
-from ..tasks.deadlines import due_at, overdue
+from ..tasks.deadlines import due, overdue
 from ..tasks.models import HumanTask, TaskState
 from .models import CLOSED_STATUSES, EXIT_REASONS, Household, HouseholdStatus, HouseholdStatusChange
 
@@ -138,13 +138,17 @@ def _insert(session, version, year, actor, now, households, state, ready):
     except IntegrityError:
         raise Conflict(f"{year} 年度复核正在由他人发起，请刷新后查看") from None
     # Per task: the row every case gets, its organisation filled per case for a union's lane.
+    # Due dates as projection.sync gives them: one in working days past the known years waits (期限待定) for
+    # that year's import, which dates it (deadlines.date_pending_tasks).
     shapes = []
     for task in ready:
         role = role_for_lane(task.lane)
+        when = due(task, now)
         shapes.append((ORG_SCOPE.get(role) is Case.organisation_id, dict(
             spiff_task_id=task.id, spec_name=task.spec_name, title=task.title, role=role, organisation_id=None,
             form=task.form, ui_form=task.ui_form, state=TaskState.OPEN, assignee_id=None, created_at=now,
-            due_at=due_at(task, now), completed_at=None, completed_by_id=None)))
+            due_at=when.at, due_working_days=when.working_days if when.pending_year else None,
+            due_pending_year=when.pending_year, completed_at=None, completed_by_id=None)))
     tasks = [dict(shape, case_id=case_id, **({"organisation_id": household[1]} if by_union else {}))
              for case_id, household in zip(ids, households) for by_union, shape in shapes]
     events = [dict(case_id=case_id, actor_id=actor_id, action="review_started", task_name=None, task_title=None,
