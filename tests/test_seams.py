@@ -15,6 +15,16 @@ from bangfu.resources import bundled_models
 from test_annual_review import filed, household_of, models, review_case  # noqa: F401 (models: a fixture)
 
 
+# A non-interrupting reminder on the review's first step, three days after it opens: a start that reaches it
+# cannot be copied, so review._start_one starts each household's case.
+REMINDER = ('<bpmn:boundaryEvent id="remind" name="委派提醒" cancelActivity="false" '
+            'attachedToRef="assign_review_visit"><bpmn:outgoing>flow_remind</bpmn:outgoing>'
+            '<bpmn:timerEventDefinition id="remind_timer"><bpmn:timeDuration>"P3D"</bpmn:timeDuration>'
+            '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+            '<bpmn:endEvent id="end_remind" name="已提醒"><bpmn:incoming>flow_remind</bpmn:incoming></bpmn:endEvent>'
+            '<bpmn:sequenceFlow id="flow_remind" sourceRef="remind" targetRef="end_remind" />')
+
+
 def at_local(clock, day, hour=9):
     clock.set_to(datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TIMEZONE))
 
@@ -106,12 +116,7 @@ def test_a_review_model_whose_start_reaches_a_timer_gets_timer_rows_and_the_tick
     at_local(clock, date(2026, 11, 30))
     households = filed(app, api, case_at, 2)
     xml = (bundled_models() / "annual_review.bpmn").read_text(encoding="utf-8")
-    boundary = ('<bpmn:boundaryEvent id="remind" name="委派提醒" cancelActivity="false" '
-                'attachedToRef="assign_review_visit"><bpmn:outgoing>flow_remind</bpmn:outgoing>'
-                '<bpmn:timerEventDefinition id="remind_timer"><bpmn:timeDuration>"P3D"</bpmn:timeDuration>'
-                '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
-                '<bpmn:endEvent id="end_remind" name="已提醒"><bpmn:incoming>flow_remind</bpmn:incoming></bpmn:endEvent>'
-                '<bpmn:sequenceFlow id="flow_remind" sourceRef="remind" targetRef="end_remind" />')
+    boundary = REMINDER
     xml = xml.replace('<bpmn:sequenceFlow id="flow_start" sourceRef="start" targetRef="assign_review_visit" />',
                       '<bpmn:sequenceFlow id="flow_start" sourceRef="start" targetRef="assign_review_visit" />'
                       + boundary)
@@ -128,6 +133,25 @@ def test_a_review_model_whose_start_reaches_a_timer_gets_timer_rows_and_the_tick
     for case_id in cases:
         assert [e["task_title"] for e in api.case(case_id)["history"] if e["action"] == "timer_fired"] == ["委派提醒"]
         assert open_names(api, case_id) == ["assign_review_visit"]
+
+
+def test_a_household_s_exit_ends_its_open_review_and_the_review_s_timer_row_with_it(app, api, clock, case_at, models):
+    at_local(clock, date(2026, 11, 30))
+    (household_id,) = filed(app, api, case_at, 1)
+    xml = (bundled_models() / "annual_review.bpmn").read_text(encoding="utf-8")
+    flow = '<bpmn:sequenceFlow id="flow_start" sourceRef="start" targetRef="assign_review_visit" />'
+    xml = xml.replace(flow, flow + REMINDER)
+    assert api.post("/api/v1/process-models", "designer1", data={"file": (io.BytesIO(xml.encode()),
+                    "annual_review.bpmn")}, content_type="multipart/form-data").status_code == 201
+    api.post("/api/v1/annual-reviews", "center1", json={"year": 2027})
+    review_id = review_case(app, household_id, 2027)
+    assert timer_row(app, review_id) is not None
+
+    exit_case = api.post(f"/api/v1/households/{household_id}/exit", "center1").get_json()["id"]
+    api.complete(exit_case, "exit_request", {"exit_reason": "moved_away", "opinion": "已迁出本市"})
+    api.complete(exit_case, "exit_approval", {"decision": "approve"})
+    assert api.case(review_id)["status"] == "closed_on_exit"
+    assert timer_row(app, review_id) is None
 
 
 def test_purge_takes_the_rows_other_parts_keep_of_the_cases_it_removes(app, api, rng, clock, monkeypatch, tmp_path):
