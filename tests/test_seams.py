@@ -3,15 +3,14 @@ rows) as they do through fire_timers; a household's exit and the year's end leav
 import io
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import select
 
 from bangfu import db
 from bangfu.config import LOCAL_TIMEZONE
 from bangfu.demo import answers, declaration
+from bangfu.resources import bundled_models
 from bangfu.scheduler.models import Timer
 from bangfu.scheduler.tick import tick
-from bangfu.resources import bundled_models
 from test_annual_review import filed, household_of, models, review_case  # noqa: F401 (models: a fixture)
 
 
