@@ -155,15 +155,38 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def clock():
-    """The service's clock stopped at the moment the test starts; `clock.advance(days=8)` moves it on."""
-    from datetime import datetime, timezone
+def _test_now():
+    """The instant every test starts at: a Monday morning in China in a year whose holidays are known, not the
+    machine's date. Due dates, notices and timers count China's working days, and a later machine date (due
+    dates in a year without holiday data, from mid-December 2026) would change what the tests see.
+    BANGFU_TEST_NOW (ISO 8601 with an offset) runs the suite at another instant, to see what a date does."""
+    from datetime import datetime, timedelta, timezone
+    given = os.environ.get("BANGFU_TEST_NOW")
+    return datetime.fromisoformat(given) if given else datetime(2026, 11, 30, 10, 0,
+                                                                 tzinfo=timezone(timedelta(hours=8)))
 
-    from bangfu import clock
-    clock.set_to(datetime.now(timezone.utc))
-    yield clock
+
+@pytest.fixture(autouse=True)
+def _fixed_clock():
+    """Every test runs on the service's clock stopped at _test_now() (in-process: the app, the test server's
+    thread); a subprocess reads the machine's clock."""
+    from bangfu import calendar, clock
+    clock.set_to(_test_now())
+    # The working days are cached per process by the calendar table's stamp (years, last import instant): tests
+    # share one process and one stopped instant over many databases, so one test's import would look current
+    # to the next.
+    calendar._cache.clear()
+    yield
     clock.reset()
+
+
+@pytest.fixture
+def clock(_fixed_clock):
+    """The service's clock, stopped at the instant the test starts (_test_now); `clock.advance(days=8)` moves it
+    on, `clock.set_to(...)` sets it."""
+    from bangfu import clock
+    clock.set_to(_test_now())
+    yield clock
 
 
 @pytest.fixture

@@ -68,10 +68,11 @@ def test_a_task_claimed_by_a_colleague_leaves_the_others_messages(app, api):
     assert [m["task_name"] for m in messages(api, "union1")["items"]] == ["declaration"]
 
 
-def test_a_case_returned_for_correction_is_a_returned_message(api, household):
+def test_a_case_returned_for_correction_is_a_returned_message(api, clock, household):
     case = api.start()
     api.complete(case["id"], "declaration", household)
     read(api, "union1", {"all": True})
+    clock.advance(minutes=1)  # the return comes after the user read everything
     api.complete(case["id"], "preliminary_review", {"decision": "return", "opinion": "请补充诊断证明"})
     found = messages(api, "union1")
     [message] = found["items"]

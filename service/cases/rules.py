@@ -62,19 +62,30 @@ def _household_visit_record(ctx, data, extra):
 
 
 def _assign_problems(ctx, data):
-    """The centre's 走访完成期限 becomes the visit's due date: one already past would make it late at once."""
+    """The centre's 走访完成期限 becomes the visit's due date: one already past would make it late at once.
+    Without one, the visit's working days must be countable: the model's 督办 timer waits for that instant, and a
+    due date in a year whose holidays are not imported yet has none (the case would fail as an incident)."""
     if data.get("visit_due_date") and date.fromisoformat(data["visit_due_date"]) < clock.today():
         return {"visit_due_date": [f"走访完成期限不能早于今天（{long_date(clock.today())}）"]}
+    if not data.get("visit_due_date"):
+        pending = _visit_due(ctx, data).pending_year
+        if pending is not None:
+            return {"visit_due_date": [f"{pending}年的节假日安排尚未导入，无法按工作日计算走访完成期限；"
+                                       "请填写走访完成期限，或请中心管理员先导入该年工作日历"]}
     return {}
+
+
+def _visit_due(ctx, data):
+    from ..tasks.deadlines import due  # tasks/ builds on cases/: imported where used
+    visit = SimpleNamespace(data={"assign_third_party": data}, properties=ctx.task_properties("household_visit"))
+    return due(visit, clock.now())
 
 
 def _assign_derive(ctx, data):
     """`visit_deadline`: the instant the visit is due (the end of the 走访完成期限 day in China, or of the day its
     own due days give), as ISO 8601 text, the same instant as the visit's 办理期限. The model's boundary timer on
     the visit (走访逾期) fires then and opens a 督办 task for the centre head."""
-    from ..tasks.deadlines import due_at  # tasks/ builds on cases/: imported where used
-    visit = SimpleNamespace(data={"assign_third_party": data}, properties=ctx.task_properties("household_visit"))
-    due = due_at(visit, clock.now())
+    due = _visit_due(ctx, data).at
     return {"visit_deadline": due.astimezone(LOCAL_TIMEZONE).isoformat()} if due is not None else None
 
 

@@ -48,8 +48,9 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..people.roles import role_for_lane
 from ..process_models.models import ProcessModel
 from ..process_models.operations import latest_version
+from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
-from ..tasks.deadlines import due_at, overdue
+from ..tasks.deadlines import due, overdue
 from ..tasks.models import HumanTask, TaskState
 from .models import CLOSED_STATUSES, EXIT_REASONS, Household, HouseholdStatus, HouseholdStatusChange
 
@@ -137,13 +138,17 @@ def _insert(session, version, year, actor, now, households, state, ready):
     except IntegrityError:
         raise Conflict(f"{year} 年度复核正在由他人发起，请刷新后查看") from None
     # Per task: the row every case gets, its organisation filled per case for a union's lane.
+    # Due dates as projection.sync gives them: one in working days past the known years waits (期限待定) for
+    # that year's import, which dates it (deadlines.date_pending_tasks).
     shapes = []
     for task in ready:
         role = role_for_lane(task.lane)
+        when = due(task, now)
         shapes.append((ORG_SCOPE.get(role) is Case.organisation_id, dict(
             spiff_task_id=task.id, spec_name=task.spec_name, title=task.title, role=role, organisation_id=None,
             form=task.form, ui_form=task.ui_form, state=TaskState.OPEN, assignee_id=None, created_at=now,
-            due_at=due_at(task, now), completed_at=None, completed_by_id=None)))
+            due_at=when.at, due_working_days=when.working_days if when.pending_year else None,
+            due_pending_year=when.pending_year, completed_at=None, completed_by_id=None)))
     tasks = [dict(shape, case_id=case_id, **({"organisation_id": household[1]} if by_union else {}))
              for case_id, household in zip(ids, households) for by_union, shape in shapes]
     events = [dict(case_id=case_id, actor_id=actor_id, action="review_started", task_name=None, task_title=None,
@@ -252,6 +257,7 @@ def _start_one(session, services, version, household, actor, now, action, opinio
     projection.sync(session, case, ready, now)
     if not failure:
         settle_status(session, case, instance, actor, now, "、".join(t.title for t in ready))
+    sync_case_timer(session, case, instance)  # a start that reached a timer: the scheduler's row for it
     services.store.save(session, case, instance, state)
     return case
 
@@ -271,6 +277,7 @@ def end_open_cases(session, services, household, exiting_case, actor, now):
             state = case.workflow_state  # a workflow that cannot even be cancelled stays as it was, closed
         projection.sync(session, case, [], now)
         case.status, case.stage, case.closed_at, case.updated_at = CaseStatus.CLOSED_ON_EXIT, None, now, now
+        drop_case_timer(session, case)  # it waits on nothing any more
         history.record(session, case, actor, "closed_on_exit", opinion=f"家庭已撤档（{reason}），未完成的办理随之终止",
                        when=now)
         services.store.save(session, case, instance, state)
