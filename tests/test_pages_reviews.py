@@ -35,3 +35,33 @@ def test_the_centre_starts_an_exit_from_the_household_and_lands_on_its_case(app,
     assert "退出申请（撤档）" in case
     again = center.post(f"/households/{household_id}/exit")
     assert "该家庭已有办理中的退出申请" in center.get(again.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_household_page_says_when_the_follow_up_falls_due_and_what_the_exit_case_waits_for(
+        app, api, case_at, models, clock):
+    from bangfu import clock as service_clock
+    from bangfu.households.review import add_months
+    from bangfu.casework.commands import fire_timers
+    from bangfu.services import services
+    from bangfu.unit_of_work import run_in
+    from bangfu.wording import long_date
+
+    (household_id,) = filed(app, api, case_at)
+    case_id = api.post(f"/api/v1/households/{household_id}/exit", "center1").get_json()["id"]
+    api.complete(case_id, "exit_request", {"exit_reason": "out_of_hardship", "opinion": "连续6个月收入高于低保"})
+    api.complete(case_id, "exit_approval", {"decision": "approve"})
+    due = add_months(service_clock.today(), 6)
+
+    center = Browser(app, "center1")
+    page = center.get(f"/households/{household_id}").get_data(as_text=True)
+    assert f"<dt>防返困回访</dt><dd>{long_date(due)}到期，尚未回访</dd>" in page
+    # The exit case has no open step for months: it says what it waits for, not a bare 办理中.
+    assert f"办理中：等待回访到期（{long_date(due)}）" in page
+
+    clock.advance(days=(due - service_clock.today()).days, hours=10)
+    run_in(app, lambda session: fire_timers(session, services(), case_id))
+    api.complete(case_id, "follow_up_visit", {"visit_date": service_clock.today().isoformat(),
+                                              "situation": "家庭收入稳定", "returned_to_hardship": False})
+    page = center.get(f"/households/{household_id}").get_data(as_text=True)
+    assert f"<dt>防返困回访</dt><dd>{long_date(service_clock.today())}已回访：未返困</dd>" in page
+    assert "等待回访到期" not in page
