@@ -65,3 +65,53 @@ def test_the_household_page_says_when_the_follow_up_falls_due_and_what_the_exit_
     page = center.get(f"/households/{household_id}").get_data(as_text=True)
     assert f"<dt>防返困回访</dt><dd>{long_date(service_clock.today())}已回访：未返困</dd>" in page
     assert "等待回访到期" not in page
+
+
+def test_the_centre_finds_the_exit_action_on_a_filed_household_s_page_and_nobody_else_does(
+        app, api, case_at, models):
+    (household_id,) = filed(app, api, case_at)
+    action = f'action="/households/{household_id}/exit"'
+    center = Browser(app, "center1")
+    page = center.get(f"/households/{household_id}").get_data(as_text=True)
+    assert action in page and "发起退出（撤档）" in page
+    for user in ("union1", "supervisor1", "approver1", "inspector1"):
+        assert action not in Browser(app, user).get(f"/households/{household_id}").get_data(as_text=True), user
+
+    case_id = center.post(f"/households/{household_id}/exit").headers["Location"].rsplit("/", 1)[1]
+    api.complete(int(case_id), "exit_request", {"exit_reason": "retired", "opinion": "职工已退休"})
+    api.complete(int(case_id), "exit_approval", {"decision": "approve"})
+    page = center.get(f"/households/{household_id}").get_data(as_text=True)
+    assert "已退出" in page and action not in page  # a closed file has no exit to start
+
+
+def test_the_approver_reads_the_exit_reason_and_the_kept_category_in_the_earlier_steps_summary(
+        app, api, case_at, models, clock):
+    from test_annual_review import last_months, visit
+    first, second = filed(app, api, case_at, count=2)
+    api.post("/api/v1/annual-reviews", "center1", json={"year": 2027})
+    for household_id, conclusion in [
+            (first, {"decision": "exit", "exit_reason": "out_of_hardship", "opinion": "连续6个月高于低保标准"}),
+            (second, {"decision": "stay", "category": "deep", "opinion": "仍在治疗"})]:
+        case_id = review_case(app, household_id, 2027)
+        api.complete(case_id, "assign_review_visit", {"visit_by": "center"})
+        api.complete(case_id, "review_visit_center", visit([(m, 4000) for m in last_months(6)]))
+        api.complete(case_id, "review_conclusion", conclusion)
+
+    case_id = review_case(app, first, 2027)
+    task = api.open_task(case_id, "exit_approval")
+    steps = {r["name"]: r["facts"] for r in api.get(f"/api/v1/tasks/{task['id']}", "approver1")
+             .get_json()["earlier_steps"]}
+    assert steps["review_conclusion"] == ["退出原因：脱困"]
+    assert steps["review_visit_center"] == ["核实家庭月收入：¥3,000.00"]
+    assert "退出原因：脱困" in Browser(app, "approver1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    from bangfu.casework.facts import step_facts
+    assert step_facts("review_conclusion", {"decision": "stay", "category": "deep"}) == ["困难类别：深度困难"]
+    assert step_facts("follow_up_visit", {"returned_to_hardship": False}) == ["回访结论：未返困"]
+
+    api.complete(case_id, "exit_approval", {"decision": "approve"})
+    exit_case = api.post(f"/api/v1/households/{second}/exit", "center1").get_json()["id"]
+    api.complete(exit_case, "exit_request", {"exit_reason": "retired", "opinion": "职工已退休"})
+    task = api.open_task(exit_case, "exit_approval")
+    steps = {r["name"]: r["facts"] for r in api.get(f"/api/v1/tasks/{task['id']}", "approver1")
+             .get_json()["earlier_steps"]}
+    assert steps["exit_request"] == ["退出原因：退休"]
