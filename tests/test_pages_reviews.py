@@ -115,3 +115,24 @@ def test_the_approver_reads_the_exit_reason_and_the_kept_category_in_the_earlier
     steps = {r["name"]: r["facts"] for r in api.get(f"/api/v1/tasks/{task['id']}", "approver1")
              .get_json()["earlier_steps"]}
     assert steps["exit_request"] == ["退出原因：退休"]
+
+
+def test_an_exit_case_waiting_for_its_follow_up_says_so_and_not_that_it_has_ended(app, api, case_at, models, clock):
+    from bangfu import clock as service_clock
+    from bangfu.households.review import add_months
+    from bangfu.wording import long_date
+
+    (household_id,) = filed(app, api, case_at)
+    case_id = api.post(f"/api/v1/households/{household_id}/exit", "center1").get_json()["id"]
+    api.complete(case_id, "exit_request", {"exit_reason": "out_of_hardship", "opinion": "连续6个月收入高于低保"})
+    api.complete(case_id, "exit_approval", {"decision": "approve"})
+    page = Browser(app, "center1").get(f"/cases/{case_id}").get_data(as_text=True)
+    due = long_date(add_months(service_clock.today(), 6))
+    assert f"暂无待办任务：等待回访到期（{due}），到期后自动继续。" in page
+    assert "流程已结束" not in page
+    # A case that did end still says so.
+    (other,) = filed(app, api, case_at)
+    case_id = api.post(f"/api/v1/households/{other}/exit", "center1").get_json()["id"]
+    api.complete(case_id, "exit_request", {"exit_reason": "retired", "opinion": "职工已退休"})
+    api.complete(case_id, "exit_approval", {"decision": "approve"})
+    assert "无（流程已结束）。" in Browser(app, "center1").get(f"/cases/{case_id}").get_data(as_text=True)
