@@ -116,6 +116,12 @@ def test_the_approver_reads_the_exit_reason_and_the_kept_category_in_the_earlier
              .get_json()["earlier_steps"]}
     assert steps["exit_request"] == ["退出原因：退休"]
 
+    # The household's file says what each finished review and exit decided, not a bare 已办结.
+    api.complete(exit_case, "exit_approval", {"decision": "approve"})
+    page = Browser(app, "center1").get(f"/households/{second}").get_data(as_text=True)
+    assert '<td data-label="结果">已办结：继续在档（深度困难）</td>' in page
+    assert '<td data-label="结果">已办结：已退出（退休）</td>' in page
+
 
 def test_an_exit_case_waiting_for_its_follow_up_says_so_and_not_that_it_has_ended(app, api, case_at, models, clock):
     from bangfu import clock as service_clock

@@ -15,7 +15,7 @@ from ..scheduler.models import Timer
 from ..wording import long_date, moment
 from ..tasks.models import HumanTask, TaskState
 from .assessment import CATEGORY_LABELS
-from .models import Household
+from .models import EXIT_REASONS, Household, HouseholdStatus
 from .queries import get_household, list_households
 
 RELATION_LABELS = {"self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹",
@@ -59,7 +59,9 @@ def household_detail(session, services, user, household_id):
                             .order_by(Case.created_at, Case.id)).all()
     timers = dict(session.execute(select(Timer.case_id, Timer).where(Timer.case_id.in_([c.id for c in cases])))
                   .all()) if cases else {}
-    case_views = [View(c, process_name=c.process_version.process_model.name, outcome=_outcome(c, timers.get(c.id)),
+    exits = {ch.case_id: ch for ch in household.status_changes if ch.case_id and ch.to_status in _EXITED}
+    case_views = [View(c, process_name=c.process_version.process_model.name,
+                       outcome=_outcome(c, timers.get(c.id), exits.get(c.id)),
                        category_label=CATEGORY_LABELS.get(c.category) if c.category else None) for c in cases]
     approved = sum((c.approved_amount for c in cases if c.approved_amount is not None), Decimal("0.00"))
     paid = sum((c.paid_amount for c in cases if c.paid_amount is not None), Decimal("0.00"))
@@ -92,9 +94,13 @@ def _link(household, user):
     return View(household, readable=may_read_household(user, household))
 
 
-def _outcome(case, timer=None):
+_EXITED = {HouseholdStatus.OUT_OF_HARDSHIP, HouseholdStatus.RELIEVED, HouseholdStatus.EXITED}
+
+
+def _outcome(case, timer=None, exit_change=None):
     """The case's outcome in words; an open case says its step, or, with no step open, the timer it waits on
-    (an approved 脱困 exit waits months for its 防返困 follow-up: "办理中：等待回访到期（2027年5月30日）")."""
+    (an approved 脱困 exit waits months for its 防返困 follow-up: "办理中：等待回访到期（2027年5月30日）"); a
+    finished annual review or exit what it decided: the file closed (and why), or kept with its category."""
     if case.status == CaseStatus.ACTIVE:
         if case.is_draft:
             return "草稿（未提交）"
@@ -103,6 +109,13 @@ def _outcome(case, timer=None):
         if timer is not None:
             return f"办理中：等待{timer.name}（{moment(timer.due_at, with_time=False)}）"
         return "办理中"
+    if case.status == CaseStatus.COMPLETED and exit_change is not None:
+        # 已脱困 and 已解困 name their reason; 已退出 says which other one (退休, 迁出...)
+        reason = EXIT_REASONS.get(exit_change.reason) if exit_change.to_status == HouseholdStatus.EXITED else None
+        return f"已办结：{exit_change.to_label}" + (f"（{reason}）" if reason else "")
+    if case.status == CaseStatus.COMPLETED and case.review_year:
+        category = CATEGORY_LABELS.get(case.category)
+        return "已办结：继续在档" + (f"（{category}）" if category else "")
     return OUTCOME_LABELS.get(case.status, CASE_STATUS_LABELS.get(case.status, case.status))
 
 
