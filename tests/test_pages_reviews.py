@@ -142,3 +142,18 @@ def test_an_exit_case_waiting_for_its_follow_up_says_so_and_not_that_it_has_ende
     api.complete(case_id, "exit_request", {"exit_reason": "retired", "opinion": "职工已退休"})
     api.complete(case_id, "exit_approval", {"decision": "approve"})
     assert "无（流程已结束）。" in Browser(app, "center1").get(f"/cases/{case_id}").get_data(as_text=True)
+
+
+def test_a_review_task_is_found_and_shown_by_its_household_s_file_number(app, api, case_at, models):
+    (household_id,) = filed(app, api, case_at)
+    file_number = api.get(f"/api/v1/households/{household_id}", "center1").get_json()["file_number"]
+    api.post("/api/v1/annual-reviews", "center1", json={"year": 2027})
+    reference = api.case(review_case(app, household_id, 2027))["reference"]
+    center = Browser(app, "center1")
+    inbox = center.get(f"/inbox?text={file_number}").get_data(as_text=True)
+    assert reference in inbox and "委派年度复核走访" in inbox
+    assert f"{reference}<br><small>{file_number}</small>" in inbox
+    cases = center.get(f"/cases?text={file_number}").get_data(as_text=True)
+    assert reference in cases and f"<small>{file_number}</small>" in cases
+    found = api.get("/api/v1/tasks", "center1", query_string={"text": file_number}).get_json()["items"]
+    assert {t["case_id"] for t in found} >= {review_case(app, household_id, 2027)}
