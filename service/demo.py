@@ -78,14 +78,14 @@ def declaration(rng, monthly_income=2000, reasons=("major_illness",)):
 
 def answers(rng, third_party="TP-SUNSHINE"):
     """One valid approving answer per task of the hardship process, after the declaration: the visit due in
-    two weeks, a public notice posted three weeks ago (over: its timer is due as the wait begins, so the case
-    goes straight on to 建档)."""
+    two weeks, the visit four weeks ago, a public notice posted three weeks ago (over: its timer is due as the
+    wait begins, so the case goes straight on to 建档), paid today: no date in the future."""
     today = clock.today()
     return {
         "preliminary_review": {"decision": "approve", "opinion": "材料齐全，情况属实"},
         "assign_third_party": {"third_party_org": third_party,
                                "visit_due_date": (today + timedelta(days=14)).isoformat()},
-        "household_visit": {"visit_date": "2026-12-01", "visitors": ["周敏", "钱进"], "household_present": True,
+        "household_visit": {"visit_date": (today - timedelta(days=28)).isoformat(), "visitors": ["周敏", "钱进"], "household_present": True,
                             "checks": {"household_register": True, "tax": True, "social_insurance": True,
                                        "property": True, "vehicles": True},
                             "verified_monthly_household_income": 2000, "findings": "入户核实，情况属实",
@@ -98,7 +98,7 @@ def answers(rng, third_party="TP-SUNSHINE"):
                              "finding": "经核查属实", "decision": "upheld"},
         "open_file": {"aid_type": "living", "proposed_amount": 6000, "proposal_notes": "生活救助"},
         "approval": {"decision": "approve", "approved_amount": 6000, "opinion": "同意"},
-        "payment": {"paid_amount": 6000, "paid_on": "2026-12-20", "bank_reference": "ABC20261220001"},
+        "payment": {"paid_amount": 6000, "paid_on": today.isoformat(), "bank_reference": f"ABC{today:%Y%m%d}001"},
     }
 
 

@@ -142,3 +142,20 @@ def test_every_roles_start_page_fits_a_phone_with_its_buttons_in_reach(browser, 
                     within_width(button)
             shot(page, f"start-{username}-{width}")
             page.context.close()
+
+
+def test_the_centre_s_navigation_stays_compact_and_within_the_screen(browser, server):
+    """The centre has the most links (issue 8 added 家庭档案, 年度复核, 公示名单, 工作日历, 督办, 消息): on a
+    desktop and a tablet the bar takes at most two short rows (it took 197 px at 1280 and 254 px at 1024), and
+    on a phone every link is on screen, none cut off and nothing scrolls sideways."""
+    links = ["我的待办", "案件", "家庭档案", "统计", "年度复核", "公示名单", "工作日历", "督办", "消息", "退出"]
+    for width, tallest in [(1280, 160), (1024, 160), (375, 200)]:
+        page = sign_in(browser, server, "center1", viewport={"width": width, "height": 900})
+        header = page.locator(".bf-header").bounding_box()
+        assert header["height"] <= tallest, (width, header["height"])
+        for text in links:
+            box = page.locator(".bf-header nav li", has_text=text).last.bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, (width, text, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shot(page, f"nav-center-{width}")
+        page.context.close()

@@ -21,8 +21,8 @@ def test_the_case_page_shows_each_step_in_its_forms_words(app, api, case_at, hou
                   "致困原因 大病", "家庭月总收入（元） ¥12,000.50", "车辆为生产经营或工作必需 否",
                   "初审", "审核结论 通过", "第三方社会组织 张家港市阳光社工服务中心",
                   "走访完成期限 " + long_date(replies["assign_third_party"]["visit_due_date"]),
-                  "走访日期 2026年12月1日", "调查人员 周敏、钱进", "已核对项目 户籍 是", "困难类别 相对困难",
-                  "帮扶类型 生活救助", "审批金额（元） ¥6,000.00", "发放日期 2026年12月20日", "系统测算",
+                  "走访日期 " + long_date(replies["household_visit"]["visit_date"]), "调查人员 周敏、钱进", "已核对项目 户籍 是", "困难类别 相对困难",
+                  "帮扶类型 生活救助", "审批金额（元） ¥6,000.00", "发放日期 " + long_date(replies["payment"]["paid_on"]), "系统测算",
                   "建议困难类别"]:
         assert words in shown, words
     assert shown.index("职工姓名") < shown.index("身份证号码") < shown.index("家庭成员") < shown.index("开户银行")
@@ -63,3 +63,21 @@ def test_rows_follow_the_forms_order_and_skip_fields_it_does_not_define():
     schema = {"properties": {"a": {"title": "甲"}, "b": {"title": "乙"}, "c": {"title": "丙"}}}
     found = rows(schema, {"ui:order": ["c", "*", "a"]}, {"a": 1, "b": 2, "c": 3, "secret_key": 4})
     assert [(r.label, r.text) for r in found] == [("丙", "3"), ("乙", "2"), ("甲", "1")]
+
+
+def test_the_demo_answers_date_nothing_in_the_future(clock):
+    """The demo's visit and payment are dated from today: a household page never lists a visit or a payment
+    that has not happened yet (it once showed a visit on 2026-12-01 and a payment on 2026-12-20 on 30 November)."""
+    import random
+    from datetime import date, timedelta
+
+    from bangfu.demo import answers
+    for days in (0, 400):
+        clock.advance(days=days)
+        replies = answers(random.Random(1))
+        today = clock.today()
+        visit = date.fromisoformat(replies["household_visit"]["visit_date"])
+        notice = date.fromisoformat(replies["public_notice"]["notice_start"])
+        paid = date.fromisoformat(replies["payment"]["paid_on"])
+        assert visit <= notice <= paid <= today
+        assert visit >= today - timedelta(days=60)

@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 
 from bangfu.config import LOCAL_TIMEZONE
 from bangfu.demo import running_notice
+from test_annual_review import models  # noqa: F401  (fixture)
 from test_pages import Browser
 
 
@@ -71,3 +72,25 @@ def test_the_notice_list_shows_who_is_in_notice_with_the_id_masked_and_prints_on
     assert rows[1][:7] == ("序号", "姓名", "身份证号", "所在工会", "工作单位", "困难类别", "帮扶金额（元）")
     assert rows[2][1:3] == (household["name"], masked) and rows[2][5:7] == ("相对困难", "待审批")
     assert len(rows) == 3
+
+
+def test_a_case_ended_when_its_household_left_the_register_is_not_pending_approval_on_the_notice_list(
+        app, api, clock, case_at, household, models):
+    at(clock, date(2026, 11, 30))
+    case_id = case_at("approval")  # posted three weeks ago, filed at 建档, waiting for 审批
+    center = Browser(app, "center1")
+    period = "from=2026-11-01&to=2026-11-30"
+    assert "待审批" in center.get(f"/notices?{period}").get_data(as_text=True)
+
+    household_id = api.case(case_id)["household_id"]
+    exit_case = api.post(f"/api/v1/households/{household_id}/exit", "center1").get_json()["id"]
+    api.complete(exit_case, "exit_request", {"exit_reason": "moved_away", "opinion": "全家迁往外地"})
+    api.complete(exit_case, "exit_approval", {"decision": "approve"})
+    assert api.case(case_id)["status"] == "closed_on_exit"
+
+    page = center.get(f"/notices?{period}").get_data(as_text=True)
+    assert household["name"] in page and "待审批" not in page
+    assert '<td data-label="帮扶金额">—</td>' in page
+    sheet = load_workbook(BytesIO(center.get(f"/notices.xlsx?{period}").data)).active
+    row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == household["name"])
+    assert row[6] == "—"

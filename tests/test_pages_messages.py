@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from test_messages import declared
 from test_pages import Browser
 
 
@@ -22,12 +23,12 @@ def nav_count(html):
 
 
 def test_the_unread_count_drops_when_a_message_is_opened_and_when_all_are_read(api, signed_in, household):
-    first, second = api.start(), api.start()
+    first, second = declared(api), declared(api)
     union = signed_in("union1")
     page = union.get("/messages").get_data(as_text=True)
     assert nav_count(page) == "2" and "2 条未读" in page and "全部标为已读" in page
     assert page.count("新任务") == 2
-    opened = union.get(f"/messages/arrived-{api.open_task(first['id'], 'declaration')['id']}")
+    opened = union.get(f"/messages/arrived-{api.open_task(first['id'], 'preliminary_review')['id']}")
     assert opened.status_code == 302 and "/tasks/" in opened.headers["Location"]
     assert nav_count(union.get("/messages").get_data(as_text=True)) == "1"
     done = union.post("/messages/read")
@@ -38,7 +39,7 @@ def test_the_unread_count_drops_when_a_message_is_opened_and_when_all_are_read(a
 
 
 def test_the_read_all_button_needs_the_csrf_token(api, signed_in):
-    api.start()
+    declared(api)
     union = signed_in("union1")
     assert union.post("/messages/read", csrf=False).status_code == 400
     assert nav_count(union.get("/inbox").get_data(as_text=True)) == "1"

@@ -90,6 +90,15 @@ class Case(Base):
     process_version: Mapped[ProcessModelVersion] = relationship(viewonly=True)
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id], viewonly=True)
     third_party_org: Mapped[Organisation | None] = relationship(foreign_keys=[third_party_org_id], viewonly=True)
+    household = relationship("Household", viewonly=True)  # households.models.Household (一户一档)
+
+    @property
+    def shown_file_number(self):
+        """The household's file number (档案号) as lists show it: the application's own, or, for its annual
+        reviews and exit (which carry none: the number is unique to the application), the household's."""
+        if self.file_number or self.household_id is None:
+            return self.file_number
+        return self.household.file_number if self.household is not None else None
 
     @property
     def is_draft(self):

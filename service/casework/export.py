@@ -18,7 +18,7 @@ from .. import wording
 from ..cases.models import STATUS_LABELS
 from ..config import LOCAL_TIMEZONE
 from ..households.assessment import CATEGORY_LABELS
-from .queries import case_query
+from .queries import case_query, with_file_number
 
 MAX_ROWS = 50_000
 COLUMNS = ["案件编号", "家庭（职工姓名）", "工作单位", "申报工会", "第三方机构", "状态", "当前步骤", "困难类别",
@@ -37,7 +37,7 @@ def _row(case):
     return (case.reference, case.household_name, case.employer, case.organisation.name,
             case.third_party_org.name if case.third_party_org else None,
             STATUS_LABELS.get(case.status, case.status), case.stage, CATEGORY_LABELS.get(case.category),
-            case.file_number, case.approved_amount, case.paid_amount, case.paid_on, case.bank_reference,
+            case.shown_file_number, case.approved_amount, case.paid_amount, case.paid_on, case.bank_reference,
             _local(case.created_at), _local(case.closed_at))
 
 
@@ -76,7 +76,7 @@ def _cell(sheet, value, bold=False):
 
 def cases_workbook(session, user, filters):
     """Bytes of an .xlsx with one row per case matching the filters (at most MAX_ROWS)."""
-    rows = [_row(case) for case in session.scalars(case_query(user, filters).limit(MAX_ROWS))]
+    rows = [_row(case) for case in session.scalars(case_query(user, filters).limit(MAX_ROWS).options(with_file_number()))]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("案件清单")
     for index, header in enumerate(COLUMNS):

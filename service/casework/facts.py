@@ -1,8 +1,10 @@
-"""The key facts of a hardship case's steps, in words: what a step's one-line summary carries
-(复审 the category, 公示 its dates, 建档 the file number and proposed amount, 审批 the approved amount)
+"""The key facts of a case's steps, in words: what a step's one-line summary carries
+(复审 the category, 公示 its dates, 建档 the file number and proposed amount, 审批 the approved amount; the
+annual review's and the exit's conclusion with its category or exit reason, the 防返困 follow-up's result)
 and what the payment (发放确认) page shows above its form."""
 from ..households import register
 from ..households.assessment import CATEGORY_LABELS
+from ..households.models import EXIT_REASONS
 from ..wording import long_date as day, yuan
 
 AMOUNT_TERM = "审批金额"  # the one name of the amount 审批 approves, on every page and in every message
@@ -46,9 +48,29 @@ def _payment(data):
     return facts + ([f"发放日期：{day(data['paid_on'])}"] if data.get("paid_on") else [])
 
 
+def _review_conclusion(data):
+    """年度复核结论: the category kept or changed, or why the household leaves (what 退出审批 decides on)."""
+    if data.get("decision") == "exit":
+        return _exit_request(data)
+    category = CATEGORY_LABELS.get(data.get("category"))
+    return [f"困难类别：{category}"] if category else []
+
+
+def _exit_request(data):
+    reason = EXIT_REASONS.get(data.get("exit_reason"))
+    return [f"退出原因：{reason}"] if reason else []
+
+
+def _follow_up_visit(data):
+    returned = data.get("returned_to_hardship")
+    return [] if returned is None else ["回访结论：返困" if returned is True else "回访结论：未返困"]
+
+
 _FACTS = {"re_review": _re_review, "public_notice": _public_notice, "notice_objection": _notice_objection,
-          "household_visit": _household_visit,
-          "open_file": _open_file, "approval": _approval, "payment": _payment}
+          "household_visit": _household_visit, "review_visit_center": _household_visit,
+          "review_visit_third_party": _household_visit,
+          "open_file": _open_file, "approval": _approval, "payment": _payment,
+          "review_conclusion": _review_conclusion, "exit_request": _exit_request, "follow_up_visit": _follow_up_visit}
 
 
 def step_facts(spec_name, data):

@@ -30,6 +30,12 @@ class NoticeRow:
     def amount(self):
         return self.case.approved_amount  # None until 审批: "待审批"
 
+    @property
+    def amount_text(self):
+        """Where there is no amount: "待审批" while the case is open, "—" once it ended without one (not approved,
+        or ended when the household left the register: 撤档终止)."""
+        return "待审批" if self.case.status == CaseStatus.ACTIVE else "—"
+
 
 def notices(session, user, start, end):
     """Cases whose notice overlaps [start, end], in the order they were posted (at most MAX_ROWS)."""
@@ -44,7 +50,7 @@ def _values(row):
     case = row.case
     return (row.number, case.household_name, case.notice_id_number, case.organisation.name, case.employer,
             CATEGORY_LABELS.get(case.category, "—") if case.category else "—",
-            row.amount if row.amount is not None else "待审批", case.notice_start, case.notice_end)
+            row.amount if row.amount is not None else row.amount_text, case.notice_start, case.notice_end)
 
 
 def notices_workbook(rows, start, end):

@@ -14,6 +14,7 @@ from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
 from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..households import review_rules
+from ..scheduler.models import Timer
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
 from ..tasks.projection import open_rows
@@ -63,7 +64,10 @@ def case_detail(session, services, user, case_id=None, case=None):
     schemas = {step: schema for step, (schema, _) in step_forms(case.process_version).items()}
     history = [View(event, opinion=mask_opinion(event.opinion, user.role, schemas.get(event.task_name)))
                for event in queries.case_history(session, case.id)]
-    return CaseDetail(case, instance=instance, open_tasks=open_rows(session, case.id),
+    open_tasks = open_rows(session, case.id)
+    # An open case with no step open waits on a timer (公示期满, the 防返困 follow-up months away): say which.
+    waiting = session.get(Timer, case.id) if case.status == CaseStatus.ACTIVE and not open_tasks else None
+    return CaseDetail(case, instance=instance, open_tasks=open_tasks, waiting=waiting,
                       history=history, data=mask(instance.data, user.role, schemas),
                       withdrawable=may_withdraw(user, case),
                       returned_for_correction=case.id in queries.returned_for_correction(session, [case.id]))

@@ -11,9 +11,11 @@ from ..cases.models import STATUS_LABELS as CASE_STATUS_LABELS
 from ..cases.models import Case, CaseStatus
 from ..cases.privacy import mask_answer
 from ..forms import version_documents
+from ..scheduler.models import Timer
+from ..wording import long_date, moment
 from ..tasks.models import HumanTask, TaskState
 from .assessment import CATEGORY_LABELS
-from .models import Household
+from .models import EXIT_REASONS, Household, HouseholdStatus
 from .queries import get_household, list_households
 
 RELATION_LABELS = {"self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹",
@@ -21,6 +23,7 @@ RELATION_LABELS = {"self": "本人", "spouse": "配偶", "child": "子女", "par
 # A case's outcome in words, by its status; an open one says where it is.
 OUTCOME_LABELS = {CaseStatus.PAID: "已发放", CaseStatus.NOT_ELIGIBLE: "不予通过", CaseStatus.NOT_APPROVED: "审批未通过",
                   CaseStatus.COMPLETED: "已办结", CaseStatus.WITHDRAWN: "已撤回", CaseStatus.INCIDENT: "流程异常"}
+FOLLOW_UP_RESULT_LABELS = {"stable": "未返困", "returned": "返困"}
 
 
 def household_filters(args):
@@ -54,7 +57,11 @@ def household_detail(session, services, user, household_id):
                     masked_id=mask_answer({"id_number": m.id_number}, role)["id_number"]) for m in household.members]
     cases = session.scalars(select(Case).where(Case.household_id == household.id)
                             .order_by(Case.created_at, Case.id)).all()
-    case_views = [View(c, process_name=c.process_version.process_model.name, outcome=_outcome(c),
+    timers = dict(session.execute(select(Timer.case_id, Timer).where(Timer.case_id.in_([c.id for c in cases])))
+                  .all()) if cases else {}
+    exits = {ch.case_id: ch for ch in household.status_changes if ch.case_id and ch.to_status in _EXITED}
+    case_views = [View(c, process_name=c.process_version.process_model.name,
+                       outcome=_outcome(c, timers.get(c.id), exits.get(c.id)),
                        category_label=CATEGORY_LABELS.get(c.category) if c.category else None) for c in cases]
     approved = sum((c.approved_amount for c in cases if c.approved_amount is not None), Decimal("0.00"))
     paid = sum((c.paid_amount for c in cases if c.paid_amount is not None), Decimal("0.00"))
@@ -67,7 +74,18 @@ def household_detail(session, services, user, household_id):
                 approved_total=approved, paid_total=paid, visits=_visits(session, services, cases, role),
                 status_history=changes,
                 category_label=CATEGORY_LABELS.get(household.category) if household.category else None,
-                previous=_link(previous, user), later=[_link(h, user) for h in later])
+                previous=_link(previous, user), later=[_link(h, user) for h in later],
+                follow_up=_follow_up(household))
+
+
+def _follow_up(household):
+    """The 防返困 follow-up after a 脱困 exit in words: when it falls due, or when it was done and its result."""
+    if household.follow_up_done_on:
+        result = FOLLOW_UP_RESULT_LABELS.get(household.follow_up_result, "")
+        return f"{long_date(household.follow_up_done_on)}已回访{'：' + result if result else ''}"
+    if household.follow_up_due:
+        return f"{long_date(household.follow_up_due)}到期，尚未回访"
+    return None
 
 
 def _link(household, user):
@@ -76,9 +94,28 @@ def _link(household, user):
     return View(household, readable=may_read_household(user, household))
 
 
-def _outcome(case):
+_EXITED = {HouseholdStatus.OUT_OF_HARDSHIP, HouseholdStatus.RELIEVED, HouseholdStatus.EXITED}
+
+
+def _outcome(case, timer=None, exit_change=None):
+    """The case's outcome in words; an open case says its step, or, with no step open, the timer it waits on
+    (an approved 脱困 exit waits months for its 防返困 follow-up: "办理中：等待回访到期（2027年5月30日）"); a
+    finished annual review or exit what it decided: the file closed (and why), or kept with its category."""
     if case.status == CaseStatus.ACTIVE:
-        return "草稿（未提交）" if case.is_draft else f"办理中：{case.stage or ''}".rstrip("：")
+        if case.is_draft:
+            return "草稿（未提交）"
+        if case.stage:
+            return f"办理中：{case.stage}"
+        if timer is not None:
+            return f"办理中：等待{timer.name}（{moment(timer.due_at, with_time=False)}）"
+        return "办理中"
+    if case.status == CaseStatus.COMPLETED and exit_change is not None:
+        # 已脱困 and 已解困 name their reason; 已退出 says which other one (退休, 迁出...)
+        reason = EXIT_REASONS.get(exit_change.reason) if exit_change.to_status == HouseholdStatus.EXITED else None
+        return f"已办结：{exit_change.to_label}" + (f"（{reason}）" if reason else "")
+    if case.status == CaseStatus.COMPLETED and case.review_year:
+        category = CATEGORY_LABELS.get(case.category)
+        return "已办结：继续在档" + (f"（{category}）" if category else "")
     return OUTCOME_LABELS.get(case.status, CASE_STATUS_LABELS.get(case.status, case.status))
 
 

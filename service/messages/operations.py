@@ -3,7 +3,7 @@
 A message is (task, kind) for an open task in the user's inbox (their role and organisation's pool, or
 claimed by them):
   - ARRIVED at the moment the task opened: a new task, or a case returned to them when the step came round
-    again (退回补正: round 2 and more);
+    again (退回补正: round 2 and more); not a draft's declaration (草稿), which nobody sent them;
   - OVERDUE at the task's due date, once it has passed: the clock alone makes it appear.
 A task done, cancelled or claimed by someone else leaves the list: nothing is left to do about it.
 
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from ..access import task_filter
-from ..cases.models import Case
+from ..cases.models import Case, draft
 from ..errors import ValidationFailed
 from ..people.roles import LANE_ROLES
 from ..tasks.models import HumanTask, TaskState
@@ -77,7 +77,9 @@ def _sources(user, now, read_before, unread_only):
             query = query.where(~exists().where(MessageRead.user_id == user.id, MessageRead.task_id == HumanTask.id,
                                                 MessageRead.kind == kind))
         return query
-    return of(ARRIVED, HumanTask.created_at), of(OVERDUE, HumanTask.due_at, HumanTask.due_at < now)
+    # A draft's declaration did not arrive: its user just opened it (新建申报). It speaks up only once overdue.
+    not_a_draft = ~exists().where(Case.id == HumanTask.case_id, draft())
+    return of(ARRIVED, HumanTask.created_at, not_a_draft), of(OVERDUE, HumanTask.due_at, HumanTask.due_at < now)
 
 
 def _count(session, query, limit):

@@ -5,6 +5,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import ensure_can_act, ensure_can_read, task_filter
 from ..cases.models import Case
+from ..households.models import Household
 from ..errors import Conflict, NotFound
 from ..forms import load_form
 from ..people.models import User
@@ -30,7 +31,8 @@ def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, 
     """
     query = select(HumanTask).where(HumanTask.state == TaskState.OPEN, task_filter(user)).options(
         joinedload(HumanTask.case).load_only(Case.reference, Case.household_name, Case.file_number, Case.status,
-                                             Case.submitted_at),
+                                             Case.submitted_at, Case.household_id),
+        joinedload(HumanTask.case).joinedload(Case.household).load_only(Household.file_number),
         joinedload(HumanTask.assignee).load_only(User.username, User.display_name))
     if mine is True:
         query = query.where(HumanTask.assignee_id == user.id)
@@ -43,7 +45,9 @@ def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, 
     if text:
         query = query.where(HumanTask.case_id.in_(select(Case.id).where(or_(
             Case.household_name.icontains(text, autoescape=True), Case.reference.icontains(text, autoescape=True),
-            Case.file_number.icontains(text, autoescape=True)))))
+            Case.file_number.icontains(text, autoescape=True),
+            Case.household_id.in_(select(Household.id).where(
+                Household.file_number.icontains(text, autoescape=True)))))))
     capped = query.with_only_columns(HumanTask.id).limit(COUNT_LIMIT + 1).subquery()
     total = session.scalar(select(func.count()).select_from(capped))
     items = session.scalars(query.order_by(*INBOX_ORDERS[order]).offset((page - 1) * page_size).limit(page_size)).all()

@@ -3,10 +3,10 @@ from flask import Response, render_template
 from sqlalchemy import select
 
 from .. import db
-from ..access import Action, ensure, organisation_filter
+from ..access import Action, ensure, may, organisation_filter
 from ..households import views
 from ..households.export import households_workbook
-from ..households.models import STATUS_LABELS
+from ..households.models import STATUS_LABELS, HouseholdStatus
 from ..households.schemas import CATEGORIES, HouseholdQuerySchema
 from ..people.models import Organisation
 from ..people.roles import OrgKind
@@ -42,4 +42,6 @@ def households_export():
 def household_page(household_id):
     user = ensure(page_user(), Action.BROWSE_HOUSEHOLDS)
     detail = views.household_detail(db.session(), services(), user, household_id)
-    return render_template("household.html", household=detail)
+    # 随时脱困随时撤档: the centre starts a filed household's exit from its file (refusals say why, as flashes)
+    may_exit = may(user, Action.KEEP_REGISTER) and detail.status == HouseholdStatus.FILED
+    return render_template("household.html", household=detail, may_exit=may_exit)
