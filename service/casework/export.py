@@ -77,13 +77,22 @@ def _cell(sheet, value, bold=False):
 def cases_workbook(session, user, filters):
     """Bytes of an .xlsx with one row per case matching the filters (at most MAX_ROWS)."""
     rows = [_row(case) for case in session.scalars(case_query(user, filters).limit(MAX_ROWS).options(with_file_number()))]
+    return workbook_bytes("案件清单", COLUMNS, rows)
+
+
+def workbook_bytes(sheet_name, columns, rows, title=None):
+    """Bytes of an .xlsx of one sheet: an optional bold title line, bold column headers (frozen when there is
+    no title), then the rows; each column as wide as its widest text, up to MAX_WIDTH. Every export uses it."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("案件清单")
-    for index, header in enumerate(COLUMNS):
+    sheet = workbook.create_sheet(sheet_name)
+    for index, header in enumerate(columns):
         needed = max([width(header)] + [width(_shown(row[index])) for row in rows])
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(needed + 2, MAX_WIDTH)
-    sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, header, bold=True) for header in COLUMNS])
+    if title:
+        sheet.append([_cell(sheet, title, bold=True)])
+    else:
+        sheet.freeze_panes = "A2"
+    sheet.append([_cell(sheet, header, bold=True) for header in columns])
     for row in rows:
         sheet.append([_cell(sheet, value) for value in row])
     buffer = BytesIO()

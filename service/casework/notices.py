@@ -4,17 +4,14 @@ page and as an Excel workbook. Read from the case row (rules.py records the noti
 workflow."""
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..access import case_filter
 from ..cases.models import Case, CaseStatus
 from ..households.assessment import CATEGORY_LABELS
-from .export import _cell, _shown, width
+from .export import _shown, workbook_bytes
 
 MAX_ROWS = 5_000
 MAX_PERIOD_DAYS = 366
@@ -55,20 +52,8 @@ def _values(row):
 
 def notices_workbook(rows, start, end):
     """Bytes of an .xlsx of the notice list: a title line with the period, then one row per household."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("公示名单")
-    values = [_values(row) for row in rows]
-    for index, header in enumerate(COLUMNS):
-        needed = max([width(header)] + [width(_shown(v[index])) for v in values])
-        sheet.column_dimensions[get_column_letter(index + 1)].width = min(needed + 2, 60)
     title = "困难职工家庭认定结果公示名单（" + (_shown(start) if start == end else f"{_shown(start)}至{_shown(end)}") + "）"
-    sheet.append([_cell(sheet, title, bold=True)])
-    sheet.append([_cell(sheet, header, bold=True) for header in COLUMNS])
-    for row in values:
-        sheet.append([_cell(sheet, value) for value in row])
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes("公示名单", COLUMNS, [_values(row) for row in rows], title)
 
 
 def period(args, today):

@@ -2,13 +2,10 @@
 aid approved and paid so far (numbers with two decimals), its dates as dates, and the worker's ID masked
 whatever the reader's role (a file that leaves the service carries no whole ID)."""
 from decimal import Decimal
-from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
-from ..casework.export import MAX_ROWS, MAX_WIDTH, _cell, _shown, width
+from ..casework.export import MAX_ROWS, workbook_bytes
 from ..cases.models import Case
 from .assessment import CATEGORY_LABELS
 from .identity import mask_number
@@ -44,16 +41,4 @@ def households_workbook(session, user, filters):
     ids = [h.id for h in households]
     for start in range(0, len(ids), 1000):
         totals.update(_totals(session, ids[start:start + 1000]))
-    rows = [_row(h, totals) for h in households]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("困难职工家庭档案")
-    for index, header in enumerate(COLUMNS):
-        needed = max([width(header)] + [width(_shown(row[index])) for row in rows])
-        sheet.column_dimensions[get_column_letter(index + 1)].width = min(needed + 2, MAX_WIDTH)
-    sheet.freeze_panes = "A2"
-    sheet.append([_cell(sheet, header, bold=True) for header in COLUMNS])
-    for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes("困难职工家庭档案", COLUMNS, [_row(h, totals) for h in households])
