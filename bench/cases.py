@@ -43,6 +43,7 @@ from bangfu.demo import answers, declaration  # noqa: E402
 
 RANK = {name: i for i, name in enumerate(ORDER)}
 NOTICE_OVER = "2026-01-09T23:59:59+08:00"  # the bare engine's notice timer: a notice already over
+VISIT_DEADLINE = "2099-12-31T23:59:59+08:00"  # the bare engine's 督办 timer on the visit: never reached
 
 
 def case_inputs(rng, n):
@@ -116,6 +117,8 @@ class EngineDriver:
             task.data[name] = data[name]
             if name == "public_notice":  # what the service's rules derive: the notice's end, over already
                 task.data[name] = dict(data[name], notice_ends_at=NOTICE_OVER)
+            if name == "assign_third_party":  # and the visit's due instant, for its 督办 timer
+                task.data["visit_deadline"] = VISIT_DEADLINE
             task.run()
             workflow.do_engine_steps()
             workflow = self.round_trip(workflow)
