@@ -132,6 +132,7 @@ def test_the_household_page_shows_both_files_of_a_returning_worker(app, api, fil
     assert f'href="/households/{filed[1]}"' in page and old_number in page and "已脱困" in page
     old = Browser(app, "union1").get(f"/households/{filed[1]}").get_data(as_text=True)
     assert f'href="/households/{new_id}"' in old
+    assert "已脱困" in old and "原因 脱困" not in old, "the status says why already"
 
 
 def test_amounts_of_several_cases_add_up_to_the_fen(app, api, filed):
