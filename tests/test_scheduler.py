@@ -16,6 +16,7 @@ from bangfu.scheduler.tick import MAX_ATTEMPTS, tick
 from bangfu.unit_of_work import run_in
 from test_migrations import own_database  # noqa: F401 (a fixture)
 from test_process_models import upload
+from test_timers import oversized_after_timer
 
 DATA = Path(__file__).parent / "data"
 
@@ -140,12 +141,7 @@ def test_a_timer_whose_next_steps_fail_makes_an_incident_once_and_is_not_retried
     try:
         prepare(app)
         api = Api(app)
-        text = timer_model().decode()
-        start, end = text.index('<bpmn:userTask id="review"'), text.index("</bpmn:userTask>") + len("</bpmn:userTask>")
-        text = text[:start] + ('<bpmn:scriptTask id="review" name="汇总"><bpmn:incoming>f2</bpmn:incoming>'
-                               '<bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>filler = ["x" * 40000, "y" * 40000]'
-                               '</bpmn:script></bpmn:scriptTask>') + text[end:]
-        assert upload(api, text.encode()).status_code == 201
+        assert upload(api, oversized_after_timer(timer_model())).status_code == 201
         case_id = api.post("/api/v1/cases", "union1", json={"process": "timer_wait"}).get_json()["id"]
         clock.advance(days=2)
         tick(app)

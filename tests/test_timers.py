@@ -41,6 +41,15 @@ def test_a_due_timer_moves_the_case_on_to_its_next_task(app, api, clock, waiting
     assert case["stage"] == "初审"
 
 
+def oversized_after_timer(model):
+    """The timer model with its review replaced by a script whose data passes a 64 KB case-state cap."""
+    text = model.decode("utf-8")
+    start, end = text.index('<bpmn:userTask id="review"'), text.index("</bpmn:userTask>") + len("</bpmn:userTask>")
+    return (text[:start] + '<bpmn:scriptTask id="review" name="汇总"><bpmn:incoming>f2</bpmn:incoming>'
+            '<bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>filler = ["x" * 40000, "y" * 40000]'
+            '</bpmn:script></bpmn:scriptTask>' + text[end:]).encode("utf-8")
+
+
 def test_a_timer_whose_next_steps_fail_sets_the_case_aside_as_the_system(migrated, clock):
     """What runs after a timer may hit a bound like any command: the case becomes an incident, by 系统."""
     from bangfu import db
@@ -49,12 +58,8 @@ def test_a_timer_whose_next_steps_fail_sets_the_case_aside_as_the_system(migrate
     try:
         prepare(app)
         api = Api(app)
-        text = (DATA / "timer.bpmn").read_text(encoding="utf-8").replace("DURATION", "P1D")
-        start, end = text.index('<bpmn:userTask id="review"'), text.index("</bpmn:userTask>") + len("</bpmn:userTask>")
-        text = text[:start] + ('<bpmn:scriptTask id="review" name="汇总"><bpmn:incoming>f2</bpmn:incoming>'
-                               '<bpmn:outgoing>f3</bpmn:outgoing><bpmn:script>filler = ["x" * 40000, "y" * 40000]'
-                               '</bpmn:script></bpmn:scriptTask>') + text[end:]
-        assert upload(api, text.encode()).status_code == 201
+        assert upload(api, oversized_after_timer((DATA / "timer.bpmn").read_bytes().replace(b"DURATION", b"P1D"))
+                      ).status_code == 201
         case_id = api.post("/api/v1/cases", "union1", json={"process": "timer_wait"}).get_json()["id"]
         clock.advance(days=2)
         fire(app, case_id)
