@@ -14,6 +14,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from .tick import tick
 
 log = logging.getLogger(__name__)
+# APScheduler logs two INFO lines for every tick (every few seconds): the tick logs what it fired instead.
+logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def run_forever(app, interval=None):
