@@ -5,9 +5,10 @@ timeout, so concurrent writers queue instead of failing with "database is locked
 """
 from contextlib import contextmanager
 from datetime import timezone
+from decimal import Decimal
 
 from flask import current_app, g, has_request_context, request
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, MetaData, Numeric, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -125,3 +126,31 @@ def reading():
     finally:
         db_session.rollback()
         db_session.close()
+
+
+class Money(TypeDecorator):
+    """An amount in yuan as a Decimal to the fen, stored exactly: NUMERIC(14, 2) on PostgreSQL, whole fen in an
+    INTEGER on SQLite (whose NUMERIC keeps 12000.50 as a binary float, so that SUM would drift). SQL sums and
+    comparisons of a Money column stay in the column's own unit and come back through this type."""
+
+    impl = Numeric(14, 2)
+    cache_ok = True
+    FEN = Decimal("0.01")
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(BigInteger() if dialect.name == "sqlite" else Numeric(14, 2))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(value) if not isinstance(value, Decimal) else value
+        if value != value.quantize(self.FEN):
+            raise ValueError("an amount has at most two decimals (fen)")
+        return int(value * 100) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return (Decimal(int(value)) / 100).quantize(self.FEN)
+        return Decimal(value).quantize(self.FEN)

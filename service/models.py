@@ -5,6 +5,9 @@ from .db import Base
 from .households.incomes import HouseholdIncome
 from .households.models import Household, HouseholdMember, HouseholdStatusChange
 from .messages.models import MessageRead, MessagesReadBefore
+from .money.models import (AccountVerification, AdjustmentLine, AdjustmentList, Award, BankResultImport,
+                           FundStandard, FundStandardItem, Instalment, PaymentBatch, PaymentLine,
+                           ProgrammeBudget)
 from .people.models import ApiToken, Organisation, User
 from .process_models.models import ProcessModel, ProcessModelVersion
 from .scheduler.models import ScheduledFiring, ScheduledJob, Timer
@@ -12,6 +15,8 @@ from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
-__all__ = ["ApiToken", "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdIncome",
+__all__ = ["AccountVerification", "AdjustmentLine", "AdjustmentList", "ApiToken", "Award", "BankResultImport",
+           "FundStandard", "FundStandardItem", "Instalment", "PaymentBatch", "PaymentLine", "ProgrammeBudget",
+           "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdIncome",
            "HouseholdMember", "HouseholdStatusChange", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation",
            "ProcessModel", "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "Timer", "User", "metadata"]

@@ -1,0 +1,1 @@
+"""Money: fund standards, awards and instalments, budgets, payment batches with the bank, reports."""
