@@ -27,6 +27,12 @@ class Action(StrEnum):
     SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
     BROWSE_HOUSEHOLDS = "browse_households"  # the household register (一户一档), its export and pages
     KEEP_REGISTER = "keep_register"  # start the year's annual review, start a household's exit (撤档)
+    READ_AWARDS = "read_awards"  # awards (帮扶项目) and their instalments: a union only its own households'
+    READ_BUDGETS = "read_budgets"  # programme budgets with committed, paid and remaining
+    SET_BUDGETS = "set_budgets"
+    APPLY_PROGRAMME = "apply_programme"  # apply for 金秋助学, 医疗救助, 意外致困 for a filed household
+    START_WARMTH = "start_warmth"  # 送温暖 for every filed household at once
+    APPROVE_WARMTH = "approve_warmth"  # approve a festival's whole 送温暖 list
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -53,6 +59,14 @@ PERMISSIONS = {
     Action.BROWSE_HOUSEHOLDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.SUPERVISOR, Role.INSPECTOR,
                                          Role.GRASSROOTS_UNION}),
     Action.KEEP_REGISTER: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.READ_AWARDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR,
+                                   Role.INSPECTOR, Role.GRASSROOTS_UNION}),
+    Action.READ_BUDGETS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR,
+                                    Role.INSPECTOR}),
+    Action.SET_BUDGETS: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.APPLY_PROGRAMME: frozenset({Role.ASSISTANCE_CENTER, Role.GRASSROOTS_UNION}),
+    Action.START_WARMTH: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.APPROVE_WARMTH: frozenset({Role.APPROVER}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -65,6 +79,12 @@ REFUSALS = {
     Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
     Action.BROWSE_HOUSEHOLDS: "您的角色不能查看困难职工家庭档案",
     Action.KEEP_REGISTER: "只有援助中心可以发起年度复核或在档家庭退出",
+    Action.READ_AWARDS: "您的角色不能查看帮扶项目",
+    Action.READ_BUDGETS: "您的角色不能查看帮扶资金预算",
+    Action.SET_BUDGETS: "只有援助中心可以设定帮扶资金预算",
+    Action.APPLY_PROGRAMME: "只有基层工会和援助中心可以申请帮扶项目",
+    Action.START_WARMTH: "只有援助中心可以发起送温暖",
+    Action.APPROVE_WARMTH: "只有审批人可以审批送温暖名单",
 }
 
 
@@ -125,6 +145,23 @@ def may_read_household(user, household):
     if not may(user, Action.BROWSE_HOUSEHOLDS):
         return False
     return user.role != Role.GRASSROOTS_UNION or household.organisation_id == user.organisation_id
+
+
+# ---------------------------------------------------------------- awards
+
+def award_filter(user):
+    """SQL condition: the awards the user may read (a union: its own households'; the centre's roles: all)."""
+    from .money.models import Award  # money/ builds on this module
+    if not may(user, Action.READ_AWARDS):
+        return false()
+    if user.role == Role.GRASSROOTS_UNION:
+        return Award.organisation_id == user.organisation_id
+    return true()
+
+
+def may_read_award(user, award):
+    return may(user, Action.READ_AWARDS) and (user.role != Role.GRASSROOTS_UNION
+                                             or award.organisation_id == user.organisation_id)
 
 
 # ---------------------------------------------------------------- tasks

@@ -19,6 +19,7 @@ from ..db import utcnow
 from ..households import register, review_rules
 from ..households.declaration import declaration_problems
 from ..households.identity import mask_number
+from ..money import granting, programme_rules
 from ..people.models import Organisation
 from ..wording import amount, long_date
 from .models import Case
@@ -167,8 +168,12 @@ def _approval_problems(ctx, data):
 
 
 def _approval_record(ctx, data, extra):
+    """审批 approved: the case keeps the amount, and the household gets its award (money/granting.py)."""
     if data.get("decision") == "approve":
         ctx.case.approved_amount = Decimal(str(data["approved_amount"]))
+        aid_type = (ctx.case_data.get("open_file") or {}).get("aid_type")
+        granting.award_hardship_approval(ctx.session, ctx.case, register.household_of(ctx.session, ctx.case),
+                                         aid_type, data["approved_amount"], clock.today(), ctx.user)
 
 
 def _notice_earliest_end(ctx, start):
@@ -298,11 +303,13 @@ _TABLES = {"problems": _PROBLEMS, "derive": _DERIVE, "record": _RECORD}
 
 def _rule(kind, task_name, ctx):
     """The `kind` of rule for the task in the case's process: this module's for the hardship application; the
-    annual review's and the exit's from households/review_rules.py (by process, then by kind and task id)."""
+    annual review's and the exit's from households/review_rules.py, the other aid programmes' from
+    money/programme_rules.py (by process, then by kind and task id)."""
     process = ctx.case.process_version.process_model.key
     if process == PROCESS:
         return _TABLES[kind].get(task_name)
-    return review_rules.RULES.get(process, {}).get(kind, {}).get(task_name)
+    tables = review_rules.RULES.get(process) or programme_rules.RULES.get(process) or {}
+    return tables.get(kind, {}).get(task_name)
 
 
 def problems(task_name, ctx, data):

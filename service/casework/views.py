@@ -14,6 +14,7 @@ from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
 from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..households import review_rules
+from ..money import programme_rules
 from ..scheduler.models import Timer
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
@@ -96,6 +97,8 @@ def task_detail(session, services, user, task_id):
                 household_file=review_rules.household_file(session, task, user.role),
                 panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
                 household_warnings=facts.household_warnings(session, task),
+                budget_warnings=programme_rules.budget_warnings(session, task, detail.instance.data)
+                if task.state == TaskState.OPEN else [],
                 withdrawable=detail.withdrawable)
 
 

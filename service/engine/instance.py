@@ -135,6 +135,11 @@ class Instance:
                     other.task_spec.name != task.task_spec.name and not other.is_descendant_of(task):
                 other.data.update(copy.deepcopy(written))
 
+    def seed(self, data):
+        """Data the new instance starts with, for its first gateways and tasks (before the first `advance`)."""
+        for task in self.workflow.get_tasks(state=TaskState.READY):
+            task.data.update(copy.deepcopy(data))
+
     def advance(self):
         """Run the engine's own tasks (gateways, scripts, events) until only user tasks or waits are left."""
         self._bounded(self._steps)

@@ -33,6 +33,7 @@ from stdnum.cn import ric
 from .. import clock
 from ..cases.models import Case, CaseStatus
 from ..errors import Conflict, ValidationFailed
+from ..money import granting
 from .models import (CLOSED_STATUSES, EXIT_REASONS, EXIT_STATUS, OPEN_STATUSES, UNFILED_REASONS, Household,
                      HouseholdMember, HouseholdStatus, HouseholdStatusChange)
 
@@ -202,7 +203,7 @@ def file_household(session, case, file_number, category, actor, now):
 def exit_household(session, household, reason, actor, now, text=None, case=None, on=None):
     """撤档: a filed household leaves the register for `reason` (models.EXIT_REASONS; "other" needs `text`).
     脱困 gives 已脱困, 解困 已解困, any other reason 已退出; the reason is kept on the household either way.
-    `on` is the date of the exit (default today)."""
+    `on` is the date of the exit (default today). Its active awards end that day (money/granting.py)."""
     if reason not in EXIT_REASONS:
         raise ValidationFailed("退出原因无效", {"reason": [f"应为{'、'.join(EXIT_REASONS.values())}之一"]})
     text = (text or "").strip() or None
@@ -211,6 +212,7 @@ def exit_household(session, household, reason, actor, now, text=None, case=None,
     _expect(household, (HouseholdStatus.FILED,), "退出")
     household.exit_reason, household.exit_reason_text = reason, text
     _close(session, household, EXIT_STATUS.get(reason, HouseholdStatus.EXITED), actor, now, case, on)
+    granting.end_household_awards(session, household, household.closed_on)
     return household
 
 

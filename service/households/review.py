@@ -109,11 +109,13 @@ def start_annual_reviews(session, services, year, actor=None):
     return ReviewStart(year, len(households), already, problem is None, problem)
 
 
-def _template(services, version):
+def _template(services, version, start_data=None):
     """(state, open tasks, why it cannot be copied or None) of a new instance of the version run to its first
-    wait: the start every household's case gets when it can be copied."""
+    wait: the start every household's case gets when it can be copied. `start_data`: data every case starts
+    with (the same for all, so the copy stays exact)."""
     instance = services.store.start(version)
     try:
+        instance.seed(start_data or {})
         instance.advance()
         state = services.store.dump(instance)
     except EngineFailure as exc:
@@ -121,22 +123,29 @@ def _template(services, version):
     return state, instance.open_tasks(), instance.start_replica_problem()
 
 
-def _insert(session, version, year, actor, now, households, state, ready):
-    """One batch of households: their case rows (the same state each), first task rows and history lines."""
+def _insert(session, version, year, actor, now, households, state, ready, reference=None, review_year=True,
+            action="review_started", opinion=None, taken=None):
+    """One batch of households: their case rows (the same state each), first task rows and history lines.
+    Other bulk starts (送温暖, money/programmes.py) give their own `reference(household_id)`, no review year
+    (`review_year=False`), history `action` and `opinion`, and `taken`: the refusal when the unique index says
+    another start got there first."""
+    reference = reference or (lambda household_id: f"FH{year}{household_id:07d}")
+    opinion = opinion or f"{year} 年度复核"
     cases_table = Case.__table__
     actor_id = actor.id if actor else None
     stage = "、".join(task.title for task in ready) or None
     rows = [dict(process_version_id=version.id, organisation_id=org_id, third_party_org_id=None,
                  household_id=household_id, household_name=name, employer=employer, suggested_category=None,
-                 category=category, file_number=None, reference=f"FH{year}{household_id:07d}",
+                 category=category, file_number=None, reference=reference(household_id),
                  status=CaseStatus.ACTIVE, incident=None, stage=stage, created_by_id=actor_id, created_at=now,
-                 submitted_at=now, updated_at=now, workflow_state=state, version=1, review_year=year)
+                 submitted_at=now, updated_at=now, workflow_state=state, version=1,
+                 review_year=year if review_year else None)
             for household_id, org_id, name, employer, category in households]
     try:
         ids = session.execute(insert(cases_table).returning(cases_table.c.id, sort_by_parameter_order=True),
                               rows).scalars().all()
     except IntegrityError:
-        raise Conflict(f"{year} 年度复核正在由他人发起，请刷新后查看") from None
+        raise Conflict(taken or f"{year} 年度复核正在由他人发起，请刷新后查看") from None
     # Per task: the row every case gets, its organisation filled per case for a union's lane.
     # Due dates as projection.sync gives them: one in working days past the known years waits (期限待定) for
     # that year's import, which dates it (deadlines.date_pending_tasks).
@@ -151,8 +160,8 @@ def _insert(session, version, year, actor, now, households, state, ready):
             due_pending_year=when.pending_year, completed_at=None, completed_by_id=None)))
     tasks = [dict(shape, case_id=case_id, **({"organisation_id": household[1]} if by_union else {}))
              for case_id, household in zip(ids, households) for by_union, shape in shapes]
-    events = [dict(case_id=case_id, actor_id=actor_id, action="review_started", task_name=None, task_title=None,
-                   decision=None, opinion=f"{year} 年度复核", occurred_at=now) for case_id in ids]
+    events = [dict(case_id=case_id, actor_id=actor_id, action=action, task_name=None, task_title=None,
+                   decision=None, opinion=opinion, occurred_at=now) for case_id in ids]
     if tasks:
         session.execute(insert(HumanTask.__table__), tasks)
     session.execute(insert(CaseEvent.__table__), events)
@@ -232,12 +241,15 @@ def start_household_exit(session, services, user, household_id):
     return _start_one(session, services, version, household, user, utcnow(), "exit_started")
 
 
-def _start_one(session, services, version, household, actor, now, action, opinion=None, review_year=None):
+def _start_one(session, services, version, household, actor, now, action, opinion=None, review_year=None,
+               start_data=None):
     """One case of the household, started through the engine and saved the way every start is (task rows
-    synced, status settled, state saved by the instance store): the exit, and the year's review of a model
-    whose start cannot be copied. A start the engine cannot finish is kept as an incident, as start_case does."""
+    synced, status settled, state saved by the instance store): the exit, the year's review of a model whose
+    start cannot be copied, an aid programme's application (money/programmes.py, with its `start_data`). A start
+    the engine cannot finish is kept as an incident, as start_case does."""
     instance = services.store.start(version)
     try:
+        instance.seed(start_data or {})
         instance.advance()
         state, failure = services.store.dump(instance), None
     except EngineFailure as exc:

@@ -53,6 +53,9 @@ class TaskDetailSchema(TaskSchema):
                        "the category re-review decided, masked for the caller"})
     household_warnings = fields.List(fields.String(), metadata={
         "description": "初审: a member of this household who is in another filed household, with its file number"})
+    budget_warnings = fields.List(fields.String(), metadata={
+        "description": "on an approval: approving would pass the programme's remaining budget for the year, or it "
+                       "has none (a warning: the approver decides)"})
     household_file = fields.Dict(allow_none=True, metadata={
         "description": "on the annual review's and the exit's tasks: the household's file (number, category, "
                        "union, status, people, phone masked for the caller, dates)"})

@@ -1,0 +1,216 @@
+"""Domain rules of the aid programmes' own processes, by process key and task id (cases/rules.py looks them
+up here). Each application is held to the standard in force on the day; approval creates the award.
+
+- 金秋助学 `education_grant`: the student is a member listed in the household's file (matched by the keyed
+  ID digest, register.id_digest); students already aided elsewhere and military or free teacher-training
+  students are refused; one grant per student per school year (the award's period is the school year, 1
+  August to 31 July); the amount is the standard's fixed amount for the school level.
+- 医疗救助 `medical_aid`: self-paid = total cost − insurance paid, to the fen; the amount at most the
+  self-paid part and the standard's cap.
+- 意外致困 `sudden_aid`: at most the standard's cap, with the accident described.
+- 送温暖 `festival_warmth`: the standard's fixed amount per household (programmes.start_warmth starts it).
+The household must still be filed (在档) when applied for and when approved.
+"""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from .. import clock
+from ..errors import Conflict
+from ..households import register
+from ..households.models import Household, HouseholdMember, HouseholdStatus
+from ..wording import long_date, yuan
+from . import budgets
+from .awards import Grant, create_award, month_starts
+from .interim_standards import checked, in_force
+from .models import Award, Programme
+
+EDUCATION, MEDICAL, SUDDEN, WARMTH = "education_grant", "medical_aid", "sudden_aid", "festival_warmth"
+PROCESS_PROGRAMME = {EDUCATION: Programme.EDUCATION, MEDICAL: Programme.MEDICAL, SUDDEN: Programme.SUDDEN,
+                     WARMTH: Programme.WARMTH}
+APPLICATION_STEPS = ("application", "application_centre")
+APPROVAL_STEPS = {"approval", "programme_approval", "warmth_approval"}  # where the budget warning shows
+SCHOOL_LEVELS = {"university": "大学", "high_school": "高中"}
+FEN = Decimal("0.01")
+
+
+def _money(value):
+    return Decimal(str(value)).quantize(FEN) if value is not None else None
+
+
+def _household(ctx):
+    household = register.household_of(ctx.session, ctx.case)
+    if household is None or household.status != HouseholdStatus.FILED:
+        shown = household.status_label if household else "不存在"
+        raise Conflict(f"家庭档案{shown}，只有在档家庭可以申请帮扶项目", {"household": [shown]})
+    return household
+
+
+def application(case_data):
+    """What was applied for (the union's or the centre's application step)."""
+    return case_data.get("application") or case_data.get("application_centre") or {}
+
+
+def school_year_end(school_year):
+    """31 July of the school year "2026-2027"'s second year: the education award's period end."""
+    first, second = (int(part) for part in school_year.split("-"))
+    return date(second, 7, 31) if second == first + 1 else None
+
+
+# ---------------------------------------------------------------- 金秋助学
+
+def _education_problems(ctx, data):
+    household, found = _household(ctx), {}
+    digest = register.id_digest(data["id_number"])
+    listed = ctx.session.scalar(select(HouseholdMember).where(HouseholdMember.household_id == household.id,
+                                                              HouseholdMember.id_digest == digest))
+    if listed is None:
+        found["id_number"] = ["该学生不是本家庭档案所列家庭成员，不能申请金秋助学（请先核实家庭成员）"]
+    if data.get("aided_elsewhere"):
+        found["aided_elsewhere"] = ["本学年已获其他助学资助的学生不再资助"]
+    if data.get("military_or_free_teacher"):
+        found["military_or_free_teacher"] = ["军校生、公费师范生不在金秋助学资助范围"]
+    end = school_year_end(data["school_year"])
+    if end is None:
+        found["school_year"] = ["学年应为相邻两年，如 2026-2027"]
+    elif _granted_in_school_year(ctx.session, digest, end):
+        found["school_year"] = [f"该学生{data['school_year']}学年已获金秋助学，每生每学年一次"]
+    held = checked(ctx.session, Programme.EDUCATION, None, clock.today(), household.category, data["school_level"])
+    if held.problem:
+        found["school_level"] = [held.problem]
+    return found
+
+
+def _granted_in_school_year(session, digest, period_end):
+    return session.scalar(select(Award.id).where(
+        Award.programme == Programme.EDUCATION, Award.student_id_digest == digest, Award.period_end == period_end,
+        Award.amount > 0).limit(1)) is not None
+
+
+# ---------------------------------------------------------------- 医疗救助
+
+def _medical_problems(ctx, data):
+    household, found = _household(ctx), {}
+    total, insurance, self_paid, requested = (_money(data[key]) for key in
+                                              ("total_cost", "insurance_paid", "self_paid", "requested_amount"))
+    if insurance > total:
+        found["insurance_paid"] = ["医保报销不能超过医疗总费用"]
+    elif self_paid != total - insurance:
+        found["self_paid"] = [f"个人自付应为医疗总费用减医保报销：{yuan(total - insurance)}"]
+    if requested > self_paid:
+        found["requested_amount"] = [f"救助金额不超过个人自付部分 {yuan(self_paid)}"]
+    else:
+        held = checked(ctx.session, Programme.MEDICAL, requested, clock.today(), household.category)
+        if held.problem:
+            found["requested_amount"] = [held.problem]
+    return found
+
+
+# ---------------------------------------------------------------- 意外致困
+
+def _sudden_problems(ctx, data):
+    household, found = _household(ctx), {}
+    if date.fromisoformat(data["accident_date"]) > clock.today():
+        found["accident_date"] = [f"事故日期不能晚于今天（{long_date(clock.today())}）"]
+    held = checked(ctx.session, Programme.SUDDEN, data["requested_amount"], clock.today(), household.category)
+    if held.problem:
+        found["requested_amount"] = [held.problem]
+    return found
+
+
+# ---------------------------------------------------------------- approval
+
+def _grant(ctx, data, on):
+    """(Grant, problem) for approving this case on `on`: the amount held to the application and the standard."""
+    programme = PROCESS_PROGRAMME[ctx.case.process_version.process_model.key]
+    household = _household(ctx)
+    applied = application(ctx.case_data)
+    level = applied.get("school_level")
+    held = checked(ctx.session, programme, None, on, household.category, level)
+    if held.problem:
+        return None, held.problem
+    if programme in (Programme.EDUCATION, Programme.WARMTH):
+        amount = _money(data.get("approved_amount")) if data.get("approved_amount") is not None else held.limit
+    else:
+        asked = _money(applied.get("requested_amount"))
+        amount = _money(data.get("approved_amount")) if data.get("approved_amount") is not None else asked
+        if amount > asked:
+            return None, f"批准金额不超过申请金额 {yuan(asked)}"
+    problem = checked(ctx.session, programme, amount, on, household.category, level).problem
+    if problem:
+        return None, problem
+    extra = {}
+    if programme == Programme.EDUCATION:
+        extra = dict(student_name=applied["student_name"], student_id_digest=register.id_digest(applied["id_number"]),
+                     school_level=level, period_end=school_year_end(applied["school_year"]))
+    return Grant(programme=programme, amount=amount, standard_id=held.standard.id, standard_item_id=held.item.id,
+                 category=household.category, **extra), None
+
+
+def _approval_problems(ctx, data):
+    if data.get("decision") != "approve":
+        return {}
+    grant, problem = _grant(ctx, data, clock.today())
+    if problem is None and grant.programme == Programme.EDUCATION and \
+            _granted_in_school_year(ctx.session, grant.student_id_digest, grant.period_end):
+        problem = "该学生本学年已获金秋助学，每生每学年一次"
+    return {"approved_amount": [problem]} if problem else {}
+
+
+def _approval_record(ctx, data, extra):
+    if data.get("decision") != "approve":
+        return
+    today = clock.today()
+    grant, problem = _grant(ctx, data, today)
+    if problem:  # the standard changed between the check and now: the unit of work rolls back
+        raise Conflict(problem, {"data.approved_amount": [problem]})
+    create_award(ctx.session, _household(ctx), grant, today, ctx.user, ctx.case)
+
+
+def _application_steps(check):
+    return {step: check for step in APPLICATION_STEPS}
+
+
+RULES = {
+    EDUCATION: {"problems": {**_application_steps(_education_problems), "programme_approval": _approval_problems},
+                "record": {"programme_approval": _approval_record}},
+    MEDICAL: {"problems": {**_application_steps(_medical_problems), "programme_approval": _approval_problems},
+              "record": {"programme_approval": _approval_record}},
+    SUDDEN: {"problems": {**_application_steps(_sudden_problems), "programme_approval": _approval_problems},
+             "record": {"programme_approval": _approval_record}},
+    WARMTH: {"problems": {"warmth_approval": _approval_problems}, "record": {"warmth_approval": _approval_record}},
+}
+
+
+# ---------------------------------------------------------------- the approver's budget warning
+
+def budget_warnings(session, task, case_data):
+    """On an approval step: the warning that approving would pass the programme's remaining budget for the
+    year, or that it has none (not a refusal: the approver decides). [] elsewhere or for aid without money."""
+    if task.spec_name not in APPROVAL_STEPS or task.case.household_id is None:
+        return []
+    process = task.case.process_version.process_model.key
+    today = clock.today()
+    if process in PROCESS_PROGRAMME:
+        programme = PROCESS_PROGRAMME[process]
+        applied = application(case_data)
+        household = session.get(Household, task.case.household_id)
+        amount = applied.get("requested_amount")
+        if amount is None:
+            amount = checked(session, programme, None, today, household.category, applied.get("school_level")).limit
+    else:
+        from .granting import AID_TYPE_PROGRAMME
+        proposal = case_data.get("open_file") or {}
+        programme = AID_TYPE_PROGRAMME.get(proposal.get("aid_type"))
+        if programme is None:
+            return []
+        amount = proposal.get("proposed_amount")
+        if programme == Programme.LIVING and amount is not None:
+            standard = in_force(session, today)
+            end = standard.effective_to if standard and standard.effective_to else date(today.year, 12, 31)
+            amount = Decimal(str(amount)) * len(month_starts(today, end))
+    warning = budgets.approval_warning(session, programme, today.year, amount)
+    return [warning] if warning else []
+
+
