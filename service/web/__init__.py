@@ -27,7 +27,7 @@ def init_app(app, api_blueprints):
         csrf.exempt(blueprint)
     formatting.init_app(app)
     answer_pages_with(app, _error_page)
-    from . import (auth, cases, dashboard, households, inbox, messages, models, notices,  # noqa: F401  (routes
+    from . import (auth, cases, dashboard, households, inbox, messages, models, money, notices,  # noqa: F401  (routes
                    reviews, tasks, workdays)  # register on `pages`)
     app.register_blueprint(pages)
 

@@ -65,7 +65,9 @@ def start_page(user):
 def _inject_user():
     user = page_user()
     return {"current_user": user, "has_inbox": user is not None and user.role in LANE_ROLES,
-            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS)}
+            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS),
+            "has_awards": user is not None and may(user, Action.READ_AWARDS),
+            "has_budgets": user is not None and may(user, Action.READ_BUDGETS)}
 
 
 @pages.route("/login", methods=["GET", "POST"])

@@ -8,6 +8,8 @@ from ..households import views
 from ..households.export import households_workbook
 from ..households.models import STATUS_LABELS, HouseholdStatus
 from ..households.schemas import CATEGORIES, HouseholdQuerySchema
+from ..money import award_views
+from ..money.programmes import APPLICATIONS
 from ..people.models import Organisation
 from ..people.roles import OrgKind
 from ..services import services
@@ -44,4 +46,7 @@ def household_page(household_id):
     detail = views.household_detail(db.session(), services(), user, household_id)
     # 随时脱困随时撤档: the centre starts a filed household's exit from its file (refusals say why, as flashes)
     may_exit = may(user, Action.KEEP_REGISTER) and detail.status == HouseholdStatus.FILED
-    return render_template("household.html", household=detail, may_exit=may_exit)
+    may_apply = may(user, Action.APPLY_PROGRAMME) and detail.status == HouseholdStatus.FILED
+    awards = award_views.household_awards(db.session(), household_id) if may(user, Action.READ_AWARDS) else None
+    return render_template("household.html", household=detail, may_exit=may_exit, may_apply=may_apply,
+                           awards=awards, applications=APPLICATIONS)

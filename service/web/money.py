@@ -1,0 +1,94 @@
+"""Pages of awards and budgets: the awards list (centre, approver, finance, supervisor, inspector; a union its
+own households'), the 预算 page (budget, committed, paid, remaining per programme; the centre sets budgets and
+starts 送温暖), and a household's applications for the other programmes (from its page)."""
+from flask import flash, redirect, render_template, request, url_for
+from marshmallow import fields, validate
+
+from .. import clock, db
+from ..access import Action, ensure, may
+from ..api.schema import Schema
+from ..errors import DomainError
+from ..money import award_views, budgets, programmes
+from ..money.models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, AwardStatus, Programme
+from ..services import services
+from ..unit_of_work import run
+from . import page_args, pages
+from .auth import login_required, page_user
+
+
+class AwardPageArgs(Schema):
+    household = fields.Integer(validate=validate.Range(min=1))
+    programme = fields.String(validate=validate.OneOf([p.value for p in Programme]))
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    status = fields.String(validate=validate.OneOf([s.value for s in AwardStatus]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+
+
+class YearArgs(Schema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+def _refusal(exc):
+    return exc.message + "".join(f"（{'，'.join(v)}）" for v in exc.fields.values() if v != [exc.message])
+
+
+@pages.get("/awards")
+@login_required
+def awards_page():
+    user = ensure(page_user(), Action.READ_AWARDS)
+    args = page_args(AwardPageArgs())
+    filters = {k: v for k, v in args.items() if k != "page"}
+    listing = award_views.award_page(db.session(), user, filters, args["page"])
+    return render_template("awards.html", listing=listing, filters=filters, programmes=PROGRAMME_LABELS,
+                           statuses=award_views.AWARD_STATUS_LABELS)
+
+
+@pages.get("/budgets")
+@login_required
+def budgets_page():
+    user = ensure(page_user(), Action.READ_BUDGETS)
+    year = page_args(YearArgs()).get("year") or clock.today().year
+    lines = budgets.year_figures(db.session(), user, year)
+    return render_template("budgets.html", year=year, lines=lines, fund_sources=FUND_SOURCE_LABELS,
+                           may_set=may(user, Action.SET_BUDGETS), may_warmth=may(user, Action.START_WARMTH),
+                           festivals=programmes.FESTIVALS)
+
+
+@pages.post("/budgets")
+@login_required
+def set_budget():
+    year = request.form.get("year", type=int)
+    try:
+        run(budgets.set_budget, page_user(), request.form.get("programme"), year, request.form.get("amount"),
+            request.form.get("fund_source") or None)
+    except DomainError as exc:
+        flash(_refusal(exc), "error")
+    else:
+        flash("预算已保存", "success")
+    return redirect(url_for("pages.budgets_page", year=year))
+
+
+@pages.post("/warmth")
+@login_required
+def start_warmth():
+    year = request.form.get("year", type=int)
+    try:
+        done = run(programmes.start_warmth, services(), page_user(), year, request.form.get("festival"))
+    except DomainError as exc:
+        flash(_refusal(exc), "error")
+    else:
+        name = programmes.FESTIVALS[done.festival][1]
+        flash(f"{year}年{name}送温暖：本次发起 {done.started} 户，此前已发起 {done.already} 户，待审批人审批", "success")
+    return redirect(url_for("pages.budgets_page", year=year))
+
+
+@pages.post("/households/<id:household_id>/programme-applications")
+@login_required
+def apply_programme(household_id):
+    try:
+        case = run(programmes.apply, services(), page_user(), household_id, request.form.get("process"))
+    except DomainError as exc:
+        flash(_refusal(exc), "error")
+        return redirect(url_for("pages.household_page", household_id=household_id))
+    flash(f"已发起{programmes.APPLICATIONS[request.form['process']]}申请 {case.reference}，请在待办中填写申请", "success")
+    return redirect(url_for("pages.case_page", case_id=case.id))

@@ -1,0 +1,59 @@
+"""The awards pages through the Flask client: the household's awards with their instalments, the awards list,
+the 预算 page with its figures, and who sees and does what."""
+import pytest
+from sqlalchemy import select
+
+from bangfu.households.models import Household
+from bangfu.unit_of_work import run_in
+from money_helpers import add_standard, deploy_programmes
+from test_pages import Browser
+
+
+@pytest.fixture
+def filed(app, case_at):
+    deploy_programmes(app)
+    add_standard(app)
+    case_at("payment")
+    return run_in(app, lambda s: s.scalar(select(Household.id)))
+
+
+def test_the_household_page_lists_its_awards_with_instalments(app, filed):
+    page = Browser(app, "center1").get(f"/households/{filed}").get_data(as_text=True)
+    assert "帮扶项目" in page and "生活救助" in page and "¥12,000.00（每月 ¥6,000.00）" in page
+    assert "2026年11月生活救助" in page and "2026年12月生活救助" in page and page.count("待发放") == 2
+    assert "申请金秋助学" in page
+    approver = Browser(app, "approver1").get(f"/households/{filed}").get_data(as_text=True)
+    assert "2026年12月生活救助" in approver and "申请金秋助学" not in approver
+
+
+def test_the_awards_list_and_who_reads_it(app, filed):
+    for user in ("center1", "approver1", "finance1", "supervisor1", "inspector1", "union1"):
+        page = Browser(app, user).get("/awards").get_data(as_text=True)
+        assert "生活救助" in page and "¥12,000.00" in page, user
+    assert "没有符合条件的帮扶项目" in Browser(app, "union2").get("/awards").get_data(as_text=True)
+    assert Browser(app, "designer1").get("/awards").status_code == 403
+    assert Browser(app, "union2").get(f"/households/{filed}").status_code == 404
+
+
+def test_the_budget_page_sets_budgets_and_starts_warmth(app, filed):
+    center = Browser(app, "center1")
+    center.post("/budgets", {"year": "2026", "programme": "living", "amount": "20000.50"})
+    page = center.get("/budgets?year=2026").get_data(as_text=True)
+    assert "预算已保存" in page
+    assert "¥20,000.50" in page and "¥12,000.00" in page and "¥8,000.50" in page  # budget, committed, remaining
+    center.post("/budgets", {"year": "2026", "programme": "living", "amount": "abc"})
+    assert "应为金额" in center.get("/budgets?year=2026").get_data(as_text=True)
+    center.post("/warmth", {"year": "2026", "festival": "spring"})
+    assert "2026年春节送温暖：本次发起 1 户" in center.get("/budgets?year=2026").get_data(as_text=True)
+    finance = Browser(app, "finance1").get("/budgets?year=2026").get_data(as_text=True)
+    assert "¥20,000.50" in finance and "设定预算" not in finance and "发起送温暖" not in finance
+    assert Browser(app, "union1").get("/budgets").status_code == 403
+
+
+def test_an_application_from_the_household_page_lands_on_its_case(app, filed):
+    union = Browser(app, "union1")
+    response = union.post(f"/households/{filed}/programme-applications", {"process": "medical_aid"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/cases/")
+    assert "提出申请" in union.get(response.headers["Location"]).get_data(as_text=True)
+    refused = Browser(app, "union2").post(f"/households/{filed}/programme-applications", {"process": "medical_aid"})
+    assert refused.status_code == 302
