@@ -8,6 +8,7 @@ from stdnum.cn import ric
 
 from . import clock
 from .casework.commands import complete_task, start_case
+from .money.demo import load_awards_demo
 from .people.models import Organisation, User
 from .people.operations import create_organisation, create_user
 from .services import services
@@ -138,6 +139,7 @@ def load_demo(session, seed=2026):
             case = start_case(session, services(), by_role["grassroots_union"], "hardship_assistance")
             advance(session, case, by_role, rng, stop_before=stop)
         _returned_household(session, by_role, rng)
+        load_awards_demo(session, by_role)
     return [(u, demo_password(u), r) for u, r, _, _ in USERS]
 
 
