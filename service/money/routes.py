@@ -24,7 +24,7 @@ PROGRAMMES = [p.value for p in Programme]
 
 
 class AwardQuerySchema(Schema):
-    household = fields.Integer(validate=validate.Range(min=1), metadata={"description": "household id"})
+    household = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "household id"})
     programme = fields.String(validate=validate.OneOf(PROGRAMMES))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={"description": "budget year"})
     status = fields.String(validate=validate.OneOf([s.value for s in AwardStatus]))
@@ -135,7 +135,7 @@ class Awards(MethodView):
         return award_views.award_page(db.session(), current_user(), filters, args["page"], args["page_size"])
 
 
-@blp.route("/awards/<int:award_id>")
+@blp.route("/awards/<id:award_id>")
 class AwardItem(MethodView):
     @blp.response(200, AwardDetailSchema)
     def get(self, award_id):

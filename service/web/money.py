@@ -17,7 +17,7 @@ from .auth import login_required, page_user
 
 
 class AwardPageArgs(Schema):
-    household = fields.Integer(validate=validate.Range(min=1))
+    household = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
     programme = fields.String(validate=validate.OneOf([p.value for p in Programme]))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     status = fields.String(validate=validate.OneOf([s.value for s in AwardStatus]))
