@@ -172,3 +172,47 @@ def test_warmth_without_a_standard_is_refused(app, api, case_at):
     refused = api.post("/api/v1/warmth", "center1", json={"year": 2026, "festival": "spring"})
     assert refused.status_code == 422
     assert "没有生效的资金标准" in refused.get_json()["error"]["fields"]["festival"][0]
+
+
+def test_the_database_refuses_a_second_warmth_case_of_a_household_for_the_festival(app, api, case_at, programmes):
+    from sqlalchemy.exc import IntegrityError
+
+    from bangfu import db
+    case_at("payment")
+    api.post("/api/v1/warmth", "center1", json={"year": 2026, "festival": "spring"})
+    with db.engine_of(app).connect() as conn:
+        row = conn.execute(select(Case.__table__).where(Case.reference.like("WM2026C%"))).mappings().one()
+        copy = {k: v for k, v in row.items() if k != "id"}
+        with pytest.raises(IntegrityError):
+            conn.execute(Case.__table__.insert().values(**copy))
+        conn.rollback()
+
+
+def test_two_centre_users_starting_warmth_at_once_start_each_household_once(app, api, server, case_at, programmes,
+                                                                            is_postgres):
+    import threading
+
+    from bangfu.people.operations import create_user
+    from test_household_concurrency import _post
+    if not is_postgres:
+        pytest.skip("concurrent clients run on PostgreSQL")
+    for _ in range(3):
+        case_at("payment")
+    run_in(app, create_user, "center2", "assistance_center", "ZJG-CENTER", "center2-secret", hash_profile="fast")
+    tokens = [api.token("center1"), api.token("center2")]
+    barrier, results = threading.Barrier(2), [None, None]
+
+    def client(i):
+        barrier.wait()
+        results[i] = _post(f"{server}/api/v1/warmth", tokens[i], {"year": 2026, "festival": "spring"})
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(status for status, _ in results) == [200, 200], results
+    assert sorted(body["started"] for _, body in results) == [0, 3]
+    count = run_in(app, lambda s: s.scalar(select(func.count()).select_from(Case).where(
+        Case.reference.like("WM2026C%"))))
+    assert count == 3
