@@ -1,13 +1,11 @@
 """Awards from the hardship application's approval, their instalments, an exit ending them, and who reads them."""
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from bangfu import clock as service_clock
 from bangfu.households import register
 from bangfu.households.models import Household
-from bangfu.money.models import Award, Instalment
+from bangfu.money.models import Instalment
 from bangfu.people.models import User
 from bangfu.process_models.operations import deploy
 from bangfu.resources import bundled_models
