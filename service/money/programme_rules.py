@@ -63,9 +63,7 @@ def school_year_end(school_year):
 def _education_problems(ctx, data):
     household, found = _household(ctx), {}
     digest = register.id_digest(data["id_number"])
-    listed = ctx.session.scalar(select(HouseholdMember).where(HouseholdMember.household_id == household.id,
-                                                              HouseholdMember.id_digest == digest))
-    if listed is None:
+    if _listed_member(ctx.session, household, digest) is None:
         found["id_number"] = ["该学生不是本家庭档案所列家庭成员，不能申请金秋助学（请先核实家庭成员）"]
     if data.get("aided_elsewhere"):
         found["aided_elsewhere"] = ["本学年已获其他助学资助的学生不再资助"]
@@ -80,6 +78,12 @@ def _education_problems(ctx, data):
     if held.problem:
         found["school_level"] = [held.problem]
     return found
+
+
+def _listed_member(session, household, digest):
+    """The household's member (as its file lists them) with this ID digest, or None."""
+    return session.scalar(select(HouseholdMember).where(HouseholdMember.household_id == household.id,
+                                                        HouseholdMember.id_digest == digest).limit(1))
 
 
 def _granted_in_school_year(session, digest, period_end):
@@ -142,8 +146,12 @@ def _grant(ctx, data, on):
         return None, problem
     extra = {}
     if programme == Programme.EDUCATION:
-        extra = dict(student_name=applied["student_name"], student_id_digest=register.id_digest(applied["id_number"]),
-                     school_level=level, period_end=school_year_end(applied["school_year"]))
+        digest = register.id_digest(applied["id_number"])
+        listed = _listed_member(ctx.session, household, digest)
+        if listed is None:  # the file's members changed since the application
+            return None, "该学生已不是本家庭档案所列家庭成员"
+        extra = dict(student_name=listed.name, student_id_digest=digest, school_level=level,
+                     period_end=school_year_end(applied["school_year"]))
     return Grant(programme=programme, amount=amount, standard_id=held.standard.id, standard_item_id=held.item.id,
                  category=household.category, **extra), None
 
