@@ -27,6 +27,7 @@ class Action(StrEnum):
     SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
     BROWSE_HOUSEHOLDS = "browse_households"  # the household register (一户一档), its export and pages
     KEEP_REGISTER = "keep_register"  # start the year's annual review, start a household's exit (撤档)
+    VIEW_MONEY_REPORTS = "view_money_reports"  # 帮扶资金报表 (reports upward), its page and its Excel workbook
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -53,6 +54,10 @@ PERMISSIONS = {
     Action.BROWSE_HOUSEHOLDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.SUPERVISOR, Role.INSPECTOR,
                                          Role.GRASSROOTS_UNION}),
     Action.KEEP_REGISTER: frozenset({Role.ASSISTANCE_CENTER}),
+    # The centre reports every union's figures upward; a grassroots union is refused (its own households and
+    # their aid are on its register pages), as are third parties and designers.
+    Action.VIEW_MONEY_REPORTS: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR, Role.APPROVER, Role.FINANCE,
+                                          Role.INSPECTOR, Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -65,6 +70,7 @@ REFUSALS = {
     Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
     Action.BROWSE_HOUSEHOLDS: "您的角色不能查看困难职工家庭档案",
     Action.KEEP_REGISTER: "只有援助中心可以发起年度复核或在档家庭退出",
+    Action.VIEW_MONEY_REPORTS: "只有援助中心、审批、财务、纪检、督查和中心负责人可以查看帮扶资金报表",
 }
 
 

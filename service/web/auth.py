@@ -65,7 +65,8 @@ def start_page(user):
 def _inject_user():
     user = page_user()
     return {"current_user": user, "has_inbox": user is not None and user.role in LANE_ROLES,
-            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS)}
+            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS),
+            "has_money_reports": user is not None and may(user, Action.VIEW_MONEY_REPORTS)}
 
 
 @pages.route("/login", methods=["GET", "POST"])
