@@ -258,8 +258,9 @@ def money_tables(session, period, names):
 
 
 def _order(dimension):
-    """Programmes and fund sources in their own order; categories and unions by label."""
-    known = {"programme": list(PROGRAMME_LABELS), "fund_source": list(FUND_SOURCE_LABELS)}.get(dimension)
+    """Programmes, fund sources and categories in their own order (unknown ones after); unions by name."""
+    known = {"programme": list(PROGRAMME_LABELS), "fund_source": list(FUND_SOURCE_LABELS),
+             "category": list(CATEGORY_LABELS)}.get(dimension)
     if known:
         return lambda line: (known.index(line.key) if line.key in known else len(known), line.label)
     return lambda line: line.label
