@@ -140,6 +140,14 @@ def test_register_size_month_by_month_goes_down_with_exits(history):
     assert [line.at_end for line in report_of(history, 2025).months.lines] == [1] * 5 + [2] * 7
 
 
+def test_the_register_per_union_agrees_with_the_status_changes_month_by_month(history):
+    for year in (2025, 2026):
+        report = report_of(history, year)
+        assert report.register.total.at_end == report.months.lines[-1].at_end
+        assert report.register.total.entered == sum(line.entered for line in report.months.lines)
+        assert report.register.total.exited == sum(line.exited for line in report.months.lines)
+
+
 def test_a_month_counts_only_what_happened_in_it(history):
     march = report_of(history, 2026, 3)
     assert lines(march.money["programme"]) == {"生活救助": (0, D("0.00"), D("600.50")),

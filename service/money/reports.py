@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from ..households.assessment import CATEGORY_LABELS
 from ..households.models import Household, HouseholdStatus, HouseholdStatusChange
@@ -176,10 +176,8 @@ def _entries(upto=None, since=None):
     return entered, exited
 
 
-def _count_by(session, key, condition, by_household=False):
+def _count_by(session, key, condition):
     query = select(key, func.count()).select_from(HouseholdStatusChange).where(condition).group_by(key)
-    if by_household:
-        query = query.join(Household, Household.id == HouseholdStatusChange.household_id)
     return dict(session.execute(query).all())
 
 
@@ -188,19 +186,20 @@ def _count(session, condition):
 
 
 def register_table(session, period, names):
-    """在档家庭 per union: at the period's start, entered (新建档), exited (退出), at its end."""
-    union = Household.organisation_id
-    before_in, before_out = _entries(upto=period.first - timedelta(days=1))
-    within_in, within_out = _entries(upto=period.last, since=period.first)
-    counts = [_count_by(session, union, condition, by_household=True)
-              for condition in (before_in, before_out, within_in, within_out)]
-    lines = []
-    for key in sorted(set().union(*counts), key=lambda k: names.get(k, "")):
-        line = RegisterLine(key, names.get(key, str(key)), counts[0].get(key, 0) - counts[1].get(key, 0),
-                            counts[2].get(key, 0), counts[3].get(key, 0))
-        if line.at_start or line.entered or line.exited:
-            lines.append(line)
-    return Table("register", "在档家庭（按基层工会）", lines)
+    """在档家庭 per union: at the period's start, entered (新建档), exited (退出), at its end. Read from the
+    households' filed_on and closed_on, the dates register.py gives the status changes into and out of 在档
+    (one filed spell per household: a returning worker gets a new file), so it agrees with months_table."""
+    first, last = period.first, period.last
+    filed, closed = Household.filed_on, Household.closed_on
+    count = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    query = (select(Household.organisation_id,
+                    count(and_(filed < first, or_(closed.is_(None), closed >= first))),
+                    count(filed >= first), count(and_(closed >= first, closed <= last)))
+             .where(filed.is_not(None), filed <= last).group_by(Household.organisation_id))
+    lines = [RegisterLine(key, names.get(key, str(key)), int(at_start), int(entered), int(exited))
+             for key, at_start, entered, exited in session.execute(query)]
+    lines = [line for line in lines if line.at_start or line.entered or line.exited]
+    return Table("register", "在档家庭（按基层工会）", sorted(lines, key=lambda line: line.label))
 
 
 def months_table(session, period, today):
@@ -221,20 +220,21 @@ def months_table(session, period, today):
 
 # ---------------------------------------------------------------- money
 
-_KEYS = (Award.programme, Award.fund_source, Award.category, Award.organisation_id)
-
-
 def _awarded_rows(session, period):
+    keys = (Award.programme, Award.fund_source, Award.category, Award.organisation_id)
     new_help = func.sum(case((Award.supersedes_id.is_(None), 1), else_=0))  # 户次: awards continuing none
-    query = (select(*_KEYS, new_help, func.sum(Award.amount))
-             .where(Award.approved_on >= period.first, Award.approved_on <= period.last).group_by(*_KEYS))
+    query = (select(*keys, new_help, func.sum(Award.amount))
+             .where(Award.approved_on >= period.first, Award.approved_on <= period.last).group_by(*keys))
     return session.execute(query).all()
 
 
 def _paid_rows(session, period):
-    query = (select(*_KEYS, func.sum(Instalment.amount)).join(Award, Award.id == Instalment.award_id)
+    """Paid instalments grouped by their award's keys, which each instalment carries (no join: it is the
+    report's largest read, a year's monthly living aid of every household)."""
+    keys = (Instalment.programme, Instalment.fund_source, Instalment.category, Instalment.organisation_id)
+    query = (select(*keys, func.sum(Instalment.amount))
              .where(Instalment.status == InstalmentStatus.PAID, Instalment.paid_on >= period.first,
-                    Instalment.paid_on <= period.last).group_by(*_KEYS))
+                    Instalment.paid_on <= period.last).group_by(*keys))
     return session.execute(query).all()
 
 
