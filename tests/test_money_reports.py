@@ -17,6 +17,7 @@ from bangfu.money.models import Instalment, InstalmentStatus, ProgrammeBudget
 from bangfu.money.reports import Period, money_report
 from bangfu.people.models import Organisation
 from bangfu.unit_of_work import run_in
+from test_migrations import own_database  # noqa: F401  (fixture)
 
 D = Decimal
 TODAY = date(2026, 11, 30)  # the tests' clock
@@ -284,3 +285,31 @@ def test_cli_writes_the_workbook_and_says_the_totals(history, tmp_path, monkeypa
     assert bad.exit_code == 2 and "--month" in bad.output and "Traceback" not in bad.output
     nowhere = CliRunner().invoke(main, ["report", "money", "--year", "2026", "--out", str(tmp_path / "no" / "x.xlsx")])
     assert nowhere.exit_code == 1 and nowhere.output.startswith("Error: 无法写入") and "Traceback" not in nowhere.output
+
+
+# ---------------------------------------------------------------- upgrading
+
+def test_upgrading_copies_each_awards_keys_onto_its_instalments(own_database):
+    """Instalments written before 0015_reports get their award's fund source, category and union."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from bangfu import testing
+    from bangfu.migrate import upgrade
+    from conftest import INSTANCE_DIR, make_app
+    from test_migrations import _alembic
+
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    testing.populate(app)
+    run_in(app, build_history)
+    _alembic(own_database, command.downgrade, "0011_money")
+    _alembic(own_database, command.upgrade, "0015_reports")
+    from bangfu import db
+    with db.engine_of(app).connect() as conn:
+        rows = conn.execute(text("SELECT i.fund_source, a.fund_source, i.category, a.category, i.organisation_id, "
+                                 "a.organisation_id FROM instalments i JOIN awards a ON a.id = i.award_id")).all()
+    db.engine_of(app).dispose()
+    assert len(rows) > 20
+    assert all(row[0] == row[1] and row[2] == row[3] and row[4] == row[5] for row in rows)
+    assert {row[0] for row in rows} == {"hardship_fund", "union_funds", "charity"}
