@@ -38,7 +38,8 @@ class MoneyReport(MethodView):
 @blp.route("/money.xlsx")
 class MoneyReportWorkbook(MethodView):
     @blp.arguments(PeriodQuerySchema, location="query", error_status_code=400)
-    @blp.response(200, description="the report as an Excel workbook, one sheet per table", content_type=XLSX)
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
+                  description="the report as an Excel workbook, one sheet per table")
     def get(self, args):
         """帮扶资金报表 as .xlsx: a sheet per table, Chinese headers, number formats and a 合计 row each."""
         report = report_for(args)
