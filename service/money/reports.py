@@ -160,15 +160,16 @@ def _order(dimension):
 
 
 def grants_table(session, period):
-    """金秋助学: one line per education award approved in the period, by union and file number."""
+    """金秋助学: one line per education award approved in the period, by union and file number (sorted here: the
+    same order on every database, whatever its collation)."""
     query = (select(Award.student_name, Award.school_level, Award.amount, Household.file_number,
-                    Household.worker_name, Organisation.name, Award.approved_on)
+                    Household.worker_name, Organisation.name, Award.approved_on, Award.id)
              .join(Household, Household.id == Award.household_id)
              .join(Organisation, Organisation.id == Award.organisation_id)
              .where(Award.programme == Programme.EDUCATION, Award.approved_on >= period.first,
-                    Award.approved_on <= period.last)
-             .order_by(Organisation.name, Household.file_number, Award.id))
+                    Award.approved_on <= period.last))
+    rows = sorted(session.execute(query), key=lambda row: (row[5], row[3] or "", row[7]))
     lines = [GrantLine(student, level, SCHOOL_LEVEL_LABELS.get(level, level or "—"), amount, number, worker, union,
                        approved_on)
-             for student, level, amount, number, worker, union, approved_on in session.execute(query)]
+             for student, level, amount, number, worker, union, approved_on, _ in rows]
     return Table("grants", "金秋助学（按学生）", lines)
