@@ -35,11 +35,11 @@ FILED = HouseholdStatus.FILED
 # 金秋助学 school levels as the education programme records them; an unknown key is shown as it is.
 SCHOOL_LEVEL_LABELS = {"graduate": "研究生", "university": "大学本科", "college": "大学专科",
                        "high_school": "高中", "vocational": "中职", "junior_high": "初中", "primary": "小学"}
-DIMENSIONS = {  # table key: (the award column, its title, the label of one value)
-    "programme": ("programme", "按帮扶项目", lambda key: PROGRAMME_LABELS.get(key, key)),
-    "fund_source": ("fund_source", "按资金来源", lambda key: FUND_SOURCE_LABELS.get(key, key)),
-    "category": ("category", "按困难类别", lambda key: CATEGORY_LABELS.get(key, "未定类别") if key else "未定类别"),
-    "organisation": ("organisation_id", "按基层工会", None),  # labelled with the organisation's name
+DIMENSIONS = {  # table key (in the order of the award keys read below): its title, the label of one value
+    "programme": ("按帮扶项目", lambda key: PROGRAMME_LABELS.get(key, key)),
+    "fund_source": ("按资金来源", lambda key: FUND_SOURCE_LABELS.get(key, key)),
+    "category": ("按困难类别", lambda key: CATEGORY_LABELS.get(key, "未定类别") if key else "未定类别"),
+    "organisation": ("按基层工会", None),  # labelled with the organisation's name
 }
 
 
@@ -143,7 +143,7 @@ def money_tables(session, period, names):
         for dimension, value in zip(DIMENSIONS, keys):
             folded[dimension][value][2] += paid or ZERO
     tables = {}
-    for dimension, (_, title, label) in DIMENSIONS.items():
+    for dimension, (title, label) in DIMENSIONS.items():
         label = label or (lambda key: names.get(key, str(key)))
         lines = [MoneyLine(key, label(key), *values) for key, values in folded[dimension].items()]
         tables[dimension] = Table(dimension, title, sorted(lines, key=_order(dimension)))
