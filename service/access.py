@@ -33,6 +33,7 @@ class Action(StrEnum):
     APPLY_PROGRAMME = "apply_programme"  # apply for 金秋助学, 医疗救助, 意外致困 for a filed household
     START_WARMTH = "start_warmth"  # 送温暖 for every filed household at once
     APPROVE_WARMTH = "approve_warmth"  # approve a festival's whole 送温暖 list
+    VIEW_MONEY_REPORTS = "view_money_reports"  # 帮扶资金报表 (reports upward), its page and its Excel workbook
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -67,6 +68,10 @@ PERMISSIONS = {
     Action.APPLY_PROGRAMME: frozenset({Role.ASSISTANCE_CENTER, Role.GRASSROOTS_UNION}),
     Action.START_WARMTH: frozenset({Role.ASSISTANCE_CENTER}),
     Action.APPROVE_WARMTH: frozenset({Role.APPROVER}),
+    # The centre reports every union's figures upward; a grassroots union is refused (its own households and
+    # their aid are on its register pages), as are third parties and designers.
+    Action.VIEW_MONEY_REPORTS: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR, Role.APPROVER, Role.FINANCE,
+                                          Role.INSPECTOR, Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -85,6 +90,7 @@ REFUSALS = {
     Action.APPLY_PROGRAMME: "只有基层工会和援助中心可以申请帮扶项目",
     Action.START_WARMTH: "只有援助中心可以发起送温暖",
     Action.APPROVE_WARMTH: "只有审批人可以审批送温暖名单",
+    Action.VIEW_MONEY_REPORTS: "只有援助中心、审批、财务、纪检、督查和中心负责人可以查看帮扶资金报表",
 }
 
 

@@ -260,5 +260,36 @@ def register_purge(before_text, dry_run):
     click.echo(f"已删除 {done.households} 户档案（撤档日期早于{long_date(done.cutoff)}）及其 {done.cases} 件案件")
 
 
+@main.group()
+def report():
+    """Reports upward (上报报表)."""
+
+
+@report.command("money")
+@click.option("--year", required=True, type=click.IntRange(2000, 2100), help="the report's calendar year")
+@click.option("--month", type=click.IntRange(1, 12), default=None, help="one month of it (default: the whole year)")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="the .xlsx file to write")
+@friendly
+def report_money(year, month, out):
+    """Write the money report (帮扶资金报表) of a year or month as an Excel workbook, one sheet per table."""
+    from . import clock
+    from .money.report_export import report_workbook
+    from .money.reports import Period, money_report
+    from .wording import yuan
+    app = _app()
+    with app.app_context():
+        made = run_in(app, lambda session: money_report(session, Period(year, month), clock.today()))
+    try:
+        out.write_bytes(report_workbook(made))
+    except OSError as exc:
+        raise click.ClickException(f"无法写入 {out}：{exc.strerror}") from None
+    money = made.money["programme"].total
+    register = made.register.total
+    click.echo(f"{made.period.label}帮扶资金报表已写入 {out}：期末在档 {register.at_end if register else 0} 户，"
+               f"户次 {money.times if money else 0}，审批 {yuan(money.awarded if money else 0)}，"
+               f"发放 {yuan(money.paid if money else 0)}")
+
+
 if __name__ == "__main__":
     sys.exit(main())

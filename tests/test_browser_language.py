@@ -138,6 +138,8 @@ def pages_of(api, username, cases):
             household_id = api.case(cases[name])["household_id"]
             if api.get(f"/api/v1/households/{household_id}", username).status_code == 200:
                 found.append((f"household-{name}", f"/households/{household_id}"))
+    if api.get(f"/api/v1/reports/money?year={clock.today().year}", username).status_code == 200:
+        found.append(("money-report", "/reports/money"))
     for name, case_id in cases.items():
         case = api.case(case_id, username)
         if "id" not in case:

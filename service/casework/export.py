@@ -24,6 +24,7 @@ MAX_ROWS = 50_000
 COLUMNS = ["案件编号", "家庭（职工姓名）", "工作单位", "申报工会", "第三方机构", "状态", "当前步骤", "困难类别",
            "档案编号", "审批金额（元）", "发放金额（元）", "发放日期", "银行流水号", "申报时间", "办结时间"]
 MONEY_FORMAT = "#,##0.00"
+COUNT_FORMAT = "#,##0"  # whole numbers: 户次, households
 DATE_FORMAT = 'yyyy"年"m"月"d"日"'
 TIME_FORMAT = 'yyyy"年"m"月"d"日" hh:mm'
 MAX_WIDTH = 60
@@ -65,6 +66,8 @@ def _cell(sheet, value, bold=False):
         cell.data_type = "s"  # never "f" (a formula), whatever the text starts with
     elif isinstance(value, Decimal):
         cell.number_format = MONEY_FORMAT
+    elif isinstance(value, int) and not isinstance(value, bool):
+        cell.number_format = COUNT_FORMAT
     elif isinstance(value, datetime):
         cell.number_format = TIME_FORMAT
     elif isinstance(value, date):
@@ -84,17 +87,39 @@ def workbook_bytes(sheet_name, columns, rows, title=None):
     """Bytes of an .xlsx of one sheet: an optional bold title line, bold column headers (frozen when there is
     no title), then the rows; each column as wide as its widest text, up to MAX_WIDTH. Every export uses it."""
     workbook = Workbook(write_only=True)
+    write_sheet(workbook, sheet_name, columns, rows, title)
+    return _saved(workbook)
+
+
+def workbook_of_sheets(sheets):
+    """Bytes of an .xlsx of several sheets, each `(name, columns, rows, title, total)`: a bold title line, bold
+    headers frozen under it, the rows, and a bold total row (合计) when `total` is given."""
+    workbook = Workbook(write_only=True)
+    for name, columns, rows, title, total in sheets:
+        write_sheet(workbook, name, columns, rows, title, total, freeze_under_title=True)
+    return _saved(workbook)
+
+
+def write_sheet(workbook, sheet_name, columns, rows, title=None, total=None, freeze_under_title=False):
+    """One sheet of a write-only workbook (see workbook_bytes); `total`, a row of values, is written last, bold."""
     sheet = workbook.create_sheet(sheet_name)
+    shown_rows = list(rows) + ([total] if total is not None else [])
     for index, header in enumerate(columns):
-        needed = max([width(header)] + [width(_shown(row[index])) for row in rows])
+        needed = max([width(header)] + [width(_shown(row[index])) for row in shown_rows])
         sheet.column_dimensions[get_column_letter(index + 1)].width = min(needed + 2, MAX_WIDTH)
+    if not title or freeze_under_title:  # before the first row: a write-only sheet writes its view with it
+        sheet.freeze_panes = "A3" if title else "A2"
     if title:
         sheet.append([_cell(sheet, title, bold=True)])
-    else:
-        sheet.freeze_panes = "A2"
     sheet.append([_cell(sheet, header, bold=True) for header in columns])
     for row in rows:
         sheet.append([_cell(sheet, value) for value in row])
+    if total is not None:
+        sheet.append([_cell(sheet, value, bold=True) for value in total])
+    return sheet
+
+
+def _saved(workbook):
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

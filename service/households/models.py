@@ -77,6 +77,7 @@ class Household(Base):
         Index("ix_households_status_filed", "status", "filed_on"),
         Index("ix_households_org_status", "organisation_id", "status"),
         Index("ix_households_next_review", "next_review_due"),
+        Index("ix_households_register_report", "organisation_id", "filed_on", "closed_on"),  # money/reports.py
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +149,10 @@ class HouseholdStatusChange(Base):
     """One change of a household's status: from, to, on which day, why, by whom, through which case."""
 
     __tablename__ = "household_status_changes"
+    __table_args__ = (  # the register's size at a date (money/reports.py): entries into 在档 and exits from it
+        Index("ix_household_status_changes_into", "to_status", "changed_on", "from_status"),
+        Index("ix_household_status_changes_out", "from_status", "changed_on", "to_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)

@@ -73,6 +73,8 @@ def create_award(session, household, grant, approved_on, approved_by=None, case=
     session.add(award)
     session.flush()
     session.add_all(Instalment(award_id=award.id, household_id=household.id, programme=grant.programme,
+                               fund_source=award.fund_source, category=award.category,
+                               organisation_id=award.organisation_id,
                                sequence=number, due_on=day, amount=value, purpose=purpose)
                     for number, (day, value, purpose) in enumerate(parts, start=1) if value > 0)
     session.flush()

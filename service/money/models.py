@@ -191,6 +191,12 @@ class Award(Base):
         CheckConstraint("amount >= 0", name="amount"),
         Index("ix_awards_programme_approved", "programme", "approved_on"),
         Index("ix_awards_household", "household_id", "approved_on"),
+        # Reports (money/reports.py): a period's awards by programme, fund, category and union, read from the index
+        # alone: SQLite skip-scans the few leading groups; PostgreSQL ranges over approved_on.
+        Index("ix_awards_report", "programme", "fund_source", "category", "organisation_id", "approved_on",
+              "supersedes_id", "amount"),
+        Index("ix_awards_approved_on", "approved_on", postgresql_include=[
+            "programme", "fund_source", "category", "organisation_id", "supersedes_id", "amount"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -231,7 +237,8 @@ class InstalmentStatus(StrEnum):
 
 
 class Instalment(Base):
-    """One payment an award owes on a date. Denormalised household and programme for batch building."""
+    """One payment an award owes on a date. Denormalised household and programme for batch building, and the
+    award's fund source, category and union for reports."""
 
     __tablename__ = "instalments"
     __table_args__ = (
@@ -239,12 +246,22 @@ class Instalment(Base):
         CheckConstraint("amount > 0", name="amount"),
         Index("ix_instalments_status_due", "status", "due_on"),
         Index("ix_instalments_household", "household_id"),
+        # Reports: a period's paid instalments by programme, fund, category and union without reading the awards
+        # (see ix_awards_report).
+        Index("ix_instalments_report", "programme", "fund_source", "category", "organisation_id", "paid_on",
+              "status", "amount"),
+        Index("ix_instalments_paid_on", "paid_on", postgresql_include=[
+            "status", "programme", "fund_source", "category", "organisation_id", "amount"]),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     award_id: Mapped[int] = mapped_column(ForeignKey("awards.id", ondelete="CASCADE"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
     programme: Mapped[str] = mapped_column(String(32))
+    # The award's fund source, category and union, copied by create_award: reports group paid instalments by them.
+    fund_source: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str | None] = mapped_column(String(32))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     sequence: Mapped[int]  # 1, 2, ... within the award
     due_on: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money)

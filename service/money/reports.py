@@ -1,0 +1,175 @@
+"""Reports upward (上报报表): what the centre tells a higher union about a year, or one month of it.
+
+What is counted, and when:
+- **The register** (在档): a household is in it from its change to `filed` until its change away from
+  `filed` (an exit 已脱困/已解困/已退出, or 审批未通过 undoing a filing), by the status changes' dates, so
+  the size at a month's end is every entry up to that day minus every exit: it goes down with exits.
+  期末 = 期初 + 新建档 − 退出, per union (the union keeping the file today) and in total.
+- **户次 (household-times helped)**: one per award approved in the period (`approved_on`), whatever its
+  programme; a living-aid award counts once however many months it pays. An award that only continues
+  another under a new standard (the half-yearly adjustment, `supersedes_id`) is no new 户次: its yuan
+  count, the household was already counted when first helped.
+- **Awarded (审批金额)**: the amounts of the awards approved in the period (an award ended early counts what
+  it kept). **Paid (发放金额)**: the instalments paid in the period (`paid_on`), whenever their award was
+  approved; each line is grouped by its award's programme, fund source, category and union.
+- **Education grants (金秋助学)**: one line per education award approved in the period.
+
+Every total is computed from its lines (`Table.total`), so a report's total is the sum of its lines, to the
+fen. The awards and the paid instalments are each read once, grouped by all four dimensions at once; the
+by-programme, by-fund, by-category and by-union tables are folded from those rows.
+"""
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+
+from ..households.assessment import CATEGORY_LABELS
+from ..households.models import Household, HouseholdStatus, HouseholdStatusChange
+from ..people.models import Organisation
+from ..people.roles import OrgKind
+from .models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, Award, Instalment, InstalmentStatus, Programme
+from .report_lines import ZERO, GrantLine, MonthLine, MoneyLine, MoneyReport, Period, RegisterLine, Table
+
+__all__ = ["Period", "money_report", "register_table", "money_tables", "grants_table", "months_table"]
+FILED = HouseholdStatus.FILED
+# 金秋助学 school levels as the education programme records them; an unknown key is shown as it is.
+SCHOOL_LEVEL_LABELS = {"graduate": "研究生", "university": "大学本科", "college": "大学专科",
+                       "high_school": "高中", "vocational": "中职", "junior_high": "初中", "primary": "小学"}
+DIMENSIONS = {  # table key (in the order of the award keys read below): its title, the label of one value
+    "programme": ("按帮扶项目", lambda key: PROGRAMME_LABELS.get(key, key)),
+    "fund_source": ("按资金来源", lambda key: FUND_SOURCE_LABELS.get(key, key)),
+    "category": ("按困难类别", lambda key: CATEGORY_LABELS.get(key, "未定类别") if key else "未定类别"),
+    "organisation": ("按基层工会", None),  # labelled with the organisation's name
+}
+
+
+def money_report(session, period, today):
+    """The report for `period`; months after `today` are left out of the monthly register."""
+    names = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    return MoneyReport(period=period, centre=centre_name(session), register=register_table(session, period, names),
+                       money=money_tables(session, period, names), grants=grants_table(session, period),
+                       months=months_table(session, period, today))
+
+
+def centre_name(session):
+    return session.scalar(select(Organisation.name).where(Organisation.kind == OrgKind.CENTER)
+                          .order_by(Organisation.id).limit(1)) or "职工援助服务中心"
+
+
+# ---------------------------------------------------------------- the register
+
+def _entries(upto=None, since=None):
+    """Status changes into the register (to filed) and out of it (from filed), as SQL conditions."""
+    dates = [HouseholdStatusChange.changed_on <= upto] if upto else []
+    if since:
+        dates.append(HouseholdStatusChange.changed_on >= since)
+    entered = and_(HouseholdStatusChange.to_status == FILED, HouseholdStatusChange.from_status.is_distinct_from(FILED),
+                   *dates)
+    exited = and_(HouseholdStatusChange.from_status == FILED, HouseholdStatusChange.to_status != FILED, *dates)
+    return entered, exited
+
+
+def _count_by(session, key, condition):
+    query = select(key, func.count()).select_from(HouseholdStatusChange).where(condition).group_by(key)
+    return dict(session.execute(query).all())
+
+
+def _count(session, condition):
+    return session.scalar(select(func.count()).select_from(HouseholdStatusChange).where(condition))
+
+
+def register_table(session, period, names):
+    """在档家庭 per union: at the period's start, entered (新建档), exited (退出), at its end. Read from the
+    households' filed_on and closed_on, the dates register.py gives the status changes into and out of 在档
+    (one filed spell per household: a returning worker gets a new file), so it agrees with months_table."""
+    first, last = period.first, period.last
+    filed, closed = Household.filed_on, Household.closed_on
+    count = lambda condition: func.sum(case((condition, 1), else_=0))  # noqa: E731
+    query = (select(Household.organisation_id,
+                    count(and_(filed < first, or_(closed.is_(None), closed >= first))),
+                    count(filed >= first), count(and_(closed >= first, closed <= last)))
+             .where(filed.is_not(None), filed <= last).group_by(Household.organisation_id))
+    lines = [RegisterLine(key, names.get(key, str(key)), int(at_start), int(entered), int(exited))
+             for key, at_start, entered, exited in session.execute(query)]
+    lines = [line for line in lines if line.at_start or line.entered or line.exited]
+    return Table("register", "在档家庭（按基层工会）", sorted(lines, key=lambda line: line.label))
+
+
+def months_table(session, period, today):
+    """在档户数 at each month's end of the period's year, through `today`'s month in the current year."""
+    year = period.year
+    last_month = 12 if year < today.year else (today.month if year == today.year else 0)
+    before_in, before_out = _entries(upto=date(year - 1, 12, 31))
+    size = _count(session, before_in) - _count(session, before_out)
+    within_in, within_out = _entries(upto=date(year, 12, 31), since=date(year, 1, 1))
+    month = func.extract("month", HouseholdStatusChange.changed_on)
+    entered, exited = (_count_by(session, month, c) for c in (within_in, within_out))
+    lines = []
+    for number in range(1, last_month + 1):
+        size += entered.get(number, 0) - exited.get(number, 0)
+        lines.append(MonthLine(number, f"{year}年{number}月", entered.get(number, 0), exited.get(number, 0), size))
+    return Table("months", "在档户数（逐月末）", lines)
+
+
+# ---------------------------------------------------------------- money
+
+def _awarded_rows(session, period):
+    keys = (Award.programme, Award.fund_source, Award.category, Award.organisation_id)
+    new_help = func.sum(case((Award.supersedes_id.is_(None), 1), else_=0))  # 户次: awards continuing none
+    query = (select(*keys, new_help, func.sum(Award.amount))
+             .where(Award.approved_on >= period.first, Award.approved_on <= period.last).group_by(*keys))
+    return session.execute(query).all()
+
+
+def _paid_rows(session, period):
+    """Paid instalments grouped by their award's keys, which each instalment carries (no join: it is the
+    report's largest read, a year's monthly living aid of every household)."""
+    keys = (Instalment.programme, Instalment.fund_source, Instalment.category, Instalment.organisation_id)
+    query = (select(*keys, func.sum(Instalment.amount))
+             .where(Instalment.status == InstalmentStatus.PAID, Instalment.paid_on >= period.first,
+                    Instalment.paid_on <= period.last).group_by(*keys))
+    return session.execute(query).all()
+
+
+def money_tables(session, period, names):
+    """户次, awarded and paid by programme, fund source, category and union."""
+    folded = {key: defaultdict(lambda: [0, ZERO, ZERO]) for key in DIMENSIONS}
+    for *keys, times, awarded in _awarded_rows(session, period):
+        for dimension, value in zip(DIMENSIONS, keys):
+            cell = folded[dimension][value]
+            cell[0] += int(times or 0)
+            cell[1] += awarded or ZERO
+    for *keys, paid in _paid_rows(session, period):
+        for dimension, value in zip(DIMENSIONS, keys):
+            folded[dimension][value][2] += paid or ZERO
+    tables = {}
+    for dimension, (title, label) in DIMENSIONS.items():
+        label = label or (lambda key: names.get(key, str(key)))
+        lines = [MoneyLine(key, label(key), *values) for key, values in folded[dimension].items()]
+        tables[dimension] = Table(dimension, title, sorted(lines, key=_order(dimension)))
+    return tables
+
+
+def _order(dimension):
+    """Programmes, fund sources and categories in their own order (unknown ones after); unions by name."""
+    known = {"programme": list(PROGRAMME_LABELS), "fund_source": list(FUND_SOURCE_LABELS),
+             "category": list(CATEGORY_LABELS)}.get(dimension)
+    if known:
+        return lambda line: (known.index(line.key) if line.key in known else len(known), line.label)
+    return lambda line: line.label
+
+
+def grants_table(session, period):
+    """金秋助学: one line per education award approved in the period, by union and file number (sorted here: the
+    same order on every database, whatever its collation)."""
+    query = (select(Award.student_name, Award.school_level, Award.amount, Household.file_number,
+                    Household.worker_name, Organisation.name, Award.approved_on, Award.id)
+             .join(Household, Household.id == Award.household_id)
+             .join(Organisation, Organisation.id == Award.organisation_id)
+             .where(Award.programme == Programme.EDUCATION, Award.approved_on >= period.first,
+                    Award.approved_on <= period.last))
+    rows = sorted(session.execute(query), key=lambda row: (row[5], row[3] or "", row[7]))
+    lines = [GrantLine(student, level, SCHOOL_LEVEL_LABELS.get(level, level or "—"), amount, number, worker, union,
+                       approved_on)
+             for student, level, amount, number, worker, union, approved_on, _ in rows]
+    return Table("grants", "金秋助学（按学生）", lines)

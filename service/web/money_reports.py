@@ -1,0 +1,52 @@
+"""帮扶资金报表: the money report's page (tables, a chart of yuan by programme, the register month by month)
+and its Excel workbook, over the same report the API answers."""
+from flask import Response, render_template
+
+from .. import clock
+from ..access import Action, ensure
+from ..money.report_export import report_workbook
+from ..money.report_routes import XLSX, report_for, workbook_name
+from ..money.report_schemas import FIRST_YEAR, PeriodQuerySchema
+from . import page_args, pages
+from .auth import login_required, page_user
+
+
+def _period_args():
+    """The year and month asked for; this year when none is."""
+    args = page_args(PeriodQuerySchema(partial=("year",)))
+    args.setdefault("year", clock.today().year)
+    return args
+
+
+def _charts(report):
+    programmes = report.money["programme"].lines
+    months = report.months.lines
+    return {
+        "by-programme": {"type": "bar", "caption": f"{report.period.label}帮扶资金（按帮扶项目）", "format": "money",
+                         "labels": [line.label for line in programmes],
+                         "datasets": [{"label": "审批金额", "data": [str(line.awarded) for line in programmes]},
+                                      {"label": "发放金额", "data": [str(line.paid) for line in programmes]}]},
+        "register": {"type": "line", "caption": f"{report.period.year}年在档户数（逐月末）",
+                     "labels": [f"{line.month}月" for line in months],
+                     "datasets": [{"label": "在档户数", "data": [line.at_end for line in months]}]},
+    }
+
+
+@pages.get("/reports/money")
+@login_required
+def money_report_page():
+    ensure(page_user(), Action.VIEW_MONEY_REPORTS)
+    args = _period_args()
+    report = report_for(args)
+    years = range(clock.today().year, FIRST_YEAR - 1, -1)
+    return render_template("money_reports.html", report=report, charts=_charts(report), years=years,
+                           year=args["year"], month=args.get("month"))
+
+
+@pages.get("/reports/money.xlsx")
+@login_required
+def money_report_export():
+    ensure(page_user(), Action.VIEW_MONEY_REPORTS)
+    report = report_for(_period_args())
+    return Response(report_workbook(report), mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename={workbook_name(report.period)}"})
