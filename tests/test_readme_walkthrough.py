@@ -41,4 +41,4 @@ def test_readme_walkthrough_pays_a_household(app, server):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('"state":"completed","error":null') == 10, result.stdout
     assert '"status_label": "已发放"' in result.stdout
-    assert '"paid_amount": "6000.00"' in result.stdout
+    assert '"paid_amount": "1208.00"' in result.stdout
