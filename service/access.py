@@ -27,6 +27,11 @@ class Action(StrEnum):
     SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
     BROWSE_HOUSEHOLDS = "browse_households"  # the household register (一户一档), its export and pages
     KEEP_REGISTER = "keep_register"  # start the year's annual review, start a household's exit (撤档)
+    VIEW_STANDARDS = "view_standards"  # fund standards (资金标准) and half-yearly adjustment lists (每半年调整)
+    DRAFT_STANDARD = "draft_standard"  # draft or revise a fund standard before it is approved
+    APPROVE_STANDARD = "approve_standard"  # approve or reject a fund standard someone else drafted
+    ADJUST_AID = "adjust_aid"  # generate, edit and submit a half-yearly adjustment list
+    APPROVE_ADJUSTMENT = "approve_adjustment"  # decide an adjustment list someone else made
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -53,6 +58,15 @@ PERMISSIONS = {
     Action.BROWSE_HOUSEHOLDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.SUPERVISOR, Role.INSPECTOR,
                                          Role.GRASSROOTS_UNION}),
     Action.KEEP_REGISTER: frozenset({Role.ASSISTANCE_CENTER}),
+    # Standards are the centre's to draft and the approver's to decide; finance pays by them and the
+    # supervisors and the head oversee them. The adjustment lists name households and their aid, as the
+    # register does, for the same centre roles.
+    Action.VIEW_STANDARDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR,
+                                      Role.CENTRE_HEAD}),
+    Action.DRAFT_STANDARD: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.APPROVE_STANDARD: frozenset({Role.APPROVER}),
+    Action.ADJUST_AID: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.APPROVE_ADJUSTMENT: frozenset({Role.APPROVER}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -65,6 +79,11 @@ REFUSALS = {
     Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
     Action.BROWSE_HOUSEHOLDS: "您的角色不能查看困难职工家庭档案",
     Action.KEEP_REGISTER: "只有援助中心可以发起年度复核或在档家庭退出",
+    Action.VIEW_STANDARDS: "您的角色不能查看资金标准和半年调整清单",
+    Action.DRAFT_STANDARD: "只有援助中心可以起草资金标准",
+    Action.APPROVE_STANDARD: "只有审批人可以审批资金标准",
+    Action.ADJUST_AID: "只有援助中心可以生成、修改和提交半年调整清单",
+    Action.APPROVE_ADJUSTMENT: "只有审批人可以审批半年调整清单",
 }
 
 

@@ -84,3 +84,9 @@ class UserClient:
 
     def post(self, path, user=None, **kwargs):
         return self.request("POST", path, user, **kwargs)
+
+    def put(self, path, user=None, **kwargs):
+        return self.request("PUT", path, user, **kwargs)
+
+    def patch(self, path, user=None, **kwargs):
+        return self.request("PATCH", path, user, **kwargs)
