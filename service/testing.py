@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from .demo import ORGANISATIONS
-from .money.demo_standards import approved, suzhou
+from .money.demo_standards import FIRST_HALF_2027, approved, suzhou
 from .people.models import User
 from .people.operations import create_organisation, create_user, token_for_username
 from .process_models.operations import deploy
@@ -53,8 +53,9 @@ def _approved_standard(session, draft, drafter="center1", approver="approver1"):
 
 def approved_standard(app, start=date(2027, 1, 1), kind="half_year", number="苏工党〔2026〕58号", replaces=None,
                       drafter="center1", approver="approver1", **amounts):
-    """Draft and approve a fund standard with the demo's items (living caps by `living_deep=`, ... ); returns
-    its id. Without arguments: the first half of 2027."""
+    """Draft and approve a fund standard with the demo's items; returns its id. Without arguments: the demo's
+    first half of 2027 (低保 1245; living aid at most 1245 / 850 / 1050 a month for 深度 / 相对 / 意外)."""
+    amounts = {**FIRST_HALF_2027, **amounts}
     draft = replace(suzhou(start, kind, number, **amounts), replaces_id=replaces)
     return run_in(app, _approved_standard, draft, drafter, approver)
 

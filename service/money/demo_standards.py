@@ -10,6 +10,9 @@ from ..people.models import User
 from .standards import Draft, approve_standard, draft_standard
 
 
+FIRST_HALF_2027 = {"dibao": "1245", "living_deep": "1245", "living_relative": "850", "living_sudden": "1050"}
+
+
 def items(living_deep="1208", living_relative="800", living_sudden="1000"):
     """Items per programme: living aid capped per category (元/户·月), education fixed by school level
     (元/生·学年), medical capped per case, 送温暖 fixed per household, 意外致困 capped per case."""
@@ -42,6 +45,5 @@ def seed_standards(session):
     """The demo's two approved standards: 2026, and the first half of 2027 (低保 up to 1245, living caps too)."""
     users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(("center1", "approver1"))))}
     first = approved(session, users["center1"], users["approver1"], suzhou())
-    following = suzhou(date(2027, 1, 1), "half_year", "苏工党〔2026〕58号", dibao="1245", living_deep="1245",
-                       living_relative="850", living_sudden="1050")
+    following = suzhou(date(2027, 1, 1), "half_year", "苏工党〔2026〕58号", **FIRST_HALF_2027)
     approved(session, users["center1"], users["approver1"], replace(following, replaces_id=first.id))
