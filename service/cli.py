@@ -262,3 +262,8 @@ def register_purge(before_text, dry_run):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+from .money.standards_cli import standards_group  # noqa: E402  (it builds on this module's helpers)
+
+main.add_command(standards_group)

@@ -218,3 +218,35 @@ def test_the_assessment_rests_on_the_standard_s_line(app, api, household):
     assessment = api.get(f"/api/v1/tasks/{task['id']}", "union1").get_json()["assessment"]
     assert assessment["suggested_category"] == "relative" and assessment["dibao_line"] == 300
     assert "苏工党〔2026〕40号" in assessment["standard"]
+
+
+def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, migrated, tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+    from openpyxl import Workbook
+
+    from bangfu.cli import main
+    monkeypatch.setenv("BANGFU_DATABASE_URL", migrated)
+    monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("BANGFU_SECRET_KEY", "cli-tests-" + "k" * 40)
+    runner = CliRunner()
+    (tmp_path / "h2.json").write_text(json.dumps(BODY, ensure_ascii=False), "utf-8")
+    drafted = runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json"), "--as", "center1"])
+    assert drafted.exit_code == 0, drafted.output
+    standard_id = int(drafted.output.split()[2])
+    own = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "center1"])
+    assert (own.exit_code, own.output) == (1, "Error: 只有审批人可以审批资金标准\n")
+    assert runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"]).exit_code == 0
+    shown = runner.invoke(main, ["standards", "show", str(standard_id)]).output
+    assert "已批准" in shown and "生活救助（深度困难）：最高 ¥1,245.00 元/户·月" in shown
+
+    book = Workbook()
+    book.active.append(("period_kind", "year"))
+    book.active.append(("effective_from", "2028-03-01"))
+    book.create_sheet("项目").append(("programme", "rule"))
+    book.save(tmp_path / "bad.xlsx")
+    bad = runner.invoke(main, ["standards", "import", str(tmp_path / "bad.xlsx"), "--as", "center1"])
+    assert bad.exit_code == 1 and bad.output == "Error: 资金标准文件有误（file: 项目工作表缺少列：amount）\n"
+    listed = runner.invoke(main, ["standards", "list"]).output.splitlines()
+    assert len(listed) == 2 and "苏工党〔2027〕30号" in listed[0]
