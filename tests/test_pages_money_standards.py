@@ -18,10 +18,13 @@ def text(response):
 
 
 def test_the_nav_offers_standards_to_the_centre_and_the_approver_only(app):
-    assert "资金标准" in text(Browser(app, "center1").get("/inbox"))
-    assert "半年调整" in text(Browser(app, "approver1").get("/inbox"))
+    link = 'href="/fund-standards" title="资金标准与半年调整">标准</a>'
+    assert link in Browser(app, "center1").get("/inbox").get_data(as_text=True)
+    approver = Browser(app, "approver1")
+    assert link in approver.get("/inbox").get_data(as_text=True)
+    assert "半年调整清单" in text(approver.get("/fund-standards"))
     union = Browser(app, "union1")
-    assert "资金标准" not in text(union.get("/inbox"))
+    assert link not in union.get("/inbox").get_data(as_text=True)
     assert union.get("/fund-standards").status_code == 403
 
 
@@ -80,3 +83,20 @@ def test_the_adjustment_is_generated_edited_submitted_and_decided_line_by_line_o
     shown = text(approver.get(decided.headers["Location"]))
     assert "调整清单已审批：同意 1 户，不同意 1 户" in shown and "不同意（原发放不变）" in shown
     assert "已审批" in text(centre.get("/adjustments"))
+
+
+def test_the_standard_and_adjustment_pages_fit_a_phone_and_a_desktop(browser, server, app, case_at):
+    from browser_helpers import shot, sign_in
+    filed_with_living_aid(app, case_at, ("800",))
+    standard = approved_standard(app)
+    Browser(app, "center1").post("/adjustments", {"standard_id": standard})
+    for width in (375, 1280):
+        for username, paths in (("center1", ["/fund-standards", "/fund-standards/new", f"/fund-standards/{standard}",
+                                             "/adjustments", "/adjustments/1"]),
+                                ("approver1", ["/fund-standards", f"/fund-standards/{standard}"])):
+            page = sign_in(browser, server, username, viewport={"width": width, "height": 900})
+            for path in paths:
+                page.goto(f"{server}{path}")
+                shot(page, f"money-{username}-{path.strip('/').replace('/', '-')}-{width}")
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (width, path)
+            page.context.close()
