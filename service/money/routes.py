@@ -43,7 +43,7 @@ class FundStandards(MethodView):
         return run(standards.draft_standard, current_user(), draft)
 
 
-@blp.route("/fund-standards/<int:standard_id>")
+@blp.route("/fund-standards/<id:standard_id>")
 class FundStandardItem(MethodView):
     @blp.response(200, StandardDetailSchema)
     def get(self, standard_id):
@@ -56,7 +56,7 @@ class FundStandardItem(MethodView):
         return run(standards.revise_draft, current_user(), standard_id, draft)
 
 
-@blp.route("/fund-standards/<int:standard_id>/approve")
+@blp.route("/fund-standards/<id:standard_id>/approve")
 class FundStandardApproval(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.response(200, StandardDetailSchema)
@@ -65,7 +65,7 @@ class FundStandardApproval(MethodView):
         return run(standards.approve_standard, current_user(), standard_id, args.get("note"))
 
 
-@blp.route("/fund-standards/<int:standard_id>/reject")
+@blp.route("/fund-standards/<id:standard_id>/reject")
 class FundStandardRejection(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.response(200, StandardDetailSchema)
@@ -93,14 +93,14 @@ class Adjustments(MethodView):
         return _detail(run(adjustments.generate, current_user(), args["standard_id"]))
 
 
-@blp.route("/adjustments/<int:list_id>")
+@blp.route("/adjustments/<id:list_id>")
 class AdjustmentItem(MethodView):
     @blp.response(200, AdjustmentDetailSchema)
     def get(self, list_id):
         return _detail(adjustments.get_list(db.session(), list_id))
 
 
-@blp.route("/adjustments/<int:list_id>/lines")
+@blp.route("/adjustments/<id:list_id>/lines")
 class AdjustmentLines(MethodView):
     @blp.arguments(LinesEditSchema)
     @blp.response(200, AdjustmentDetailSchema)
@@ -109,14 +109,14 @@ class AdjustmentLines(MethodView):
         return _detail(run(adjustments.edit_lines, current_user(), list_id, args["lines"]))
 
 
-@blp.route("/adjustments/<int:list_id>/submit")
+@blp.route("/adjustments/<id:list_id>/submit")
 class AdjustmentSubmission(MethodView):
     @blp.response(200, AdjustmentDetailSchema)
     def post(self, list_id):
         return _detail(run(adjustments.submit, current_user(), list_id))
 
 
-@blp.route("/adjustments/<int:list_id>/approve")
+@blp.route("/adjustments/<id:list_id>/approve")
 class AdjustmentApproval(MethodView):
     @blp.arguments(ListDecisionSchema)
     @blp.response(200, AdjustmentDetailSchema)

@@ -9,6 +9,7 @@ from . import standards
 from .models import PROGRAMME_LABELS, UNIT_LABELS, StandardStatus
 
 _TEXT = {"validate": validate.Length(max=200)}
+ROW_ID = validate.Range(min=1, max=2**63 - 1)  # a row id: an overflowing number is refused, not sent to the database
 
 
 def _amount_in(**kwargs):
@@ -40,7 +41,7 @@ class StandardInSchema(Schema):
     dibao_line = _amount_in(required=True, metadata={"description": "低保 line, yuan per person per month"})
     relative_multiplier = _amount_in(required=True, metadata={"description": "相对困难: below this × 低保"})
     sudden_multiplier = _amount_in(required=True, metadata={"description": "意外致困: below this × 低保"})
-    replaces_id = fields.Integer(load_default=None, allow_none=True)
+    replaces_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     items = fields.List(fields.Nested(ItemInSchema), required=True)
 
@@ -115,11 +116,12 @@ class StandardQuerySchema(Schema):
 # ---------------------------------------------------------------- adjustments
 
 class GenerateSchema(Schema):
-    standard_id = fields.Integer(required=True, metadata={"description": "an approved standard without a list"})
+    standard_id = fields.Integer(required=True, validate=ROW_ID, metadata={
+        "description": "an approved standard without a list"})
 
 
 class LineEditSchema(Schema):
-    id = fields.Integer(required=True)
+    id = fields.Integer(required=True, validate=ROW_ID)
     proposed_amount = _amount_in(required=True, metadata={"description": "monthly, yuan (元/户·月)"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -129,7 +131,7 @@ class LinesEditSchema(Schema):
 
 
 class LineDecisionSchema(Schema):
-    id = fields.Integer(required=True)
+    id = fields.Integer(required=True, validate=ROW_ID)
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 

@@ -89,12 +89,12 @@ def _fen_problem(value, low=Decimal("0")):
         return "应为金额"
     if not value.is_finite():
         return "应为金额"
-    if value != value.quantize(FEN):
-        return "金额最多精确到分（两位小数）"
     if value < low:
         return f"不能小于 {figure(low)}"
     if value > MAX_AMOUNT:
         return f"不能超过 {figure(MAX_AMOUNT)}"
+    if value != value.quantize(FEN):  # within the bounds: quantize cannot overflow
+        return "金额最多精确到分（两位小数）"
     return None
 
 
@@ -334,14 +334,16 @@ def check_amount(session, programme, amount, on, category=None, school_level=Non
     if item is None:
         raise AmountRefused(f"资金标准（{standard.document_number}）未规定{what}的金额")
     value = Decimal(str(amount))
-    if value != value.quantize(FEN):
-        raise AmountRefused("金额最多精确到分（两位小数）")
+    if value < 0:
+        raise AmountRefused("金额不能为负数")
     if item.rule == "fixed" and value != item.amount:
         raise AmountRefused(f"{what}按资金标准（{standard.document_number}）为{limit_text(item)}，"
                             f"金额应为 {yuan(item.amount)}")
     if item.rule == "cap" and value > item.amount:
         raise AmountRefused(f"{what}按资金标准（{standard.document_number}）{limit_text(item)}，"
                             f"不能超过 {yuan(item.amount)}")
+    if value != value.quantize(FEN):  # at most the item's amount: quantize cannot overflow
+        raise AmountRefused("金额最多精确到分（两位小数）")
     return standard, item
 
 

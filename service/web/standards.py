@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from .. import clock, db
 from ..access import Action, ensure, may
-from ..errors import DomainError, ValidationFailed, flatten
+from ..errors import DomainError, NotFound, ValidationFailed, flatten
 from ..money import adjustments, standards, views
 from ..money.models import PROGRAMME_LABELS, StandardStatus
 from ..money.schemas import StandardInSchema
@@ -127,7 +127,7 @@ def draft_standard_page():
     return redirect(url_for("pages.standard_page", standard_id=standard.id))
 
 
-@pages.get("/fund-standards/<int:standard_id>")
+@pages.get("/fund-standards/<id:standard_id>")
 @login_required
 def standard_page(standard_id):
     user = ensure(page_user(), Action.VIEW_STANDARDS)
@@ -143,7 +143,7 @@ def standard_page(standard_id):
         period_label=standards.period_label, item_label=standards.item_label, limit_text=standards.limit_text)
 
 
-@pages.post("/fund-standards/<int:standard_id>/<any(approve, reject):decision>")
+@pages.post("/fund-standards/<id:standard_id>/<any(approve, reject):decision>")
 @login_required
 def decide_standard_page(standard_id, decision):
     user = ensure(page_user(), Action.APPROVE_STANDARD)
@@ -173,6 +173,8 @@ def adjustments_page():
 def generate_adjustment_page():
     user = ensure(page_user(), Action.ADJUST_AID)
     standard_id = request.form.get("standard_id", type=int)
+    if standard_id is None or not 1 <= standard_id < 2**63:
+        raise NotFound("未找到该资金标准")
     try:
         adjustment = run(adjustments.generate, user, standard_id)
     except DomainError as exc:
@@ -183,7 +185,7 @@ def generate_adjustment_page():
     return redirect(url_for("pages.adjustment_page", list_id=adjustment.id))
 
 
-@pages.get("/adjustments/<int:list_id>")
+@pages.get("/adjustments/<id:list_id>")
 @login_required
 def adjustment_page(list_id):
     user = ensure(page_user(), Action.VIEW_STANDARDS)
@@ -199,12 +201,13 @@ def adjustment_page(list_id):
 
 def _amount(raw):
     try:
-        return Decimal(raw.strip())
+        value = Decimal(raw.strip())
     except (InvalidOperation, AttributeError):
         return None
+    return value if value.is_finite() else None
 
 
-@pages.post("/adjustments/<int:list_id>/lines")
+@pages.post("/adjustments/<id:list_id>/lines")
 @login_required
 def edit_adjustment_page(list_id):
     user = ensure(page_user(), Action.ADJUST_AID)
@@ -250,7 +253,7 @@ def _named_lines(exc, rows):
     return ValidationFailed(exc.message, fields)
 
 
-@pages.post("/adjustments/<int:list_id>/approve")
+@pages.post("/adjustments/<id:list_id>/approve")
 @login_required
 def decide_adjustment_page(list_id):
     user = ensure(page_user(), Action.APPROVE_ADJUSTMENT)
