@@ -159,3 +159,20 @@ def test_the_scheduler_makes_the_list_once_when_the_period_begins(app, api, case
     clock.set_to(datetime(2027, 6, 30, 16, 0, 1, tzinfo=timezone.utc))  # 1 July: no standard begins then
     tick(app)
     assert len(api.get("/api/v1/adjustments", "center1").get_json()["items"]) == 1
+
+
+def test_a_month_the_old_award_paid_already_is_not_paid_again(app, api, case_at):
+    """An adjustment approved late: January went out at the old amount, so the new award begins in February."""
+    from sqlalchemy import update
+    (household,) = filed_with_living_aid(app, case_at, ("800",))
+    body = generate(api, approved_standard(app)).get_json()
+    api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
+              json={"lines": [{"id": body["lines"][0]["id"], "proposed_amount": 850}]})
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    run_in(app, lambda session: session.execute(update(Instalment).where(
+        Instalment.household_id == household, Instalment.due_on == date(2027, 1, 1)).values(status="paid")))
+    api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={})
+    old, new = awards_of(app, household)
+    assert [(due, status) for due, _, status in old[4] if due.year == 2027][:2] == [
+        (date(2027, 1, 1), "paid"), (date(2027, 2, 1), "cancelled")]
+    assert [due for due, _, _ in new[4]] == [date(2027, m, 1) for m in range(2, 7)]

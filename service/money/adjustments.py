@@ -14,21 +14,21 @@ before it are untouched) and creates the new award for the period, superseding i
 changes nothing: the current award runs on as approved (to its own period end), and the centre takes that
 household up on its own. Everything happens in one transaction.
 """
+from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..households.models import Household, HouseholdStatus
 from .awards import Grant, create_award, end_award
-from .models import (AdjustmentLine, AdjustmentList, AdjustmentStatus, Award, AwardStatus, FundStandard, Programme,
-                     StandardStatus)
+from .models import (AdjustmentLine, AdjustmentList, AdjustmentStatus, Award, AwardStatus, FundStandard, Instalment,
+                     InstalmentStatus, Programme, StandardStatus)
 from .standards import AmountRefused, check_amount, get_standard, item_for
 
 ADJUSTMENT_REASON = "半年调整"
 ZERO = Decimal("0.00")
-DECISIONS = {"approved": "同意", "rejected": "不同意"}
 
 
 def current_living_award(session, household_id):
@@ -185,12 +185,26 @@ def _apply(session, user, standard, adjustment, line):
         end_award(session, old, adjustment.effective_from, ADJUSTMENT_REASON)
     if line.proposed_amount == 0:
         return None
+    start = _first_month_free(session, old, adjustment.effective_from)
+    if start > standard.effective_to:
+        return None
     item = item_for(standard, Programme.LIVING, household.category)
     grant = Grant(programme=Programme.LIVING, amount=line.proposed_amount, period_end=standard.effective_to,
                   standard_id=standard.id, standard_item_id=item.id if item else None, category=household.category)
-    award = create_award(session, household, grant, approved_on=adjustment.effective_from, approved_by=user,
-                         supersedes=old)
+    award = create_award(session, household, grant, approved_on=start, approved_by=user, supersedes=old)
     return award.id
+
+
+def _first_month_free(session, old, effective_from):
+    """The new award's first day: the period's, unless an instalment of the old award on or after it could not
+    be cancelled (paid already, or in a batch with the bank); then the month after the last such one, so that
+    no month is paid twice."""
+    kept = session.scalar(select(func.max(Instalment.due_on)).where(
+        Instalment.award_id == old.id, Instalment.due_on >= effective_from,
+        Instalment.status != InstalmentStatus.CANCELLED))
+    if kept is None:
+        return effective_from
+    return date(kept.year + kept.month // 12, kept.month % 12 + 1, 1)
 
 
 def list_adjustments(session):
