@@ -293,3 +293,8 @@ def report_money(year, month, out):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+from .money.standards_cli import standards_group  # noqa: E402  (it builds on this module's helpers)
+
+main.add_command(standards_group)

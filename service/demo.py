@@ -9,6 +9,7 @@ from stdnum.cn import ric
 from . import clock
 from .casework.commands import complete_task, start_case
 from .money.demo import load_awards_demo
+from .money.demo_standards import seed_standards
 from .people.models import Organisation, User
 from .people.operations import create_organisation, create_user
 from .services import services
@@ -97,9 +98,9 @@ def answers(rng, third_party="TP-SUNSHINE"):
         # an objection received today, upheld: for a notice that runs today (running_notice)
         "notice_objection": {"received_on": today.isoformat(), "channel": "letter", "content": "反映其配偶有经营收入",
                              "finding": "经核查属实", "decision": "upheld"},
-        "open_file": {"aid_type": "living", "proposed_amount": 6000, "proposal_notes": "生活救助"},
-        "approval": {"decision": "approve", "approved_amount": 6000, "opinion": "同意"},
-        "payment": {"paid_amount": 6000, "paid_on": today.isoformat(), "bank_reference": f"ABC{today:%Y%m%d}001"},
+        "open_file": {"aid_type": "living", "proposed_amount": 800, "proposal_notes": "生活救助（每月）"},
+        "approval": {"decision": "approve", "approved_amount": 800, "opinion": "同意"},
+        "payment": {"paid_amount": 800, "paid_on": today.isoformat(), "bank_reference": f"ABC{today:%Y%m%d}001"},
     }
 
 
@@ -132,6 +133,7 @@ def load_demo(session, seed=2026):
             create_organisation(session, code, name, kind)
         for username, role, org, display in USERS:
             create_user(session, username, role, org, demo_password(username), display)
+        seed_standards(session)
         by_role = {u.role: u for u in session.scalars(select(User)).all()
                    if u.username in {"union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1"}}
         for stop in ("declaration", "preliminary_review", "household_visit", "re_review", "notice_objection",

@@ -7,7 +7,6 @@ from flask import current_app
 from . import calendar
 from .engine import Engine, Limits
 from .forms import FormLibrary
-from .households.assessment import Policy
 from .instances.store import InstanceStore
 from .resources import bundled_models
 
@@ -16,7 +15,6 @@ from .resources import bundled_models
 class Services:
     engine: Engine
     store: InstanceStore
-    policy: Policy
     forms: FormLibrary
     models_dir: object  # a folder of .bpmn files: BANGFU_BPMN_DIR, or the bundled models (a Traversable)
     token_days: int
@@ -29,11 +27,9 @@ def build(config):
     engine = Engine(script_timeout=config["SCRIPT_TIMEOUT"], script_memory_mb=config["SCRIPT_MEMORY_MB"],
                     limits=Limits(steps=config["ENGINE_STEPS"], seconds=config["ENGINE_TIMEOUT"]),
                     calendar=calendar.current)
-    policy = Policy(config["DIBAO_LINE"], config["RELATIVE_MULTIPLIER"], config["SUDDEN_MULTIPLIER"],
-                    config["DIBAO_DOCUMENT"])
     models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()
     store = InstanceStore(engine, config["INSTANCE_CACHE"], max_state_bytes=config["CASE_STATE_KB"] * 1024)
-    return Services(engine, store, policy, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"],
+    return Services(engine, store, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"],
                     config["NOTICE_MIN_DAYS"], config["ANNUAL_REVIEW_DATE"], config["FOLLOW_UP_MONTHS"])
 
 

@@ -1,6 +1,13 @@
 """Helpers shared by the test suite and the benchmarks: a standard cast of people and a JSON
 client that acts as one of them. Nothing here runs in the service itself."""
+from dataclasses import replace
+from datetime import date
+
+from sqlalchemy import select
+
 from .demo import ORGANISATIONS
+from .money.demo_standards import FIRST_HALF_2027, approved, suzhou
+from .people.models import User
 from .people.operations import create_organisation, create_user, token_for_username
 from .process_models.operations import deploy
 from .resources import bundled_models
@@ -27,14 +34,30 @@ LANE_USER = {"grassroots_union": "union1", "assistance_center": "center1", "thir
 
 
 def populate(app, extra_orgs=(), extra_people=None):
-    """Deploy the hardship model and create the organisations and people (password: <username>-secret)."""
+    """Deploy the hardship model, create the organisations and people (password: <username>-secret), and the
+    fund standard of 2026 (Suzhou's figures), drafted by center1 and approved by approver1."""
     def setup(session):
         deploy(session, services(), HARDSHIP_BPMN.read_bytes())
         for code, name, kind in list(ORGANISATIONS) + list(extra_orgs):
             create_organisation(session, code, name, kind)
         for username, (role, org) in {**PEOPLE, **(extra_people or {})}.items():
             create_user(session, username, role, org, f"{username}-secret", hash_profile="fast")
+        _approved_standard(session, suzhou())
     run_in(app, setup)
+
+
+def _approved_standard(session, draft, drafter="center1", approver="approver1"):
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_((drafter, approver))))}
+    return approved(session, users[drafter], users[approver], draft).id
+
+
+def approved_standard(app, start=date(2027, 1, 1), kind="half_year", number="苏工党〔2026〕58号", replaces=None,
+                      drafter="center1", approver="approver1", **amounts):
+    """Draft and approve a fund standard with the demo's items; returns its id. Without arguments: the demo's
+    first half of 2027 (低保 1245; living aid at most 1245 / 850 / 1050 a month for 深度 / 相对 / 意外)."""
+    amounts = {**FIRST_HALF_2027, **amounts}
+    draft = replace(suzhou(start, kind, number, **amounts), replaces_id=replaces)
+    return run_in(app, _approved_standard, draft, drafter, approver)
 
 
 class UserClient:
@@ -62,3 +85,9 @@ class UserClient:
 
     def post(self, path, user=None, **kwargs):
         return self.request("POST", path, user, **kwargs)
+
+    def put(self, path, user=None, **kwargs):
+        return self.request("PUT", path, user, **kwargs)
+
+    def patch(self, path, user=None, **kwargs):
+        return self.request("PATCH", path, user, **kwargs)

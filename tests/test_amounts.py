@@ -7,27 +7,28 @@ from bangfu import calendar
 
 from test_pages import Browser
 
-LIMIT_MESSAGE = "生活救助每户每年不超过当地低保标准 12 个月（14,496.00 元）"  # 12 × the 1,208 yuan 低保 line
+# The 2026 standard's monthly cap for a 相对困难 household (the category 复审 decided in these cases)
+LIMIT_MESSAGE = "生活救助（相对困难）按资金标准（苏工党〔2025〕12号）最高 ¥800.00 元/户·月，不能超过 ¥800.00"
 
 
-def test_open_file_refuses_a_living_aid_over_the_yearly_standard_with_approvals_message(api, case_at, replies):
+def test_open_file_refuses_a_living_aid_over_the_standard_with_approvals_message(api, case_at, replies):
     case_id = case_at("open_file")
-    body = api.complete(case_id, "open_file", dict(replies["open_file"], proposed_amount=14496.01), expect=422)
+    body = api.complete(case_id, "open_file", dict(replies["open_file"], proposed_amount=800.01), expect=422)
     assert body["error"]["fields"]["data.proposed_amount"] == [LIMIT_MESSAGE]
     assert [t["name"] for t in api.case(case_id)["open_tasks"]] == ["open_file"]
     assert api.case(case_id)["file_number"] is None, "nothing was filed"
 
 
-def test_open_file_accepts_the_yearly_standard_itself_and_other_aid_types_above_it(api, case_at, replies):
+def test_open_file_accepts_the_standard_s_cap_itself_and_other_aid_types_above_it(api, case_at, replies):
     case_id = case_at("open_file")
-    api.complete(case_id, "open_file", dict(replies["open_file"], proposed_amount=14496))
+    api.complete(case_id, "open_file", dict(replies["open_file"], proposed_amount=800))
     other = case_at("open_file")
     api.complete(other, "open_file", dict(replies["open_file"], aid_type="medical", proposed_amount=20000))
 
 
 def test_approval_refuses_the_same_amount_with_the_same_message(api, case_at, replies):
     case_id = case_at("approval")
-    body = api.complete(case_id, "approval", dict(replies["approval"], approved_amount=14496.01), expect=422)
+    body = api.complete(case_id, "approval", dict(replies["approval"], approved_amount=800.01), expect=422)
     assert body["error"]["fields"]["data.approved_amount"] == [LIMIT_MESSAGE]
 
 
@@ -50,18 +51,18 @@ def test_earlier_steps_summarise_their_key_facts(api, case_at, replies):
     end = calendar.working_period_end(start, 5)  # the earliest end, which the centre left to the calendar
     assert steps["public_notice"] == [f"公示期：{start.year}年{start.month}月{start.day}日至"
                                       f"{end.year}年{end.month}月{end.day}日"]
-    assert steps["open_file"] == [f"档案编号：{api.case(case_id)['file_number']}", "拟帮扶金额：¥6,000.00"]
-    assert steps["approval"] == ["审批金额：¥6,000.00"]
+    assert steps["open_file"] == [f"档案编号：{api.case(case_id)['file_number']}", "拟帮扶金额：¥800.00"]
+    assert steps["approval"] == ["审批金额：¥800.00"]
     assert steps["household_visit"] == [], "finance does not see the verified income"
 
 
 def test_the_payment_page_shows_the_approved_amount_and_the_account_with_the_rule(app, api, case_at, household):
     case_id = case_at("payment")
-    assert Decimal(api.case(case_id)["approved_amount"]) == Decimal("6000.00")
+    assert Decimal(api.case(case_id)["approved_amount"]) == Decimal("800.00")
     task = api.open_task(case_id, "payment")
     page = Browser(app, "finance1").get(f"/tasks/{task['id']}").get_data(as_text=True)
     top = page[page.index('class="bf-payee"'):page.index('class="bf-current"')]
-    assert "审批金额 <strong>¥6,000.00</strong>" in top
+    assert "审批金额 <strong>¥800.00</strong>" in top
     assert household["bank_card_number"] in top and household["bank_name"] in top
     assert "发放金额须与审批金额一致" in top
     assert "须等于审批金额" in page[page.index('id="task-form"'):]

@@ -91,7 +91,7 @@ def test_supervisor_filters_opens_a_case_and_exports_the_filtered_list(browser, 
     assert table_rows(page) == [(refs[paid], paid_household["name"], "已发放")]
     rows = download_export(page, tmp_path, "paid.xlsx")
     assert len(rows) == 2
-    assert (rows[1][0], rows[1][1], rows[1][5], rows[1][10]) == (refs[paid], paid_household["name"], "已发放", 6000)
+    assert (rows[1][0], rows[1][1], rows[1][5], rows[1][10]) == (refs[paid], paid_household["name"], "已发放", 800)
     assert rows[1][8], "a paid case has a file number in the export"
 
     page.select_option("select[name=status]", value="")

@@ -114,7 +114,7 @@ def test_the_visit_shows_declared_and_verified_then_the_decided_category(browser
     expect(panel).to_contain_text("复审认定类别 深度困难")
     expect(panel).to_contain_text("（系统建议：相对困难）")
     expect(panel).not_to_contain_text("家庭人均月收入")  # finance sees no income, not even a hidden one
-    expect(finance.locator(".bf-payee")).to_contain_text("审批金额 ¥6,000.00")
+    expect(finance.locator(".bf-payee")).to_contain_text("审批金额 ¥800.00")
     expect(earlier(finance, "复审结论").locator("summary")).to_contain_text("认定类别：深度困难")
-    expect(earlier(finance, "审批").locator("summary")).to_contain_text("审批金额：¥6,000.00")
+    expect(earlier(finance, "审批").locator("summary")).to_contain_text("审批金额：¥800.00")
     shot(finance, "payment-decided-category-and-account")

@@ -31,7 +31,6 @@ def bangfu(*args):
 @pytest.mark.parametrize("variable, value, reason", [
     ("BANGFU_TOKEN_DAYS", "thirty", "应为 1 到 3650 之间的整数"),
     ("BANGFU_TOKEN_DAYS", "0", "应为 1 到 3650 之间的整数"),
-    ("BANGFU_DIBAO_LINE", "1,208", "之间的数"),
     ("BANGFU_SCRIPT_TIMEOUT", "nan", "之间的数"),
     ("BANGFU_DATABASE_URL", "postgres//nohost", "不是有效的数据库 URL"),
     ("BANGFU_DATABASE_URL", "mysql://root@localhost/db", "只支持 sqlite 与 postgresql"),

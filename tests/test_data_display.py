@@ -22,7 +22,7 @@ def test_the_case_page_shows_each_step_in_its_forms_words(app, api, case_at, hou
                   "初审", "审核结论 通过", "第三方社会组织 张家港市阳光社工服务中心",
                   "走访完成期限 " + long_date(replies["assign_third_party"]["visit_due_date"]),
                   "走访日期 " + long_date(replies["household_visit"]["visit_date"]), "调查人员 周敏、钱进", "已核对项目 户籍 是", "困难类别 相对困难",
-                  "帮扶类型 生活救助", "审批金额（元） ¥6,000.00", "发放日期 " + long_date(replies["payment"]["paid_on"]), "系统测算",
+                  "帮扶类型 生活救助", "审批金额（元） ¥800.00", "发放日期 " + long_date(replies["payment"]["paid_on"]), "系统测算",
                   "建议困难类别"]:
         assert words in shown, words
     assert shown.index("职工姓名") < shown.index("身份证号码") < shown.index("家庭成员") < shown.index("开户银行")
@@ -43,7 +43,7 @@ def test_an_earlier_step_on_a_task_page_reads_like_the_case_page(app, api, case_
     task = api.open_task(case_id, "approval")
     html = Browser(app, "approver1").get(f"/tasks/{task['id']}").get_data(as_text=True)
     shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-    assert "拟帮扶金额（元） ¥6,000.00" in shown
+    assert "拟帮扶金额（元） ¥800.00" in shown
     assert "第三方社会组织 张家港市阳光社工服务中心" in shown
     assert "TP-SUNSHINE" not in shown and "living" not in shown
 

@@ -18,13 +18,13 @@ def exported(app, query="", username="supervisor1"):
 
 
 def test_amounts_are_numbers_shown_with_two_decimals(app, case_at, replies):
-    replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 6000.5
-    replies["payment"]["paid_amount"] = 6000.5
+    replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 799.5
+    replies["payment"]["paid_amount"] = 799.5
     case_at(None)
     sheet, header = exported(app, "?status=paid")
     for title in ("审批金额（元）", "发放金额（元）"):
         cell = sheet.cell(row=2, column=header.index(title) + 1)
-        assert (cell.value, cell.data_type, cell.number_format) == (6000.5, "n", "#,##0.00")
+        assert (cell.value, cell.data_type, cell.number_format) == (799.5, "n", "#,##0.00")
 
 
 def test_the_payment_date_and_bank_reference_are_columns(app, case_at, replies):

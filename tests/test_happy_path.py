@@ -43,8 +43,8 @@ def test_each_role_moves_the_case_from_declaration_to_payment(app, api, clock, h
     assert final["open_tasks"] == []
     assert final["category"] == "relative"
     assert final["file_number"].startswith("DA")
-    assert final["approved_amount"] == "6000.00"
-    assert final["paid_amount"] == "6000.00"
+    assert final["approved_amount"] == "800.00"
+    assert final["paid_amount"] == "800.00"
     completed = [(e["task"], e["actor"]) for e in final["history"] if e["action"] == "completed"]
     assert completed == [(name, user) for name, user, _ in steps]
     assert final["history"][-1]["action"] == "ended"

@@ -31,7 +31,7 @@ def test_each_reader_sees_the_file_with_its_cases_aid_visits_and_changes(api, fi
     assert (body["worker_name"], body["status_label"], body["organisation"]["code"]) == (
         household["name"], "在档", "U-STEEL")
     assert [c["id"] for c in body["cases"]] == [case_id] and body["cases"][0]["outcome"] == "已发放"
-    assert body["approved_total"] == body["paid_total"] == "6000.00"
+    assert body["approved_total"] == body["paid_total"] == "800.00"
     assert [v["date"] for v in body["visits"]] == [replies["household_visit"]["visit_date"]]
     assert [c["to_label"] for c in body["status_history"]] == ["申报中", "在档"]
     assert [m["name"] for m in body["members"]] == [m["name"] for m in household["family_members"]]
@@ -110,7 +110,7 @@ def test_the_export_has_numeric_amounts_dates_and_masked_ids_only(app, api, file
     assert len(rows) == 1
     row = dict(zip(header, rows[0]))
     assert row["职工姓名"] == household["name"] and row["状态"] == "在档"
-    assert row["审批金额合计（元）"] == 6000 and isinstance(row["审批金额合计（元）"], (int, float))
+    assert row["审批金额合计（元）"] == 800 and isinstance(row["审批金额合计（元）"], (int, float))
     assert sheet.cell(row=2, column=header.index("审批金额合计（元）") + 1).number_format == "#,##0.00"
     assert household["id_number"] not in str(rows) and row["身份证号（脱敏）"].startswith(household["id_number"][:4])
     assert str(row["建档日期"].date()) == api.get(f"/api/v1/households/{filed[1]}", "center1").get_json()["filed_on"]

@@ -83,7 +83,7 @@ def test_amounts_are_documented_as_the_decimal_strings_the_service_returns(api, 
     case_id = case_at("payment")
     api.complete(case_id, "payment", replies["payment"])
     case = api.case(case_id)
-    assert case["approved_amount"] == case["paid_amount"] == "6000.00"
+    assert case["approved_amount"] == case["paid_amount"] == "800.00"
     for name in ("Case", "CaseDetail"):
         for field in ("approved_amount", "paid_amount"):
             documented = spec["components"]["schemas"][name]["properties"][field]

@@ -27,7 +27,7 @@ def test_supervisor_filters_the_case_list_and_exports_what_it_shows(signed_in, c
     sheet = load_workbook(BytesIO(export.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:2] == ("案件编号", "家庭（职工姓名）")
-    assert len(rows) == 2 and rows[1][5] == "已发放" and rows[1][10] == 6000
+    assert len(rows) == 2 and rows[1][5] == "已发放" and rows[1][10] == 800
     assert household["id_number"] not in json.dumps([list(map(str, r)) for r in rows], ensure_ascii=False)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete
 
 from bangfu import clock
 from bangfu.demo import load_demo
+from bangfu.money.models import FundStandard, FundStandardItem
 from bangfu.people.models import Organisation, User
 from bangfu.unit_of_work import run_in
 
@@ -26,7 +27,9 @@ def walkthrough_script():
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq (.ci/run installs them)")
 def test_readme_walkthrough_pays_a_household(app, server):
-    def demo_only(session):  # the demo brings its own people, with the README's passwords
+    def demo_only(session):  # the demo brings its own people (and standards), with the README's passwords
+        session.execute(delete(FundStandardItem))
+        session.execute(delete(FundStandard))
         session.execute(delete(User))
         session.execute(delete(Organisation))
         load_demo(session)
@@ -41,4 +44,4 @@ def test_readme_walkthrough_pays_a_household(app, server):
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('"state":"completed","error":null') == 10, result.stdout
     assert '"status_label": "已发放"' in result.stdout
-    assert '"paid_amount": "6000.00"' in result.stdout
+    assert '"paid_amount": "1208.00"' in result.stdout

@@ -1,6 +1,6 @@
 """`bangfu register purge --before DATE`: files closed more than 10 years before DATE go, with their cases and
 personal data; files closed later and open files stay; a bad date is refused in one line."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -10,6 +10,7 @@ from bangfu.cases.models import Case, CaseEvent
 from bangfu.demo import answers, declaration
 from bangfu.households.models import Household, HouseholdMember, HouseholdStatusChange
 from bangfu.tasks.models import HumanTask
+from bangfu.testing import approved_standard
 from test_cli import bangfu, refused
 from test_households import drive, exit_as_center
 
@@ -35,6 +36,8 @@ def counts(app):
 
 
 def test_purge_removes_only_files_closed_more_than_ten_years_before_the_date(app, api, rng, cli_env, clock):
+    for year in (2015, 2016):  # 建档 in those years is held to their fund standards
+        approved_standard(app, start=date(year, 1, 1), kind="year", number=f"苏工党〔{year - 1}〕9号")
     at(clock, "2015-03-02T02:00:00")
     refused_old = api.start()["id"]
     api.complete(refused_old, "declaration", declaration(rng))

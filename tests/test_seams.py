@@ -166,10 +166,12 @@ def test_purge_takes_the_rows_other_parts_keep_of_the_cases_it_removes(app, api,
     from bangfu.people.models import User
     from bangfu.scheduler.models import ScheduledFiring
     from bangfu.tasks.models import HumanTask
+    from bangfu.testing import approved_standard
     from bangfu.unit_of_work import run_in
     from test_households import drive, exit_as_center
 
     clock.set_to(datetime(2015, 3, 2, 2, 0, tzinfo=LOCAL_TIMEZONE))
+    approved_standard(app, start=date(2015, 1, 1), kind="year", number="苏工党〔2014〕9号")  # 建档's amount is held to it
     case_id = drive(api, answers(rng), declaration(rng))
     household_id = api.case(case_id, "center1")["household_id"]
 

@@ -178,17 +178,19 @@ def test_returning_or_rejecting_without_an_opinion_is_refused(api, app, case_at,
     assert snapshot(api, app, case_id) == before
 
 
-def test_living_aid_above_twelve_months_of_dibao_is_refused_but_the_cap_itself_is_allowed(api, app, case_at):
-    case_id = case_at("approval")
+def test_monthly_living_aid_above_the_standard_s_cap_for_the_category_is_refused_but_the_cap_is_allowed(
+        api, app, case_at):
+    case_id = case_at("approval")  # 复审 decided 相对困难: the 2026 standard caps its living aid at 800 a month
     before = snapshot(api, app, case_id)
-    over = submit(api, case_id, "approval", {"decision": "approve", "approved_amount": 14496.01})
+    over = submit(api, case_id, "approval", {"decision": "approve", "approved_amount": 800.01})
     assert over.status_code == 422
     assert error_of(over) == {"code": "validation_failed", "message": FORM_PROBLEM, "fields": {
-        "data.approved_amount": ["生活救助每户每年不超过当地低保标准 12 个月（14,496.00 元）"]}}
+        "data.approved_amount": ["生活救助（相对困难）按资金标准（苏工党〔2025〕12号）最高 ¥800.00 元/户·月，"
+                                 "不能超过 ¥800.00"]}}
     assert snapshot(api, app, case_id) == before
-    at_cap = submit(api, case_id, "approval", {"decision": "approve", "approved_amount": 14496})
+    at_cap = submit(api, case_id, "approval", {"decision": "approve", "approved_amount": 800})
     assert at_cap.status_code == 200, at_cap.get_json()
-    assert api.case(case_id)["approved_amount"] == "14496.00"
+    assert api.case(case_id)["approved_amount"] == "800.00"
 
 
 def test_the_living_aid_cap_does_not_limit_medical_aid(api, case_at):
@@ -198,14 +200,14 @@ def test_the_living_aid_cap_does_not_limit_medical_aid(api, case_at):
     assert response.status_code == 200, response.get_json()
 
 
-@pytest.mark.parametrize("paid", [5999.99, 6000.01, 0])
+@pytest.mark.parametrize("paid", [799.99, 800.01, 0])
 def test_the_payment_must_equal_the_approved_amount(api, app, case_at, paid, replies):
     case_id = case_at("payment")
     before = snapshot(api, app, case_id)
     response = submit(api, case_id, "payment", dict(replies["payment"], paid_amount=paid))
     assert response.status_code == 422
     assert error_of(response) == {"code": "validation_failed", "message": FORM_PROBLEM, "fields": {
-        "data.paid_amount": ["发放金额应与审批金额 6,000.00 元一致"]}}
+        "data.paid_amount": ["发放金额应与审批金额 800.00 元一致"]}}
     assert snapshot(api, app, case_id) == before
     assert api.case(case_id)["status"] == "active" and api.case(case_id)["paid_amount"] is None
 

@@ -20,13 +20,17 @@ from ..households import register, review_rules
 from ..households.declaration import declaration_problems
 from ..households.identity import mask_number
 from ..money import granting, programme_rules
+from ..money import standards
+from ..money.models import Programme
 from ..people.models import Organisation
 from ..wording import amount, long_date
 from .models import Case
 
 PROCESS = "hardship_assistance"  # the process these rules belong to; other models run without them
 AUTOMATIC_FILE_NUMBER = re.compile(r"DA\d{10}")
-LIVING_AID_MONTHS = 12  # living aid ≤ one year of the local 低保 per household (财政部 2022 办法)
+# 建档's aid types that pay money, and the programme whose standard holds them; the others pay nothing.
+AID_PROGRAMMES = {"living": Programme.LIVING, "medical": Programme.MEDICAL, "education": Programme.EDUCATION}
+NON_MONEY_AID = {"legal": "法律援助", "training": "培训", "employment": "就业"}
 
 
 def _declaration_problems(ctx, data):
@@ -40,7 +44,7 @@ def _declaration_derive(ctx, data):
         conflict = register.duplicate_conflict(ctx.session, data["id_number"], ctx.case.household_id)
         if conflict:
             raise conflict
-    return {"assessment": assess(data, ctx.policy)}
+    return {"assessment": assess(data, ctx.policy_on(clock.today()))}
 
 
 def _declaration_record(ctx, data, extra):
@@ -54,7 +58,8 @@ def _household_visit_derive(ctx, data):
     verified, declaration = data.get("verified_monthly_household_income"), ctx.case_data.get("declaration")
     if verified is None or not declaration:
         return None
-    return {"assessment": reassess(declaration, verified, ctx.policy)}
+    day = date.fromisoformat(data["visit_date"]) if data.get("visit_date") else clock.today()
+    return {"assessment": reassess(declaration, verified, ctx.policy_on(day))}
 
 
 def _household_visit_record(ctx, data, extra):
@@ -122,16 +127,20 @@ def _automatic_file_number(case):
     return f"DA{case.created_at:%Y}{case.id:06d}"
 
 
-def _yearly_limit_problem(policy, aid_type, value):
-    """The refusal of an amount over the yearly standard for its aid type, or None; 建档 and 审批 share it."""
-    cap = policy.dibao_line * LIVING_AID_MONTHS
-    if aid_type == "living" and value is not None and Decimal(str(value)) > cap:
-        return f"生活救助每户每年不超过当地低保标准 12 个月（{amount(cap)} 元）"
-    return None
+def _amount_problem(ctx, aid_type, value):
+    """The refusal of an amount the fund standard in force today does not allow for the aid type and the
+    category 复审 decided, or None; 建档 and 审批 share it. Living aid amounts are monthly (元/户·月)."""
+    if value is None or aid_type is None:
+        return None
+    programme = AID_PROGRAMMES.get(aid_type)
+    if programme is None:
+        label = NON_MONEY_AID.get(aid_type, aid_type)
+        return f"{label}不发放帮扶资金，金额应为 0" if Decimal(str(value)) != 0 else None
+    return standards.amount_problem(ctx.session, programme, value, clock.today(), category=ctx.case.category)
 
 
 def _open_file_problems(ctx, data):
-    over = _yearly_limit_problem(ctx.policy, data.get("aid_type"), data.get("proposed_amount"))
+    over = _amount_problem(ctx, data.get("aid_type"), data.get("proposed_amount"))
     problems = {"proposed_amount": [over]} if over else {}
     return {**problems, **_file_number_problems(ctx, data)}
 
@@ -163,7 +172,7 @@ def _approval_problems(ctx, data):
     if data.get("decision") != "approve" or data.get("approved_amount") is None:
         return {}
     aid_type = (ctx.case_data.get("open_file") or {}).get("aid_type")
-    over = _yearly_limit_problem(ctx.policy, aid_type, data["approved_amount"])
+    over = _amount_problem(ctx, aid_type, data["approved_amount"])
     return {"approved_amount": [over]} if over else {}
 
 
@@ -279,15 +288,19 @@ _RECORD = {
 
 
 class RuleContext:
-    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the policy,
-    the shortest public notice (working days) and the user completing the task (the actor of household status
-    changes)."""
+    """What a rule may look at: the case row, the instance's data (read only when a rule asks), the fund
+    standard's policy on a day, the shortest public notice (working days) and the user completing the task (the
+    actor of household status changes)."""
 
-    def __init__(self, session, case, instance, policy, notice_min_days=5, user=None, services=None):
-        self.session, self.case, self.policy, self.user = session, case, policy, user
+    def __init__(self, session, case, instance, notice_min_days=5, user=None, services=None):
+        self.session, self.case, self.user = session, case, user
         self.services = services  # the annual review's and exit's rules read settings and the instance store
         self.notice_min_days = notice_min_days
         self._instance = instance
+
+    def policy_on(self, day):
+        """The 低保 line and multipliers of the fund standard in force on `day` (None without one)."""
+        return standards.policy_on(self.session, day)
 
     @functools.cached_property
     def case_data(self):

@@ -96,7 +96,7 @@ def complete_task(session, services, user, task_id, data):
     _ensure_running(case)
     data = _sent_copy(data)  # the rules may normalise it; a retried command starts from what was sent
     instance = services.store.load(case, for_command=True)
-    ctx = rules.RuleContext(session, case, instance, services.policy, notice_min_days=services.notice_min_days,
+    ctx = rules.RuleContext(session, case, instance, notice_min_days=services.notice_min_days,
                             user=user, services=services)
     _check_form(session, task, ctx, data)
     extra = rules.derive(task.spec_name, ctx, data)

@@ -93,7 +93,7 @@ def task_detail(session, services, user, task_id):
                 data=own, rows=None if editable or not form else display.rows(form.schema, form.ui_schema, own),
                 context=detail.data, history=detail.history,
                 editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=_with_rows(session, rounds),
-                exit_suggestion=review_rules.exit_suggestion(session, services.policy, task, user.role),
+                exit_suggestion=review_rules.exit_suggestion(session, task, user.role),
                 household_file=review_rules.household_file(session, task, user.role),
                 panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
                 household_warnings=facts.household_warnings(session, task),

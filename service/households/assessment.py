@@ -2,8 +2,10 @@
 
 Per-capita monthly income = (12 × monthly household income − yearly unavoidable
 expenses) ÷ 12 ÷ household size, never below zero. Categories: 深度困难 (deep) below the 低保 line,
-相对困难 (relative) below RELATIVE_MULTIPLIER × 低保, 意外致困 (sudden) for an accident,
-disaster or major illness below SUDDEN_MULTIPLIER × 低保. The reviewer decides; this only suggests.
+相对困难 (relative) below the relative multiplier × 低保, 意外致困 (sudden) for an accident,
+disaster or major illness below the sudden multiplier × 低保. The line and the multipliers are those of the
+fund standard in force on the day (money/standards.py `policy_on`); without one there is no suggestion, and
+the assessment says so. The reviewer decides; this only suggests.
 Declared (申报) figures come from the declaration; after the household visit the assessment rests on
 the verified (核实) monthly income and keeps the declared figures beside it.
 """
@@ -13,12 +15,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from ..wording import amount
 
 CATEGORY_LABELS = {"deep": "深度困难", "relative": "相对困难", "sudden": "意外致困", "not_eligible": "不符合条件"}
+NO_STANDARD = "当日没有已批准生效的资金标准，无法按低保标准测算困难类别；请援助中心先制定并审批资金标准"
 SUDDEN_REASONS = {"accident", "disaster", "major_illness"}
 CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
 class Policy:
+    """The figures a suggestion rests on, from the fund standard in force; `document` names that standard."""
     dibao_line: Decimal
     relative_multiplier: Decimal
     sudden_multiplier: Decimal
@@ -75,8 +79,12 @@ def _assessed(declaration, monthly_income, policy):
     yearly = _money(monthly_income) * 12 - _money(declaration.get("unavoidable_expenses"))
     per_capita = max((yearly / 12 / size).quantize(CENT, ROUND_HALF_UP), Decimal("0.00"))
     income_notes = ["家庭刚性支出超过家庭收入，人均月收入按 0 元计"] if yearly < 0 else []
-    line = policy.dibao_line
     reasons = exclusions(declaration)
+    if policy is None:
+        return {"monthly_household_income": float(_money(monthly_income)), "per_capita_income": float(per_capita),
+                "suggested_category": None, "suggested_category_label": None, "reasons": reasons,
+                "income_notes": income_notes + [NO_STANDARD], "dibao_line": None, "standard": None}
+    line = policy.dibao_line
     financial = _money((declaration.get("assets") or {}).get("financial_assets"))
     if financial > line * 12 * 3 * size:
         reasons.append("金融资产超过家庭人均年低保标准的 3 倍")

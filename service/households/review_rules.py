@@ -126,10 +126,15 @@ RULES = {
 }
 
 
-def exit_suggestion(session, policy, task, role):
+def exit_suggestion(session, task, role):
     """The 脱困 suggestion shown on the review's conclusion, an exit request and its approval, from the incomes
-    recorded for the task's household, masked for the reader's role; None for other tasks or without incomes."""
+    recorded for the task's household against the 低保 line of the fund standard in force today, masked for the
+    reader's role; None for other tasks, without incomes or without a standard in force."""
+    from ..money.standards import policy_on  # money builds on households: imported where used
     if task.spec_name not in SUGGESTING_STEPS or not task.case.household_id:
+        return None
+    policy = policy_on(session, clock.today())
+    if policy is None:
         return None
     found = incomes.suggestion(incomes.recorded(session, task.case.household_id), policy.dibao_line)
     return mask_answer(found, role) if found else None

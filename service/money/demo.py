@@ -1,8 +1,7 @@
 """Demo awards: budgets for the year, and an award of every programme on the demo's filed households, made
 through the real processes (service/demo.py calls `load_awards_demo` once). Living aid comes from the demo's
 hardship approvals themselves."""
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -14,35 +13,10 @@ from ..resources import bundled_models
 from ..services import services
 from ..tasks.projection import open_rows
 from . import budgets, programmes
-from .interim_standards import in_force
-from .models import FundStandard, FundStandardItem, Programme
+from .models import Programme
 
 BUDGETS = {Programme.LIVING: "2000000.00", Programme.EDUCATION: "300000.00", Programme.MEDICAL: "500000.00",
            Programme.WARMTH: "200000.00", Programme.SUDDEN: "100000.00"}
-DEMO_ITEMS = [("living", None, "cap", "1200.00", "household_month"),
-              ("education", "university", "fixed", "5000.00", "student_year"),
-              ("education", "high_school", "fixed", "3000.00", "student_year"),
-              ("medical", None, "cap", "20000.00", "case"), ("sudden", None, "cap", "10000.00", "case"),
-              ("warmth", None, "fixed", "800.00", "household")]
-
-
-def _demo_standard(session, users):
-    """A standard in force for the demo when none is (the fund standards' own demo supplies one once merged)."""
-    today = clock.today()
-    if in_force(session, today) is not None:
-        return
-    start = date(today.year, 1, 1)
-    standard = FundStandard(title=f"{today.year}年困难职工帮扶资金标准（演示）", period_kind="year", effective_from=start,
-                            effective_to=date(today.year, 12, 31), document_number=f"张工发〔{today.year}〕1号",
-                            document_date=start - timedelta(days=10), issuer="市总工会党组",
-                            dibao_line=Decimal("1095.00"), relative_multiplier=Decimal("1.50"),
-                            sudden_multiplier=Decimal("2.00"), status="approved",
-                            drafted_by_id=users["assistance_center"].id, approved_by_id=users["approver"].id)
-    session.add(standard)
-    session.flush()
-    session.add_all(FundStandardItem(standard_id=standard.id, programme=p, school_level=level, rule=rule,
-                                     amount=Decimal(amount), unit=unit) for p, level, rule, amount, unit in DEMO_ITEMS)
-    session.flush()
 
 
 def _through(session, users, case, answers):
@@ -59,7 +33,6 @@ def load_awards_demo(session, users):
     for key in programmes.MODELS:
         if latest_version(session, key, required=False) is None:
             deploy(session, services(), (bundled_models() / f"{key}.bpmn").read_bytes())
-    _demo_standard(session, users)
     year = clock.today().year
     for programme, amount in BUDGETS.items():
         budgets.set_budget(session, users["assistance_center"], programme, year, amount)

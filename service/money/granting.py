@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from ..households.models import EXIT_REASONS
 from .awards import Grant, active_awards, create_award, end_award
-from .interim_standards import checked
+from .standards import held_to
 from .models import Programme
 
 AID_TYPE_PROGRAMME = {"living": Programme.LIVING, "medical": Programme.MEDICAL, "education": Programme.EDUCATION}
@@ -22,7 +22,7 @@ def award_hardship_approval(session, case, household, aid_type, approved_amount,
     programme = AID_TYPE_PROGRAMME.get(aid_type)
     if programme is None or approved_amount is None or household is None:
         return None
-    held = checked(session, programme, None, approved_on, category=household.category)
+    held = held_to(session, programme, None, approved_on, category=household.category)
     grant = Grant(programme=programme, amount=Decimal(str(approved_amount)),
                   period_end=held.standard.effective_to if held.standard else None,
                   standard_id=held.standard.id if held.standard else None,

@@ -23,7 +23,7 @@ from ..households.models import Household, HouseholdMember, HouseholdStatus
 from ..wording import long_date, yuan
 from . import budgets
 from .awards import Grant, create_award, month_starts
-from .interim_standards import checked, in_force
+from .standards import held_to, in_force
 from .models import Award, Programme
 
 EDUCATION, MEDICAL, SUDDEN, WARMTH = "education_grant", "medical_aid", "sudden_aid", "festival_warmth"
@@ -74,7 +74,7 @@ def _education_problems(ctx, data):
         found["school_year"] = ["学年应为相邻两年，如 2026-2027"]
     elif _granted_in_school_year(ctx.session, digest, end):
         found["school_year"] = [f"该学生{data['school_year']}学年已获金秋助学，每生每学年一次"]
-    held = checked(ctx.session, Programme.EDUCATION, None, clock.today(), household.category, data["school_level"])
+    held = held_to(ctx.session, Programme.EDUCATION, None, clock.today(), household.category, data["school_level"])
     if held.problem:
         found["school_level"] = [held.problem]
     return found
@@ -105,7 +105,7 @@ def _medical_problems(ctx, data):
     if requested > self_paid:
         found["requested_amount"] = [f"救助金额不超过个人自付部分 {yuan(self_paid)}"]
     else:
-        held = checked(ctx.session, Programme.MEDICAL, requested, clock.today(), household.category)
+        held = held_to(ctx.session, Programme.MEDICAL, requested, clock.today(), household.category)
         if held.problem:
             found["requested_amount"] = [held.problem]
     return found
@@ -117,7 +117,7 @@ def _sudden_problems(ctx, data):
     household, found = _household(ctx), {}
     if date.fromisoformat(data["accident_date"]) > clock.today():
         found["accident_date"] = [f"事故日期不能晚于今天（{long_date(clock.today())}）"]
-    held = checked(ctx.session, Programme.SUDDEN, data["requested_amount"], clock.today(), household.category)
+    held = held_to(ctx.session, Programme.SUDDEN, data["requested_amount"], clock.today(), household.category)
     if held.problem:
         found["requested_amount"] = [held.problem]
     return found
@@ -131,7 +131,7 @@ def _grant(ctx, data, on):
     household = _household(ctx)
     applied = application(ctx.case_data)
     level = applied.get("school_level")
-    held = checked(ctx.session, programme, None, on, household.category, level)
+    held = held_to(ctx.session, programme, None, on, household.category, level)
     if held.problem:
         return None, held.problem
     if programme in (Programme.EDUCATION, Programme.WARMTH):
@@ -141,7 +141,7 @@ def _grant(ctx, data, on):
         amount = _money(data.get("approved_amount")) if data.get("approved_amount") is not None else asked
         if amount > asked:
             return None, f"批准金额不超过申请金额 {yuan(asked)}"
-    problem = checked(ctx.session, programme, amount, on, household.category, level).problem
+    problem = held_to(ctx.session, programme, amount, on, household.category, level).problem
     if problem:
         return None, problem
     extra = {}
@@ -206,7 +206,7 @@ def budget_warnings(session, task, case_data):
         household = session.get(Household, task.case.household_id)
         amount = applied.get("requested_amount")
         if amount is None:
-            amount = checked(session, programme, None, today, household.category, applied.get("school_level")).limit
+            amount = held_to(session, programme, None, today, household.category, applied.get("school_level")).limit
     else:
         from .granting import AID_TYPE_PROGRAMME
         proposal = case_data.get("open_file") or {}

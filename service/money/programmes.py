@@ -27,7 +27,7 @@ from ..people.roles import Role
 from ..process_models.models import ProcessModel
 from ..process_models.operations import latest_version
 from ..tasks.models import HumanTask, TaskState
-from .interim_standards import checked
+from .standards import held_to
 from .models import Programme
 from .programme_rules import EDUCATION, MEDICAL, SUDDEN, WARMTH
 
@@ -74,7 +74,7 @@ def start_warmth(session, services, user, year, festival):
         problems["year"] = [f"应为 {review.FIRST_YEAR} 到 {review.LAST_YEAR} 之间的年份"]
     if problems:
         raise ValidationFailed("送温暖发起有误", problems)
-    held = checked(session, Programme.WARMTH, None, clock.today())
+    held = held_to(session, Programme.WARMTH, None, clock.today())
     if held.problem:
         raise ValidationFailed(held.problem, {"festival": [held.problem]})
     version = latest_version(session, WARMTH)

@@ -1,0 +1,178 @@
+"""每半年调整: the list of every filed household when a new period's standard begins, edited by the centre,
+approved by someone else as a whole or line by line; awards change from the new period on."""
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from bangfu import db
+from bangfu.cases.models import Case
+from bangfu.households.models import Household
+from bangfu.money.awards import Grant, create_award
+from bangfu.money.models import AdjustmentList, Award, Instalment
+from bangfu.testing import approved_standard
+from bangfu.unit_of_work import run_in
+
+
+def filed_with_living_aid(app, case_at, monthly=("800", "700")):
+    """Households filed (relative) each with a living aid award approved today under 2026's standard and
+    running to 30 June 2027 (so that the adjustment has later instalments to replace); their ids."""
+    case_ids = [case_at("payment") for _ in monthly]
+
+    def award(session):
+        households = []
+        for case_id, amount in zip(case_ids, monthly):
+            household = session.get(Household, session.get(Case, case_id).household_id)
+            create_award(session, household, Grant("living", Decimal(amount), period_end=date(2027, 6, 30)),
+                         approved_on=date(2026, 11, 30))
+            households.append(household.id)
+        return households
+    return run_in(app, award)
+
+
+def generate(api, standard_id, user="center1"):
+    return api.post("/api/v1/adjustments", user, json={"standard_id": standard_id})
+
+
+def lines_by_household(body):
+    return {line["household_id"]: line for line in body["lines"]}
+
+
+def awards_of(app, household_id):
+    with app.app_context():
+        session = db.session()
+        rows = session.scalars(select(Award).where(Award.household_id == household_id).order_by(Award.id)).all()
+        return [(a.status, a.monthly_amount, a.period_start, a.supersedes_id is not None,
+                 [(i.due_on, i.amount, i.status) for i in session.scalars(
+                     select(Instalment).where(Instalment.award_id == a.id).order_by(Instalment.sequence))])
+                for a in rows]
+
+
+def test_the_list_proposes_the_new_cap_or_the_current_amount_within_it(app, api, case_at):
+    first, second = filed_with_living_aid(app, case_at, ("800", "700"))
+    standard = approved_standard(app, living_relative="750")  # 2027 H1: 相对困难 at most 750 a month
+    response = generate(api, standard)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    assert (body["status_label"], body["effective_from"], body["line_count"]) == ("编辑中", "2027-01-01", 2)
+    lines = lines_by_household(body)
+    assert (lines[first]["current_amount"], lines[first]["proposed_amount"]) == ("800.00", "750.00")
+    assert (lines[second]["current_amount"], lines[second]["proposed_amount"]) == ("700.00", "700.00")
+    assert body["current_total"] == "1500.00" and body["proposed_total"] == "1450.00"
+    assert generate(api, standard).status_code == 409, "one list per standard"
+
+
+def test_edits_are_held_to_the_new_standard(app, api, case_at):
+    first, _ = filed_with_living_aid(app, case_at)
+    body = generate(api, approved_standard(app)).get_json()  # 相对困难 at most 850
+    line = lines_by_household(body)[first]
+    over = api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
+                     json={"lines": [{"id": line["id"], "proposed_amount": "850.01"}]})
+    assert over.status_code == 422
+    assert over.get_json()["error"]["fields"] == {"lines.0.proposed_amount": [
+        "生活救助（相对困难）按资金标准（苏工党〔2026〕58号）最高 ¥850.00 元/户·月，不能超过 ¥850.00"]}
+    stop = api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
+                     json={"lines": [{"id": line["id"], "proposed_amount": 0}]})
+    assert stop.get_json()["error"]["fields"] == {"lines.0.note": ["停发生活救助须写明理由"]}
+    edited = api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
+                       json={"lines": [{"id": line["id"], "proposed_amount": 850, "note": "家庭人口增加"}]})
+    assert edited.status_code == 200
+    assert lines_by_household(edited.get_json())[first]["proposed_amount"] == "850.00"
+
+
+def test_approved_as_a_whole_awards_change_from_the_new_period_and_earlier_instalments_stay(app, api, case_at):
+    first, second = filed_with_living_aid(app, case_at)
+    body = generate(api, approved_standard(app)).get_json()
+    line = lines_by_household(body)[first]
+    api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
+              json={"lines": [{"id": line["id"], "proposed_amount": 850, "note": "按新标准上调"}]})
+    assert api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={}).status_code == 409
+    submitted = api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    assert submitted.get_json()["status_label"] == "待审批"
+    assert api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
+                     json={"lines": [{"id": line["id"], "proposed_amount": 800}]}).status_code == 409
+    approved = api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={})
+    assert approved.status_code == 200, approved.get_json()
+    assert {l["decision"] for l in approved.get_json()["lines"]} == {"approved"}
+
+    old, new = awards_of(app, first)
+    assert old[0] == "ended" and old[1] == Decimal("800.00")
+    kept = [(due, status) for due, _, status in old[4] if status != "cancelled"]
+    assert kept == [(date(2026, 11, 30), "open"), (date(2026, 12, 1), "open")], "instalments before 2027 untouched"
+    assert [due for due, _, status in old[4] if status == "cancelled"] == [date(2027, m, 1) for m in range(1, 7)]
+    assert new[0:4] == ("active", Decimal("850.00"), date(2027, 1, 1), True)
+    assert [(due, amount) for due, amount, _ in new[4]] == [(date(2027, m, 1), Decimal("850.00")) for m in range(1, 7)]
+    assert awards_of(app, second)[1][1] == Decimal("700.00")
+
+
+def test_line_by_line_a_rejected_line_keeps_its_award(app, api, case_at):
+    first, second = filed_with_living_aid(app, case_at)
+    body = generate(api, approved_standard(app)).get_json()
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    rejected = lines_by_household(body)[second]["id"]
+    decided = api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1",
+                       json={"lines": [{"id": rejected, "decision": "rejected", "note": "待复核后再定"}]})
+    assert decided.status_code == 200, decided.get_json()
+    lines = lines_by_household(decided.get_json())
+    assert (lines[first]["decision"], lines[second]["decision"]) == ("approved", "rejected")
+    assert lines[second]["note"] == "待复核后再定" and lines[second]["new_award_id"] is None
+    unchanged = awards_of(app, second)
+    assert len(unchanged) == 1 and unchanged[0][0] == "active"
+    assert {status for _, _, status in unchanged[0][4]} == {"open"}
+    assert len(awards_of(app, first)) == 2
+
+
+def test_the_maker_cannot_approve_and_others_cannot_act(app, api, case_at):
+    filed_with_living_aid(app, case_at, ("800",))
+    body = generate(api, approved_standard(app)).get_json()
+    assert generate(api, body["standard_id"], "approver1").status_code == 403
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    assert api.post(f"/api/v1/adjustments/{body['id']}/approve", "center1", json={}).status_code == 403
+    assert api.get("/api/v1/adjustments", "union1").status_code == 403
+    assert api.get("/api/v1/adjustments", "approver1").get_json()["items"][0]["status"] == "submitted"
+
+
+def test_a_draft_standard_gets_no_list(api, case_at):
+    body = api.post("/api/v1/fund-standards", "center1", json={
+        "period_kind": "half_year", "effective_from": "2027-07-01", "document_number": "X", "document_date":
+        "2027-06-01", "issuer": "市总工会党组", "dibao_line": 1245, "relative_multiplier": 2, "sudden_multiplier": 3.5,
+        "items": [{"programme": "living", "rule": "cap", "amount": 1245}]}).get_json()
+    refused = generate(api, body["id"])
+    assert refused.status_code == 409 and refused.get_json()["error"]["message"] == "只有已批准的资金标准可以生成半年调整清单"
+
+
+def test_the_scheduler_makes_the_list_once_when_the_period_begins(app, api, case_at, clock):
+    from bangfu.scheduler.tick import tick
+    first, second = filed_with_living_aid(app, case_at)
+    standard = approved_standard(app)
+    tick(app)  # creates the job's row: first due 1 January 2027, 00:00 in China
+    assert api.get("/api/v1/adjustments", "center1").get_json()["items"] == []
+    clock.set_to(datetime(2026, 12, 31, 16, 0, 1, tzinfo=timezone.utc))
+    fired = tick(app)
+    assert fired.failures == []
+    assert tick(app).jobs_fired == 0
+    lists = api.get("/api/v1/adjustments", "center1").get_json()["items"]
+    assert [(l["standard_id"], l["line_count"], l["created_by"]["username"]) for l in lists] == [
+        (standard, 2, "center1")]
+    with app.app_context():
+        assert len(db.session().scalars(select(AdjustmentList)).all()) == 1
+    clock.set_to(datetime(2027, 6, 30, 16, 0, 1, tzinfo=timezone.utc))  # 1 July: no standard begins then
+    tick(app)
+    assert len(api.get("/api/v1/adjustments", "center1").get_json()["items"]) == 1
+
+
+def test_a_month_the_old_award_paid_already_is_not_paid_again(app, api, case_at):
+    """An adjustment approved late: January went out at the old amount, so the new award begins in February."""
+    from sqlalchemy import update
+    (household,) = filed_with_living_aid(app, case_at, ("800",))
+    body = generate(api, approved_standard(app)).get_json()
+    api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
+              json={"lines": [{"id": body["lines"][0]["id"], "proposed_amount": 850}]})
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    run_in(app, lambda session: session.execute(update(Instalment).where(
+        Instalment.household_id == household, Instalment.due_on == date(2027, 1, 1)).values(status="paid")))
+    api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={})
+    old, new = awards_of(app, household)
+    assert [(due, status) for due, _, status in old[4] if due.year == 2027][:2] == [
+        (date(2027, 1, 1), "paid"), (date(2027, 2, 1), "cancelled")]
+    assert [due for due, _, _ in new[4]] == [date(2027, m, 1) for m in range(2, 7)]

@@ -1,0 +1,102 @@
+"""Pages of fund standards and half-yearly adjustments: the centre drafts and edits, the approver decides."""
+import re
+from html import unescape
+
+from test_adjustments import filed_with_living_aid
+from test_pages import Browser
+
+from bangfu.testing import approved_standard
+
+FORM = {"period_kind": "half_year", "effective_from": "2027-07-01", "document_number": "苏工党〔2027〕30号",
+        "document_date": "2027-06-20", "issuer": "苏州市总工会党组", "dibao_line": "1260", "relative_multiplier": "2",
+        "sudden_multiplier": "3.5", "item-0-rule": "cap", "item-0-amount": "1260", "item-7-rule": "fixed",
+        "item-7-amount": "1000"}
+
+
+def text(response):
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def test_the_nav_offers_standards_to_the_centre_and_the_approver_only(app):
+    link = 'href="/fund-standards" title="资金标准与半年调整">标准</a>'
+    assert link in Browser(app, "center1").get("/inbox").get_data(as_text=True)
+    approver = Browser(app, "approver1")
+    assert link in approver.get("/inbox").get_data(as_text=True)
+    assert "半年调整清单" in text(approver.get("/fund-standards"))
+    union = Browser(app, "union1")
+    assert link not in union.get("/inbox").get_data(as_text=True)
+    assert union.get("/fund-standards").status_code == 403
+
+
+def test_the_centre_drafts_a_standard_and_the_approver_approves_it_on_the_pages(app):
+    centre = Browser(app, "center1")
+    listing = text(centre.get("/fund-standards"))
+    assert "2026年困难职工帮扶资金标准 现行" in listing and "¥1,208.00 元/人·月" in listing
+    form = text(centre.get("/fund-standards/new"))
+    assert "生活救助（深度困难）" in form and "金秋助学（大学）" in form
+    drafted = centre.post("/fund-standards", FORM)
+    assert drafted.status_code == 302, text(drafted)
+    detail = text(centre.get(drafted.headers["Location"]))
+    assert "2027年下半年困难职工帮扶资金标准" in detail and "待审批" in detail and "批准" not in detail.split("待审批")[-1][:4]
+    assert "生活救助（深度困难） 最高限额 最高 ¥1,260.00 元/户·月" in detail and "送温暖 定额 定额 ¥1,000.00 元/户" in detail
+    approver = Browser(app, "approver1")
+    page = text(approver.get(drafted.headers["Location"]))
+    assert "不予批准" in page
+    number = drafted.headers["Location"].rsplit("/", 1)[-1]
+    assert approver.post(f"/fund-standards/{number}/approve", {"note": "同意"}).status_code == 302
+    assert "已批准" in text(approver.get(drafted.headers["Location"]))
+
+
+def test_a_bad_draft_is_shown_again_with_each_problem_named(app):
+    centre = Browser(app, "center1")
+    response = centre.post("/fund-standards", dict(FORM, effective_from="2027-03-01", document_number="",
+                                                    **{"item-0-amount": "12.345"}))
+    assert response.status_code == 422
+    shown = text(response)
+    assert "起始日期：半年标准应从 1 月 1 日或 7 月 1 日起" in shown
+    assert "生活救助（深度困难）：金额最多精确到分（两位小数）" in shown
+    assert 'value="12.345"' in response.get_data(as_text=True), "what was typed stays in the form"
+
+
+def test_the_adjustment_is_generated_edited_submitted_and_decided_line_by_line_on_the_pages(app, api, case_at):
+    first, second = filed_with_living_aid(app, case_at)
+    standard = approved_standard(app)
+    centre = Browser(app, "center1")
+    generated = centre.post("/adjustments", {"standard_id": standard})
+    assert generated.status_code == 302
+    page = centre.get(generated.headers["Location"])
+    html = page.get_data(as_text=True)
+    line_ids = re.findall(r'name="line-(\d+)-amount"', html)
+    assert len(line_ids) == 2 and "¥800.00" in text(page)
+    over = centre.post(generated.headers["Location"] + "/lines", {f"line-{line_ids[0]}-amount": "900"})
+    flashed = text(centre.get(over.headers["Location"]))
+    assert "调整清单有误（生活救助（相对困难）按资金标准（苏工党〔2026〕58号）最高 ¥850.00 元/户·月，不能超过 ¥850.00）" \
+        in flashed
+    saved = centre.post(generated.headers["Location"] + "/lines",
+                        {f"line-{line_ids[0]}-amount": "850", f"line-{line_ids[0]}-note": "按新标准上调",
+                         f"line-{line_ids[1]}-amount": "700.00", "then": "submit"})
+    assert "调整清单已提交审批" in text(centre.get(saved.headers["Location"]))
+    approver = Browser(app, "approver1")
+    assert 'name="line-' in approver.get(generated.headers["Location"]).get_data(as_text=True)
+    decided = approver.post(generated.headers["Location"] + "/approve",
+                            {f"line-{line_ids[1]}-decision": "rejected", f"line-{line_ids[1]}-note": "待复核"})
+    shown = text(approver.get(decided.headers["Location"]))
+    assert "调整清单已审批：同意 1 户，不同意 1 户" in shown and "不同意（原发放不变）" in shown
+    assert "已审批" in text(centre.get("/adjustments"))
+
+
+def test_the_standard_and_adjustment_pages_fit_a_phone_and_a_desktop(browser, server, app, case_at):
+    from browser_helpers import shot, sign_in
+    filed_with_living_aid(app, case_at, ("800",))
+    standard = approved_standard(app)
+    Browser(app, "center1").post("/adjustments", {"standard_id": standard})
+    for width in (375, 1280):
+        for username, paths in (("center1", ["/fund-standards", "/fund-standards/new", f"/fund-standards/{standard}",
+                                             "/adjustments", "/adjustments/1"]),
+                                ("approver1", ["/fund-standards", f"/fund-standards/{standard}"])):
+            page = sign_in(browser, server, username, viewport={"width": width, "height": 900})
+            for path in paths:
+                page.goto(f"{server}{path}")
+                shot(page, f"money-{username}-{path.strip('/').replace('/', '-')}-{width}")
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (width, path)
+            page.context.close()
