@@ -49,10 +49,12 @@ def create_app(test_config=None):
     from .households.review_routes import blp as reviews_blp
     from .households.routes import blp as households_blp
     from .messages.routes import blp as messages_blp
+    from .money.routes import blp as payments_blp
     from .people.routes import blp as auth_blp
     from .process_models.routes import blp as models_blp
     from .tasks.routes import blp as tasks_blp
-    api_blueprints = (auth_blp, models_blp, cases_blp, tasks_blp, households_blp, reviews_blp, messages_blp)
+    api_blueprints = (auth_blp, models_blp, cases_blp, tasks_blp, households_blp, reviews_blp, messages_blp,
+                      payments_blp)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     web.init_app(app, api_blueprints)

@@ -27,6 +27,9 @@ class Action(StrEnum):
     SUPERVISE_OVERDUE = "supervise_overdue"  # the centre's 督办 list: every late task, whoever holds it
     BROWSE_HOUSEHOLDS = "browse_households"  # the household register (一户一档), its export and pages
     KEEP_REGISTER = "keep_register"  # start the year's annual review, start a household's exit (撤档)
+    MAKE_PAYMENTS = "make_payments"  # payment batches: build, approve (another user), export, import results
+    VERIFY_ACCOUNTS = "verify_accounts"  # after a failed transfer: the worker's account checked again
+    RECONCILE = "reconcile"  # 对账: awarded = paid + pending + not yet due
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -53,6 +56,9 @@ PERMISSIONS = {
     Action.BROWSE_HOUSEHOLDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.SUPERVISOR, Role.INSPECTOR,
                                          Role.GRASSROOTS_UNION}),
     Action.KEEP_REGISTER: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.MAKE_PAYMENTS: frozenset({Role.FINANCE}),
+    Action.VERIFY_ACCOUNTS: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.RECONCILE: frozenset({Role.FINANCE, Role.SUPERVISOR, Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -65,6 +71,9 @@ REFUSALS = {
     Action.SUPERVISE_OVERDUE: "只有援助中心、督查和中心负责人可以查看督办清单",
     Action.BROWSE_HOUSEHOLDS: "您的角色不能查看困难职工家庭档案",
     Action.KEEP_REGISTER: "只有援助中心可以发起年度复核或在档家庭退出",
+    Action.MAKE_PAYMENTS: "只有财务人员可以办理代发批次",
+    Action.VERIFY_ACCOUNTS: "只有援助中心可以核实职工的银行账户",
+    Action.RECONCILE: "只有财务、督查和中心负责人可以查看对账",
 }
 
 

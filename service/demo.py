@@ -8,6 +8,7 @@ from stdnum.cn import ric
 
 from . import clock
 from .casework.commands import complete_task, start_case
+from .money.demo import pay_case_through_batch
 from .people.models import Organisation, User
 from .people.operations import create_organisation, create_user
 from .services import services
@@ -29,6 +30,7 @@ USERS = [
     ("inspector1", "inspector", "INSPECT", "纪检组 赵刚"),
     ("approver1", "approver", "ZJG-CENTER", "中心主任 俞燕"),
     ("finance1", "finance", "ZJG-CENTER", "财务 孙丽"),
+    ("finance2", "finance", "ZJG-CENTER", "财务复核 钱明"),
     ("supervisor1", "supervisor", "ZJG-CENTER", "督查 吴军"),
     ("designer1", "designer", "ZJG-CENTER", "流程设计 郑磊"),
     ("head1", "centre_head", "ZJG-CENTER", "中心负责人 何平"),
@@ -117,6 +119,9 @@ def advance(session, case, users, rng, stop_before=None, household=None):
         if not todo or any(t.spec_name == stop_before for t in open_tasks):
             return
         task = todo[0]
+        if task.spec_name == "payment":  # the bank pays it: a batch, its approval and the bank's result
+            pay_case_through_batch(session, services(), case.id)
+            continue
         data = (household or declaration(rng)) if task.spec_name == "declaration" else replies[task.spec_name]
         if task.spec_name == "public_notice" and stop_before == "notice_objection":
             data = running_notice()  # a case in its notice now: it waits on 公示异议登记

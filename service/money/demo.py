@@ -1,0 +1,56 @@
+"""Paying a hardship case the way finance does, for the demo, the tests and the benchmarks: a batch built by
+one finance user, approved by another, exported, and the bank's result file (this case's line paid) imported.
+
+Until the hardship approval creates its award (money/awards.create_award at 审批), `award_for_case` creates
+it here from the case's approved amount; once approval does, the award found by case_id is used as is.
+"""
+from sqlalchemy import select
+
+from .. import clock
+from ..cases.models import Case
+from ..households.models import Household
+from ..people.models import User
+from . import bank, batches
+from .awards import Grant, create_award
+from .models import Award, Instalment, LineState, PaymentLine
+
+PROGRAMME_OF_AID = {"living": "living", "medical": "medical", "education": "education"}
+
+
+def award_for_case(session, services, case):
+    award = session.scalar(select(Award).where(Award.case_id == case.id).order_by(Award.id))
+    if award is not None:
+        return award
+    aid_type = (services.store.load(case).data.get("open_file") or {}).get("aid_type")
+    household = session.get(Household, case.household_id)
+    return create_award(session, household, Grant(PROGRAMME_OF_AID[aid_type], case.approved_amount),
+                        approved_on=clock.today(), case=case)
+
+
+def result_file(rows):
+    """A bank result CSV (UTF-8): rows of (reference, amount, paid, reason)."""
+    text = "明细编号,金额,处理结果,失败原因,银行流水号\r\n" + "".join(
+        f"{ref},{amount:.2f},{'成功' if paid else '失败'},{reason or ''},{'B' + ref if paid else ''}\r\n"
+        for ref, amount, paid, reason in rows)
+    return text.encode("utf-8-sig")
+
+
+def pay_case_through_batch(session, services, case_id, maker="finance1", checker="finance2"):
+    """Pay the case's first instalment through a batch; returns its payment line. Other lines of the batch
+    stay pending (their result is the bank's next file)."""
+    case = session.get(Case, case_id)
+    award = award_for_case(session, services, case)
+    first = session.scalar(select(Instalment).where(Instalment.award_id == award.id, Instalment.sequence == 1))
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_((maker, checker))))}
+    line = session.scalar(select(PaymentLine).where(PaymentLine.instalment_id == first.id,
+                                                    PaymentLine.state == LineState.PENDING))
+    if line is None:
+        batch = batches.build_batch(session, users[maker], first.due_on).batch
+        batches.approve_batch(session, users[checker], batch.id)
+        line = session.scalar(select(PaymentLine).where(PaymentLine.instalment_id == first.id,
+                                                        PaymentLine.state == LineState.PENDING))
+    if line.batch.status == "approved":
+        bank.export_batch(session, users[checker], line.batch_id, "csv", "generic")
+    bank.import_results(session, services, users[maker], line.batch_id,
+                        result_file([(line.reference, line.amount, True, None)]), "回盘.csv")
+    return line
