@@ -79,7 +79,7 @@ def import_results(session, services, user, batch_id, content, filename=None):
         raise Conflict(f"批次{batch.status_label}：导出银行文件之后才能导入回盘")
     rows, problems = result_files.read(content)
     lines = {line.reference: line for line in batch_lines(session, batch.id)}
-    problems += _match_problems(rows, lines)
+    problems = sorted(problems + _match_problems(rows, lines), key=lambda text: int(text.split(" ")[1]))
     if problems:
         raise ValidationFailed(f"回盘文件有 {len(problems)} 处错误，未导入任何记录", {"file": problems})
     record = BankResultImport(batch_id=batch.id, digest=digest, filename=(filename or "")[:200] or None,
