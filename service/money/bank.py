@@ -12,15 +12,16 @@ import hashlib
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 
 from .. import clock
 from ..access import Action, ensure
 from ..db import utcnow
 from ..errors import Conflict, ValidationFailed
 from . import bank_files, case_payment, result_files
-from .batches import batch_lines, get_batch
-from .models import (Award, AwardStatus, BankResultImport, BatchStatus, Instalment, InstalmentStatus, LineState)
+from .batches import get_batch
+from .models import (Award, AwardStatus, BankResultImport, BatchStatus, Instalment, InstalmentStatus, LineState,
+                     PaymentLine)
 
 EXPORTABLE = (BatchStatus.APPROVED, BatchStatus.EXPORTED, BatchStatus.SETTLED)
 ALREADY_IMPORTED = "此回盘文件已导入"
@@ -39,7 +40,7 @@ class ImportOutcome:
     paid: int = 0
     failed: int = 0
     unchanged: int = 0  # rows repeating a result an earlier file gave
-    cases_paid: list = field(default_factory=list)
+    cases_paid: list = field(default_factory=list)  # hardship cases whose payment task this completed
 
 
 def layouts():
@@ -55,7 +56,9 @@ def export_batch(session, user, batch_id, file_format, layout_key):
     batch = get_batch(session, batch_id)
     if batch.status not in EXPORTABLE:
         raise Conflict(f"批次{batch.status_label}：复核通过之前不能导出银行文件")
-    lines = [line for line in batch_lines(session, batch.id) if line.state != LineState.RELEASED]
+    lines = session.execute(select(*_FILE_COLUMNS).where(PaymentLine.batch_id == batch.id,
+                                                         PaymentLine.state != LineState.RELEASED)
+                            .order_by(PaymentLine.sequence)).all()
     if file_format == "csv":
         content, mimetype = bank_files.as_csv(layout, lines), "text/csv"
     else:
@@ -68,6 +71,9 @@ def export_batch(session, user, batch_id, file_format, layout_key):
     return ExportedFile(content, f"{batch.reference}-{layout.key}.{file_format}", mimetype)
 
 
+_FILE_COLUMNS = tuple(getattr(PaymentLine, name) for name in bank_files.FIELDS)
+
+
 def import_results(session, services, user, batch_id, content, filename=None):
     ensure(user, Action.MAKE_PAYMENTS)
     batch = get_batch(session, batch_id, for_update=True)
@@ -78,7 +84,8 @@ def import_results(session, services, user, batch_id, content, filename=None):
     if batch.status not in (BatchStatus.EXPORTED, BatchStatus.SETTLED):
         raise Conflict(f"批次{batch.status_label}：导出银行文件之后才能导入回盘")
     rows, problems = result_files.read(content)
-    lines = {line.reference: line for line in batch_lines(session, batch.id)}
+    lines = {line.reference: line for line in session.execute(select(*_LINE_COLUMNS).where(
+        PaymentLine.batch_id == batch.id))}
     problems = sorted(problems + _match_problems(rows, lines), key=lambda text: int(text.split(" ")[1]))
     if problems:
         raise ValidationFailed(f"回盘文件有 {len(problems)} 处错误，未导入任何记录", {"file": problems})
@@ -86,34 +93,41 @@ def import_results(session, services, user, batch_id, content, filename=None):
                               imported_by_id=user.id, imported_at=utcnow())
     session.add(record)
     session.flush()
-    outcome = ImportOutcome(batch)
-    today = clock.today()
-    instalments = _instalments(session, [lines[row.reference].instalment_id for row in rows])
-    for row in rows:
-        line = lines[row.reference]
-        if line.state != LineState.PENDING:
-            outcome.unchanged += 1
-            continue
-        instalment = instalments[line.instalment_id]
-        line.settled_on, line.result_import_id = today, record.id
-        if row.paid:
-            line.state, line.bank_reference = LineState.PAID, row.bank_reference or line.reference
-            instalment.status, instalment.paid_on = InstalmentStatus.PAID, today
-            outcome.paid += 1
-        else:
-            line.state, line.failure_reason = LineState.FAILED, row.reason[:200]
-            instalment.status = InstalmentStatus.HELD
-            outcome.failed += 1
-    record.paid_count, record.failed_count = outcome.paid, outcome.failed
-    session.flush()
-    _complete_awards(session, {i.award_id for i in instalments.values() if i.status == InstalmentStatus.PAID})
-    if all(line.state in (LineState.PAID, LineState.FAILED) for line in lines.values()
-           if line.state != LineState.RELEASED):
+    fresh = [(row, lines[row.reference]) for row in rows if lines[row.reference].state == LineState.PENDING]
+    paid = [(row, line) for row, line in fresh if row.paid]
+    failed = [(row, line) for row, line in fresh if not row.paid]
+    _settle_lines(session, record, paid, failed)
+    record.paid_count, record.failed_count = len(paid), len(failed)
+    _complete_awards(session, record.id)
+    if not session.scalar(select(PaymentLine.id).where(PaymentLine.batch_id == batch.id,
+                                                       PaymentLine.state == LineState.PENDING).limit(1)):
         batch.status, batch.settled_at = BatchStatus.SETTLED, utcnow()
     session.flush()
-    outcome.cases_paid = case_payment.complete_paid_cases(session, services, [
-        (lines[row.reference], instalments[lines[row.reference].instalment_id]) for row in rows if row.paid])
-    return outcome
+    return ImportOutcome(batch, len(paid), len(failed), len(rows) - len(fresh),
+                         case_payment.complete_paid_cases(session, services, record.id))
+
+
+_LINE_COLUMNS = (PaymentLine.id, PaymentLine.reference, PaymentLine.instalment_id, PaymentLine.amount,
+                 PaymentLine.state)
+_LINES, _INSTALMENTS = PaymentLine.__table__, Instalment.__table__
+
+
+def _settle_lines(session, record, paid, failed):
+    """Each line's result and its instalment's status: executemany by key (a batch is thousands of lines)."""
+    today = clock.today()
+    if paid:
+        session.execute(update(_LINES).where(_LINES.c.id == bindparam("line")).values(
+            state=LineState.PAID, settled_on=today, result_import_id=record.id, bank_reference=bindparam("ref")),
+            [{"line": line.id, "ref": row.bank_reference or line.reference} for row, line in paid])
+        session.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.id == bindparam("instalment")).values(
+            status=InstalmentStatus.PAID, paid_on=today), [{"instalment": line.instalment_id} for _, line in paid])
+    if failed:
+        session.execute(update(_LINES).where(_LINES.c.id == bindparam("line")).values(
+            state=LineState.FAILED, settled_on=today, result_import_id=record.id, failure_reason=bindparam("why")),
+            [{"line": line.id, "why": row.reason[:200]} for row, line in failed])
+        session.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.id == bindparam("instalment")).values(
+            status=InstalmentStatus.HELD), [{"instalment": line.instalment_id} for _, line in failed])
+    session.expire_all()  # ORM objects loaded before (a line, an instalment) read the new states
 
 
 def _match_problems(rows, lines):
@@ -134,18 +148,12 @@ def _match_problems(rows, lines):
     return problems
 
 
-def _instalments(session, ids):
-    found = session.scalars(select(Instalment).where(Instalment.id.in_(set(ids))).with_for_update()).all()
-    return {instalment.id: instalment for instalment in found}
-
-
-def _complete_awards(session, award_ids):
-    """An award whose every instalment is paid (or cancelled, after it ended) is completed."""
-    if not award_ids:
-        return
-    unpaid = set(session.scalars(select(Instalment.award_id).where(
-        Instalment.award_id.in_(award_ids),
-        Instalment.status.in_((InstalmentStatus.OPEN, InstalmentStatus.HELD)))).all())
-    for award in session.scalars(select(Award).where(Award.id.in_(award_ids - unpaid),
-                                                     Award.status == AwardStatus.ACTIVE)):
-        award.status = AwardStatus.COMPLETED
+def _complete_awards(session, result_import_id):
+    """Awards this import paid whose every instalment is now paid (or cancelled, after it ended) are completed."""
+    paid_awards = select(Instalment.award_id).join(PaymentLine, PaymentLine.instalment_id == Instalment.id).where(
+        PaymentLine.result_import_id == result_import_id, PaymentLine.state == LineState.PAID)
+    unpaid = select(Instalment.id).where(Instalment.award_id == Award.id,
+                                         Instalment.status.in_((InstalmentStatus.OPEN, InstalmentStatus.HELD)))
+    session.execute(update(Award).where(Award.status == AwardStatus.ACTIVE, Award.id.in_(paid_awards),
+                                        ~unpaid.exists()).values(status=AwardStatus.COMPLETED)
+                    .execution_options(synchronize_session=False))

@@ -28,7 +28,9 @@ FIELDS = {
     "amount": "金额", "purpose": "用途", "phone": "手机号", "reference": "明细编号",
 }
 ENCODINGS = {"utf-8-sig": "UTF-8（带 BOM）", "gbk": "GBK"}
-TEXT_FIELDS = {"account_number", "phone", "reference"}  # kept as text in xlsx
+# Written as text-formatted cells in xlsx, so that a number typed over them stays text (the values are text
+# already: Excel never turns them into 6.22E+18). Phone and reference are text too, without the format.
+TEXT_FIELDS = {"account_number"}
 FEN = Decimal("0.01")
 
 
@@ -108,7 +110,7 @@ def as_csv(layout, lines):
 
 
 def as_xlsx(layout, lines, title):
-    """A write-only workbook: headers bold; amounts numbers shown 0.00; account, phone, reference as text."""
+    """A write-only workbook: headers bold; amounts numbers shown 0.00; account numbers text-formatted."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("代发明细")
     bold = Font(bold=True)

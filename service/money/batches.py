@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import uuid4
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..access import Action, ensure
 from ..db import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..households.models import Household, HouseholdStatus
+from ..households.models import STATUS_LABELS, Household, HouseholdStatus
 from ..unit_of_work import StaleState
 from .models import (BatchStatus, Instalment, InstalmentStatus, LineState, PaymentBatch, PaymentLine,
                      Programme)
@@ -55,8 +55,9 @@ def account_problem(number):
 
 
 def exclusion_reason(household):
+    """Why a due household is not paid (None: it is paid); `household` is a row of _DUE_COLUMNS or a Household."""
     if household.status != HouseholdStatus.FILED:
-        return f"家庭不在档（{household.status_label}），不予发放"
+        return f"家庭不在档（{STATUS_LABELS.get(household.status, household.status)}），不予发放"
     if not household.bank_card_number or not household.bank_name:
         return "缺少开户行或银行账号"
     if (household.bank_account_name or "").strip() != household.worker_name.strip():
@@ -64,16 +65,22 @@ def exclusion_reason(household):
     return account_problem(household.bank_card_number)
 
 
+_DUE_COLUMNS = (Instalment.id, Instalment.household_id, Instalment.amount, Instalment.purpose, Household.status,
+                Household.worker_name, Household.bank_name, Household.bank_account_name, Household.bank_card_number,
+                Household.phone)
+
+
 def _due(session, due_through, programme):
+    """Rows (not ORM objects: a month's batch is thousands of lines) of the payable-looking due instalments."""
     live = select(PaymentLine.id).where(PaymentLine.instalment_id == Instalment.id,
                                         PaymentLine.state.in_((LineState.PENDING, LineState.PAID)))
-    query = (select(Instalment, Household).join(Household, Household.id == Instalment.household_id)
+    query = (select(*_DUE_COLUMNS).join(Household, Household.id == Instalment.household_id)
              .where(Instalment.status == InstalmentStatus.OPEN, Instalment.due_on <= due_through, ~live.exists())
              .order_by(Instalment.household_id, Instalment.due_on, Instalment.id))
     if programme:
         query = query.where(Instalment.programme == programme)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Instalment)
+        query = query.with_for_update(skip_locked=True, of=Instalment.__table__)
     return session.execute(query).all()
 
 
@@ -84,40 +91,37 @@ def build_batch(session, user, due_through, programme=None, note=None):
     if programme and programme not in set(Programme):
         raise ValidationFailed("没有这个帮扶项目", {"programme": [f"可选：{'、'.join(Programme)}"]})
     result, taken, lines = Build(None), set(), []
-    for instalment, household in _due(session, due_through, programme):
-        reason = exclusion_reason(household)
-        if reason is None and (household.id, instalment.purpose) in taken:
+    for due in _due(session, due_through, programme):
+        reason = exclusion_reason(due)
+        if reason is None and (due.household_id, due.purpose) in taken:
             reason = "同一家庭同一用途本批已有一笔，留待下一批"
         if reason:
-            result.excluded.append(Exclusion(household.id, household.worker_name, instalment.purpose,
-                                             instalment.amount, reason))
+            result.excluded.append(Exclusion(due.household_id, due.worker_name, due.purpose, due.amount, reason))
             continue
-        taken.add((household.id, instalment.purpose))
-        lines.append((instalment, household))
+        taken.add((due.household_id, due.purpose))
+        lines.append(due)
     if not lines:
         return result
     batch = PaymentBatch(reference=f"tmp-{uuid4().hex[:24]}", due_through=due_through, programme=programme,
                          note=note, built_by_id=user.id, built_at=utcnow(), line_count=len(lines),
-                         total_amount=sum((i.amount for i, _ in lines), Decimal("0.00")))
+                         total_amount=sum((due.amount for due in lines), Decimal("0.00")))
     try:
         with session.begin_nested():
             session.add(batch)
             session.flush()
             batch.reference = f"PB{clock.today():%Y%m}-{batch.id:04d}"
-            session.add_all(_line(batch, number, instalment, household)
-                            for number, (instalment, household) in enumerate(lines, start=1))
-            session.flush()
+            session.execute(insert(PaymentLine.__table__), [_line(batch, number, due) for number, due in enumerate(lines, 1)])
     except IntegrityError:
         raise StaleState(RACE_MESSAGE) from None
     result.batch = batch
     return result
 
 
-def _line(batch, number, instalment, household):
-    return PaymentLine(batch_id=batch.id, sequence=number, reference=f"{batch.reference}-{number:05d}",
-                       instalment_id=instalment.id, household_id=household.id, payee_name=household.worker_name,
-                       account_number=household.bank_card_number.replace(" ", ""), bank_name=household.bank_name,
-                       phone=household.phone, amount=instalment.amount, purpose=instalment.purpose)
+def _line(batch, number, due):
+    return dict(batch_id=batch.id, sequence=number, reference=f"{batch.reference}-{number:05d}",
+                instalment_id=due.id, household_id=due.household_id, payee_name=due.worker_name,
+                account_number=due.bank_card_number.replace(" ", ""), bank_name=due.bank_name, phone=due.phone,
+                amount=due.amount, purpose=due.purpose, state=LineState.PENDING)
 
 
 def get_batch(session, batch_id, for_update=False):

@@ -8,34 +8,29 @@ aid's following months) do not touch the case: it is closed as 已发放 after t
 from sqlalchemy import select
 
 from ..tasks.models import HumanTask, TaskState
-from .models import Award
+from .models import Award, Instalment, LineState, PaymentLine
 
 PAYMENT_TASK = "payment"
 
 
-def complete_paid_cases(session, services, paid):
-    """`paid`: (line, instalment) pairs just paid. Returns the ids of the cases whose payment task completed."""
-    from ..casework.commands import complete_task_as_system  # casework's rules read money's wording
+def complete_paid_cases(session, services, result_import_id):
+    """Complete the open payment task of each case whose award's first instalment this result import paid;
+    returns those cases' ids."""
+    from ..casework.commands import complete_task_as_system  # casework's rules import the cases' wording
 
-    firsts = {instalment.award_id: line for line, instalment in paid if instalment.sequence == 1}
-    if not firsts:
-        return []
-    awards = session.execute(select(Award.id, Award.case_id).where(
-        Award.id.in_(firsts), Award.case_id.is_not(None))).all()
-    by_case = {case_id: firsts[award_id] for award_id, case_id in awards}
-    if not by_case:
-        return []
-    tasks = session.execute(select(HumanTask.id, HumanTask.case_id).where(
-        HumanTask.case_id.in_(by_case), HumanTask.spec_name == PAYMENT_TASK,
-        HumanTask.state == TaskState.OPEN)).all()
-    completed = []
-    for task_id, case_id in tasks:
-        line = by_case[case_id]
+    paid = session.execute(
+        select(HumanTask.id, HumanTask.case_id, PaymentLine.reference, PaymentLine.amount, PaymentLine.settled_on,
+               PaymentLine.bank_reference)
+        .join(Instalment, Instalment.id == PaymentLine.instalment_id)
+        .join(Award, Award.id == Instalment.award_id)
+        .join(HumanTask, HumanTask.case_id == Award.case_id)
+        .where(PaymentLine.result_import_id == result_import_id, PaymentLine.state == LineState.PAID,
+               Instalment.sequence == 1, HumanTask.spec_name == PAYMENT_TASK, HumanTask.state == TaskState.OPEN)
+        .order_by(HumanTask.case_id)).all()
+    for task_id, _, reference, amount, paid_on, bank_reference in paid:
         # Form data is JSON: the amount travels as a JSON number, as every form amount does; the rule reads
         # it back with Decimal(str(...)), exact for two decimals.
         complete_task_as_system(session, services, task_id, {
-            "paid_amount": float(line.amount), "paid_on": line.settled_on.isoformat(),
-            "bank_reference": line.bank_reference,
-            "opinion": f"银行代发批次回盘确认（明细编号 {line.reference}）"})
-        completed.append(case_id)
-    return completed
+            "paid_amount": float(amount), "paid_on": paid_on.isoformat(), "bank_reference": bank_reference,
+            "opinion": f"银行代发批次回盘确认（明细编号 {reference}）"})
+    return [case_id for _, case_id, *_ in paid]
