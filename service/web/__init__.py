@@ -28,7 +28,7 @@ def init_app(app, api_blueprints):
     formatting.init_app(app)
     answer_pages_with(app, _error_page)
     from . import (auth, cases, dashboard, households, inbox, messages, models, notices,  # noqa: F401  (routes
-                   reviews, tasks, workdays)  # register on `pages`)
+                   payments, reviews, tasks, workdays)  # register on `pages`)
     app.register_blueprint(pages)
 
 
