@@ -10,13 +10,11 @@ import pytest
 from sqlalchemy import delete
 
 from bangfu import clock
-from bangfu.cases import rules
 from bangfu.demo import load_demo
 from bangfu.people.models import Organisation, User
-from bangfu.money.demo import award_for_case
+from bangfu.testing import create_awards_on_approval
 from bangfu.unit_of_work import run_in
 
-APPROVAL_RECORD = rules._RECORD["approval"]
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -28,22 +26,13 @@ def walkthrough_script():
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq (.ci/run installs them)")
-def _approval_creating_the_award(ctx, data, extra):
-    """Bridge until the hardship approval creates its award itself (another part of issue 9): the walk-through's
-    batch pays the award the approval would have created. Remove when 审批 calls awards.create_award."""
-    recorded = APPROVAL_RECORD(ctx, data, extra)
-    if data.get("decision") == "approve":
-        award_for_case(ctx.session, ctx.services, ctx.case)
-    return recorded
-
-
 def test_readme_walkthrough_pays_a_household(app, server, monkeypatch, tmp_path):
     def demo_only(session):  # the demo brings its own people, with the README's passwords
         session.execute(delete(User))
         session.execute(delete(Organisation))
         load_demo(session)
     run_in(app, demo_only)
-    monkeypatch.setitem(rules._RECORD, "approval", _approval_creating_the_award)
+    create_awards_on_approval(monkeypatch)
     # The notice began 21 days before the server's (the test's) today, not the machine's: a machine date in a year
     # without holiday data could not be counted.
     notice_start = (clock.today() - timedelta(days=21)).isoformat()
