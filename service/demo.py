@@ -8,7 +8,7 @@ from stdnum.cn import ric
 
 from . import clock
 from .casework.commands import complete_task, start_case
-from .money.demo import pay_case_through_batch
+from .money.demo import load_payments_demo, pay_case_through_batch
 from .people.models import Organisation, User
 from .people.operations import create_organisation, create_user
 from .services import services
@@ -143,6 +143,7 @@ def load_demo(session, seed=2026):
             case = start_case(session, services(), by_role["grassroots_union"], "hardship_assistance")
             advance(session, case, by_role, rng, stop_before=stop)
         _returned_household(session, by_role, rng)
+        load_payments_demo(session)
     return [(u, demo_password(u), r) for u, r, _, _ in USERS]
 
 

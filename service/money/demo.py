@@ -4,6 +4,8 @@ one finance user, approved by another, exported, and the bank's result file (thi
 Until the hardship approval creates its award (money/awards.create_award at 审批), `award_for_case` creates
 it here from the case's approved amount; once approval does, the award found by case_id is used as is.
 """
+from datetime import date
+
 from sqlalchemy import select
 
 from .. import clock
@@ -54,3 +56,12 @@ def pay_case_through_batch(session, services, case_id, maker="finance1", checker
     bank.import_results(session, services, users[maker], line.batch_id,
                         result_file([(line.reference, line.amount, True, None)]), "回盘.csv")
     return line
+
+
+def load_payments_demo(session):
+    """The demo's next month: finance1 has built the batch of the living aid due on the 1st (待复核), waiting
+    for finance2 to approve it, export the bank file and import the bank's result."""
+    today = clock.today()
+    first_of_next = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    maker = session.scalar(select(User).where(User.username == "finance1"))
+    batches.build_batch(session, maker, first_of_next, note="下月生活救助（演示）")
