@@ -110,7 +110,8 @@ def main():
             populate(app)
         else:
             app = make_app(workdir)
-        _, seeded = timed(f"seed {args.households} households with a due instalment", lambda: seed(app, args.households))
+        _, seeded = timed(f"seed {args.households} households with a due instalment",
+                          lambda: seed(app, args.households))
         built, build_s = timed("build", lambda: as_user(app, "finance1", lambda s, u: batches.build_batch(
             s, u, clock.today()).batch.id))
         _, approve_s = timed("approve", lambda: as_user(app, "finance2", lambda s, u: batches.approve_batch(

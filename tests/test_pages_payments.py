@@ -41,7 +41,8 @@ def test_finance_builds_approves_exports_and_uploads_the_result_on_pages(app):
     centre = Browser(app, "center1")
     waiting = text(centre.get("/account-checks"))
     assert "张伟" in waiting and "账户冻结" in waiting and "6228***********0018" in waiting
-    line_id = re.search(r'action="/account-checks/(\d+)"', centre.get("/account-checks").get_data(as_text=True)).group(1)
+    form = centre.get("/account-checks").get_data(as_text=True)
+    line_id = re.search(r'action="/account-checks/(\d+)"', form).group(1)
     centre.post(f"/account-checks/{line_id}", {"bank_name": "中国银行张家港支行", "account_number": "6216610200016587010",
                                                "account_holder": "张伟", "verified_with": "counter"})
     assert "没有待核实的失败明细" in text(centre.get("/account-checks"))

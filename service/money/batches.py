@@ -110,7 +110,8 @@ def build_batch(session, user, due_through, programme=None, note=None):
             session.add(batch)
             session.flush()
             batch.reference = f"PB{clock.today():%Y%m}-{batch.id:04d}"
-            session.execute(insert(PaymentLine.__table__), [_line(batch, number, due) for number, due in enumerate(lines, 1)])
+            session.execute(insert(PaymentLine.__table__),
+                            [_line(batch, number, due) for number, due in enumerate(lines, 1)])
     except IntegrityError:
         raise StaleState(RACE_MESSAGE) from None
     result.batch = batch

@@ -7,6 +7,7 @@ aid's following months) do not touch the case: it is closed as 已发放 after t
 """
 from sqlalchemy import select
 
+from ..casework.commands import complete_task_as_system
 from ..tasks.models import HumanTask, TaskState
 from .models import Award, Instalment, LineState, PaymentLine
 
@@ -16,8 +17,6 @@ PAYMENT_TASK = "payment"
 def complete_paid_cases(session, services, result_import_id):
     """Complete the open payment task of each case whose award's first instalment this result import paid;
     returns those cases' ids."""
-    from ..casework.commands import complete_task_as_system  # casework's rules import the cases' wording
-
     paid = session.execute(
         select(HumanTask.id, HumanTask.case_id, PaymentLine.reference, PaymentLine.amount, PaymentLine.settled_on,
                PaymentLine.bank_reference)

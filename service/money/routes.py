@@ -1,8 +1,9 @@
 """API of payment batches, the bank's files, account verification and reconciliation: routes parse,
 authorise, call and dump."""
+import io
+
 from flask import send_file
 from flask.views import MethodView
-import io
 
 from .. import db
 from ..access import Action

@@ -7,6 +7,7 @@ the held instalment (status open again), so the next batch takes it.
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from ..access import Action, ensure
 from ..db import utcnow
@@ -28,6 +29,12 @@ class AccountCheck:
     note: str | None = None
 
 
+def _latest():
+    """The line is its instalment's latest (an instalment that failed twice is verified once, on its last line)."""
+    later = aliased(PaymentLine)
+    return ~select(later.id).where(later.instalment_id == PaymentLine.instalment_id, later.id > PaymentLine.id).exists()
+
+
 def failed_lines(session, user):
     """Lines whose transfer failed and whose instalment still waits for the account to be verified."""
     ensure(user, Action.VERIFY_ACCOUNTS)
@@ -36,15 +43,15 @@ def failed_lines(session, user):
         .join(PaymentBatch, PaymentBatch.id == PaymentLine.batch_id)
         .join(Instalment, Instalment.id == PaymentLine.instalment_id)
         .join(Household, Household.id == PaymentLine.household_id)
-        .where(PaymentLine.state == LineState.FAILED, Instalment.status == InstalmentStatus.HELD)
+        .where(PaymentLine.state == LineState.FAILED, Instalment.status == InstalmentStatus.HELD, _latest())
         .order_by(PaymentLine.settled_on, PaymentLine.id)).all()
 
 
 def verify_account(session, user, check):
     ensure(user, Action.VERIFY_ACCOUNTS)
-    line = session.get(PaymentLine, check.line_id)
+    line = session.scalar(select(PaymentLine).where(PaymentLine.id == check.line_id, _latest()))
     if line is None:
-        raise NotFound("没有这条代发明细")
+        raise NotFound("没有这条代发明细，或该笔已有更新的代发明细")
     instalment = session.scalar(select(Instalment).where(Instalment.id == line.instalment_id).with_for_update())
     if line.state != LineState.FAILED or instalment.status != InstalmentStatus.HELD:
         raise Conflict("这条明细不是待核实的失败明细（可能已核实过）")
