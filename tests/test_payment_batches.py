@@ -11,7 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from bangfu import db
 from bangfu.money.demo import result_file
 from bangfu.money.models import Instalment, PaymentBatch, PaymentLine
-from bangfu.testing import payable_households
+from bangfu import create_app
+from bangfu.testing import payable_households, populate
+from test_cli import database, ok, refused  # noqa: F401  (database: a fresh database for the CLI)
 
 TODAY = date(2026, 11, 30)
 
@@ -164,3 +166,24 @@ def test_a_hardship_case_is_paid_by_the_bank_result_and_never_by_hand(app, api, 
         assert (row.paid_on, row.bank_reference) == (TODAY, "B" + reference)
     history = [entry for entry in case["history"] if entry.get("task") == "payment"]
     assert history and history[-1]["actor_name"] == "系统", history
+
+
+def test_a_monthly_run_from_the_command_line(database, tmp_path):
+    """build → approve (the maker refused in one line) → export → results → reconcile, as scripts run it."""
+    ok("init")
+    app = create_app({"DATABASE_URL": database})
+    populate(app)
+    payable_households(app, [{"worker_name": "张伟", "amount": "1234.50"}])
+    db.engine_of(app).dispose()
+    assert "已生成批次 1" in ok("payments", "build", "--through", "2026-11-30", "--as", "finance1")
+    assert refused("payments", "approve", "1", "--as", "finance1") == \
+        "Error: 制单人不能复核自己制作的批次，请由另一位财务人员复核"
+    ok("payments", "approve", "1", "--as", "finance2")
+    out = tmp_path / "bank.csv"
+    ok("payments", "export", "1", "--format", "csv", "--layout", "icbc", "--out", out, "--as", "finance1")
+    reference = out.read_bytes().decode("gbk").splitlines()[1].split(",")[-1]
+    result = tmp_path / "result.csv"
+    result.write_bytes(result_file([(reference, Decimal("1234.50"), True, None)]))
+    assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, "--as", "finance1")
+    assert refused("payments", "results", "1", result, "--as", "finance1").startswith("Error: 此回盘文件已导入")
+    assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", "--as", "finance1")
