@@ -39,6 +39,7 @@ def test_finance_builds_approves_exports_and_uploads_the_result_on_pages(app):
     assert "发放失败：账户冻结" in text(maker.get(batch_path))
 
     centre = Browser(app, "center1")
+    assert "代发失败 1" in text(centre.get("/inbox"))  # the link, while a failed line waits
     waiting = text(centre.get("/account-checks"))
     assert "张伟" in waiting and "账户冻结" in waiting and "6228***********0018" in waiting
     form = centre.get("/account-checks").get_data(as_text=True)
@@ -46,6 +47,7 @@ def test_finance_builds_approves_exports_and_uploads_the_result_on_pages(app):
     centre.post(f"/account-checks/{line_id}", {"bank_name": "中国银行张家港支行", "account_number": "6216610200016587010",
                                                "account_holder": "张伟", "verified_with": "counter"})
     assert "没有待核实的失败明细" in text(centre.get("/account-checks"))
+    assert "代发失败" not in text(centre.get("/inbox"))
 
     figures = text(maker.get("/reconciliation?from=2026-11-01&to=2026-11-30"))
     assert "核定（2 个项目） ¥2,000.50" in figures and "待发放 ¥2,000.50" in figures and "相符" in figures

@@ -6,7 +6,7 @@ the held instalment (status open again), so the next batch takes it.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..access import Action, ensure
@@ -45,6 +45,14 @@ def failed_lines(session, user):
         .join(Household, Household.id == PaymentLine.household_id)
         .where(PaymentLine.state == LineState.FAILED, Instalment.status == InstalmentStatus.HELD, _latest())
         .order_by(PaymentLine.settled_on, PaymentLine.id)).all()
+
+
+def waiting_count(session):
+    """How many failed lines wait for the centre (the number beside its navigation link)."""
+    return session.scalar(select(func.count()).select_from(PaymentLine)
+                          .join(Instalment, Instalment.id == PaymentLine.instalment_id)
+                          .where(PaymentLine.state == LineState.FAILED, Instalment.status == InstalmentStatus.HELD,
+                                 _latest()))
 
 
 def verify_account(session, user, check):

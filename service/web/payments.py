@@ -20,10 +20,13 @@ from .auth import login_required, page_user
 
 @pages.app_context_processor
 def _money_pages():
-    """Which money pages the navigation offers the signed-in user."""
+    """Which money pages the navigation offers the signed-in user; the centre's list of failed transfers only
+    while some wait (its count), so the centre's long bar stays two rows."""
     user = page_user()
     allowed = {key: user is not None and may(user, action) for key, action in (
-        ("batches", Action.MAKE_PAYMENTS), ("reconcile", Action.RECONCILE), ("accounts", Action.VERIFY_ACCOUNTS))}
+        ("batches", Action.MAKE_PAYMENTS), ("reconcile", Action.RECONCILE))}
+    allowed["accounts"] = verification.waiting_count(db.session()) \
+        if user is not None and may(user, Action.VERIFY_ACCOUNTS) else 0
     return {"money_pages": allowed}
 
 
