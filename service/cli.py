@@ -260,7 +260,7 @@ def register_purge(before_text, dry_run):
     click.echo(f"已删除 {done.households} 户档案（撤档日期早于{long_date(done.cutoff)}）及其 {done.cases} 件案件")
 
 
-from .money.cli import payments  # noqa: E402 (it uses _app and friendly above)
+from .money.cli import payments  # noqa: E402
 
 main.add_command(payments)
 

@@ -1,15 +1,29 @@
 """`bangfu payments`: the monthly run from a script (build, approve, export, results, reconcile), each command
 one transaction acting as a named finance user (`--as`), errors one line."""
+import functools
 from datetime import date
 from pathlib import Path
 
 import click
 from sqlalchemy import select
 
-from ..cli import _app, friendly  # cli.py adds this group at its end, once these exist
 from ..errors import NotFound, ValidationFailed
 from ..people.models import User
 from ..wording import long_date, yuan
+
+
+def _app():
+    from ..cli import _app as app  # at call time: cli.py imports this module (also when run as __main__)
+    return app()
+
+
+def friendly(func):
+    """cli.friendly (one-line errors), looked up when the command runs."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from ..cli import friendly as one_line
+        return one_line(func)(*args, **kwargs)
+    return wrapper
 
 
 def _user(session, username):
