@@ -49,6 +49,7 @@ def create_app(test_config=None):
     from .households.review_routes import blp as reviews_blp
     from .households.routes import blp as households_blp
     from .messages.routes import blp as messages_blp
+    from .money.payment_routes import blp as payments_blp
     from .money.report_routes import blp as reports_blp
     from .money.routes import blp as money_blp
     from .money.standard_routes import blp as standards_blp
@@ -56,7 +57,7 @@ def create_app(test_config=None):
     from .process_models.routes import blp as models_blp
     from .tasks.routes import blp as tasks_blp
     api_blueprints = (auth_blp, models_blp, cases_blp, tasks_blp, households_blp, reviews_blp, messages_blp,
-                      money_blp, reports_blp, standards_blp)
+                      money_blp, payments_blp, reports_blp, standards_blp)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     web.init_app(app, api_blueprints)

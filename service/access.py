@@ -39,6 +39,9 @@ class Action(StrEnum):
     APPROVE_STANDARD = "approve_standard"  # approve or reject a fund standard someone else drafted
     ADJUST_AID = "adjust_aid"  # generate, edit and submit a half-yearly adjustment list
     APPROVE_ADJUSTMENT = "approve_adjustment"  # decide an adjustment list someone else made
+    MAKE_PAYMENTS = "make_payments"  # payment batches: build, approve (another user), export, import results
+    VERIFY_ACCOUNTS = "verify_accounts"  # after a failed transfer: the worker's account checked again
+    RECONCILE = "reconcile"  # 对账: awarded = paid + pending + not yet due
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -86,6 +89,9 @@ PERMISSIONS = {
     Action.APPROVE_STANDARD: frozenset({Role.APPROVER}),
     Action.ADJUST_AID: frozenset({Role.ASSISTANCE_CENTER}),
     Action.APPROVE_ADJUSTMENT: frozenset({Role.APPROVER}),
+    Action.MAKE_PAYMENTS: frozenset({Role.FINANCE}),
+    Action.VERIFY_ACCOUNTS: frozenset({Role.ASSISTANCE_CENTER}),
+    Action.RECONCILE: frozenset({Role.FINANCE, Role.SUPERVISOR, Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -110,6 +116,9 @@ REFUSALS = {
     Action.APPROVE_STANDARD: "只有审批人可以审批资金标准",
     Action.ADJUST_AID: "只有援助中心可以生成、修改和提交半年调整清单",
     Action.APPROVE_ADJUSTMENT: "只有审批人可以审批半年调整清单",
+    Action.MAKE_PAYMENTS: "只有财务人员可以办理代发批次",
+    Action.VERIFY_ACCOUNTS: "只有援助中心可以核实职工的银行账户",
+    Action.RECONCILE: "只有财务、督查和中心负责人可以查看对账",
 }
 
 

@@ -291,6 +291,10 @@ def report_money(year, month, out):
                f"发放 {yuan(money.paid if money else 0)}")
 
 
+from .money.cli import payments  # noqa: E402
+
+main.add_command(payments)
+
 if __name__ == "__main__":
     sys.exit(main())
 

@@ -100,6 +100,15 @@ def _secret(value):
     return value
 
 
+def _bank_layouts(value):
+    """A path whose layouts load (checked at start, so a bad file stops the service, not an export)."""
+    from .money.bank_files import load_layouts
+    if not value.strip():
+        return None
+    load_layouts(value.strip())
+    return value.strip()
+
+
 @dataclass(frozen=True)
 class Setting:
     env: str
@@ -128,6 +137,9 @@ SETTINGS = [
             "day of the year (MM-DD, China) the scheduler starts that year's annual review (年度复核)", _month_day),
     Setting("BANGFU_FOLLOW_UP_MONTHS", "FOLLOW_UP_MONTHS", "6",
             "months after a 脱困 exit that the 防返困 follow-up visit falls due", _integer(1, 36)),
+    Setting("BANGFU_BANK_LAYOUTS", "BANK_LAYOUTS", None,
+            "JSON file of banks' batch-transfer (代发) file layouts, added to the built-in 通用, 工商银行, 中国银行",
+            _bank_layouts),
     Setting("BANGFU_TOKEN_DAYS", "TOKEN_DAYS", "30", "days an API token stays valid", _integer(1, 3650)),
     Setting("BANGFU_SCRIPT_TIMEOUT", "SCRIPT_TIMEOUT", "1.0", "seconds of CPU a BPMN script or condition may use",
             _seconds("0.05", "60")),

@@ -10,6 +10,7 @@ from . import clock
 from .casework.commands import complete_task, start_case
 from .money.demo import load_awards_demo
 from .money.demo_standards import seed_standards
+from .money.payment_demo import load_payments_demo, pay_case_through_batch
 from .people.models import Organisation, User
 from .people.operations import create_organisation, create_user
 from .services import services
@@ -31,6 +32,7 @@ USERS = [
     ("inspector1", "inspector", "INSPECT", "纪检组 赵刚"),
     ("approver1", "approver", "ZJG-CENTER", "中心主任 俞燕"),
     ("finance1", "finance", "ZJG-CENTER", "财务 孙丽"),
+    ("finance2", "finance", "ZJG-CENTER", "财务复核 钱明"),
     ("supervisor1", "supervisor", "ZJG-CENTER", "督查 吴军"),
     ("designer1", "designer", "ZJG-CENTER", "流程设计 郑磊"),
     ("head1", "centre_head", "ZJG-CENTER", "中心负责人 何平"),
@@ -119,6 +121,9 @@ def advance(session, case, users, rng, stop_before=None, household=None):
         if not todo or any(t.spec_name == stop_before for t in open_tasks):
             return
         task = todo[0]
+        if task.spec_name == "payment":  # the bank pays it: a batch, its approval and the bank's result
+            pay_case_through_batch(session, services(), case.id)
+            continue
         data = (household or declaration(rng)) if task.spec_name == "declaration" else replies[task.spec_name]
         if task.spec_name == "public_notice" and stop_before == "notice_objection":
             data = running_notice()  # a case in its notice now: it waits on 公示异议登记
@@ -142,6 +147,7 @@ def load_demo(session, seed=2026):
             advance(session, case, by_role, rng, stop_before=stop)
         _returned_household(session, by_role, rng)
         load_awards_demo(session, by_role)
+        load_payments_demo(session)
     return [(u, demo_password(u), r) for u, r, _, _ in USERS]
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from .demo import ORGANISATIONS
+from .money import payment_demo as money_demo
 from .money.demo_standards import FIRST_HALF_2027, approved, suzhou
 from .people.models import User
 from .people.operations import create_organisation, create_user, token_for_username
@@ -24,6 +25,7 @@ PEOPLE = {
     "inspector1": ("inspector", "INSPECT"),
     "approver1": ("approver", "ZJG-CENTER"),
     "finance1": ("finance", "ZJG-CENTER"),
+    "finance2": ("finance", "ZJG-CENTER"),  # approves (复核) the batches finance1 builds
     "supervisor1": ("supervisor", "ZJG-CENTER"),
     "designer1": ("designer", "ZJG-CENTER"),
     "head1": ("centre_head", "ZJG-CENTER"),
@@ -91,3 +93,45 @@ class UserClient:
 
     def patch(self, path, user=None, **kwargs):
         return self.request("PATCH", path, user, **kwargs)
+
+def pay_case_through_batch(app, case_id, maker="finance1", checker="finance2"):
+    """Pay a hardship case waiting on its payment task as finance does (batch, approval, bank result); the
+    result completes the task. Returns the payment line's reference."""
+    def pay(session):
+        return money_demo.pay_case_through_batch(session, services(), case_id, maker, checker).reference
+    return run_in(app, pay)
+
+
+def payable_households(app, specs, organisation="U-STEEL", approved_on=None):
+    """Filed households, each with an award created now: `specs` are dicts of worker_name and optionally
+    account_holder (default: the worker), status (default filed), programme (default sudden: one instalment),
+    amount (default 1000.00). Returns the household ids in order."""
+    from datetime import date
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from . import clock
+    from .households.models import Household
+    from .money.awards import Grant, create_award
+    from .people.models import Organisation
+
+    def create(session):
+        org = session.scalar(select(Organisation).where(Organisation.code == organisation))
+        ids = []
+        for number, spec in enumerate(specs):
+            name = spec["worker_name"]
+            household = Household(
+                organisation_id=org.id, worker_name=name, worker_id_number=f"ID{number}",
+                worker_id_digest=f"{name}-{number}".ljust(64, "0")[:64], phone="13800138000",
+                bank_name="中国农业银行张家港支行", bank_account_name=spec.get("account_holder", name),
+                bank_card_number=spec.get("account", "6228480402564890018"), status=spec.get("status", "filed"),
+                declared_on=date(2026, 1, 5), filed_on=date(2026, 2, 1), category="relative")
+            session.add(household)
+            session.flush()
+            grant = Grant(spec.get("programme", "sudden"), Decimal(spec.get("amount", "1000.00")))
+            create_award(session, household, grant, approved_on=approved_on or clock.today())
+            ids.append(household.id)
+        return ids
+    return run_in(app, create)
+

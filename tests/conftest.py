@@ -231,6 +231,9 @@ def case_at(api, household, replies, rng):
             if name == "public_notice" and stop == "notice_objection":  # a notice that runs from today
                 api.complete(case_id, name, running_notice())
                 return case_id
+            if name == "payment":  # the bank pays it: a batch built, approved and its result imported
+                testing.pay_case_through_batch(api.app, case_id)
+                continue
             api.complete(case_id, name, replies[name])  # a notice already over: the case goes on to 建档
         return case_id
 

@@ -6,13 +6,39 @@ from browser_helpers import fill_form, served_schema, shot, sign_in
 
 STEPS = [("preliminary_review", "union1"), ("assign_third_party", "center1"), ("household_visit", "thirdparty1"),
          ("visit_oversight", "inspector1"), ("re_review", "center1"), ("public_notice", "center1"),
-         ("open_file", "center1"), ("approval", "approver1"), ("payment", "finance1")]
+         ("open_file", "center1"), ("approval", "approver1")]
 
 
 def declare(page, server):
     page.click("text=申报困难家庭")
     page.click("button:has-text('新建申报')")
     page.wait_for_selector("#task-form_name")
+
+
+def pay_through_a_batch(browser, server, household):
+    """发放: finance1 builds the batch, finance2 approves it, finance1 exports the bank file and uploads the
+    bank's result (the line paid); the case's payment task completes itself."""
+    maker = sign_in(browser, server, "finance1")
+    maker.goto(f"{server}/payments")
+    maker.click("button:has-text('生成批次')")
+    expect(maker.locator(".bf-flash-success")).to_contain_text("请另一位财务人员复核")
+    row = maker.locator("tr", has_text=household["name"])
+    reference, amount = row.locator("td[data-label='明细编号']").inner_text(), "6000.00"
+    batch_url = maker.url
+    shot(maker, "payment-batch-built")
+    checker = sign_in(browser, server, "finance2")
+    checker.goto(batch_url)
+    checker.click("button:has-text('复核通过')")
+    expect(checker.locator(".bf-flash-success")).to_contain_text("已复核")
+    maker.goto(batch_url)
+    with maker.expect_download() as download:
+        maker.click("button:has-text('导出')")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    result = f"明细编号,金额,处理结果,失败原因\n{reference},{amount},成功,\n".encode("utf-8")
+    maker.set_input_files("input[name='file']", {"name": "回盘.csv", "mimeType": "text/csv", "buffer": result})
+    maker.click("button:has-text('导入回盘')")
+    expect(maker.locator(".bf-flash-success")).to_contain_text("成功 1 笔")
+    shot(maker, "payment-batch-result-imported")
 
 
 def test_a_household_is_declared_and_paid_through_the_pages(browser, server, household, replies):
@@ -40,6 +66,7 @@ def test_a_household_is_declared_and_paid_through_the_pages(browser, server, hou
         page.wait_for_url(f"{server}/inbox")
         expect(page.locator(".bf-flash-success")).to_contain_text("已提交")
 
+    pay_through_a_batch(browser, server, household)
     supervisor = sign_in(browser, server, "supervisor1")
     supervisor.goto(f"{server}/cases?status=paid")
     expect(supervisor.locator("table.bf-table")).to_contain_text(household["name"])

@@ -56,7 +56,6 @@ def cases(app, api, case_at, replies, clock):
     more pass: open steps are late, and the late visit has a 督办 for the centre head."""
     replies["assign_third_party"]["notes"] = "请重点核实医疗支出"
     replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 799.5
-    replies["payment"]["paid_amount"] = 799.5
     found = {step: case_at(step) for step in ["declaration", *ORDER]}
     found["paid"] = case_at(None)
     found["notice_objection"] = case_at("notice_objection")

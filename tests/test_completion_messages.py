@@ -1,6 +1,8 @@
 """After a submit the user is told what happened: where the case went, or that it ended and how."""
 import pytest
 
+from bangfu.cases.rules import PAID_BY_BATCH
+
 
 def message(api, case_id, name, data):
     return api.complete(case_id, name, data)["message"]
@@ -34,6 +36,7 @@ def test_a_rejection_says_the_case_ended(api, case_at, step, words):
     assert message(api, case_id, step, {"decision": "reject", "opinion": "不符合条件"}) == f"已提交，{words}"
 
 
-def test_the_payment_says_the_case_is_closed_and_paid(api, case_at, replies):
+def test_a_payment_typed_by_hand_says_the_bank_pays_it(api, case_at, replies):
     case_id = case_at("payment")
-    assert message(api, case_id, "payment", replies["payment"]) == "已提交，案件已办结（已发放）"
+    refused = api.complete(case_id, "payment", replies["payment"], expect=422)
+    assert refused["error"]["fields"]["data.paid_amount"] == [PAID_BY_BATCH]

@@ -6,6 +6,7 @@ from io import BytesIO
 from openpyxl import load_workbook
 
 from bangfu.casework.export import width
+from test_data_display import bank_reference
 from test_pages import Browser
 
 
@@ -19,7 +20,6 @@ def exported(app, query="", username="supervisor1"):
 
 def test_amounts_are_numbers_shown_with_two_decimals(app, case_at, replies):
     replies["open_file"]["proposed_amount"] = replies["approval"]["approved_amount"] = 799.5
-    replies["payment"]["paid_amount"] = 799.5
     case_at(None)
     sheet, header = exported(app, "?status=paid")
     for title in ("审批金额（元）", "发放金额（元）"):
@@ -28,7 +28,7 @@ def test_amounts_are_numbers_shown_with_two_decimals(app, case_at, replies):
 
 
 def test_the_payment_date_and_bank_reference_are_columns(app, case_at, replies):
-    case_at(None)
+    paid_case = case_at(None)
     case_at("approval")
     sheet, header = exported(app)
     rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
@@ -38,7 +38,7 @@ def test_the_payment_date_and_bank_reference_are_columns(app, case_at, replies):
     assert paid[header.index("发放日期")].value == datetime(paid_on.year, paid_on.month, paid_on.day)
     assert paid[header.index("发放日期")].is_date
     assert (paid[header.index("银行流水号")].value, paid[header.index("银行流水号")].data_type) == \
-        (replies["payment"]["bank_reference"], "s")
+        (bank_reference(app, paid_case), "s")
     waiting = next(row for row in rows.values() if row[header.index("状态")].value == "办理中")
     assert waiting[header.index("发放日期")].value is None and waiting[header.index("银行流水号")].value is None
 

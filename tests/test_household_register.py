@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bangfu.demo import declaration
+from bangfu.testing import pay_case_through_batch
 from test_households import drive, exit_as_center
 from test_pages import Browser
 
@@ -69,8 +70,9 @@ def test_the_register_filters_by_status_category_union_year_and_review_due(app, 
     declared = drive(api, replies, declaration(rng), stop="preliminary_review", user="union2")
     deep = drive(api, replies, declaration(rng), stop="re_review")
     api.complete(deep, "re_review", {"decision": "approve", "category": "deep", "opinion": "深度困难"})
-    for name in ("public_notice", "open_file", "approval", "payment"):
+    for name in ("public_notice", "open_file", "approval"):
         api.complete(deep, name, replies[name])
+    pay_case_through_batch(app, deep)
     exit_as_center(app, api.case(deep)["household_id"], "retired")
 
     def listed(query, user="center1"):

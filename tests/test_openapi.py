@@ -11,6 +11,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 
 import bangfu
+from bangfu.testing import pay_case_through_batch
 
 
 def document(api):
@@ -81,7 +82,7 @@ def test_a_deployment_comment_reaches_the_version(api):
 def test_amounts_are_documented_as_the_decimal_strings_the_service_returns(api, case_at, replies):
     spec = document(api)
     case_id = case_at("payment")
-    api.complete(case_id, "payment", replies["payment"])
+    pay_case_through_batch(api.app, case_id)
     case = api.case(case_id)
     assert case["approved_amount"] == case["paid_amount"] == "800.00"
     for name in ("Case", "CaseDetail"):

@@ -9,6 +9,7 @@ import pytest
 from bangfu.casework.commands import fire_timers
 from bangfu.demo import running_notice
 from bangfu.services import services
+from bangfu.testing import pay_case_through_batch
 from bangfu.unit_of_work import run_in
 
 READERS = ["union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1", "supervisor1"]
@@ -139,6 +140,9 @@ def run_whole_case_logged(api, household, replies, caplog):
         task = api.open_task(case_id, name)
         assert api.post(f"/api/v1/tasks/{task['id']}/claim", user).status_code == 200
         api.get(f"/api/v1/tasks/{task['id']}", user)
+        if name == "payment":  # the bank pays it: batch, approval, bank file and result, all logged at DEBUG
+            pay_case_through_batch(api.app, case_id)
+            continue
         api.complete(case_id, name, household if name == "declaration" else replies[name], user=user)
     for user in READERS:
         api.case(case_id, user)
@@ -192,8 +196,9 @@ def described(app, api, clock, case_at, household, replies):
     api.complete(case_id, "notice_objection", dict(replies["notice_objection"], decision="not_upheld", **OBJECTION))
     clock.advance(days=21)
     run_in(app, lambda session: fire_timers(session, services(), case_id))
-    for name in ("open_file", "approval", "payment"):
+    for name in ("open_file", "approval"):
         api.complete(case_id, name, replies[name])
+    pay_case_through_batch(app, case_id)
     assert api.case(case_id)["status"] == "paid"
     return case_id
 

@@ -26,7 +26,7 @@ def walkthrough_script():
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq (.ci/run installs them)")
-def test_readme_walkthrough_pays_a_household(app, server):
+def test_readme_walkthrough_pays_a_household(app, server, tmp_path):
     def demo_only(session):  # the demo brings its own people (and standards), with the README's passwords
         session.execute(delete(FundStandardItem))
         session.execute(delete(FundStandard))
@@ -40,8 +40,12 @@ def test_readme_walkthrough_pays_a_household(app, server):
     script = walkthrough_script().replace("http://127.0.0.1:5000", server)
     assert "$(date -d '21 days ago' +%F)" in script, "the walk-through's notice start moved: update this test"
     script = script.replace("$(date -d '21 days ago' +%F)", notice_start)
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
+    assert "$(date +%F)" in script, "the walk-through's batch date moved: update this test"
+    script = script.replace("$(date +%F)", clock.today().isoformat())
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count('"state":"completed","error":null') == 10, result.stdout
+    assert result.stdout.count('"state":"completed","error":null') == 9, result.stdout
+    assert re.search(r'\{"paid":1,"failed":0,"cases_paid":\[\d+\]\}', result.stdout), result.stdout
     assert '"status_label": "已发放"' in result.stdout
     assert '"paid_amount": "1208.00"' in result.stdout

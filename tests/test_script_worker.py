@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from bangfu.engine.sandbox import SandboxEnvironment, ScriptLimit, ScriptTimeout, is_cheap
 from bangfu.engine.script_pool import WorkerPool
+from bangfu.testing import pay_case_through_batch
 from test_process_models import script_model, upload
 
 HANG = 15  # seconds: only a hang gets near this
@@ -198,7 +199,7 @@ def test_a_hardship_case_runs_to_payment_without_a_worker(api, case_at, replies,
     calls = []
     monkeypatch.setattr(WorkerPool, "run", lambda self, payload, timeout: calls.append(payload))
     case_id = case_at("payment")
-    api.complete(case_id, "payment", replies["payment"])
+    pay_case_through_batch(api.app, case_id)
     assert api.case(case_id)["status"] == "paid"
     assert calls == []
 

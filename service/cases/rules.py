@@ -23,6 +23,7 @@ from ..money import granting, programme_rules
 from ..money import standards
 from ..money.models import Programme
 from ..people.models import Organisation
+from ..people.operations import SYSTEM_USERNAME
 from ..wording import amount, long_date
 from .models import Case
 
@@ -243,7 +244,16 @@ def _notice_objection_record(ctx, data, extra):
         ctx.case.notice_end = min(ctx.case.notice_end, clock.today()) if ctx.case.notice_end else None
 
 
+# Aid types whose money the bank pays through a payment batch (the agreed 建档 aid_type → programme mapping);
+# their payment task is completed by the bank's result (money/case_payment.py), never by hand.
+BANK_PAID_AID_TYPES = ("living", "medical", "education")
+PAID_BY_BATCH = "发放由银行代发批次完成：财务复核批次、导入银行回盘后，系统自动确认发放，不能手工填写"
+
+
 def _payment_problems(ctx, data):
+    aid_type = (ctx.case_data.get("open_file") or {}).get("aid_type")
+    if aid_type in BANK_PAID_AID_TYPES and (ctx.user is None or ctx.user.username != SYSTEM_USERNAME):
+        return {"paid_amount": [PAID_BY_BATCH]}
     approved = ctx.case.approved_amount
     if approved is not None and Decimal(str(data.get("paid_amount", 0))) != approved:
         return {"paid_amount": [f"发放金额应与审批金额 {amount(approved)} 元一致"]}

@@ -16,6 +16,7 @@ from sqlalchemy import delete, select, update
 from .. import clock
 from ..cases.models import Case, CaseEvent
 from ..errors import ValidationFailed
+from ..money.models import PaymentLine
 from ..tasks.models import HumanTask
 from ..wording import long_date
 from .models import CLOSED_STATUSES, Household, HouseholdMember, HouseholdStatusChange
@@ -82,6 +83,9 @@ def purge(session, before):
             session.execute(delete(HumanTask).where(HumanTask.case_id.in_(case_ids)))
             session.execute(delete(CaseEvent).where(CaseEvent.case_id.in_(case_ids)))
             session.execute(delete(Case).where(Case.id.in_(case_ids)))
+        # Its payment lines (the account it was paid into) go with it; awards, instalments and account
+        # verifications cascade from the household. The batches keep their totals.
+        session.execute(delete(PaymentLine).where(PaymentLine.household_id.in_(batch)))
         session.execute(delete(Household).where(Household.id.in_(batch)))
     session.flush()
     return Purged(len(ids), cases, cutoff_for(before))

@@ -123,6 +123,15 @@ def take_for_completion(session, user, task):
     raise Conflict(DONE_MESSAGE)
 
 
+def take_for_system(session, user, task):
+    """Hold the open task for the system user's completion, whoever claimed it; Conflict when it is done."""
+    result = session.execute(update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == TaskState.OPEN)
+                             .values(assignee_id=user.id).execution_options(synchronize_session=False))
+    if not result.rowcount:
+        raise Conflict(DONE_MESSAGE)
+    set_committed_value(task, "assignee_id", user.id)
+
+
 def mark_completed(task, user, now):
     task.state, task.assignee, task.completed_by_id, task.completed_at = TaskState.COMPLETED, user, user.id, now
 

@@ -28,7 +28,7 @@ def init_app(app, api_blueprints):
     formatting.init_app(app)
     answer_pages_with(app, _error_page)
     from . import (auth, cases, dashboard, households, inbox, messages, models, money, money_reports,  # noqa: F401
-                   notices, reviews, standards, tasks, workdays)  # (routes register on `pages`)
+                   notices, payments, reviews, standards, tasks, workdays)  # (routes register on `pages`)
     app.register_blueprint(pages)
 
 

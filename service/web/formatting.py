@@ -3,6 +3,7 @@ from .. import clock, wording
 from ..cases.history import ACTION_LABELS
 from ..cases.models import STATUS_LABELS
 from ..households.assessment import CATEGORY_LABELS
+from ..households.identity import mask_number
 from ..people.roles import Role
 from ..tasks.deadlines import is_overdue
 
@@ -63,8 +64,13 @@ def number(value):
     return f"{value:,}"
 
 
+def masked_account(value):
+    """A bank account on a page: first and last four digits (the bank file alone carries it whole)."""
+    return mask_number(value) if value else "—"
+
+
 def init_app(app):
-    app.jinja_env.filters.update(money=money, local_time=local_time, day=day, waited=waited, number=number,
+    app.jinja_env.filters.update(masked_account=masked_account, money=money, local_time=local_time, day=day, waited=waited, number=number,
                                  long_date=wording.long_date,
                                  conclusion=event_conclusion, overdue=overdue)
     app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,

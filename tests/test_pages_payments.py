@@ -1,0 +1,74 @@
+"""Finance's pages: build a batch, approve it as a second user, export the bank file, upload the bank's result
+(a bad file names its rows); the centre verifies a failed line's account; reconciliation shows the figures.
+Account numbers are masked on every page."""
+import re
+from decimal import Decimal
+from io import BytesIO
+
+from bangfu.money.payment_demo import result_file
+from bangfu.testing import payable_households
+from test_pages import Browser
+
+
+def text(response):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_finance_builds_approves_exports_and_uploads_the_result_on_pages(app):
+    payable_households(app, [{"worker_name": "张伟", "amount": "1000.50"}, {"worker_name": "王强",
+                                                                          "account_holder": "王强的儿子"}])
+    maker, checker = Browser(app, "finance1"), Browser(app, "finance2")
+    built = maker.post("/payments", {"due_through": "2026-11-30"})
+    assert built.status_code == 302
+    page = maker.get(built.headers["Location"])
+    shown = text(page)
+    assert "待复核" in shown and "¥1,000.50" in shown and "6228***********0018" in shown
+    assert "6228480402564890018" not in shown and "须由另一位财务人员复核" in shown
+    assert "王强（2026年意外致困）未纳入：账户户名不是职工本人" in shown
+    batch_path = built.headers["Location"]
+    assert "已复核" in text(checker.get(checker.post(f"{batch_path}/approve").headers["Location"]))
+    exported = maker.get(f"{batch_path}/file?format=csv&layout=icbc")
+    assert exported.status_code == 200 and "1000.50" in exported.data.decode("gbk")
+    reference = re.search(r"PB\d{6}-\d{4}-\d{5}", shown).group(0)
+
+    maker.post(f"{batch_path}/results", {"file": (BytesIO(result_file(
+        [(reference, Decimal("1000.05"), True, None)])), "回盘.csv")})
+    assert "金额 1000.05 与批次金额 1000.50 不符" in text(maker.get(batch_path))
+    maker.post(f"{batch_path}/results", {"file": (BytesIO(result_file(
+        [(reference, Decimal("1000.50"), False, "账户冻结")])), "回盘.csv")})
+    assert "发放失败：账户冻结" in text(maker.get(batch_path))
+
+    centre = Browser(app, "center1")
+    assert "代发失败 1" in text(centre.get("/inbox"))  # the link, while a failed line waits
+    waiting = text(centre.get("/account-checks"))
+    assert "张伟" in waiting and "账户冻结" in waiting and "6228***********0018" in waiting
+    form = centre.get("/account-checks").get_data(as_text=True)
+    line_id = re.search(r'action="/account-checks/(\d+)"', form).group(1)
+    centre.post(f"/account-checks/{line_id}", {"bank_name": "中国银行张家港支行", "account_number": "6216610200016587010",
+                                               "account_holder": "张伟", "verified_with": "counter"})
+    assert "没有待核实的失败明细" in text(centre.get("/account-checks"))
+    assert "代发失败" not in text(centre.get("/inbox"))
+
+    figures = text(maker.get("/reconciliation?from=2026-11-01&to=2026-11-30"))
+    assert "核定（2 个项目） ¥2,000.50" in figures and "待发放 ¥2,000.50" in figures and "相符" in figures
+
+
+def test_a_bad_result_file_is_named_row_by_row_on_the_page(app):
+    payable_households(app, [{"worker_name": "张伟"}])
+    maker, checker = Browser(app, "finance1"), Browser(app, "finance2")
+    batch_path = maker.post("/payments", {"due_through": "2026-11-30"}).headers["Location"]
+    checker.post(f"{batch_path}/approve")
+    maker.get(f"{batch_path}/file?format=xlsx")
+    maker.post(f"{batch_path}/results", {"file": (BytesIO(result_file(
+        [("PB000000-0000-00001", Decimal("1000.00"), True, None)])), "回盘.csv")})
+    shown = text(maker.get(batch_path))
+    assert "回盘文件有 1 处错误，未导入任何记录" in shown and "第 2 行：明细编号 PB000000-0000-00001 不属于本批次" in shown
+    assert "待回盘" in shown
+
+
+def test_money_pages_are_only_for_their_roles(app):
+    assert Browser(app, "union1").get("/payments").status_code == 403
+    assert Browser(app, "finance1").get("/account-checks").status_code == 403
+    assert Browser(app, "supervisor1").get("/reconciliation").status_code == 200
+    nav = text(Browser(app, "finance1").get("/payments"))
+    assert "代发批次" in nav and "对账" in nav and "代发失败待核实" not in nav

@@ -1,0 +1,189 @@
+"""Payment batches: finance builds one from what is due, a second finance user approves it, the bank file is
+exported, the bank's result is imported (failures held for the centre), the centre verifies the worker's
+account and the next batch pays it. Only filed households, only the worker's own account, never twice."""
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from bangfu import db
+from bangfu.money.payment_demo import result_file
+from bangfu.money.models import Instalment, PaymentBatch, PaymentLine
+from bangfu import create_app
+from bangfu.testing import payable_households, populate
+from test_cli import database, ok, refused  # noqa: F401  (database: a fresh database for the CLI)
+
+TODAY = date(2026, 11, 30)
+
+
+def build(api, user="finance1", expect=201, **body):
+    response = api.post("/api/v1/payment-batches", user, json={"due_through": TODAY.isoformat(), **body})
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def batch(api, batch_id, user="finance1"):
+    return api.get(f"/api/v1/payment-batches/{batch_id}", user).get_json()
+
+
+def approve(api, batch_id, user="finance2", expect=200):
+    response = api.post(f"/api/v1/payment-batches/{batch_id}/approve", user)
+    assert response.status_code == expect, response.get_json()
+    return response.get_json()
+
+
+def export(api, batch_id, fmt="csv", layout="generic", expect=200):
+    response = api.get(f"/api/v1/payment-batches/{batch_id}/file?format={fmt}&layout={layout}", "finance1")
+    assert response.status_code == expect, response.get_json()
+    return response
+
+
+def upload(api, batch_id, content, name="回盘.csv", user="finance1"):
+    from io import BytesIO
+    return api.post(f"/api/v1/payment-batches/{batch_id}/results", user,
+                    data={"file": (BytesIO(content), name)}, content_type="multipart/form-data")
+
+
+def statuses(app):
+    with app.app_context():
+        return {i.household_id: (i.status, i.paid_on) for i in db.session().scalars(select(Instalment))}
+
+
+def test_a_batch_is_approved_exported_and_a_failed_line_is_verified_and_paid_in_the_next_batch(app, api):
+    ids = payable_households(app, [{"worker_name": "张伟", "amount": "1000.00"},
+                                   {"worker_name": "李娜", "amount": "2500.50"}])
+    built = build(api)
+    first = built["batch"]
+    assert (first["status"], first["line_count"], first["total_amount"], built["excluded"]) == \
+        ("draft", 2, "3500.50", [])
+    export(api, first["id"], expect=409)  # nothing leaves before the check
+    approve(api, first["id"])
+    csv_text = export(api, first["id"]).data.decode("utf-8-sig")
+    assert "1000.00" in csv_text and "2500.50" in csv_text and "6228480402564890018" in csv_text
+    lines = batch(api, first["id"])["lines"]
+    assert lines[0]["account_number"] == "6228***********0018"  # masked in the API; whole in the file
+
+    result = upload(api, first["id"], result_file([(lines[0]["reference"], Decimal("1000.00"), True, None),
+                                                   (lines[1]["reference"], Decimal("2500.50"), False, "账户已销户")]))
+    assert result.status_code == 200, result.get_json()
+    assert (result.get_json()["paid"], result.get_json()["failed"]) == (1, 1)
+    assert batch(api, first["id"])["batch"]["status"] == "settled"
+    assert statuses(app) == {ids[0]: ("paid", TODAY), ids[1]: ("held", None)}
+    assert build(api)["batch"] is None  # a held instalment waits for the centre
+
+    failed = lines[1]
+    refused = api.post("/api/v1/account-verifications", "center1", json={
+        "line_id": failed["id"], "bank_name": "中国银行张家港支行", "account_number": "6216610200016587010",
+        "account_holder": "李娜的丈夫", "verified_with": "phone"})
+    assert refused.status_code == 422 and "account_holder" in refused.get_json()["error"]["fields"]
+    verified = api.post("/api/v1/account-verifications", "center1", json={
+        "line_id": failed["id"], "bank_name": "中国银行张家港支行", "account_number": "6216610200016587010",
+        "account_holder": "李娜", "verified_with": "phone", "note": "职工来电确认新卡"})
+    assert verified.status_code == 201, verified.get_json()
+
+    second = build(api)["batch"]
+    approve(api, second["id"])
+    assert "6216610200016587010" in export(api, second["id"]).data.decode("utf-8-sig")
+    line = batch(api, second["id"])["lines"][0]
+    assert (line["payee_name"], line["bank_name"], line["amount"]) == ("李娜", "中国银行张家港支行", "2500.50")
+    assert upload(api, second["id"], result_file([(line["reference"], Decimal("2500.50"), True, None)])) \
+        .status_code == 200
+    assert statuses(app) == {ids[0]: ("paid", TODAY), ids[1]: ("paid", TODAY)}
+
+
+def test_the_maker_cannot_approve_their_own_batch_and_other_roles_cannot_build(app, api):
+    payable_households(app, [{"worker_name": "张伟"}])
+    made = build(api)["batch"]
+    refused = approve(api, made["id"], user="finance1", expect=409)
+    assert "制单人不能复核" in refused["error"]["message"]
+    assert batch(api, made["id"])["batch"]["status"] == "draft"
+    assert api.post("/api/v1/payment-batches", "center1", json={"due_through": "2026-11-30"}).status_code == 403
+    with app.app_context(), pytest.raises(IntegrityError):  # the database's own four eyes
+        row = db.session().get(PaymentBatch, made["id"])
+        row.approved_by_id = row.built_by_id
+        db.session().flush()
+
+
+def test_a_household_whose_account_holder_is_not_the_worker_or_not_filed_is_listed_and_never_paid(app, api):
+    payable_households(app, [{"worker_name": "王强", "account_holder": "王强的儿子"},
+                             {"worker_name": "赵敏", "status": "exited"}, {"worker_name": "刘洋"}])
+    built = build(api)
+    reasons = {row["worker_name"]: row["reason"] for row in built["excluded"]}
+    assert "不是职工本人" in reasons["王强"] and "不在档" in reasons["赵敏"]
+    assert [line["payee_name"] for line in batch(api, built["batch"]["id"])["lines"]] == ["刘洋"]
+
+
+def test_an_instalment_is_never_in_two_open_batches(app, api):
+    payable_households(app, [{"worker_name": "张伟"}])
+    first = build(api)["batch"]
+    again = build(api)
+    assert again["batch"] is None
+    with app.app_context(), pytest.raises(IntegrityError):  # the partial unique index, not only the code
+        session = db.session()
+        line = session.scalar(select(PaymentLine))
+        session.add(PaymentLine(batch_id=first["id"], sequence=2, reference="X-2", instalment_id=line.instalment_id,
+                                household_id=line.household_id, payee_name="张伟", account_number="1" * 16,
+                                bank_name="x", amount=line.amount, purpose=line.purpose))
+        session.flush()
+
+
+def test_a_cancelled_draft_releases_its_instalments_into_the_next_batch(app, api):
+    payable_households(app, [{"worker_name": "张伟"}])
+    first = build(api)["batch"]
+    assert api.post(f"/api/v1/payment-batches/{first['id']}/cancel", "finance2").status_code == 200
+    assert export(api, first["id"], expect=409)
+    second = build(api)["batch"]
+    assert second["line_count"] == 1 and batch(api, first["id"])["batch"]["status"] == "cancelled"
+
+
+def test_the_same_result_file_twice_changes_nothing(app, api):
+    payable_households(app, [{"worker_name": "张伟"}, {"worker_name": "李娜"}])
+    made = build(api)["batch"]
+    approve(api, made["id"])
+    export(api, made["id"], fmt="xlsx")
+    lines = batch(api, made["id"])["lines"]
+    content = result_file([(lines[0]["reference"], Decimal("1000.00"), True, None)])
+    assert upload(api, made["id"], content).status_code == 200
+    before = statuses(app)
+    again = upload(api, made["id"], content)
+    assert again.status_code == 409 and "此回盘文件已导入" in again.get_json()["error"]["message"]
+    assert statuses(app) == before and batch(api, made["id"])["batch"]["status"] == "exported"
+
+
+def test_a_hardship_case_is_paid_by_the_bank_result_and_never_by_hand(app, api, case_at, replies):
+    from bangfu.testing import pay_case_through_batch
+    case_id = case_at("payment")
+    refused = api.complete(case_id, "payment", replies["payment"], expect=422)
+    assert "发放由银行代发批次完成" in refused["error"]["fields"]["data.paid_amount"][0]
+    reference = pay_case_through_batch(app, case_id)
+    case = api.case(case_id)
+    assert (case["status"], case["paid_amount"], case["open_tasks"]) == ("paid", "6000.00", [])
+    from bangfu.cases.models import Case
+    with app.app_context():
+        row = db.session().get(Case, case_id)
+        assert (row.paid_on, row.bank_reference) == (TODAY, "B" + reference)
+    history = [entry for entry in case["history"] if entry.get("task") == "payment"]
+    assert history and history[-1]["actor_name"] == "系统", history
+
+
+def test_a_monthly_run_from_the_command_line(database, tmp_path):
+    """build → approve (the maker refused in one line) → export → results → reconcile, as scripts run it."""
+    ok("init")
+    app = create_app({"DATABASE_URL": database})
+    populate(app)
+    payable_households(app, [{"worker_name": "张伟", "amount": "1234.50"}])
+    db.engine_of(app).dispose()
+    assert "已生成批次 1" in ok("payments", "build", "--through", "2026-11-30", "--as", "finance1")
+    assert refused("payments", "approve", "1", "--as", "finance1") == \
+        "Error: 制单人不能复核自己制作的批次，请由另一位财务人员复核"
+    ok("payments", "approve", "1", "--as", "finance2")
+    out = tmp_path / "bank.csv"
+    ok("payments", "export", "1", "--format", "csv", "--layout", "icbc", "--out", out, "--as", "finance1")
+    reference = out.read_bytes().decode("gbk").splitlines()[1].split(",")[-1]
+    result = tmp_path / "result.csv"
+    result.write_bytes(result_file([(reference, Decimal("1234.50"), True, None)]))
+    assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, "--as", "finance1")
+    assert refused("payments", "results", "1", result, "--as", "finance1").startswith("Error: 此回盘文件已导入")
+    assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", "--as", "finance1")
