@@ -110,7 +110,7 @@ def test_medical_aid_over_the_standards_cap_is_refused(api, filed):
              "total_cost": 90000, "insurance_paid": 50000, "self_paid": 40000, "requested_amount": 25000}
     over = api.complete(case["id"], "application", bills, user="union1", expect=422)["error"]["fields"]
     assert over == {"data.requested_amount": [
-        "医疗救助（相对困难）按资金标准（苏工党〔2025〕12号）最高 ¥20,000.00 元/次，不能超过 ¥20,000.00"]}
+        "医疗救助按资金标准（苏工党〔2025〕12号）最高 ¥20,000.00 元/次，不能超过 ¥20,000.00"]}
 
 
 def test_sudden_aid_from_application_to_award(api, filed):
@@ -119,7 +119,7 @@ def test_sudden_aid_from_application_to_award(api, filed):
     over = api.complete(case["id"], "application_centre", dict(data, requested_amount=10000.01), user="center1",
                         expect=422)["error"]["fields"]
     assert over == {"data.requested_amount": [
-        "意外致困（相对困难）按资金标准（苏工党〔2025〕12号）最高 ¥10,000.00 元/次，不能超过 ¥10,000.00"]}
+        "意外致困按资金标准（苏工党〔2025〕12号）最高 ¥10,000.00 元/次，不能超过 ¥10,000.00"]}
     api.complete(case["id"], "application_centre", data, user="center1")
     _review_and_approve(api, case["id"])
     award = _award(api, case["id"])
