@@ -3,15 +3,27 @@ approved by someone else as a whole or line by line; awards change from the new 
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from bangfu import db
 from bangfu.cases.models import Case
+from bangfu.demo import answers
 from bangfu.households.models import Household
 from bangfu.money.awards import Grant, create_award
 from bangfu.money.models import AdjustmentList, Award, Instalment
 from bangfu.testing import approved_standard
 from bangfu.unit_of_work import run_in
+
+
+@pytest.fixture
+def replies(rng):
+    """The applications of these tests are for legal aid (no money, no award): each household's living aid
+    award is the one filed_with_living_aid makes, running past the new period's first day."""
+    found = answers(rng)
+    found["open_file"] = {"aid_type": "legal", "proposed_amount": 0, "proposal_notes": "法律援助"}
+    found["approval"] = {"decision": "approve", "approved_amount": 0, "opinion": "同意"}
+    return found
 
 
 def filed_with_living_aid(app, case_at, monthly=("800", "700")):

@@ -11,12 +11,12 @@ from bangfu.process_models.operations import deploy
 from bangfu.resources import bundled_models
 from bangfu.services import services
 from bangfu.unit_of_work import run_in
-from money_helpers import add_standard
+from money_helpers import standard_in_force
 
 
 @pytest.fixture
 def standard(app):
-    return add_standard(app)
+    return standard_in_force(app)
 
 
 def _awards(api, user="center1", **filters):
@@ -26,16 +26,16 @@ def _awards(api, user="center1", **filters):
 
 
 def test_hardship_approval_creates_a_monthly_living_award_under_the_standard_in_force(api, case_at, standard):
-    case_at("payment")  # 审批 approved 6,000 yuan a month of living aid on Monday 30 November 2026
+    case_at("payment")  # 审批 approved 800 yuan a month (相对困难: at most 800) of living aid on Monday 30 November 2026
     listing = _awards(api)
     assert listing["total"] == 1
     award = api.get(f"/api/v1/awards/{listing['items'][0]['id']}", "finance1").get_json()
-    assert (award["programme"], award["programme_label"], award["monthly_amount"]) == ("living", "生活救助", "6000.00")
+    assert (award["programme"], award["programme_label"], award["monthly_amount"]) == ("living", "生活救助", "800.00")
     assert award["standard_id"] == standard and award["standard_item_id"] is not None
     assert award["period_end"] == "2026-12-31"  # the standard's effective_to
     assert [(i["due_on"], i["amount"], i["status"]) for i in award["instalments"]] == [
-        ("2026-11-30", "6000.00", "open"), ("2026-12-01", "6000.00", "open")]
-    assert award["amount"] == "12000.00" and award["fund_source_label"] == "帮扶资金"
+        ("2026-11-30", "800.00", "open"), ("2026-12-01", "800.00", "open")]
+    assert award["amount"] == "1600.00" and award["fund_source_label"] == "帮扶资金"
 
 
 def test_aid_without_money_creates_no_award(api, case_at, replies, standard):
@@ -57,7 +57,7 @@ def test_exit_ends_the_award_and_cancels_the_instalments_from_the_exit_date(app,
     award = api.get(f"/api/v1/awards/{_awards(api)['items'][0]['id']}", "center1").get_json()
     assert (award["status"], award["ended_on"], award["end_reason"]) == ("ended", "2026-12-01", "家庭退出（退休）")
     assert [i["status"] for i in award["instalments"]] == ["open", "cancelled"]
-    assert award["amount"] == "6000.00"  # what it kept
+    assert award["amount"] == "800.00"  # what it kept
 
 
 def test_exit_case_approved_ends_awards(app, api, case_at, standard):

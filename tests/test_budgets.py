@@ -8,13 +8,12 @@ from sqlalchemy import select, update
 from bangfu.households.models import Household
 from bangfu.money.models import Instalment
 from bangfu.unit_of_work import run_in
-from money_helpers import add_standard, deploy_programmes
+from money_helpers import deploy_programmes
 
 
 @pytest.fixture
 def programmes(app):
     deploy_programmes(app)
-    add_standard(app)
 
 
 def _budgets(api, year=2026, user="finance1"):
@@ -51,7 +50,7 @@ def test_the_centre_sets_budgets_and_others_read_them(api):
 
 
 def test_committed_paid_and_remaining_to_the_fen_and_the_approvers_warning(app, api, case_at, programmes):
-    case_at("payment")  # living aid 6,000 a month: 30 November and 1 December = 12,000.00 committed
+    case_at("payment")  # living aid 800 a month: 30 November and 1 December = 1,600.00 committed
     household_id = run_in(app, lambda s: s.scalar(select(Household.id)))
     api.request("PUT", "/api/v1/budgets/sudden/2026", "center1", json={"amount": "10000.10"})
     first = _sudden(api, household_id, 6000.05)
@@ -70,7 +69,7 @@ def test_committed_paid_and_remaining_to_the_fen_and_the_approvers_warning(app, 
     assert {k: lines["sudden"][k] for k in ("budget", "committed", "paid", "remaining")} == {
         "budget": "10000.10", "committed": "10000.11", "paid": "10000.11", "remaining": "-0.01"}
     assert {k: lines["living"][k] for k in ("budget", "committed", "paid")} == {
-        "budget": None, "committed": "12000.00", "paid": "6000.00"}
+        "budget": None, "committed": "1600.00", "paid": "800.00"}
 
 
 def test_no_budget_set_warns_the_approver(app, api, case_at, programmes):
@@ -78,9 +77,9 @@ def test_no_budget_set_warns_the_approver(app, api, case_at, programmes):
     task = api.open_task(case_id, "approval")
     warned = api.get(f"/api/v1/tasks/{task['id']}", "approver1").get_json()["budget_warnings"]
     assert warned == ["2026年生活救助尚未设定预算，请核实资金来源后再批准"]
-    api.request("PUT", "/api/v1/budgets/living/2026", "center1", json={"amount": "11999.99"})
+    api.request("PUT", "/api/v1/budgets/living/2026", "center1", json={"amount": "1599.99"})
     warned = api.get(f"/api/v1/tasks/{task['id']}", "approver1").get_json()["budget_warnings"]
-    assert warned == ["批准 ¥12,000.00 将超出2026年生活救助预算：预算 ¥11,999.99，已批准 ¥0.00，剩余 ¥11,999.99"]
+    assert warned == ["批准 ¥1,600.00 将超出2026年生活救助预算：预算 ¥1,599.99，已批准 ¥0.00，剩余 ¥1,599.99"]
 
 
 def test_an_ended_award_counts_what_it_kept(app, api, case_at, programmes, clock):
@@ -94,4 +93,4 @@ def test_an_ended_award_counts_what_it_kept(app, api, case_at, programmes, clock
         register.exit_household(session, session.scalar(select(Household)), "retired",
                                 session.scalar(select(User).where(User.username == "center1")), service_clock.now())
     run_in(app, leave)
-    assert _budgets(api)["living"]["committed"] == "6000.00"
+    assert _budgets(api)["living"]["committed"] == "800.00"

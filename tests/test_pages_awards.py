@@ -5,21 +5,20 @@ from sqlalchemy import select
 
 from bangfu.households.models import Household
 from bangfu.unit_of_work import run_in
-from money_helpers import add_standard, deploy_programmes
+from money_helpers import deploy_programmes
 from test_pages import Browser
 
 
 @pytest.fixture
 def filed(app, case_at):
     deploy_programmes(app)
-    add_standard(app)
     case_at("payment")
     return run_in(app, lambda s: s.scalar(select(Household.id)))
 
 
 def test_the_household_page_lists_its_awards_with_instalments(app, filed):
     page = Browser(app, "center1").get(f"/households/{filed}").get_data(as_text=True)
-    assert "帮扶项目" in page and "生活救助" in page and "¥12,000.00（每月 ¥6,000.00）" in page
+    assert "帮扶项目" in page and "生活救助" in page and "¥1,600.00（每月 ¥800.00）" in page
     assert "2026年11月生活救助" in page and "2026年12月生活救助" in page and page.count("待发放") == 2
     assert "申请金秋助学" in page
     approver = Browser(app, "approver1").get(f"/households/{filed}").get_data(as_text=True)
@@ -29,7 +28,7 @@ def test_the_household_page_lists_its_awards_with_instalments(app, filed):
 def test_the_awards_list_and_who_reads_it(app, filed):
     for user in ("center1", "approver1", "finance1", "supervisor1", "inspector1", "union1"):
         page = Browser(app, user).get("/awards").get_data(as_text=True)
-        assert "生活救助" in page and "¥12,000.00" in page, user
+        assert "生活救助" in page and "¥1,600.00" in page, user
     assert "没有符合条件的帮扶项目" in Browser(app, "union2").get("/awards").get_data(as_text=True)
     assert Browser(app, "designer1").get("/awards").status_code == 403
     assert Browser(app, "union2").get(f"/households/{filed}").status_code == 404
@@ -40,7 +39,7 @@ def test_the_budget_page_sets_budgets_and_starts_warmth(app, filed):
     center.post("/budgets", {"year": "2026", "programme": "living", "amount": "20000.50"})
     page = center.get("/budgets?year=2026").get_data(as_text=True)
     assert "预算已保存" in page
-    assert "¥20,000.50" in page and "¥12,000.00" in page and "¥8,000.50" in page  # budget, committed, remaining
+    assert "¥20,000.50" in page and "¥1,600.00" in page and "¥18,400.50" in page  # budget, committed, remaining
     center.post("/budgets", {"year": "2026", "programme": "living", "amount": "abc"})
     assert "应为金额" in center.get("/budgets?year=2026").get_data(as_text=True)
     center.post("/warmth", {"year": "2026", "festival": "spring"})

@@ -7,13 +7,12 @@ from bangfu.cases.models import Case
 from bangfu.households.models import Household
 from bangfu.money.models import Award
 from bangfu.unit_of_work import run_in
-from money_helpers import add_standard, deploy_programmes
+from money_helpers import deploy_programmes
 
 
 @pytest.fixture
 def programmes(app):
     deploy_programmes(app)
-    add_standard(app)
 
 
 @pytest.fixture
@@ -110,7 +109,8 @@ def test_medical_aid_over_the_standards_cap_is_refused(api, filed):
     bills = {"patient_name": "配偶", "illness": "肿瘤", "hospital": "苏州大学附属第一医院", "bill_count": 30,
              "total_cost": 90000, "insurance_paid": 50000, "self_paid": 40000, "requested_amount": 25000}
     over = api.complete(case["id"], "application", bills, user="union1", expect=422)["error"]["fields"]
-    assert over == {"data.requested_amount": ["医疗救助不超过标准上限 ¥20,000.00（张工发〔2026〕12号）"]}
+    assert over == {"data.requested_amount": [
+        "医疗救助按资金标准（苏工党〔2025〕12号）最高 ¥20,000.00 元/次，不能超过 ¥20,000.00"]}
 
 
 def test_sudden_aid_from_application_to_award(api, filed):
@@ -118,7 +118,8 @@ def test_sudden_aid_from_application_to_award(api, filed):
     data = {"accident_date": "2026-11-20", "accident_description": "家中失火，财物损毁", "requested_amount": 8000}
     over = api.complete(case["id"], "application_centre", dict(data, requested_amount=10000.01), user="center1",
                         expect=422)["error"]["fields"]
-    assert over == {"data.requested_amount": ["意外致困不超过标准上限 ¥10,000.00（张工发〔2026〕12号）"]}
+    assert over == {"data.requested_amount": [
+        "意外致困按资金标准（苏工党〔2025〕12号）最高 ¥10,000.00 元/次，不能超过 ¥10,000.00"]}
     api.complete(case["id"], "application_centre", data, user="center1")
     _review_and_approve(api, case["id"])
     award = _award(api, case["id"])
@@ -162,17 +163,20 @@ def test_warmth_starts_for_every_filed_household_once_per_festival_and_year(app,
     approved = api.post("/api/v1/warmth/2026/spring/approval", "approver1").get_json()
     assert approved == {"approved": 2}
     amounts = run_in(app, lambda s: s.scalars(select(Award.amount).where(Award.programme == "warmth")).all())
-    assert [str(a) for a in amounts] == ["800.00", "800.00"]
+    assert [str(a) for a in amounts] == ["1000.00", "1000.00"]  # the standard's fixed amount per household
     autumn = api.post("/api/v1/warmth", "center1", json={"year": 2026, "festival": "mid_autumn"}).get_json()
     assert autumn["started"] == 3  # another festival: again every filed household
 
 
-def test_warmth_without_a_standard_is_refused(app, api, case_at):
+def test_warmth_without_a_standard_is_refused(app, api, case_at, clock):
+    from datetime import datetime, timezone
     deploy_programmes(app)
     case_at("payment")
-    refused = api.post("/api/v1/warmth", "center1", json={"year": 2026, "festival": "spring"})
+    clock.set_to(datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc))  # 1 January 2027: 2026's standard is over
+    refused = api.post("/api/v1/warmth", "center1", json={"year": 2027, "festival": "spring"})
     assert refused.status_code == 422
-    assert "没有生效的资金标准" in refused.get_json()["error"]["fields"]["festival"][0]
+    assert refused.get_json()["error"]["fields"]["festival"] == [
+        "2027年1月1日没有已批准生效的资金标准，不能核定送温暖金额；请先制定并审批资金标准"]
 
 
 def test_the_database_refuses_a_second_warmth_case_of_a_household_for_the_festival(app, api, case_at, programmes):

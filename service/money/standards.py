@@ -329,13 +329,14 @@ def check_amount(session, programme, amount, on, category=None, school_level=Non
     if standard is None:
         raise AmountRefused(f"{long_date(on)}没有已批准生效的资金标准，不能核定{label}金额；请先制定并审批资金标准")
     item = item_for(standard, programme, category, school_level)
-    what = label + (f"（{ITEM_CATEGORIES.get(category, category)}）" if category else "") + \
-        (f"（{SCHOOL_LEVELS.get(school_level, school_level)}）" if school_level else "")
     if item is None:
-        raise AmountRefused(f"资金标准（{standard.document_number}）未规定{what}的金额")
+        asked = label + (f"（{ITEM_CATEGORIES.get(category, category)}）" if category else "") + \
+            (f"（{SCHOOL_LEVELS.get(school_level, school_level)}）" if school_level else "")
+        raise AmountRefused(f"资金标准（{standard.document_number}）未规定{asked}的金额")
     value = Decimal(str(amount))
     if value < 0:
         raise AmountRefused("金额不能为负数")
+    what = item_label(item)  # the item held to, as the standard narrows it: a programme-wide cap names no category
     if item.rule == "fixed" and value != item.amount:
         raise AmountRefused(f"{what}按资金标准（{standard.document_number}）为{limit_text(item)}，"
                             f"金额应为 {yuan(item.amount)}")
