@@ -15,15 +15,15 @@ def declare(page, server):
     page.wait_for_selector("#task-form_name")
 
 
-def pay_through_a_batch(browser, server, household):
+def pay_through_a_batch(browser, server, household, amount):
     """发放: finance1 builds the batch, finance2 approves it, finance1 exports the bank file and uploads the
-    bank's result (the line paid); the case's payment task completes itself."""
+    bank's result (the line of `amount`, as the bank writes it, paid); the case's payment task completes itself."""
     maker = sign_in(browser, server, "finance1")
     maker.goto(f"{server}/payments")
     maker.click("button:has-text('生成批次')")
     expect(maker.locator(".bf-flash-success")).to_contain_text("请另一位财务人员复核")
     row = maker.locator("tr", has_text=household["name"])
-    reference, amount = row.locator("td[data-label='明细编号']").inner_text(), "6000.00"
+    reference = row.locator("td[data-label='明细编号']").inner_text()
     batch_url = maker.url
     shot(maker, "payment-batch-built")
     checker = sign_in(browser, server, "finance2")
@@ -66,7 +66,7 @@ def test_a_household_is_declared_and_paid_through_the_pages(browser, server, hou
         page.wait_for_url(f"{server}/inbox")
         expect(page.locator(".bf-flash-success")).to_contain_text("已提交")
 
-    pay_through_a_batch(browser, server, household)
+    pay_through_a_batch(browser, server, household, f"{replies['approval']['approved_amount']:.2f}")
     supervisor = sign_in(browser, server, "supervisor1")
     supervisor.goto(f"{server}/cases?status=paid")
     expect(supervisor.locator("table.bf-table")).to_contain_text(household["name"])

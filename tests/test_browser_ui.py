@@ -145,7 +145,8 @@ def test_every_roles_start_page_fits_a_phone_with_its_buttons_in_reach(browser, 
 
 
 def test_the_centre_s_navigation_stays_compact_and_within_the_screen(browser, server):
-    """The centre has the most links (issue 8 added 家庭档案, 年度复核, 公示名单, 工作日历, 督办, 消息): on a
+    """The centre has the most links (issue 8 added 家庭档案, 年度复核, 公示名单, 工作日历, 督办, 消息; issue 9's money
+    pages are one 资金 link, their own tabs on each money page): on a
     desktop and a tablet the bar takes at most two short rows (it took 197 px at 1280 and 254 px at 1024), and
     on a phone every link is on screen, none cut off and nothing scrolls sideways."""
     links = ["我的待办", "案件", "家庭档案", "资金", "统计", "年度复核", "公示名单", "工作日历", "督办", "消息", "退出"]

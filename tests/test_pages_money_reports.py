@@ -71,8 +71,10 @@ def test_who_sees_the_page_and_its_link(app, user, allowed):
     response = browser.get("/reports/money")
     assert response.status_code == (200 if allowed else 403)
     assert browser.get("/reports/money.xlsx").status_code == (200 if allowed else 403)
-    nav = browser.get("/messages").get_data(as_text=True)
-    assert ('href="/reports/money"' in nav) == allowed
+    bar = browser.get("/messages").get_data(as_text=True)
+    money = re.search(r'<a href="([^"]+)">资金', bar)  # the bar's one 资金 link opens the money pages' tabs
+    tabs = browser.get(money.group(1)).get_data(as_text=True) if money else ""
+    assert ('href="/reports/money"' in tabs) == allowed
 
 
 @pytest.mark.parametrize("size", VIEWPORTS)

@@ -17,14 +17,14 @@ def text(response):
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
 
 
-def test_the_nav_offers_standards_to_the_centre_and_the_approver_only(app):
-    link = 'href="/fund-standards" title="资金标准与半年调整">标准</a>'
-    assert link in Browser(app, "center1").get("/inbox").get_data(as_text=True)
+def test_the_money_tabs_offer_standards_to_the_centre_and_the_approver_not_to_a_union(app):
+    tab = 'href="/fund-standards">资金标准</a>'
+    assert tab in Browser(app, "center1").get("/awards").get_data(as_text=True)
     approver = Browser(app, "approver1")
-    assert link in approver.get("/inbox").get_data(as_text=True)
+    assert tab in approver.get("/awards").get_data(as_text=True)
     assert "半年调整清单" in text(approver.get("/fund-standards"))
     union = Browser(app, "union1")
-    assert link not in union.get("/inbox").get_data(as_text=True)
+    assert tab not in union.get("/awards").get_data(as_text=True)
     assert union.get("/fund-standards").status_code == 403
 
 

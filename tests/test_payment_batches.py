@@ -159,7 +159,7 @@ def test_a_hardship_case_is_paid_by_the_bank_result_and_never_by_hand(app, api, 
     assert "发放由银行代发批次完成" in refused["error"]["fields"]["data.paid_amount"][0]
     reference = pay_case_through_batch(app, case_id)
     case = api.case(case_id)
-    assert (case["status"], case["paid_amount"], case["open_tasks"]) == ("paid", "6000.00", [])
+    assert (case["status"], case["paid_amount"], case["open_tasks"]) == ("paid", "800.00", [])
     from bangfu.cases.models import Case
     with app.app_context():
         row = db.session().get(Case, case_id)

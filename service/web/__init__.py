@@ -27,8 +27,8 @@ def init_app(app, api_blueprints):
         csrf.exempt(blueprint)
     formatting.init_app(app)
     answer_pages_with(app, _error_page)
-    from . import (auth, cases, dashboard, households, inbox, messages, models, money, money_reports,  # noqa: F401
-                   notices, payments, reviews, standards, tasks, workdays)  # (routes register on `pages`)
+    from . import (auth, cases, dashboard, households, inbox, messages, models, money,  # noqa: F401  (routes
+                   money_nav, money_reports, notices, payments, reviews, standards, tasks, workdays)  # on `pages`)
     app.register_blueprint(pages)
 
 

@@ -65,10 +65,7 @@ def start_page(user):
 def _inject_user():
     user = page_user()
     return {"current_user": user, "has_inbox": user is not None and user.role in LANE_ROLES,
-            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS),
-            "has_awards": user is not None and may(user, Action.READ_AWARDS),
-            "has_budgets": user is not None and may(user, Action.READ_BUDGETS),
-            "has_money_reports": user is not None and may(user, Action.VIEW_MONEY_REPORTS)}
+            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS)}
 
 
 @pages.route("/login", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from datetime import date
 from flask import flash, redirect, render_template, request, send_file, url_for
 
 from .. import clock, db
-from ..access import Action, ensure, may
+from ..access import Action, ensure
 from ..errors import DomainError, ValidationFailed
 from ..money import bank, batches, reconciliation, verification
 from ..money.models import PROGRAMME_LABELS
@@ -16,18 +16,6 @@ from ..services import services
 from ..unit_of_work import run
 from . import pages
 from .auth import login_required, page_user
-
-
-@pages.app_context_processor
-def _money_pages():
-    """Which money pages the navigation offers the signed-in user; the centre's list of failed transfers only
-    while some wait (its count), so the centre's long bar stays two rows."""
-    user = page_user()
-    allowed = {key: user is not None and may(user, action) for key, action in (
-        ("batches", Action.MAKE_PAYMENTS), ("reconcile", Action.RECONCILE))}
-    allowed["accounts"] = verification.waiting_count(db.session()) \
-        if user is not None and may(user, Action.VERIFY_ACCOUNTS) else 0
-    return {"money_pages": allowed}
 
 
 def _flash_error(exc):

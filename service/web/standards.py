@@ -27,12 +27,6 @@ FIELD_LABELS = {"period_kind": "期间", "effective_from": "起始日期", "effe
                 "replaces_id": "替代的标准", "note": "说明", "title": "标题"}
 
 
-@pages.app_context_processor
-def _money_nav():
-    user = page_user()
-    return {"may_view_standards": user is not None and may(user, Action.VIEW_STANDARDS)}
-
-
 def _refused(exc):
     flash(exc.message + "".join(f"（{'，'.join(v)}）" for v in exc.fields.values()), "error")
 
