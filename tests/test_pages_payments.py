@@ -73,3 +73,18 @@ def test_money_pages_are_only_for_their_roles(app):
     assert Browser(app, "supervisor1").get("/reconciliation").status_code == 200
     tabs = Browser(app, "finance1").get("/payments").get_data(as_text=True)
     assert 'href="/payments"' in tabs and 'href="/reconciliation"' in tabs and 'href="/account-checks"' not in tabs
+
+
+def test_finance_s_payment_step_shows_where_the_bank_payment_stands_not_a_form(app, api, case_at):
+    """The payment step of a hardship case is the bank's to complete: finance's task page has no form to type a
+    payment into, only the amount due and how far the batch has got."""
+    case_id = case_at("payment")
+    task_id = api.open_task(case_id, "payment")["id"]
+    finance = Browser(app, "finance1")
+    page = finance.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'data-jsonschema-form="task-form"' not in page
+    assert "发放由银行代发批次完成" in text(finance.get(f"/tasks/{task_id}"))
+    assert "应发金额 ¥800.00" in text(finance.get(f"/tasks/{task_id}")) and "待财务生成代发批次" in page
+    finance.post("/payments", {"due_through": "2026-11-30"})
+    assert re.search(r"已列入代发批次 PB\d{6}-\d{4}（明细编号 PB\d{6}-\d{4}-\d{5}），等待银行回盘",
+                     text(finance.get(f"/tasks/{task_id}")))

@@ -14,7 +14,7 @@ from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
 from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..households import review_rules
-from ..money import programme_rules
+from ..money import case_payment, programme_rules
 from ..scheduler.models import Timer
 from ..tasks import operations as tasks
 from ..tasks.models import TaskState
@@ -86,8 +86,9 @@ def task_detail(session, services, user, task_id):
     rounds = _rounds(session, detail.instance, task, user.role)
     this_round = sum(step["task"].spec_name == task.spec_name for step in rounds) + 1 \
         if task.state == TaskState.OPEN else None
+    bank_payment = case_payment.bank_payment(session, task)  # the bank's result completes it, never a form
     editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in (None, user.id) \
-        and task.case.status != CaseStatus.INCIDENT
+        and task.case.status != CaseStatus.INCIDENT and bank_payment is None
     own = _own_data(detail, task, rounds, user.role)
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=own, rows=None if editable or not form else display.rows(form.schema, form.ui_schema, own),
@@ -99,7 +100,7 @@ def task_detail(session, services, user, task_id):
                 household_warnings=facts.household_warnings(session, task),
                 budget_warnings=programme_rules.budget_warnings(session, task, detail.instance.data)
                 if task.state == TaskState.OPEN else [],
-                withdrawable=detail.withdrawable)
+                withdrawable=detail.withdrawable, bank_payment=bank_payment)
 
 
 def _own_data(detail, task, rounds, role):

@@ -5,11 +5,13 @@ batch's result, the case's open payment task is completed by the system user wit
 day it was paid and its bank reference, in the result import's own transaction. Later instalments (living
 aid's following months) do not touch the case: it is closed as 已发放 after the first.
 """
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from ..casework.commands import complete_task_as_system
 from ..tasks.models import HumanTask, TaskState
-from .models import Award, Instalment, LineState, PaymentLine
+from .models import Award, Instalment, InstalmentStatus, LineState, PaymentLine
 
 PAYMENT_TASK = "payment"
 
@@ -33,3 +35,38 @@ def complete_paid_cases(session, services, result_import_id):
             "paid_amount": float(amount), "paid_on": paid_on.isoformat(), "bank_reference": bank_reference,
             "opinion": f"银行代发批次回盘确认（明细编号 {reference}）"})
     return [case_id for _, case_id, *_ in paid]
+
+
+@dataclass(frozen=True)
+class BankPayment:
+    """Where a hardship case's payment stands at the bank: its award's first instalment and its latest line."""
+    amount: object
+    due_on: object
+    instalment_status: str
+    line_reference: str | None
+    batch_reference: str | None
+    line_state: str | None
+    failure_reason: str | None
+
+    @property
+    def summary(self):
+        if self.line_state == LineState.PENDING:
+            return f"已列入代发批次 {self.batch_reference}（明细编号 {self.line_reference}），等待银行回盘"
+        if self.instalment_status == InstalmentStatus.HELD:
+            return f"银行代发失败（{self.failure_reason}），待援助中心与职工核实账户后列入下一批次"
+        return "待财务生成代发批次"
+
+
+def bank_payment(session, task):
+    """The open payment task's bank payment, or None for any other task (or a case paid by hand: no award)."""
+    if task.spec_name != PAYMENT_TASK or task.state != TaskState.OPEN:
+        return None
+    first = session.scalar(select(Instalment).join(Award, Award.id == Instalment.award_id)
+                           .where(Award.case_id == task.case_id, Instalment.sequence == 1).order_by(Award.id))
+    if first is None:
+        return None
+    line = session.scalar(select(PaymentLine).where(PaymentLine.instalment_id == first.id)
+                          .order_by(PaymentLine.id.desc()).limit(1))
+    return BankPayment(first.amount, first.due_on, first.status, line.reference if line else None,
+                       line.batch.reference if line else None, line.state if line else None,
+                       line.failure_reason if line else None)
