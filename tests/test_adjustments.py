@@ -188,3 +188,41 @@ def test_a_month_the_old_award_paid_already_is_not_paid_again(app, api, case_at)
     assert [(due, status) for due, _, status in old[4] if due.year == 2027][:2] == [
         (date(2027, 1, 1), "paid"), (date(2027, 2, 1), "cancelled")]
     assert [due for due, _, _ in new[4]] == [date(2027, m, 1) for m in range(2, 7)]
+
+
+def approve_list(api, list_id):
+    assert api.post(f"/api/v1/adjustments/{list_id}/submit", "center1").status_code == 200
+    approved = api.post(f"/api/v1/adjustments/{list_id}/approve", "approver1", json={})
+    assert approved.status_code == 200, approved.get_json()
+
+
+def test_an_award_approved_ahead_is_dated_the_day_it_was_approved_and_pays_from_its_period(app, api, case_at):
+    first, _ = filed_with_living_aid(app, case_at)
+    body = generate(api, approved_standard(app)).get_json()
+    approve_list(api, body["id"])
+    with app.app_context():
+        new = db.session().scalars(select(Award).where(Award.household_id == first, Award.supersedes_id.isnot(None))).one()
+        assert (new.approved_on, new.period_start, new.budget_year) == (date(2026, 11, 30), date(2027, 1, 1), 2027)
+
+
+def test_a_later_period_approved_first_is_not_undone_by_the_earlier_period_s_list(app, api, case_at):
+    """The second half of 2027 is adjusted before the first half's list is made: making and approving the first
+    half's list then replaces the 2026 award up to 30 June, and leaves the second half's award and its months."""
+    first, _ = filed_with_living_aid(app, case_at)
+    first_half = approved_standard(app)  # 2027-01-01 … 2027-06-30
+    second_half = approved_standard(app, start=date(2027, 7, 1), number="苏工党〔2027〕30号")
+    approve_list(api, generate(api, second_half).get_json()["id"])
+    approve_list(api, generate(api, first_half).get_json()["id"])
+    awards = awards_of(app, first)
+    paying = sorted((due, amount) for status, _, _, _, instalments in awards for due, amount, state in instalments
+                    if state != "cancelled")
+    months = [due for due, _ in paying]
+    assert months == [date(2026, 11, 30), date(2026, 12, 1)] + [date(2027, m, 1) for m in range(1, 13)], \
+        "every month paid once, none dropped"
+
+
+def test_the_household_page_totals_come_from_its_awards_and_the_bank(app, api, case_at):
+    from bangfu.households.views import award_totals
+    first, _ = filed_with_living_aid(app, case_at, ("800", "700"))
+    with app.app_context():
+        assert award_totals(db.session(), first) == (Decimal("6400.00"), Decimal("0.00"))  # 8 months of 800

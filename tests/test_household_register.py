@@ -32,7 +32,9 @@ def test_each_reader_sees_the_file_with_its_cases_aid_visits_and_changes(api, fi
     assert (body["worker_name"], body["status_label"], body["organisation"]["code"]) == (
         household["name"], "在档", "U-STEEL")
     assert [c["id"] for c in body["cases"]] == [case_id] and body["cases"][0]["outcome"] == "已发放"
-    assert body["approved_total"] == body["paid_total"] == "800.00"
+    # living aid of 800 a month approved on 30 November, to the standard's end: November's and December's; the
+    # bank has paid November's (the case's payment step)
+    assert (body["approved_total"], body["paid_total"]) == ("1600.00", "800.00")
     assert [v["date"] for v in body["visits"]] == [replies["household_visit"]["visit_date"]]
     assert [c["to_label"] for c in body["status_history"]] == ["申报中", "在档"]
     assert [m["name"] for m in body["members"]] == [m["name"] for m in household["family_members"]]
@@ -137,9 +139,13 @@ def test_the_household_page_shows_both_files_of_a_returning_worker(app, api, fil
     assert "已脱困" in old and "原因 脱困" not in old, "the status says why already"
 
 
-def test_amounts_of_several_cases_add_up_to_the_fen(app, api, filed):
+def test_the_file_s_totals_are_its_awards_and_its_paid_instalments_to_the_fen(app, api, filed):
     body = api.get(f"/api/v1/households/{filed[1]}", "center1").get_json()
-    assert Decimal(body["approved_total"]) == sum(Decimal(c["approved_amount"]) for c in body["cases"])
+    awards = api.get(f"/api/v1/awards?household={filed[1]}", "center1").get_json()["items"]
+    assert Decimal(body["approved_total"]) == sum(Decimal(a["amount"]) for a in awards)
+    paid = [i for a in awards for i in api.get(f"/api/v1/awards/{a['id']}", "center1").get_json()["instalments"]
+            if i["status"] == "paid"]
+    assert Decimal(body["paid_total"]) == sum(Decimal(i["amount"]) for i in paid)
 
 
 def test_a_duplicate_declaration_on_the_page_comes_back_beside_the_id_with_everything_kept(api, filed, household):

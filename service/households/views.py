@@ -3,7 +3,7 @@ the register's page of households, and one household's file with its members (ma
 in time order with their outcome and amounts, visits and status changes."""
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..access import may_read_household
 from ..casework.views import View
@@ -11,6 +11,7 @@ from ..cases.models import STATUS_LABELS as CASE_STATUS_LABELS
 from ..cases.models import Case, CaseStatus
 from ..cases.privacy import mask_answer
 from ..forms import version_documents
+from ..money.models import Award, Instalment, InstalmentStatus
 from ..scheduler.models import Timer
 from ..wording import long_date, moment
 from ..tasks.models import HumanTask, TaskState
@@ -49,6 +50,15 @@ def household_page(session, user, args):
             "page_size": args["page_size"], "filters": filters}
 
 
+def award_totals(session, household_id):
+    """What the household was awarded (every award, an ended one counting what it kept) and what the bank paid
+    it (paid instalments), whatever the programme: the same figures as the awards, the batches and the reports."""
+    awarded = session.scalar(select(func.coalesce(func.sum(Award.amount), 0)).where(Award.household_id == household_id))
+    paid = session.scalar(select(func.coalesce(func.sum(Instalment.amount), 0)).where(
+        Instalment.household_id == household_id, Instalment.status == InstalmentStatus.PAID))
+    return Decimal(awarded).quantize(Decimal("0.01")), Decimal(paid).quantize(Decimal("0.01"))
+
+
 def household_detail(session, services, user, household_id):
     """One household's file as the user may see it."""
     household = get_household(session, user, household_id)
@@ -63,8 +73,7 @@ def household_detail(session, services, user, household_id):
     case_views = [View(c, process_name=c.process_version.process_model.name,
                        outcome=_outcome(c, timers.get(c.id), exits.get(c.id)),
                        category_label=CATEGORY_LABELS.get(c.category) if c.category else None) for c in cases]
-    approved = sum((c.approved_amount for c in cases if c.approved_amount is not None), Decimal("0.00"))
-    paid = sum((c.paid_amount for c in cases if c.paid_amount is not None), Decimal("0.00"))
+    approved, paid = award_totals(session, household.id)
     references = {c.id: c.reference for c in cases}
     changes = [View(ch, case_reference=references.get(ch.case_id)) for ch in household.status_changes]
     previous = session.get(Household, household.previous_household_id) if household.previous_household_id else None

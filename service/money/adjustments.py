@@ -31,11 +31,13 @@ ADJUSTMENT_REASON = "半年调整"
 ZERO = Decimal("0.00")
 
 
-def current_living_award(session, household_id):
-    """The household's living aid award still running (the latest approved), or None."""
+def current_living_award(session, household_id, before):
+    """The household's living aid award running up to the day `before` (the new period's first): the active
+    one that began last before it, or None. An award for a later period, approved ahead, is not it."""
     return session.scalar(select(Award).where(
         Award.household_id == household_id, Award.programme == Programme.LIVING,
-        Award.status == AwardStatus.ACTIVE).order_by(Award.approved_on.desc(), Award.id.desc()).limit(1))
+        Award.status == AwardStatus.ACTIVE, Award.period_start < before)
+        .order_by(Award.period_start.desc(), Award.id.desc()).limit(1))
 
 
 def proposal(standard, category, current):
@@ -80,7 +82,7 @@ def _generate(session, standard, creator_id):
     households = session.scalars(select(Household).where(Household.status == HouseholdStatus.FILED)
                                  .order_by(Household.id)).all()
     for household in households:
-        award = current_living_award(session, household.id)
+        award = current_living_award(session, household.id, standard.effective_from)
         current = award.monthly_amount if award else None
         uncovered = award is not None and item_for(standard, Programme.LIVING, household.category) is None
         session.add(AdjustmentLine(list_id=adjustment.id, household_id=household.id,
@@ -180,7 +182,7 @@ def _apply(session, user, standard, adjustment, line):
     if old is None:
         return None
     household = session.get(Household, line.household_id)
-    if old.status == AwardStatus.ACTIVE:
+    if old.status == AwardStatus.ACTIVE and old.period_end >= adjustment.effective_from:
         end_award(session, old, adjustment.effective_from, ADJUSTMENT_REASON)
     if line.proposed_amount == 0:
         return None
@@ -190,7 +192,8 @@ def _apply(session, user, standard, adjustment, line):
     item = item_for(standard, Programme.LIVING, household.category)
     grant = Grant(programme=Programme.LIVING, amount=line.proposed_amount, period_end=standard.effective_to,
                   standard_id=standard.id, standard_item_id=item.id if item else None, category=household.category)
-    award = create_award(session, household, grant, approved_on=start, approved_by=user, supersedes=old)
+    award = create_award(session, household, grant, approved_on=clock.today(), approved_by=user, supersedes=old,
+                         starts_on=start)
     return award.id
 
 

@@ -48,25 +48,29 @@ def month_starts(first, last):
         days.append(current)
 
 
-def create_award(session, household, grant, approved_on, approved_by=None, case=None, supersedes=None):
-    """Write the award and its instalments; flushes and returns the award."""
+def create_award(session, household, grant, approved_on, approved_by=None, case=None, supersedes=None,
+                 starts_on=None):
+    """Write the award and its instalments; flushes and returns the award. It pays from `starts_on` (default: the
+    day it is approved; the half-yearly adjustment approves ahead of the new period) and counts in that year's
+    budget."""
+    starts_on = starts_on or approved_on
     amount = Decimal(grant.amount).quantize(FEN)
     label = PROGRAMME_LABELS[Programme(grant.programme)]
     if grant.programme == Programme.LIVING:
-        period_end = grant.period_end or date(approved_on.year, 12, 31)
-        due_days = month_starts(approved_on, period_end)
+        period_end = grant.period_end or date(starts_on.year, 12, 31)
+        due_days = month_starts(starts_on, period_end)
         parts = [(day, amount, f"{day.year}年{day.month}月{label}") for day in due_days]
     else:
-        period_end = grant.period_end or approved_on
-        parts = [(approved_on, amount, f"{approved_on.year}年{label}")]
+        period_end = grant.period_end or starts_on
+        parts = [(starts_on, amount, f"{starts_on.year}年{label}")]
     award = Award(household_id=household.id, case_id=case.id if case else None, programme=grant.programme,
                   category=grant.category or household.category, organisation_id=household.organisation_id,
                   amount=sum((part[1] for part in parts), Decimal("0.00")),
                   monthly_amount=amount if grant.programme == Programme.LIVING else None,
-                  period_start=approved_on, period_end=period_end, standard_id=grant.standard_id,
+                  period_start=starts_on, period_end=period_end, standard_id=grant.standard_id,
                   standard_item_id=grant.standard_item_id,
-                  fund_source=fund_source(session, grant.programme, approved_on.year),
-                  budget_year=approved_on.year, student_name=grant.student_name,
+                  fund_source=fund_source(session, grant.programme, starts_on.year),
+                  budget_year=starts_on.year, student_name=grant.student_name,
                   student_id_digest=grant.student_id_digest, school_level=grant.school_level,
                   purpose=parts[0][2], approved_by_id=approved_by.id if approved_by else None,
                   approved_on=approved_on, supersedes_id=supersedes.id if supersedes else None)
