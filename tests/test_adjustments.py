@@ -188,3 +188,28 @@ def test_a_month_the_old_award_paid_already_is_not_paid_again(app, api, case_at)
     assert [(due, status) for due, _, status in old[4] if due.year == 2027][:2] == [
         (date(2027, 1, 1), "paid"), (date(2027, 2, 1), "cancelled")]
     assert [due for due, _, _ in new[4]] == [date(2027, m, 1) for m in range(2, 7)]
+
+
+def test_a_living_award_paid_to_the_end_of_its_period_carries_on_under_the_new_standard(app, api, clock):
+    """The usual case: the award ran to the old standard's last day and every instalment is paid (completed)."""
+    from test_payment_batches import approve, batch, build, export, upload
+    from bangfu.money.payment_demo import result_file
+    from bangfu.testing import payable_households
+
+    [household] = payable_households(app, [{"worker_name": "张伟", "programme": "living", "amount": "800.00"}])
+    built = build(api, due_through="2026-12-01")["batch"]  # November and December
+    approve(api, built["id"])
+    export(api, built["id"])
+    paid = [(line["reference"], Decimal(line["amount"]), True, None) for line in batch(api, built["id"])["lines"]]
+    assert upload(api, built["id"], result_file(paid)).status_code == 200
+    assert awards_of(app, household)[0][0] == "completed"
+
+    clock.set_to(datetime(2027, 1, 1, 9, tzinfo=timezone.utc))
+    body = generate(api, approved_standard(app)).get_json()  # 相对困难 at most 850 a month
+    line = lines_by_household(body)[household]
+    assert (line["current_amount"], line["proposed_amount"]) == ("800.00", "800.00")
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    assert api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={}).status_code == 200
+    new = awards_of(app, household)[1]
+    assert (new[0], new[1], new[2], new[3]) == ("active", Decimal("800.00"), date(2027, 1, 1), True)
+    assert [due for due, _, _ in new[4]] == [date(2027, month, 1) for month in range(1, 7)]

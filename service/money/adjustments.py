@@ -14,7 +14,7 @@ before it are untouched) and creates the new award for the period, superseding i
 changes nothing: the current award runs on as approved (to its own period end), and the centre takes that
 household up on its own. Everything happens in one transaction.
 """
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -31,11 +31,15 @@ ADJUSTMENT_REASON = "半年调整"
 ZERO = Decimal("0.00")
 
 
-def current_living_award(session, household_id):
-    """The household's living aid award still running (the latest approved), or None."""
+def current_living_award(session, household_id, effective_from):
+    """The household's living aid award running up to the new period (the latest approved), or None. An award
+    whose every instalment is paid is completed, not ended: one that ran to the day before the new period
+    (the usual case, its period being the old standard's) is the one the adjustment continues."""
     return session.scalar(select(Award).where(
         Award.household_id == household_id, Award.programme == Programme.LIVING,
-        Award.status == AwardStatus.ACTIVE).order_by(Award.approved_on.desc(), Award.id.desc()).limit(1))
+        (Award.status == AwardStatus.ACTIVE)
+        | ((Award.status == AwardStatus.COMPLETED) & (Award.period_end >= effective_from - timedelta(days=1))))
+        .order_by(Award.approved_on.desc(), Award.id.desc()).limit(1))
 
 
 def proposal(standard, category, current):
@@ -80,7 +84,7 @@ def _generate(session, standard, creator_id):
     households = session.scalars(select(Household).where(Household.status == HouseholdStatus.FILED)
                                  .order_by(Household.id)).all()
     for household in households:
-        award = current_living_award(session, household.id)
+        award = current_living_award(session, household.id, standard.effective_from)
         current = award.monthly_amount if award else None
         uncovered = award is not None and item_for(standard, Programme.LIVING, household.category) is None
         session.add(AdjustmentLine(list_id=adjustment.id, household_id=household.id,
