@@ -213,3 +213,17 @@ def test_a_living_award_paid_to_the_end_of_its_period_carries_on_under_the_new_s
     new = awards_of(app, household)[1]
     assert (new[0], new[1], new[2], new[3]) == ("active", Decimal("800.00"), date(2027, 1, 1), True)
     assert [due for due, _, _ in new[4]] == [date(2027, month, 1) for month in range(1, 7)]
+
+
+def test_a_household_that_left_the_register_after_the_list_was_made_gets_no_new_award(app, api, case_at):
+    from bangfu import clock
+    from bangfu.households.register import exit_household
+
+    leaving, staying = filed_with_living_aid(app, case_at)
+    body = generate(api, approved_standard(app)).get_json()
+    run_in(app, lambda session: exit_household(session, session.get(Household, leaving), "moved_away", None,
+                                               clock.now(), on=date(2026, 12, 15)))
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    assert api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={}).status_code == 200
+    assert [award[0] for award in awards_of(app, leaving)] == ["ended"]
+    assert [award[0] for award in awards_of(app, staying)] == ["ended", "active"]

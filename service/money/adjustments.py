@@ -179,11 +179,12 @@ def decide(session, user, list_id, rejected=(), notes=None):
 
 
 def _apply(session, user, standard, adjustment, line):
-    """End the line's current award from the new period and grant the proposal under the new standard."""
+    """End the line's current award from the new period and grant the proposal under the new standard. A
+    household that left the register, or whose award was ended, after the list was made gets nothing new."""
     old = session.get(Award, line.current_award_id) if line.current_award_id else None
-    if old is None:
-        return None
     household = session.get(Household, line.household_id)
+    if old is None or old.status == AwardStatus.ENDED or household.status != HouseholdStatus.FILED:
+        return None
     if old.status == AwardStatus.ACTIVE:
         end_award(session, old, adjustment.effective_from, ADJUSTMENT_REASON)
     if line.proposed_amount == 0:
