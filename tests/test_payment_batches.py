@@ -187,3 +187,11 @@ def test_a_monthly_run_from_the_command_line(database, tmp_path):
     assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, "--as", "finance1")
     assert refused("payments", "results", "1", result, "--as", "finance1").startswith("Error: 此回盘文件已导入")
     assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", "--as", "finance1")
+
+
+def test_a_verification_of_a_line_id_out_of_range_is_refused_naming_the_field(api):
+    response = api.post("/api/v1/account-verifications", "center1", json={
+        "line_id": 2 ** 70, "bank_name": "中国银行", "account_number": "6216610200016587010",
+        "account_holder": "李娜", "verified_with": "phone"})
+    assert response.status_code == 422, response.get_json()
+    assert "line_id" in response.get_json()["error"]["fields"]
