@@ -250,3 +250,46 @@ def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, migrated, tmp_
     assert bad.exit_code == 1 and bad.output == "Error: 资金标准文件有误（file: 项目工作表缺少列：amount）\n"
     listed = runner.invoke(main, ["standards", "list"]).output.splitlines()
     assert len(listed) == 2 and "苏工党〔2027〕30号" in listed[0]
+
+
+def test_a_revision_racing_the_approval_never_edits_the_approved_standard(app, api, is_postgres, monkeypatch):
+    """PostgreSQL: the approver approves (and commits) while the centre's revision of the same draft is between
+    reading it and writing it; the revision waits for the standard's row and is then refused, or the approval
+    waits for the revision; never an approved standard with the revised content."""
+    if not is_postgres:
+        pytest.skip("row locks: PostgreSQL (SQLite has one writer at a time)")
+    from dataclasses import replace
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from bangfu.errors import Conflict
+    from bangfu.money.demo_standards import suzhou
+
+    standard_id = draft(api).get_json()["id"]
+    engine = db.engine_of(app)
+    validated = standards._validated
+
+    def approval_meanwhile(session, given):
+        validated(session, given)
+        with Session(engine) as other:
+            other.execute(text("SET LOCAL lock_timeout = '1s'"))
+            try:
+                standards.approve_standard(other, other.scalar(select(User).where(User.username == "approver1")),
+                                           standard_id)
+                other.commit()
+            except OperationalError:
+                other.rollback()  # the revision holds the row: the approval waits for it
+    monkeypatch.setattr(standards, "_validated", approval_meanwhile)
+    revised = replace(suzhou(date(2027, 7, 1), "half_year", "苏工党〔2027〕30号"), issuer="改过的发文单位")
+    with app.app_context(), Session(engine) as session:
+        center = session.scalar(select(User).where(User.username == "center1"))
+        try:
+            standards.revise_draft(session, center, standard_id, revised)
+            session.commit()
+        except Conflict:
+            session.rollback()
+    with app.app_context(), Session(engine) as session:
+        standard = session.get(FundStandard, standard_id)
+        assert not (standard.status == StandardStatus.APPROVED and standard.issuer == "改过的发文单位")
