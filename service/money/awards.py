@@ -103,8 +103,14 @@ def end_award(session, award, on, reason):
 def _release_from_drafts(session, award, on):
     """The award's lines from `on` in draft batches are released; each such batch keeps the count and total of
     its remaining lines (a batch left with none is cancelled)."""
-    drafts = select(PaymentBatch.id).where(PaymentBatch.status == BatchStatus.DRAFT)
     due = select(Instalment.id).where(Instalment.award_id == award.id, Instalment.due_on >= on)
+    holding = select(PaymentLine.batch_id).where(PaymentLine.state == LineState.PENDING,
+                                                 PaymentLine.instalment_id.in_(due))
+    # locked as approve_batch locks them: a batch approved meanwhile is no longer a draft here
+    drafts = session.scalars(select(PaymentBatch.id).where(PaymentBatch.status == BatchStatus.DRAFT,
+                                                           PaymentBatch.id.in_(holding)).with_for_update()).all()
+    if not drafts:
+        return
     lines = session.scalars(select(PaymentLine).where(
         PaymentLine.state == LineState.PENDING, PaymentLine.batch_id.in_(drafts),
         PaymentLine.instalment_id.in_(due))).all()
