@@ -226,3 +226,42 @@ def test_the_household_page_totals_come_from_its_awards_and_the_bank(app, api, c
     first, _ = filed_with_living_aid(app, case_at, ("800", "700"))
     with app.app_context():
         assert award_totals(db.session(), first) == (Decimal("6400.00"), Decimal("0.00"))  # 8 months of 800
+
+
+def test_a_living_award_paid_to_the_end_of_its_period_carries_on_under_the_new_standard(app, api, clock):
+    """The usual case: the award ran to the old standard's last day and every instalment is paid (completed)."""
+    from test_payment_batches import approve, batch, build, export, upload
+    from bangfu.money.payment_demo import result_file
+    from bangfu.testing import payable_households
+
+    [household] = payable_households(app, [{"worker_name": "张伟", "programme": "living", "amount": "800.00"}])
+    built = build(api, due_through="2026-12-01")["batch"]  # November and December
+    approve(api, built["id"])
+    export(api, built["id"])
+    paid = [(line["reference"], Decimal(line["amount"]), True, None) for line in batch(api, built["id"])["lines"]]
+    assert upload(api, built["id"], result_file(paid)).status_code == 200
+    assert awards_of(app, household)[0][0] == "completed"
+
+    clock.set_to(datetime(2027, 1, 1, 9, tzinfo=timezone.utc))
+    body = generate(api, approved_standard(app)).get_json()  # 相对困难 at most 850 a month
+    line = lines_by_household(body)[household]
+    assert (line["current_amount"], line["proposed_amount"]) == ("800.00", "800.00")
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    assert api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={}).status_code == 200
+    new = awards_of(app, household)[1]
+    assert (new[0], new[1], new[2], new[3]) == ("active", Decimal("800.00"), date(2027, 1, 1), True)
+    assert [due for due, _, _ in new[4]] == [date(2027, month, 1) for month in range(1, 7)]
+
+
+def test_a_household_that_left_the_register_after_the_list_was_made_gets_no_new_award(app, api, case_at):
+    from bangfu import clock
+    from bangfu.households.register import exit_household
+
+    leaving, staying = filed_with_living_aid(app, case_at)
+    body = generate(api, approved_standard(app)).get_json()
+    run_in(app, lambda session: exit_household(session, session.get(Household, leaving), "moved_away", None,
+                                               clock.now(), on=date(2026, 12, 15)))
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
+    assert api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1", json={}).status_code == 200
+    assert [award[0] for award in awards_of(app, leaving)] == ["ended"]
+    assert [award[0] for award in awards_of(app, staying)] == ["ended", "active"]

@@ -67,3 +67,11 @@ def test_the_payment_page_shows_the_approved_amount_and_the_account_with_the_rul
     assert "发放金额须与审批金额一致" in top
     assert "须等于审批金额" in page[page.index('id="task-form"'):]
     assert "批准金额" not in page
+
+
+def test_approval_of_money_aid_with_nothing_to_pay_is_refused(api, case_at, replies):
+    """A bank-paid aid type approved at 0 would make an award without instalments: no batch would ever pay
+    it, and its payment task (completed only by the bank's result) would stay open for good."""
+    case_id = case_at("approval")
+    body = api.complete(case_id, "approval", dict(replies["approval"], approved_amount=0), expect=422)
+    assert body["error"]["fields"]["data.approved_amount"] == ["生活救助的审批金额应大于 0；不予帮扶请选择不予通过"]

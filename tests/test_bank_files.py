@@ -126,3 +126,11 @@ def test_an_xlsx_result_with_a_third_decimal_is_refused(app, api, exported_batch
     body = upload(api, batch_id, buffer.getvalue(), name="回盘.xlsx").get_json()
     assert body["error"]["fields"]["file"] == ["第 2 行：金额“1000.105”不是两位小数以内的金额"]
     assert nothing_imported(app)
+
+
+def test_an_amount_too_large_to_be_money_is_named_by_its_row(api, exported_batch):
+    batch_id, lines = exported_batch
+    text = "明细编号,金额,处理结果,失败原因\r\n" + f"{lines[0]['reference']},1E+30,成功,\r\n"
+    response = upload(api, batch_id, text.encode("utf-8"))
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["error"]["fields"]["file"] == ["第 2 行：金额“1E+30”不是两位小数以内的金额"]

@@ -234,10 +234,12 @@ def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, migrated, tmp_
     (tmp_path / "h2.json").write_text(json.dumps(BODY, ensure_ascii=False), "utf-8")
     drafted = runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json"), "--as", "center1"])
     assert drafted.exit_code == 0, drafted.output
-    standard_id = int(drafted.output.split()[2])
+    assert drafted.output.startswith("已起草资金标准 "), drafted.output
+    standard_id = int(drafted.output.split()[1].split("，")[0])
     own = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "center1"])
     assert (own.exit_code, own.output) == (1, "Error: 只有审批人可以审批资金标准\n")
-    assert runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"]).exit_code == 0
+    approved = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"])
+    assert (approved.exit_code, approved.output) == (0, f"资金标准 {standard_id} 已批准\n")
     shown = runner.invoke(main, ["standards", "show", str(standard_id)]).output
     assert "已批准" in shown and "生活救助（深度困难）：最高 ¥1,245.00 元/户·月" in shown
 
@@ -250,3 +252,65 @@ def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, migrated, tmp_
     assert bad.exit_code == 1 and bad.output == "Error: 资金标准文件有误（file: 项目工作表缺少列：amount）\n"
     listed = runner.invoke(main, ["standards", "list"]).output.splitlines()
     assert len(listed) == 2 and "苏工党〔2027〕30号" in listed[0]
+
+
+def test_a_disabled_approver_cannot_approve_from_the_cli(app, migrated, tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from bangfu.cli import main
+    monkeypatch.setenv("BANGFU_DATABASE_URL", migrated)
+    monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("BANGFU_SECRET_KEY", "cli-tests-" + "k" * 40)
+    runner = CliRunner()
+    (tmp_path / "h2.json").write_text(json.dumps(BODY, ensure_ascii=False), "utf-8")
+    standard_id = int(runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json"), "--as", "center1"])
+                      .output.split()[1].split("，")[0])
+    run_in(app, lambda session: session.execute(update(User).where(User.username == "approver1").values(active=False)))
+    refused = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"])
+    assert (refused.exit_code, refused.output) == (1, "Error: 没有启用的用户 approver1\n")
+    assert run_in(app, lambda session: session.get(FundStandard, standard_id).status) == "draft"
+
+
+def test_a_revision_racing_the_approval_never_edits_the_approved_standard(app, api, is_postgres, monkeypatch):
+    """PostgreSQL: the approver approves (and commits) while the centre's revision of the same draft is between
+    reading it and writing it; the revision waits for the standard's row and is then refused, or the approval
+    waits for the revision; never an approved standard with the revised content."""
+    if not is_postgres:
+        pytest.skip("row locks: PostgreSQL (SQLite has one writer at a time)")
+    from dataclasses import replace
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from bangfu.errors import Conflict
+    from bangfu.money.demo_standards import suzhou
+
+    standard_id = draft(api).get_json()["id"]
+    engine = db.engine_of(app)
+    validated = standards._validated
+
+    def approval_meanwhile(session, given):
+        validated(session, given)
+        with Session(engine) as other:
+            other.execute(text("SET LOCAL lock_timeout = '1s'"))
+            try:
+                standards.approve_standard(other, other.scalar(select(User).where(User.username == "approver1")),
+                                           standard_id)
+                other.commit()
+            except OperationalError:
+                other.rollback()  # the revision holds the row: the approval waits for it
+    monkeypatch.setattr(standards, "_validated", approval_meanwhile)
+    revised = replace(suzhou(date(2027, 7, 1), "half_year", "苏工党〔2027〕30号"), issuer="改过的发文单位")
+    with app.app_context(), Session(engine) as session:
+        center = session.scalar(select(User).where(User.username == "center1"))
+        try:
+            standards.revise_draft(session, center, standard_id, revised)
+            session.commit()
+        except Conflict:
+            session.rollback()
+    with app.app_context(), Session(engine) as session:
+        standard = session.get(FundStandard, standard_id)
+        assert not (standard.status == StandardStatus.APPROVED and standard.issuer == "改过的发文单位")

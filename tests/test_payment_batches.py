@@ -187,3 +187,37 @@ def test_a_monthly_run_from_the_command_line(database, tmp_path):
     assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, "--as", "finance1")
     assert refused("payments", "results", "1", result, "--as", "finance1").startswith("Error: 此回盘文件已导入")
     assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", "--as", "finance1")
+
+
+def test_a_verification_of_a_line_id_out_of_range_is_refused_naming_the_field(api):
+    response = api.post("/api/v1/account-verifications", "center1", json={
+        "line_id": 2 ** 70, "bank_name": "中国银行", "account_number": "6216610200016587010",
+        "account_holder": "李娜", "verified_with": "phone"})
+    assert response.status_code == 422, response.get_json()
+    assert "line_id" in response.get_json()["error"]["fields"]
+
+
+def test_an_exit_takes_the_instalments_from_the_exit_day_out_of_a_batch_not_yet_checked(app, api, clock):
+    """A draft batch has sent nothing to the bank: the household's exit releases its later instalments from it
+    (an approved or exported batch keeps them: the bank decides)."""
+    from bangfu import clock as service_clock
+    from bangfu.households import register
+    from bangfu.households.models import Household
+    from bangfu.people.models import User
+    from bangfu.unit_of_work import run_in
+
+    [household] = payable_households(app, [{"worker_name": "张伟", "programme": "living", "amount": "800.00"}])
+    made = build(api, due_through="2026-12-01")["batch"]  # November's and December's
+    clock.advance(days=1)
+
+    def leave(session):
+        register.exit_household(session, session.get(Household, household), "retired",
+                                session.scalar(select(User).where(User.username == "center1")), service_clock.now())
+    run_in(app, leave)
+    shown = batch(api, made["id"])["batch"]
+    assert (shown["line_count"], shown["total_amount"]) == (1, "800.00")
+    approve(api, made["id"])
+    text = export(api, made["id"]).data.decode("utf-8-sig")
+    assert "2026年11月生活救助" in text and "2026年12月" not in text
+    with app.app_context():
+        assert sorted(i.status for i in db.session().scalars(select(Instalment))) == ["cancelled", "open"]

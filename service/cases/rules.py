@@ -21,7 +21,7 @@ from ..households.declaration import declaration_problems
 from ..households.identity import mask_number
 from ..money import granting, programme_rules
 from ..money import standards
-from ..money.models import Programme
+from ..money.models import PROGRAMME_LABELS, Programme
 from ..people.models import Organisation
 from ..people.operations import SYSTEM_USERNAME
 from ..wording import amount, long_date
@@ -174,6 +174,9 @@ def _approval_problems(ctx, data):
         return {}
     aid_type = (ctx.case_data.get("open_file") or {}).get("aid_type")
     over = _amount_problem(ctx, aid_type, data["approved_amount"])
+    if over is None and aid_type in AID_PROGRAMMES and Decimal(str(data["approved_amount"])) <= 0:
+        # an award of nothing has no instalment: no batch would pay it, and the payment task would stay open
+        over = f"{PROGRAMME_LABELS[AID_PROGRAMMES[aid_type]]}的审批金额应大于 0；不予帮扶请选择不予通过"
     return {"approved_amount": [over]} if over else {}
 
 

@@ -14,7 +14,7 @@ before it are untouched) and creates the new award for the period, superseding i
 changes nothing: the current award runs on as approved (to its own period end), and the centre takes that
 household up on its own. Everything happens in one transaction.
 """
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -32,11 +32,13 @@ ZERO = Decimal("0.00")
 
 
 def current_living_award(session, household_id, before):
-    """The household's living aid award running up to the day `before` (the new period's first): the active
-    one that began last before it, or None. An award for a later period, approved ahead, is not it."""
+    """The household's living aid award running up to the day `before` (the new period's first), or None: the
+    one that began last before it, still active, or completed (every instalment paid) having run to the day
+    before. An award for a later period, approved ahead, is not it."""
     return session.scalar(select(Award).where(
-        Award.household_id == household_id, Award.programme == Programme.LIVING,
-        Award.status == AwardStatus.ACTIVE, Award.period_start < before)
+        Award.household_id == household_id, Award.programme == Programme.LIVING, Award.period_start < before,
+        (Award.status == AwardStatus.ACTIVE)
+        | ((Award.status == AwardStatus.COMPLETED) & (Award.period_end >= before - timedelta(days=1))))
         .order_by(Award.period_start.desc(), Award.id.desc()).limit(1))
 
 
@@ -177,11 +179,12 @@ def decide(session, user, list_id, rejected=(), notes=None):
 
 
 def _apply(session, user, standard, adjustment, line):
-    """End the line's current award from the new period and grant the proposal under the new standard."""
+    """End the line's current award from the new period and grant the proposal under the new standard. A
+    household that left the register, or whose award was ended, after the list was made gets nothing new."""
     old = session.get(Award, line.current_award_id) if line.current_award_id else None
-    if old is None:
-        return None
     household = session.get(Household, line.household_id)
+    if old is None or old.status == AwardStatus.ENDED or household.status != HouseholdStatus.FILED:
+        return None
     if old.status == AwardStatus.ACTIVE and old.period_end >= adjustment.effective_from:
         end_award(session, old, adjustment.effective_from, ADJUSTMENT_REASON)
     if line.proposed_amount == 0:

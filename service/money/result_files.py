@@ -113,13 +113,13 @@ def _text(cell):
 
 
 def _amount(text):
+    """The amount to the fen, or None: not a number, a third decimal, or too long to be money (quantize raises)."""
     try:
         value = Decimal(text.replace(",", "").replace("¥", ""))
+        exact = value.quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         return None
-    if not value.is_finite() or value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
-        return None
-    return value.quantize(Decimal("0.01"))
+    return exact if value == exact else None
 
 
 def _outcome(text):

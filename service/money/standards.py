@@ -215,8 +215,10 @@ def draft_standard(session, user, draft):
     return _write(session, standard, draft)
 
 
-def get_standard(session, standard_id):
-    standard = session.get(FundStandard, standard_id)
+def get_standard(session, standard_id, lock=False):
+    """The standard; `lock`: its row held until the transaction ends, for a change decided on its status."""
+    query = select(FundStandard).where(FundStandard.id == standard_id)
+    standard = session.scalar(query.with_for_update() if lock else query)
     if standard is None:
         raise NotFound("未找到该资金标准")
     return standard
@@ -230,17 +232,16 @@ def _ensure_draft(standard):
 
 
 def revise_draft(session, user, standard_id, draft):
-    """Replace a draft's content; an approved (or rejected) standard is refused with 409."""
-    standard = get_standard(session, standard_id)
+    """Replace a draft's content; an approved (or rejected) standard is refused with 409. The row is locked
+    first: an approval committed while this one runs is waited for and seen, never overwritten."""
+    standard = get_standard(session, standard_id, lock=True)
     _ensure_draft(standard)
     _validated(session, draft)
     return _write(session, standard, draft)
 
 
 def _decide(session, user, standard_id, status, note):
-    standard = session.scalar(select(FundStandard).where(FundStandard.id == standard_id).with_for_update())
-    if standard is None:
-        raise NotFound("未找到该资金标准")
+    standard = get_standard(session, standard_id, lock=True)
     _ensure_draft(standard)
     if standard.drafted_by_id == user.id:
         raise Forbidden("起草人不能审批自己起草的资金标准")

@@ -67,9 +67,9 @@ def read_draft(path):
 
 def _acting(session, username, action):
     """The user named by --as, allowed the action (access decides, as for the API)."""
-    user = session.scalar(select(User).where(User.username == username))
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
-        raise NotFound(f"用户 {username} 不存在")
+        raise NotFound(f"没有启用的用户 {username}")
     return ensure(user, action)
 
 
@@ -119,7 +119,7 @@ def standards_import(file, username):
     draft = read_draft(file)
     standard_id = run_in(app, lambda session: standards.draft_standard(
         session, _acting(session, username, Action.DRAFT_STANDARD), draft).id)
-    click.echo(f"drafted standard {standard_id} (待审批)")
+    click.echo(f"已起草资金标准 {standard_id}，待审批人审批")
 
 
 @standards_group.command("approve")
@@ -131,4 +131,4 @@ def standards_approve(standard_id, username, note):
     """Approve a drafted standard as USERNAME (an approver who did not draft it)."""
     run_in(_app(), lambda session: standards.approve_standard(
         session, _acting(session, username, Action.APPROVE_STANDARD), standard_id, note))
-    click.echo(f"standard {standard_id} approved")
+    click.echo(f"资金标准 {standard_id} 已批准")
