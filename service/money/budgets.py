@@ -91,7 +91,7 @@ def set_budget(session, user, programme, year, amount, fund_source=None):
     try:
         amount = Decimal(str(amount))
         if amount != amount.quantize(Decimal("0.01")) or not ZERO <= amount <= MAX_BUDGET:
-            problems["amount"] = ["应为不小于 0 的金额，最多两位小数"]
+            problems["amount"] = [f"应为 0 至 {yuan(MAX_BUDGET)} 的金额，最多两位小数"]
     except ArithmeticError:
         problems["amount"] = ["应为金额"]
     if fund_source is not None and fund_source not in FundSource._value2member_map_:

@@ -7,7 +7,7 @@ from ..households.identity import mask_number
 from ..people.roles import Role
 from ..tasks.deadlines import is_overdue
 
-DECISION_LABELS = {"approve": "通过", "return": "退回补正", "reject": "不予通过", "upheld": "异议成立",
+DECISION_LABELS = {"approve": "通过", "pass": "通过", "return": "退回补正", "reject": "不予通过", "upheld": "异议成立",
                    "not_upheld": "异议不成立", "stay": "继续在档", "exit": "退出（撤档）"}
 # The page's words for the list filters an error page may name (the API names them by key).
 FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "基层工会", "category": "困难类别",
