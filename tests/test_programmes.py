@@ -221,3 +221,14 @@ def test_two_centre_users_starting_warmth_at_once_start_each_household_once(app,
     count = run_in(app, lambda s: s.scalar(select(func.count()).select_from(Case).where(
         Case.reference.like("WM2026C%"))))
     assert count == 3
+
+
+def test_an_approval_of_nothing_is_refused_not_an_award_nobody_pays(api, filed):
+    case = _apply(api, filed, "sudden_aid", user="center1")
+    api.complete(case["id"], "application_centre", {"accident_date": "2026-11-20", "accident_description": "车祸",
+                                                    "requested_amount": 5000}, user="center1")
+    api.complete(case["id"], "programme_review", {"decision": "pass", "opinion": "材料齐全"}, user="center1")
+    refused = api.complete(case["id"], "programme_approval", {"decision": "approve", "opinion": "同意",
+                                                              "approved_amount": 0}, user="approver1", expect=422)
+    assert refused["error"]["fields"] == {"data.approved_amount": ["意外致困的批准金额应大于 0；不予帮扶请选择不予通过"]}
+    assert api.get("/api/v1/awards", "center1", query_string={"programme": "sudden"}).get_json()["total"] == 0

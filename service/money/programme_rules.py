@@ -24,7 +24,7 @@ from ..wording import long_date, yuan
 from . import budgets
 from .awards import Grant, create_award, month_starts
 from .standards import held_to, in_force
-from .models import Award, Programme
+from .models import PROGRAMME_LABELS, Award, Programme
 
 EDUCATION, MEDICAL, SUDDEN, WARMTH = "education_grant", "medical_aid", "sudden_aid", "festival_warmth"
 PROCESS_PROGRAMME = {EDUCATION: Programme.EDUCATION, MEDICAL: Programme.MEDICAL, SUDDEN: Programme.SUDDEN,
@@ -141,6 +141,8 @@ def _grant(ctx, data, on):
         amount = _money(data.get("approved_amount")) if data.get("approved_amount") is not None else asked
         if amount > asked:
             return None, f"批准金额不超过申请金额 {yuan(asked)}"
+    if amount <= 0:  # an award of nothing has no instalment: no batch would ever settle it
+        return None, f"{PROGRAMME_LABELS[programme]}的批准金额应大于 0；不予帮扶请选择不予通过"
     problem = held_to(ctx.session, programme, amount, on, household.category, level).problem
     if problem:
         return None, problem
