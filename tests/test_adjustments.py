@@ -81,11 +81,12 @@ def test_edits_are_held_to_the_new_standard(app, api, case_at):
     over = api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
                      json={"lines": [{"id": line["id"], "proposed_amount": "850.01"}]})
     assert over.status_code == 422
+    who = f"{line['worker_name']}（{line['file_number']}）："  # the page shows every line's reason together
     assert over.get_json()["error"]["fields"] == {"lines.0.proposed_amount": [
-        "生活救助（相对困难）按资金标准（苏工党〔2026〕58号）最高 ¥850.00 元/户·月，不能超过 ¥850.00"]}
+        who + "生活救助（相对困难）按资金标准（苏工党〔2026〕58号）最高 ¥850.00 元/户·月，不能超过 ¥850.00"]}
     stop = api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
                      json={"lines": [{"id": line["id"], "proposed_amount": 0}]})
-    assert stop.get_json()["error"]["fields"] == {"lines.0.note": ["停发生活救助须写明理由"]}
+    assert stop.get_json()["error"]["fields"] == {"lines.0.note": [who + "停发生活救助须写明理由"]}
     edited = api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1",
                        json={"lines": [{"id": line["id"], "proposed_amount": 850, "note": "家庭人口增加"}]})
     assert edited.status_code == 200

@@ -113,7 +113,8 @@ def _line(session, adjustment, line_id):
 
 def edit_lines(session, user, list_id, changes):
     """The centre's edits while the list is drafted: `changes` [{id, proposed_amount, note}], each checked
-    against the new standard for the household's category; one bad line refuses them all."""
+    against the new standard for the household's category; one bad line refuses them all, each reason naming
+    its household (the page shows them together)."""
     adjustment = get_list(session, list_id, lock=True)
     if adjustment.status != AdjustmentStatus.DRAFT:
         raise Conflict("调整清单已提交审批，不能再修改")
@@ -122,18 +123,18 @@ def edit_lines(session, user, list_id, changes):
         line = _line(session, adjustment, change["id"])
         household = session.get(Household, line.household_id)
         value, note = Decimal(change["proposed_amount"]), (change.get("note") or "").strip() or None
-        where = f"lines.{index}"
+        where, who = f"lines.{index}", f"{household.worker_name}（{household.file_number or '未建档'}）："
         if line.current_award_id is None and value != 0:
-            problems[f"{where}.proposed_amount"] = ["该户没有在享的生活救助，新增生活救助须经申请审批，不能在调整清单中增加"]
+            problems[f"{where}.proposed_amount"] = [who + "该户没有在享的生活救助，新增生活救助须经申请审批，不能在调整清单中增加"]
             continue
         if value == 0:
             if not note:
-                problems[f"{where}.note"] = ["停发生活救助须写明理由"]
+                problems[f"{where}.note"] = [who + "停发生活救助须写明理由"]
         else:
             try:
                 check_amount(session, Programme.LIVING, value, adjustment.effective_from, household.category)
             except AmountRefused as refused:
-                problems[f"{where}.proposed_amount"] = [refused.reason]
+                problems[f"{where}.proposed_amount"] = [who + refused.reason]
                 continue
         line.proposed_amount, line.note, line.edited_by_id = value, note, user.id
     if problems:
