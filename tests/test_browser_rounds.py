@@ -8,7 +8,8 @@ from browser_helpers import shot, sign_in
 
 def open_task_page(page, server, api, case_id, name):
     page.goto(f"{server}/tasks/{api.open_task(case_id, name)['id']}")
-    page.wait_for_selector("[data-jsonschema-form='task-form'] form")
+    # a step's form, or (the payment step, which the bank's result completes) where the bank payment stands
+    page.wait_for_selector("[data-jsonschema-form='task-form'] form, .bf-current dl.bf-data")
 
 
 def earlier(page, title):
