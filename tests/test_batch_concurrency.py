@@ -2,10 +2,7 @@
 through a real server (PostgreSQL: the builds lock what they take and skip what another holds; any backend: the
 partial unique index refuses a second live line), every build answered, every due instalment in exactly one
 batch."""
-import json
 import threading
-import urllib.error
-import urllib.request
 
 import pytest
 from sqlalchemy import func, select, text
@@ -15,19 +12,12 @@ from bangfu.money.models import PaymentLine
 from bangfu.people.operations import create_user
 from bangfu.testing import payable_households
 from bangfu.unit_of_work import run_in
+from http_helpers import post_json
 
 CLIENTS = 4
 HOUSEHOLDS = 60
 
 
-def _post(url, token, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 @pytest.fixture
@@ -47,7 +37,7 @@ def test_builds_at_once_never_take_the_same_instalment(app, api, server, finance
 
     def client(i):
         barrier.wait()
-        results[i] = _post(f"{server}/api/v1/payment-batches", tokens[i], {"due_through": "2026-11-30"})
+        results[i] = post_json(f"{server}/api/v1/payment-batches", tokens[i], {"due_through": "2026-11-30"})
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(len(tokens))]
     for thread in threads:

@@ -2,24 +2,14 @@
 
 Runs on whichever database the suite uses; CI runs it on SQLite and on PostgreSQL.
 """
-import json
 import threading
-import urllib.error
-import urllib.request
 
 import pytest
+from http_helpers import post_json
 
 CLIENTS = 6
 
 
-def _post(url, token, body):
-    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 def race(url, tokens, body):
@@ -29,7 +19,7 @@ def race(url, tokens, body):
 
     def client(i):
         barrier.wait()
-        results[i] = _post(url, tokens[i], body)
+        results[i] = post_json(url, tokens[i], body)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(len(tokens))]
     for t in threads:
@@ -89,7 +79,7 @@ def test_parallel_branches_completed_at_once_both_count(api, server, case_at, re
 
     def client(name, task, user, data):
         barrier.wait()
-        results[name] = _post(f"{server}/api/v1/tasks/{task['id']}/complete", api.token(user), {"data": data})
+        results[name] = post_json(f"{server}/api/v1/tasks/{task['id']}/complete", api.token(user), {"data": data})
 
     threads = [threading.Thread(target=client, args=("visit", visit, "thirdparty1", replies["household_visit"])),
                threading.Thread(target=client, args=("oversight", oversight, "inspector1",
@@ -114,7 +104,7 @@ def test_a_claim_and_a_completion_arriving_together_never_both_succeed(
 
     def act(name, path, user, body):
         barrier.wait()
-        results[name] = _post(f"{server}/api/v1/tasks/{task['id']}/{path}", api.token(user), body)
+        results[name] = post_json(f"{server}/api/v1/tasks/{task['id']}/{path}", api.token(user), body)
     threads = [threading.Thread(target=act, args=("complete", "complete", "center1",
                                                   {"data": replies["assign_third_party"]})),
                threading.Thread(target=act, args=("claim", "claim", "center2", {}))]

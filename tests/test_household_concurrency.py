@@ -1,10 +1,7 @@
 """One open file per worker under concurrency: several unions submitting a declaration of the same worker at
 the same moment, through a real server: one passes, every other is a 409 naming the winner's case, never a
 500; and the database itself refuses a second open household of a worker (the partial unique index)."""
-import json
 import threading
-import urllib.error
-import urllib.request
 from datetime import date
 
 import pytest
@@ -13,18 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bangfu import db
 from bangfu.households.models import Household
+from http_helpers import post_json
 
 CLIENTS = 4
 
 
-def _post(url, token, body):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
-        "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
 
 
 @pytest.fixture
@@ -47,7 +37,7 @@ def test_declarations_of_the_same_worker_at_once_let_exactly_one_through(app, ap
     def client(i):
         token, task_id = targets[i]
         barrier.wait()
-        results[i] = _post(f"{server}/api/v1/tasks/{task_id}/complete", token, {"data": household})
+        results[i] = post_json(f"{server}/api/v1/tasks/{task_id}/complete", token, {"data": household})
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(len(targets))]
     for thread in threads:
