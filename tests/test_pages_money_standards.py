@@ -100,3 +100,9 @@ def test_the_standard_and_adjustment_pages_fit_a_phone_and_a_desktop(browser, se
                 shot(page, f"money-{username}-{path.strip('/').replace('/', '-')}-{width}")
                 assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (width, path)
             page.context.close()
+
+
+def test_a_new_draft_follows_the_latest_approved_standard_not_only_the_one_in_force(app):
+    later = approved_standard(app)  # 2027 H1, approved but not in force on 30 November 2026
+    form = Browser(app, "center1").get("/fund-standards/new").get_data(as_text=True)
+    assert f'<option value="{later}" selected>' in form

@@ -68,7 +68,8 @@ def _render_form(values, rows, problems=None, status=200):
 @login_required
 def standard_form():
     ensure(page_user(), Action.DRAFT_STANDARD)
-    basis = standards.in_force(db.session(), clock.today())
+    # A new standard usually follows, and replaces, the latest approved one (which may not be in force yet).
+    basis = next(iter(standards.list_standards(db.session(), StandardStatus.APPROVED)), None)
     values = {"period_kind": "half_year", "issuer": basis.issuer if basis else "",
               "dibao_line": basis.dibao_line if basis else "", "relative_multiplier": basis.relative_multiplier
               if basis else "2", "sudden_multiplier": basis.sudden_multiplier if basis else "3.5",
