@@ -87,3 +87,11 @@ def test_the_report_reads_at_1280_and_on_a_phone(history, browser, server, size)
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     shot(page, f"money-report-{size}")
     page.context.close()
+
+
+def test_the_year_selector_runs_from_the_register_s_first_year_to_this_year(app, api, case_at):
+    case_at("declaration")  # declared today: the register begins in 2026
+    page = Browser(app, "supervisor1").get("/reports/money").get_data(as_text=True)
+    assert re.findall(r'<option value="(\d{4})"', page) == ["2026"]
+    asked = Browser(app, "supervisor1").get("/reports/money?year=2019").get_data(as_text=True)
+    assert re.findall(r'<option value="(\d{4})"', asked)[-1] == "2019" and '<option value="2019" selected' in asked

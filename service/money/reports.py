@@ -173,3 +173,11 @@ def grants_table(session, period):
                        approved_on)
              for student, level, amount, number, worker, union, approved_on, _ in rows]
     return Table("grants", "金秋助学（按学生）", lines)
+
+
+def report_years(session, today, asked):
+    """The years to offer, latest first: from the register's first declaration to this year, and the year
+    asked for wherever it lies."""
+    first = session.scalar(select(func.min(Household.declared_on)))
+    earliest = min(first.year if first else today.year, today.year, asked)
+    return range(max(today.year, asked), earliest - 1, -1)

@@ -2,11 +2,12 @@
 and its Excel workbook, over the same report the API answers."""
 from flask import Response, render_template
 
-from .. import clock
+from .. import clock, db
 from ..access import Action, ensure
 from ..money.report_export import report_workbook
 from ..money.report_routes import XLSX, report_for, workbook_name
-from ..money.report_schemas import FIRST_YEAR, PeriodQuerySchema
+from ..money.report_schemas import PeriodQuerySchema
+from ..money.reports import report_years
 from . import page_args, pages
 from .auth import login_required, page_user
 
@@ -38,7 +39,7 @@ def money_report_page():
     ensure(page_user(), Action.VIEW_MONEY_REPORTS)
     args = _period_args()
     report = report_for(args)
-    years = range(clock.today().year, FIRST_YEAR - 1, -1)
+    years = report_years(db.session(), clock.today(), args["year"])
     return render_template("money_reports.html", report=report, charts=_charts(report), years=years,
                            year=args["year"], month=args.get("month"))
 
