@@ -36,7 +36,7 @@ def test_the_awards_list_and_who_reads_it(app, filed):
 
 def test_the_budget_page_sets_budgets_and_starts_warmth(app, filed):
     center = Browser(app, "center1")
-    center.post("/budgets", {"year": "2026", "programme": "living", "amount": "20000.50"})
+    center.post("/budgets", {"year": "2026", "programme": "living", "amount": "20,000.50"})  # as people type it
     page = center.get("/budgets?year=2026").get_data(as_text=True)
     assert "预算已保存" in page
     assert "¥20,000.50" in page and "¥1,600.00" in page and "¥18,400.50" in page  # budget, committed, remaining

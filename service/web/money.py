@@ -59,7 +59,9 @@ def budgets_page():
 def set_budget():
     year = request.form.get("year", type=int)
     try:
-        run(budgets.set_budget, page_user(), request.form.get("programme"), year, request.form.get("amount"),
+        # people type 2,500,000.50 (or a full-width comma): the separators are only for the eye
+        amount = (request.form.get("amount") or "").replace(",", "").replace("，", "").strip()
+        run(budgets.set_budget, page_user(), request.form.get("programme"), year, amount,
             request.form.get("fund_source") or None)
     except DomainError as exc:
         flash(_refusal(exc), "error")
