@@ -88,3 +88,11 @@ def test_finance_s_payment_step_shows_where_the_bank_payment_stands_not_a_form(a
     finance.post("/payments", {"due_through": "2026-11-30"})
     assert re.search(r"已列入代发批次 PB\d{6}-\d{4}（明细编号 PB\d{6}-\d{4}-\d{5}），等待银行回盘",
                      text(finance.get(f"/tasks/{task_id}")))
+
+
+def test_an_upload_past_the_limit_gets_a_page_naming_the_limit(app):
+    payable_households(app, [{"worker_name": "张伟"}])
+    maker = Browser(app, "finance1")
+    batch_path = maker.post("/payments", {"due_through": "2026-11-30"}).headers["Location"]
+    response = maker.post(f"{batch_path}/results", {"file": (BytesIO(b"0" * (9 * 1024 * 1024)), "回盘.csv")})
+    assert response.status_code == 413 and "一次上传不能超过 8 MB" in text(response)

@@ -14,7 +14,7 @@ pages = Blueprint("pages", __name__, template_folder="templates", static_folder=
                   static_url_path="/static")
 _MESSAGES = {400: "请求无效或页面已过期，请返回重新操作", 403: "您无权查看或办理此内容",
              404: "未找到您要的页面或任务", 405: "不支持此操作方式", 422: "提交的内容有误",
-             500: "服务器内部错误，请稍后重试"}
+             413: "上传的文件过大：一次上传不能超过 8 MB，请返回上一页重新选择", 500: "服务器内部错误，请稍后重试"}
 log = logging.getLogger(__name__)
 
 
