@@ -86,3 +86,12 @@ def percentile(values, p):
 def summary(values_ms):
     return (f"p50 {percentile(values_ms, 50):7.2f} ms  p95 {percentile(values_ms, 95):7.2f} ms  "
             f"mean {statistics.fmean(values_ms):7.2f} ms  n={len(values_ms)}")
+
+
+def without_bank(replies):
+    """A bench case's answers for legal aid (法律援助, no money): its payment step is then a user's, not the
+    bank's result through a batch, so the bench measures the engine and the inbox alone."""
+    replies["open_file"] = {"aid_type": "legal", "proposed_amount": 0, "proposal_notes": "法律援助"}
+    replies["approval"] = dict(replies["approval"], approved_amount=0)
+    replies["payment"] = dict(replies["payment"], paid_amount=0)
+    return replies

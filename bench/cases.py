@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import (  # noqa: E402
-    BPMN, LANE_USER, ORDER, PROCESS, Client, check, make_app, percentile, print_machine, summary,
+    BPMN, LANE_USER, ORDER, PROCESS, Client, check, make_app, percentile, print_machine, summary, without_bank,
 )
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
@@ -50,7 +50,7 @@ def case_inputs(rng, n):
     """The same form data for both sides: one declaration and one answer set per case."""
     out = []
     for _ in range(n):
-        replies = answers(rng)
+        replies = without_bank(answers(rng))
         replies["declaration"] = declaration(rng)
         out.append(replies)
     return out

@@ -29,7 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import LANE_USER, ORDER, PROCESS, Client, check, make_app, percentile, print_machine  # noqa: E402
+from _setup import (LANE_USER, ORDER, PROCESS, Client, check, make_app, percentile, print_machine,  # noqa: E402
+                    without_bank)
 from sqlalchemy import event, func, insert, select  # noqa: E402
 
 from bangfu import db  # noqa: E402
@@ -94,7 +95,7 @@ def build_templates(app, api, rng):
 
     for tp in THIRD_PARTIES:
         for oversight_first in (False, True):
-            data = answers(rng, third_party=tp)
+            data = without_bank(answers(rng, third_party=tp))
             data["declaration"] = declaration(rng)
             case = check(api.post("/api/v1/cases", "union1", json={"process": PROCESS}), 201)
             keep(case["id"])
@@ -111,7 +112,7 @@ def build_templates(app, api, rng):
                 check(api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data[name]}))
                 keep(case["id"])
     # One household found not eligible at the preliminary review.
-    data = answers(rng)
+    data = without_bank(answers(rng))
     case = check(api.post("/api/v1/cases", "union1", json={"process": PROCESS}), 201)
     for name, reply in (("declaration", declaration(rng)),
                         ("preliminary_review", dict(data["preliminary_review"], decision="reject",

@@ -67,7 +67,8 @@ def seed(app, count):
                 for i in numbers])
             conn.execute(insert(Instalment.__table__), [dict(
                 award_id=i + 1, household_id=i + 1, programme="sudden", sequence=1, due_on=today, amount=amount[i],
-                purpose=f"{today.year}年意外致困", status="open") for i in numbers])
+                purpose=f"{today.year}年意外致困", status="open", fund_source="hardship_fund", category="relative",
+                organisation_id=union) for i in numbers])
 
 
 def timed(label, work):
