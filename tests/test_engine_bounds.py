@@ -9,7 +9,7 @@ import pytest
 from bangfu.engine import Engine, EngineFailure, Limits, parse_model
 from bangfu.engine.deadline import DeadlineExceeded, within
 from conftest import Api, make_app, prepare
-from test_concurrency import _post
+from http_helpers import post_json as _post
 from test_process_models import upload
 
 DATA = Path(__file__).parent / "data"

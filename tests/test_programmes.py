@@ -198,7 +198,7 @@ def test_two_centre_users_starting_warmth_at_once_start_each_household_once(app,
     import threading
 
     from bangfu.people.operations import create_user
-    from test_household_concurrency import _post
+    from http_helpers import post_json as _post
     if not is_postgres:
         pytest.skip("concurrent clients run on PostgreSQL")
     for _ in range(3):

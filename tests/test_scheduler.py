@@ -484,7 +484,7 @@ def test_completions_racing_their_boundary_timers_each_end_one_way_without_an_er
     for each case exactly one of them wins (the review done, or the timer fired and the review withdrawn),
     never both, never a server error or a failed firing."""
     import threading
-    from test_concurrency import _post
+    from http_helpers import post_json as _post
     assert upload(api, (DATA / "boundary_timer.bpmn").read_bytes()).status_code == 201
     cases = [api.post("/api/v1/cases", "union1", json={"process": "boundary_wait"}).get_json() for _ in range(12)]
     token = api.token("union1")

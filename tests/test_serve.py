@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from test_concurrency import _post, race
+from http_helpers import post_json as _post
+from test_concurrency import race
 
 
 def free_port():
