@@ -8,18 +8,17 @@ from ..casework.views import View
 from ..errors import NotFound
 from ..households.models import Household
 from .models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, Award, InstalmentStatus, Programme
+from .standards import SCHOOL_LEVELS
 
 AWARD_STATUS_LABELS = {"active": "发放中", "ended": "已终止", "completed": "已发完"}
 INSTALMENT_STATUS_LABELS = {InstalmentStatus.OPEN: "待发放", InstalmentStatus.HELD: "暂停（待核实账户）",
                             InstalmentStatus.PAID: "已发放", InstalmentStatus.CANCELLED: "已取消"}
-SCHOOL_LEVEL_LABELS = {"university": "大学", "high_school": "高中"}
-
 
 def _shown(award, household=None, instalments=None):
     extra = dict(programme_label=PROGRAMME_LABELS[Programme(award.programme)],
                  fund_source_label=FUND_SOURCE_LABELS.get(award.fund_source, award.fund_source),
                  status_label=AWARD_STATUS_LABELS.get(award.status, award.status),
-                 school_level_label=SCHOOL_LEVEL_LABELS.get(award.school_level))
+                 school_level_label=SCHOOL_LEVELS.get(award.school_level))
     if household is not None:
         extra.update(household_file_number=household.file_number, worker_name=household.worker_name)
     if instalments is not None:

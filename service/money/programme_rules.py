@@ -31,7 +31,6 @@ PROCESS_PROGRAMME = {EDUCATION: Programme.EDUCATION, MEDICAL: Programme.MEDICAL,
                      WARMTH: Programme.WARMTH}
 APPLICATION_STEPS = ("application", "application_centre")
 APPROVAL_STEPS = {"approval", "programme_approval", "warmth_approval"}  # where the budget warning shows
-SCHOOL_LEVELS = {"university": "大学", "high_school": "高中"}
 FEN = Decimal("0.01")
 
 

@@ -27,14 +27,13 @@ from ..households.assessment import CATEGORY_LABELS
 from ..households.models import Household, HouseholdStatus, HouseholdStatusChange
 from ..people.models import Organisation
 from ..people.roles import OrgKind
+from .standards import SCHOOL_LEVELS
 from .models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, Award, Instalment, InstalmentStatus, Programme
 from .report_lines import ZERO, GrantLine, MonthLine, MoneyLine, MoneyReport, Period, RegisterLine, Table
 
 __all__ = ["Period", "money_report", "register_table", "money_tables", "grants_table", "months_table"]
 FILED = HouseholdStatus.FILED
 # 金秋助学 school levels as the education programme records them; an unknown key is shown as it is.
-SCHOOL_LEVEL_LABELS = {"graduate": "研究生", "university": "大学本科", "college": "大学专科",
-                       "high_school": "高中", "vocational": "中职", "junior_high": "初中", "primary": "小学"}
 DIMENSIONS = {  # table key (in the order of the award keys read below): its title, the label of one value
     "programme": ("按帮扶项目", lambda key: PROGRAMME_LABELS.get(key, key)),
     "fund_source": ("按资金来源", lambda key: FUND_SOURCE_LABELS.get(key, key)),
@@ -169,7 +168,7 @@ def grants_table(session, period):
              .where(Award.programme == Programme.EDUCATION, Award.approved_on >= period.first,
                     Award.approved_on <= period.last))
     rows = sorted(session.execute(query), key=lambda row: (row[5], row[3] or "", row[7]))
-    lines = [GrantLine(student, level, SCHOOL_LEVEL_LABELS.get(level, level or "—"), amount, number, worker, union,
+    lines = [GrantLine(student, level, SCHOOL_LEVELS.get(level, level or "—"), amount, number, worker, union,
                        approved_on)
              for student, level, amount, number, worker, union, approved_on, _ in rows]
     return Table("grants", "金秋助学（按学生）", lines)
