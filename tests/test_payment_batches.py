@@ -175,7 +175,8 @@ def test_a_monthly_run_from_the_command_line(database, tmp_path):
     populate(app)
     payable_households(app, [{"worker_name": "张伟", "amount": "1234.50"}])
     db.engine_of(app).dispose()
-    assert "已生成批次 1" in ok("payments", "build", "--through", "2026-11-30", "--as", "finance1")
+    assert "没有可发放" in ok("payments", "build", "--through", "2026-11-29", "--as", "finance1")
+    assert "已生成批次 1" in ok("payments", "build", "--as", "finance1")  # due by today
     assert refused("payments", "approve", "1", "--as", "finance1") == \
         "Error: 制单人不能复核自己制作的批次，请由另一位财务人员复核"
     ok("payments", "approve", "1", "--as", "finance2")
@@ -187,6 +188,18 @@ def test_a_monthly_run_from_the_command_line(database, tmp_path):
     assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, "--as", "finance1")
     assert refused("payments", "results", "1", result, "--as", "finance1").startswith("Error: 此回盘文件已导入")
     assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", "--as", "finance1")
+
+
+def test_a_batch_built_without_a_date_takes_what_is_due_today_in_china(app, api, clock):
+    """At 00:30 in Beijing the server's UTC date is still yesterday: what was approved this Beijing morning is
+    due, and a batch built without a date takes it (the README's walk-through failed on exactly that)."""
+    from datetime import datetime, timezone
+    clock.set_to(datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc))
+    payable_households(app, [{"worker_name": "王芳", "amount": "800.00"}])
+    response = api.post("/api/v1/payment-batches", "finance1", json={})
+    assert response.status_code == 201, response.get_json()
+    made = response.get_json()["batch"]
+    assert (made["due_through"], made["line_count"], made["total_amount"]) == ("2026-12-01", 1, "800.00")
 
 
 def test_a_verification_of_a_line_id_out_of_range_is_refused_naming_the_field(api):

@@ -84,10 +84,11 @@ def _due(session, due_through, programme):
     return session.execute(query).all()
 
 
-def build_batch(session, user, due_through, programme=None, note=None):
-    """Build a draft batch of every payable due instalment; returns the batch (None: nothing payable) and the
-    households left out with their reasons."""
+def build_batch(session, user, due_through=None, programme=None, note=None):
+    """Build a draft batch of every payable instalment due by `due_through` (default: today in China); returns
+    the batch (None: nothing payable) and the households left out with their reasons."""
     ensure(user, Action.MAKE_PAYMENTS)
+    due_through = due_through or clock.today()
     if programme and programme not in set(Programme):
         raise ValidationFailed("没有这个帮扶项目", {"programme": [f"可选：{'、'.join(Programme)}"]})
     result, taken, lines = Build(None), set(), []

@@ -53,14 +53,15 @@ def payments():
 
 
 @payments.command("build")
-@click.option("--through", "through", required=True, metavar="DATE", help="instalments due on or before it")
+@click.option("--through", "through", default=None, metavar="DATE",
+              help="instalments due on or before it (default: today in China)")
 @click.option("--programme", default=None, help="living, education, medical, warmth or sudden (default: all)")
 @click.option("--as", "username", required=True, help="the finance user building it (制单)")
 @friendly
 def build(through, programme, username):
     """Build a draft batch of what is due."""
     from .batches import build_batch
-    result = _run(lambda s, u: _described(build_batch(s, u, _day(through, "through"), programme)), username)
+    result = _run(lambda s, u: _described(build_batch(s, u, through and _day(through, "through"), programme)), username)
     click.echo(result)
 
 

@@ -13,7 +13,8 @@ PROGRAMMES = validate.OneOf([p.value for p in Programme])
 
 
 class BuildArgs(Schema):
-    due_through = fields.Date(required=True, metadata={"description": "instalments due on or before this day"})
+    due_through = fields.Date(load_default=None, metadata={
+        "description": "instalments due on or before this day; default today (China's date, the service's clock)"})
     programme = fields.String(validate=PROGRAMMES, allow_none=True, load_default=None)
     note = fields.String(validate=validate.Length(max=2000), allow_none=True, load_default=None)
 
