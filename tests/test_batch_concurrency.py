@@ -79,3 +79,39 @@ def test_a_build_skips_the_instalments_another_open_build_holds(app, is_postgres
 def first_day():
     from datetime import date
     return date(2026, 11, 30)
+
+
+def test_awards_approved_at_once_are_all_counted_in_the_monthly_totals(app):
+    """Commands at once that add to the same month's totals row (same programme, fund, category, union) each
+    count: the upsert adds to the row, none overwrites another's figure."""
+    from decimal import Decimal
+
+    from bangfu import clock
+    from bangfu.households.models import Household
+    from bangfu.money import totals
+    from bangfu.money.awards import Grant, create_award
+
+    ids = payable_households(app, [{"worker_name": f"职工{i:03d}"} for i in range(CLIENTS * 5)])
+    barrier = threading.Barrier(CLIENTS)
+    errors = []
+
+    def client(i):
+        barrier.wait()
+        try:
+            for household_id in ids[i::CLIENTS]:
+                run_in(app, lambda s: create_award(s, s.get(Household, household_id),
+                                                   Grant("sudden", Decimal("100.01")), approved_on=clock.today()))
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        stored = totals.stored(db.session())
+        assert totals.differences(db.session()) == {}
+        assert sum(times for times, _, _ in stored.values()) == len(ids) * 2  # payable_households' own + ours
+        assert sum(awarded for _, awarded, _ in stored.values()) == len(ids) * (Decimal("1000.00") + Decimal("100.01"))

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bangfu import clock
 from bangfu.households.models import Household, HouseholdStatusChange
 from bangfu.households.register import exit_household
+from bangfu.money import totals
 from bangfu.money.awards import Grant, create_award, end_award
 from bangfu.money.models import Instalment, InstalmentStatus, ProgrammeBudget
 from bangfu.money.reports import Period, money_report
@@ -40,12 +41,16 @@ def _household(session, code, name, category, filed_on):
 
 
 def _pay(session, award, through, on=None):
-    """Mark the award's open instalments due on or before `through` paid (on their due day, or on `on`)."""
+    """Mark the award's open instalments due on or before `through` paid (on their due day, or on `on`), and
+    count them in the monthly totals as the bank's result does (bank.import_result)."""
+    paid = []
     for instalment in session.scalars(select(Instalment).where(Instalment.award_id == award.id,
                                                                Instalment.status == InstalmentStatus.OPEN,
                                                                Instalment.due_on <= through)):
         instalment.status, instalment.paid_on = InstalmentStatus.PAID, on or instalment.due_on
+        paid.append(instalment.id)
     session.flush()
+    totals.add(session, totals.paid_changes(session, Instalment.id.in_(paid)))
 
 
 def build_history(session):
@@ -287,6 +292,31 @@ def test_cli_writes_the_workbook_and_says_the_totals(history, tmp_path, monkeypa
     assert nowhere.exit_code == 1 and nowhere.output.startswith("Error: 无法写入") and "Traceback" not in nowhere.output
 
 
+# ---------------------------------------------------------------- the monthly totals
+
+def test_the_monthly_totals_agree_with_the_awards_and_instalments_to_the_fen(history):
+    """Approving (a new 户次 or a continuation), ending early and paying each kept the totals the report reads."""
+    assert run_in(history, totals.differences) == {}
+    stored = run_in(history, totals.stored)
+    assert sum(times for times, _, _ in stored.values()) == 7  # eight awards, one a continuation
+
+
+def test_a_total_changed_behind_the_commands_back_is_found_and_rebuilt(history):
+    """An auditor's check: a totals row edited by hand shows as a difference naming its month and keys, and
+    `rebuild` puts the figures back from the awards and instalments."""
+    from sqlalchemy import update
+
+    from bangfu.money.models import MoneyTotal
+    run_in(history, lambda s: s.execute(update(MoneyTotal).where(MoneyTotal.programme == "medical")
+                                        .values(paid=D("1.00"))))
+    found = run_in(history, totals.differences)
+    assert [(k[0], k[1]) for k in found] == [(date(2026, 3, 1), "medical")]
+    assert found[next(iter(found))][1][2] == D("3333.33")
+    run_in(history, totals.rebuild)
+    assert run_in(history, totals.differences) == {}
+    assert lines(report_of(history, 2026).money["programme"])["医疗救助"][2] == D("3333.33")
+
+
 # ---------------------------------------------------------------- upgrading
 
 def test_upgrading_copies_each_awards_keys_onto_its_instalments(own_database):
@@ -313,3 +343,26 @@ def test_upgrading_copies_each_awards_keys_onto_its_instalments(own_database):
     assert len(rows) > 20
     assert all(row[0] == row[1] and row[2] == row[3] and row[4] == row[5] for row in rows)
     assert {row[0] for row in rows} == {"hardship_fund", "union_funds", "charity"}
+
+
+def test_upgrading_fills_the_monthly_totals_from_the_awards_and_paid_instalments(own_database):
+    """A database with awards and payments from before 0016_money_totals gets the totals they give."""
+    from alembic import command
+
+    from bangfu import db, testing
+    from bangfu.migrate import upgrade
+    from conftest import INSTANCE_DIR, make_app
+    from test_migrations import _alembic
+
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    testing.populate(app)
+    run_in(app, build_history)
+    before = report_of(app, 2026)
+    _alembic(own_database, command.downgrade, "0015_reports")
+    _alembic(own_database, command.upgrade, "0016_money_totals")
+    db.engine_of(app).dispose()
+    assert run_in(app, totals.differences) == {}
+    after = report_of(app, 2026)
+    for dimension in ("programme", "fund_source", "category", "organisation"):
+        assert lines(after.money[dimension]) == lines(before.money[dimension])

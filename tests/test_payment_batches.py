@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bangfu import db
+from bangfu.money import totals
 from bangfu.money.payment_demo import result_file
 from bangfu.money.models import Instalment, PaymentBatch, PaymentLine
 from bangfu import create_app
@@ -91,6 +92,9 @@ def test_a_batch_is_approved_exported_and_a_failed_line_is_verified_and_paid_in_
     assert upload(api, second["id"], result_file([(line["reference"], Decimal("2500.50"), True, None)])) \
         .status_code == 200
     assert statuses(app) == {ids[0]: ("paid", TODAY), ids[1]: ("paid", TODAY)}
+    with app.app_context():  # the report's monthly totals counted each payment once, the failure not at all
+        assert totals.differences(db.session()) == {}
+        assert sum(paid for _, _, paid in totals.stored(db.session()).values()) == Decimal("3500.50")
 
 
 def test_the_maker_cannot_approve_their_own_batch_and_other_roles_cannot_build(app, api):

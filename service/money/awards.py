@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
+from . import totals
 from .models import (DEFAULT_FUND_SOURCE, PROGRAMME_LABELS, Award, AwardStatus, BatchStatus, Instalment,
                      InstalmentStatus, LineState, PaymentBatch, PaymentLine, Programme, ProgrammeBudget)
 
@@ -82,6 +83,7 @@ def create_award(session, household, grant, approved_on, approved_by=None, case=
                                sequence=number, due_on=day, amount=value, purpose=purpose)
                     for number, (day, value, purpose) in enumerate(parts, start=1) if value > 0)
     session.flush()
+    totals.add(session, totals.award_changes(award, 0 if supersedes else 1, award.amount))
     return award
 
 
@@ -99,7 +101,8 @@ def end_award(session, award, on, reason):
     ).values(status=InstalmentStatus.CANCELLED))
     kept = session.scalars(select(Instalment.amount).where(
         Instalment.award_id == award.id, Instalment.status != InstalmentStatus.CANCELLED)).all()
-    award.amount = sum(kept, Decimal("0.00"))
+    was, award.amount = award.amount, sum(kept, Decimal("0.00"))
+    totals.add(session, totals.award_changes(award, 0, award.amount - was))
     award.status, award.ended_on, award.end_reason = AwardStatus.ENDED, on, reason
     session.flush()
 

@@ -18,7 +18,7 @@ from .. import clock
 from ..access import Action, ensure
 from ..db import utcnow
 from ..errors import Conflict, ValidationFailed
-from . import bank_files, case_payment, result_files
+from . import bank_files, case_payment, result_files, totals
 from .batches import get_batch
 from .models import (Award, AwardStatus, BankResultImport, BatchStatus, Instalment, InstalmentStatus, LineState,
                      PaymentLine)
@@ -121,6 +121,8 @@ def _settle_lines(session, record, paid, failed):
             [{"line": line.id, "ref": row.bank_reference or line.reference} for row, line in paid])
         session.execute(update(_INSTALMENTS).where(_INSTALMENTS.c.id == bindparam("instalment")).values(
             status=InstalmentStatus.PAID, paid_on=today), [{"instalment": line.instalment_id} for _, line in paid])
+        totals.add(session, totals.paid_changes(session, Instalment.id.in_(select(_LINES.c.instalment_id).where(
+            _LINES.c.result_import_id == record.id, _LINES.c.state == LineState.PAID))))
     if failed:
         session.execute(update(_LINES).where(_LINES.c.id == bindparam("line")).values(
             state=LineState.FAILED, settled_on=today, result_import_id=record.id, failure_reason=bindparam("why")),

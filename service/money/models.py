@@ -272,6 +272,23 @@ class Instalment(Base):
     award: Mapped[Award] = relationship(viewonly=True)
 
 
+class MoneyTotal(Base):
+    """A month's 户次, awarded and paid yuan per programme, fund source, category and union, kept up to date in
+    the transactions that approve, end and pay awards (money/totals.py), so a year's report sums at most a few
+    thousand of these rows instead of every award and paid instalment. `category` is '' where the award has none
+    (a primary key column cannot be NULL)."""
+    __tablename__ = "money_totals"
+
+    month: Mapped[date] = mapped_column(primary_key=True)  # the month's first day
+    programme: Mapped[str] = mapped_column(String(32), primary_key=True)
+    fund_source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    times: Mapped[int] = mapped_column(default=0)  # 户次: awards approved that month continuing none
+    awarded: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))  # by approved_on
+    paid: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))  # by paid_on
+
+
 class BatchStatus(StrEnum):
     DRAFT = "draft"  # 待复核: built, not yet approved; nothing may be exported
     APPROVED = "approved"  # 已复核: a second finance user approved it; the bank file may be exported

@@ -15,8 +15,10 @@ What is counted, and when:
 - **Education grants (金秋助学)**: one line per education award approved in the period.
 
 Every total is computed from its lines (`Table.total`), so a report's total is the sum of its lines, to the
-fen. The awards and the paid instalments are each read once, grouped by all four dimensions at once; the
-by-programme, by-fund, by-category and by-union tables are folded from those rows.
+fen. The money is read from the monthly totals (money/totals.py: written in the same transactions as the
+awards and payments they count, so they agree with them to the fen; `totals.differences` shows that they
+do), grouped by all four dimensions at once; the by-programme, by-fund, by-category and by-union tables are
+folded from those rows.
 """
 from collections import defaultdict
 from datetime import date
@@ -28,7 +30,7 @@ from ..households.models import Household, HouseholdStatus, HouseholdStatusChang
 from ..people.models import Organisation
 from ..people.roles import OrgKind
 from .standards import SCHOOL_LEVELS
-from .models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, Award, Instalment, InstalmentStatus, Programme
+from .models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, Award, MoneyTotal, Programme
 from .report_lines import ZERO, GrantLine, MonthLine, MoneyLine, MoneyReport, Period, RegisterLine, Table
 
 __all__ = ["Period", "money_report", "register_table", "money_tables", "grants_table", "months_table"]
@@ -112,35 +114,26 @@ def months_table(session, period, today):
 
 # ---------------------------------------------------------------- money
 
-def _awarded_rows(session, period):
-    keys = (Award.programme, Award.fund_source, Award.category, Award.organisation_id)
-    new_help = func.sum(case((Award.supersedes_id.is_(None), 1), else_=0))  # 户次: awards continuing none
-    query = (select(*keys, new_help, func.sum(Award.amount))
-             .where(Award.approved_on >= period.first, Award.approved_on <= period.last).group_by(*keys))
-    return session.execute(query).all()
-
-
-def _paid_rows(session, period):
-    """Paid instalments grouped by their award's keys, which each instalment carries (no join: it is the
-    report's largest read, a year's monthly living aid of every household)."""
-    keys = (Instalment.programme, Instalment.fund_source, Instalment.category, Instalment.organisation_id)
-    query = (select(*keys, func.sum(Instalment.amount))
-             .where(Instalment.status == InstalmentStatus.PAID, Instalment.paid_on >= period.first,
-                    Instalment.paid_on <= period.last).group_by(*keys))
-    return session.execute(query).all()
+def _total_rows(session, period):
+    """户次, awarded and paid per programme, fund source, category and union over the period's months, from the
+    monthly totals the approving, ending and paying commands keep (money/totals.py): at most a few thousand rows
+    a year, however many awards and instalments."""
+    keys = (MoneyTotal.programme, MoneyTotal.fund_source, MoneyTotal.category, MoneyTotal.organisation_id)
+    query = (select(*keys, func.sum(MoneyTotal.times), func.sum(MoneyTotal.awarded), func.sum(MoneyTotal.paid))
+             .where(MoneyTotal.month >= period.first, MoneyTotal.month <= period.last).group_by(*keys))
+    for programme, fund, category, organisation, times, awarded, paid in session.execute(query):
+        yield programme, fund, category or None, organisation, int(times or 0), awarded or ZERO, paid or ZERO
 
 
 def money_tables(session, period, names):
     """户次, awarded and paid by programme, fund source, category and union."""
     folded = {key: defaultdict(lambda: [0, ZERO, ZERO]) for key in DIMENSIONS}
-    for *keys, times, awarded in _awarded_rows(session, period):
+    for *keys, times, awarded, paid in _total_rows(session, period):
         for dimension, value in zip(DIMENSIONS, keys):
             cell = folded[dimension][value]
-            cell[0] += int(times or 0)
-            cell[1] += awarded or ZERO
-    for *keys, paid in _paid_rows(session, period):
-        for dimension, value in zip(DIMENSIONS, keys):
-            folded[dimension][value][2] += paid or ZERO
+            cell[0] += times
+            cell[1] += awarded
+            cell[2] += paid
     tables = {}
     for dimension, (title, label) in DIMENSIONS.items():
         label = label or (lambda key: names.get(key, str(key)))
