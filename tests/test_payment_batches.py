@@ -93,6 +93,41 @@ def test_a_batch_is_approved_exported_and_a_failed_line_is_verified_and_paid_in_
     assert statuses(app) == {ids[0]: ("paid", TODAY), ids[1]: ("paid", TODAY)}
 
 
+def test_a_verified_account_takes_the_household_s_lines_out_of_a_batch_not_yet_checked(app, api):
+    """李娜's November transfer failed; December's was already in a draft batch with the same old account. The
+    centre's verification releases December's line from the draft (张伟's stays), and the next batch pays both
+    of her months into the verified account."""
+    payable_households(app, [{"worker_name": "张伟", "programme": "living", "amount": "800.00"},
+                             {"worker_name": "李娜", "programme": "living", "amount": "500.00"}])
+    first = build(api)["batch"]
+    approve(api, first["id"])
+    export(api, first["id"])
+    lines = {line["payee_name"]: line for line in batch(api, first["id"])["lines"]}
+    assert upload(api, first["id"], result_file([(lines["张伟"]["reference"], Decimal("800.00"), True, None),
+                                                 (lines["李娜"]["reference"], Decimal("500.00"), False, "账户已销户")])) \
+        .status_code == 200
+    december = build(api, due_through="2026-12-01")["batch"]
+    assert december["line_count"] == 2
+
+    verified = api.post("/api/v1/account-verifications", "center1", json={
+        "line_id": lines["李娜"]["id"], "bank_name": "中国银行张家港支行", "account_number": "6216610200016587010",
+        "account_holder": "李娜", "verified_with": "phone"})
+    assert verified.status_code == 201, verified.get_json()
+    shown = batch(api, december["id"])
+    assert (shown["batch"]["status"], shown["batch"]["line_count"], shown["batch"]["total_amount"]) == \
+        ("draft", 1, "800.00")
+    assert [(line["payee_name"], line["state"]) for line in shown["lines"]] == [("张伟", "pending"), ("李娜", "released")]
+    approve(api, december["id"])
+    assert "6228480402564890018" in export(api, december["id"]).data.decode("utf-8-sig")  # 张伟's own account
+
+    again = build(api, due_through="2026-12-01")["batch"]
+    approve(api, again["id"])
+    text = export(api, again["id"]).data.decode("utf-8-sig")
+    assert [(line["payee_name"], line["bank_name"], line["amount"]) for line in batch(api, again["id"])["lines"]] \
+        == [("李娜", "中国银行张家港支行", "500.00")] * 2
+    assert text.count("6216610200016587010") == 2 and "6228480402564890018" not in text
+
+
 def test_the_maker_cannot_approve_their_own_batch_and_other_roles_cannot_build(app, api):
     payable_households(app, [{"worker_name": "张伟"}])
     made = build(api)["batch"]
