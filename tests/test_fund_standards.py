@@ -1,5 +1,6 @@
 """Fund standards: drafted by the centre, approved by someone else, never edited after; the one in force on a
 day holds every amount of 建档 and 审批, and the assessment's 低保 line comes from it."""
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from bangfu.money.models import FundStandard, StandardStatus
 from bangfu.people.models import User
 from bangfu.testing import approved_standard
 from bangfu.unit_of_work import run_in
+from bangfu.money.demo_standards import suzhou
 
 BODY = {
     "period_kind": "half_year", "effective_from": "2027-07-01", "document_number": "苏工党〔2027〕30号",
@@ -143,6 +145,28 @@ def test_the_standard_in_force_is_chosen_by_date(app):
         assert chosen(session, date(2028, 1, 1)) is None
         assert session.get(FundStandard, second_half).status == StandardStatus.APPROVED
         assert standards.policy_on(session, date(2027, 8, 1)).dibao_line == Decimal("1280.00")
+
+
+def test_a_replaced_standard_is_out_of_force_from_its_replacement_s_start_even_if_that_begins_earlier(app):
+    """The second half of 2027 (低保 1280) is replaced by a standard for the whole year (1300): once the
+    replacement is approved, it is the one in force in July too, though the replaced one begins later."""
+    second_half = approved_standard(app, start=date(2027, 7, 1), number="苏工党〔2027〕30号", dibao="1280")
+
+    def line_on(day):
+        with app.app_context():
+            return standards.policy_on(db.session(), day).dibao_line
+
+    def draft_replacement(session):
+        drafter = session.scalar(select(User).where(User.username == "center1"))
+        return standards.draft_standard(session, drafter, replace(
+            suzhou(date(2027, 1, 1), "year", "苏工党〔2027〕35号", dibao="1300"), replaces_id=second_half)).id
+    year = run_in(app, draft_replacement)
+    assert line_on(date(2027, 8, 1)) == Decimal("1280.00")  # a draft replaces nothing
+    run_in(app, lambda session: standards.approve_standard(
+        session, session.scalar(select(User).where(User.username == "approver1")), year, None))
+    assert (line_on(date(2027, 3, 1)), line_on(date(2027, 8, 1)), line_on(date(2027, 12, 31))) == \
+        (Decimal("1300.00"),) * 3
+    assert line_on(date(2026, 12, 31)) == Decimal("1208.00")  # before the replacement's start: the 2026 standard
 
 
 def test_item_for_picks_the_most_specific_item(app):
