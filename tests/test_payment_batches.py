@@ -203,6 +203,19 @@ def test_a_hardship_case_is_paid_by_the_bank_result_and_never_by_hand(app, api, 
     assert history and history[-1]["actor_name"] == "系统", history
 
 
+def test_the_bank_s_paid_amount_reaches_the_case_exact_to_the_fen(app, api, case_at, replies):
+    """1234.10 paid by the bank is recorded on the case's payment step as the text 1234.10, never a binary float
+    (1234.1), and shown as ¥1,234.10."""
+    from bangfu.testing import pay_case_through_batch
+    replies["open_file"] = {"aid_type": "medical", "proposed_amount": 1234.10, "proposal_notes": "住院自付部分"}
+    replies["approval"] = {"decision": "approve", "approved_amount": 1234.10, "opinion": "同意"}
+    case_id = case_at("payment")
+    pay_case_through_batch(app, case_id)
+    case = api.case(case_id)
+    assert (case["status"], case["paid_amount"], case["data"]["payment"]["paid_amount"]) == \
+        ("paid", "1234.10", "1234.10")
+
+
 def test_a_monthly_run_from_the_command_line(database, tmp_path):
     """build → approve (the maker refused in one line) → export → results → reconcile, as scripts run it: each
     command signed in by the user's API token (BANGFU_TOKEN) or their password, never by a name alone."""
