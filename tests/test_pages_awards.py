@@ -56,3 +56,10 @@ def test_an_application_from_the_household_page_lands_on_its_case(app, filed):
     assert "提出申请" in union.get(response.headers["Location"]).get_data(as_text=True)
     refused = Browser(app, "union2").post(f"/households/{filed}/programme-applications", {"process": "medical_aid"})
     assert refused.status_code == 302
+
+
+def test_a_refused_application_is_flashed_as_its_message_then_its_reasons(app, filed):
+    """The same words as the standards' and the payments' pages: message：reasons, the message not said twice."""
+    center = Browser(app, "center1")
+    refused = center.post(f"/households/{filed}/programme-applications", {"process": "holiday"})
+    assert "帮扶项目无效：应为金秋助学、医疗救助、意外致困之一" in center.get(refused.headers["Location"]).get_data(as_text=True)

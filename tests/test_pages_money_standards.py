@@ -70,8 +70,8 @@ def test_the_adjustment_is_generated_edited_submitted_and_decided_line_by_line_o
     assert len(line_ids) == 2 and "¥800.00" in text(page)
     over = centre.post(generated.headers["Location"] + "/lines", {f"line-{line_ids[0]}-amount": "900"})
     flashed = text(centre.get(over.headers["Location"]))
-    assert re.search(r"调整清单有误（\w+（DA\d{10}）：生活救助（相对困难）按资金标准（苏工党〔2026〕58号）"
-                     r"最高 ¥850\.00 元/户·月，不能超过 ¥850\.00）", flashed), "the reason names the household"
+    assert re.search(r"调整清单有误：\w+（DA\d{10}）：生活救助（相对困难）按资金标准（苏工党〔2026〕58号）"
+                     r"最高 ¥850\.00 元/户·月，不能超过 ¥850\.00", flashed), "the reason names the household"
     saved = centre.post(generated.headers["Location"] + "/lines",
                         {f"line-{line_ids[0]}-amount": "850", f"line-{line_ids[0]}-note": "按新标准上调",
                          f"line-{line_ids[1]}-amount": "700.00", "then": "submit"})
@@ -106,3 +106,12 @@ def test_a_new_draft_follows_the_latest_approved_standard_not_only_the_one_in_fo
     later = approved_standard(app)  # 2027 H1, approved but not in force on 30 November 2026
     form = Browser(app, "center1").get("/fund-standards/new").get_data(as_text=True)
     assert f'<option value="{later}" selected>' in form
+
+
+def test_a_refused_decision_is_flashed_as_its_message_then_its_reasons(app):
+    """The money pages say a refusal one way (message：reason；reason), whichever page refused it."""
+    drafted = Browser(app, "center1").post("/fund-standards", FORM)
+    approver = Browser(app, "approver1")
+    refused = approver.post(drafted.headers["Location"] + "/reject",
+                            {"note": " "})
+    assert "不予批准须写明理由：请填写不予批准的理由" in text(approver.get(refused.headers["Location"]))

@@ -2,7 +2,7 @@
 commands, views and schemas as the API. Sessions and CSRF tokens here; the API keeps to bearer tokens."""
 import logging
 
-from flask import Blueprint, render_template, request, send_from_directory
+from flask import Blueprint, flash, render_template, request, send_from_directory
 from flask_wtf.csrf import CSRFProtect
 from marshmallow import EXCLUDE, ValidationError
 
@@ -39,6 +39,13 @@ def page_args(schema):
         return schema.load(raw, unknown=EXCLUDE)
     except ValidationError as exc:
         raise ValidationFailed("筛选条件有误", flatten(exc.messages)) from None
+
+
+def flash_refusal(exc):
+    """Flash a domain refusal for the next page: its message, then each field's reasons (a reason that only
+    repeats the message, or another field's reason, is said once)."""
+    reasons = dict.fromkeys(reason for reasons in exc.fields.values() for reason in reasons if reason != exc.message)
+    flash(exc.message + ("：" + "；".join(reasons) if reasons else ""), "error")
 
 
 @pages.get("/favicon.ico")

@@ -12,7 +12,7 @@ from ..money import award_views, budgets, programmes
 from ..money.models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, AwardStatus, Programme
 from ..services import services
 from ..unit_of_work import run
-from . import page_args, pages
+from . import flash_refusal, page_args, pages
 from .auth import login_required, page_user
 
 
@@ -26,10 +26,6 @@ class AwardPageArgs(Schema):
 
 class YearArgs(Schema):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-
-
-def _refusal(exc):
-    return exc.message + "".join(f"（{'，'.join(v)}）" for v in exc.fields.values() if v != [exc.message])
 
 
 @pages.get("/awards")
@@ -64,7 +60,7 @@ def set_budget():
         run(budgets.set_budget, page_user(), request.form.get("programme"), year, amount,
             request.form.get("fund_source") or None)
     except DomainError as exc:
-        flash(_refusal(exc), "error")
+        flash_refusal(exc)
     else:
         flash("预算已保存", "success")
     return redirect(url_for("pages.budgets_page", year=year))
@@ -77,7 +73,7 @@ def start_warmth():
     try:
         done = run(programmes.start_warmth, services(), page_user(), year, request.form.get("festival"))
     except DomainError as exc:
-        flash(_refusal(exc), "error")
+        flash_refusal(exc)
     else:
         name = programmes.FESTIVALS[done.festival][1]
         flash(f"{year}年{name}送温暖：本次发起 {done.started} 户，此前已发起 {done.already} 户，待审批人审批", "success")
@@ -90,7 +86,7 @@ def apply_programme(household_id):
     try:
         case = run(programmes.apply, services(), page_user(), household_id, request.form.get("process"))
     except DomainError as exc:
-        flash(_refusal(exc), "error")
+        flash_refusal(exc)
         return redirect(url_for("pages.household_page", household_id=household_id))
     flash(f"已发起{programmes.APPLICATIONS[request.form['process']]}申请 {case.reference}，请在待办中填写申请", "success")
     return redirect(url_for("pages.case_page", case_id=case.id))

@@ -14,13 +14,8 @@ from ..money.models import PROGRAMME_LABELS
 from ..money.payment_schemas import LINE_STATE_LABELS
 from ..services import services
 from ..unit_of_work import run
-from . import pages
+from . import flash_refusal, pages
 from .auth import login_required, page_user
-
-
-def _flash_error(exc):
-    details = [reason for reasons in exc.fields.values() for reason in reasons]
-    flash(exc.message + ("：" + "；".join(details) if details else ""), "error")
 
 
 @pages.get("/payments")
@@ -70,7 +65,7 @@ def payment_batch_decide(batch_id, action):
         run(command, user, batch_id)
         flash("批次已复核，可以导出银行文件" if action == "approve" else "批次已作废，其明细可进入以后的批次", "success")
     except DomainError as exc:
-        _flash_error(exc)
+        flash_refusal(exc)
     return redirect(url_for("pages.payment_batch", batch_id=batch_id))
 
 
@@ -95,7 +90,7 @@ def payment_batch_results(batch_id):
     try:
         done = run(bank.import_results, services(), user, batch_id, upload.read(), upload.filename)
     except DomainError as exc:
-        _flash_error(exc)
+        flash_refusal(exc)
     else:
         flash(f"回盘已导入：成功 {done.paid} 笔，失败 {done.failed} 笔"
               + ("（失败的已转援助中心核实账户）" if done.failed else ""), "success")
@@ -137,5 +132,5 @@ def account_check(line_id):
         run(verification.verify_account, user, check)
         flash("账户已核实，该笔将在下一批次重新发放", "success")
     except DomainError as exc:
-        _flash_error(exc)
+        flash_refusal(exc)
     return redirect(url_for("pages.account_checks"))

@@ -13,7 +13,7 @@ from ..money import adjustments, standards, views
 from ..money.models import PROGRAMME_LABELS, StandardStatus
 from ..money.schemas import StandardInSchema
 from ..unit_of_work import run
-from . import pages
+from . import flash_refusal, pages
 from .auth import login_required, page_user
 
 # The rows of the draft form: every programme with its usual narrowings.
@@ -25,10 +25,6 @@ FIELD_LABELS = {"period_kind": "期间", "effective_from": "起始日期", "effe
                 "document_number": "文号", "document_date": "发文日期", "issuer": "发文单位", "dibao_line": "低保标准",
                 "relative_multiplier": "相对困难倍数", "sudden_multiplier": "意外致困倍数", "items": "项目",
                 "replaces_id": "替代的标准", "note": "说明", "title": "标题"}
-
-
-def _refused(exc):
-    flash(exc.message + "".join(f"（{'，'.join(v)}）" for v in exc.fields.values()), "error")
 
 
 @pages.get("/fund-standards")
@@ -146,7 +142,7 @@ def decide_standard_page(standard_id, decision):
     try:
         run(command, user, standard_id, request.form.get("note"))
     except DomainError as exc:
-        _refused(exc)
+        flash_refusal(exc)
     else:
         flash("资金标准已批准，在其期间内生效" if decision == "approve" else "资金标准未予批准", "success")
     return redirect(url_for("pages.standard_page", standard_id=standard_id))
@@ -173,7 +169,7 @@ def generate_adjustment_page():
     try:
         adjustment = run(adjustments.generate, user, standard_id)
     except DomainError as exc:
-        _refused(exc)
+        flash_refusal(exc)
         return redirect(url_for("pages.standard_page", standard_id=standard_id) if standard_id
                         else url_for("pages.adjustments_page"))
     flash("已生成半年调整清单，请核对各户拟调整金额后提交审批", "success")
@@ -231,7 +227,7 @@ def edit_adjustment_page(list_id):
             flash(f"已保存 {len(changes)} 户的修改", "success")
     except DomainError as exc:
         rows = {line.id: number for number, line in enumerate(adjustment.lines, start=1)}
-        _refused(_named_lines(exc, [rows[change["id"]] for change in changes]))
+        flash_refusal(_named_lines(exc, [rows[change["id"]] for change in changes]))
     return redirect(url_for("pages.adjustment_page", list_id=list_id))
 
 
@@ -259,7 +255,7 @@ def decide_adjustment_page(list_id):
     try:
         run(adjustments.decide, user, list_id, rejected, notes)
     except DomainError as exc:
-        _refused(exc)
+        flash_refusal(exc)
     else:
         flash(f"调整清单已审批：同意 {len(adjustment.lines) - len(rejected)} 户，不同意 {len(rejected)} 户", "success")
     return redirect(url_for("pages.adjustment_page", list_id=list_id))
