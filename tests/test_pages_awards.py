@@ -40,8 +40,8 @@ def test_the_budget_page_sets_budgets_and_starts_warmth(app, filed):
     page = center.get("/budgets?year=2026").get_data(as_text=True)
     assert "预算已保存" in page
     assert "¥20,000.50" in page and "¥1,600.00" in page and "¥18,400.50" in page  # budget, committed, remaining
-    center.post("/budgets", {"year": "2026", "programme": "living", "amount": "abc"})
-    assert "应为金额" in center.get("/budgets?year=2026").get_data(as_text=True)
+    refused = center.post("/budgets", {"year": "2026", "programme": "living", "amount": "abc"})
+    assert refused.status_code == 422 and "应为金额" in refused.get_data(as_text=True)
     center.post("/warmth", {"year": "2026", "festival": "spring"})
     assert "2026年春节送温暖：本次发起 1 户" in center.get("/budgets?year=2026").get_data(as_text=True)
     finance = Browser(app, "finance1").get("/budgets?year=2026").get_data(as_text=True)
@@ -63,3 +63,16 @@ def test_a_refused_application_is_flashed_as_its_message_then_its_reasons(app, f
     center = Browser(app, "center1")
     refused = center.post(f"/households/{filed}/programme-applications", {"process": "holiday"})
     assert "帮扶项目无效：应为金秋助学、医疗救助、意外致困之一" in center.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_refused_budget_is_shown_again_as_typed_with_the_reason_at_its_field(app, filed):
+    center = Browser(app, "center1")
+    response = center.post("/budgets", {"year": "2026", "programme": "medical", "fund_source": "charity",
+                                        "amount": "12,000.505"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="12,000.505"' in page, "the amount as typed stays in the form"
+    assert '<option value="medical" selected>' in page and '<option value="charity" selected>' in page
+    assert '<small id="amount-error" class="bf-error">应为 0 至 ¥9,999,999,999.99 的金额，最多两位小数</small>' in page
+    assert "预算金额：应为 0 至" in page
+    assert "¥12,000" not in page.split("设定预算")[0], "nothing was saved"

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from .. import clock, db
 from ..access import Action, ensure, may
 from ..api.schema import Schema
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..money import award_views, budgets, programmes
 from ..money.models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, AwardStatus, Programme
 from ..services import services
@@ -39,26 +39,40 @@ def awards_page():
                            statuses=award_views.AWARD_STATUS_LABELS)
 
 
+BUDGET_FIELDS = {"programme": "项目", "fund_source": "资金来源", "amount": "预算金额", "year": "年度"}
+
+
 @pages.get("/budgets")
 @login_required
 def budgets_page():
     user = ensure(page_user(), Action.READ_BUDGETS)
-    year = page_args(YearArgs()).get("year") or clock.today().year
+    return _budgets(user, page_args(YearArgs()).get("year") or clock.today().year)
+
+
+def _budgets(user, year, entered=None, problems=None, status=200):
+    """The 预算 page; after a refused budget, with what was typed in the form and the reasons by its fields."""
     lines = budgets.year_figures(db.session(), user, year)
     return render_template("budgets.html", year=year, lines=lines, fund_sources=FUND_SOURCE_LABELS,
                            may_set=may(user, Action.SET_BUDGETS), may_warmth=may(user, Action.START_WARMTH),
-                           festivals=programmes.FESTIVALS)
+                           festivals=programmes.FESTIVALS, entered=entered or {}, problems=problems or {},
+                           field_labels=BUDGET_FIELDS), status
 
 
 @pages.post("/budgets")
 @login_required
 def set_budget():
+    user = page_user()
     year = request.form.get("year", type=int)
+    entered = {key: request.form.get(key, "") for key in ("programme", "fund_source", "amount")}
     try:
         # people type 2,500,000.50 (or a full-width comma): the separators are only for the eye
-        amount = (request.form.get("amount") or "").replace(",", "").replace("，", "").strip()
-        run(budgets.set_budget, page_user(), request.form.get("programme"), year, amount,
-            request.form.get("fund_source") or None)
+        amount = entered["amount"].replace(",", "").replace("，", "").strip()
+        run(budgets.set_budget, user, entered["programme"] or None, year, amount, entered["fund_source"] or None)
+    except ValidationFailed as exc:
+        if "year" in exc.fields:  # the page's own hidden field: nothing the user typed to show again
+            flash_refusal(exc)
+            return redirect(url_for("pages.budgets_page"))
+        return _budgets(user, year, entered, exc.fields, 422)
     except DomainError as exc:
         flash_refusal(exc)
     else:
