@@ -121,14 +121,17 @@ def test_approved_as_a_whole_awards_change_from_the_new_period_and_earlier_insta
 def test_line_by_line_a_rejected_line_keeps_its_award(app, api, case_at):
     first, second = filed_with_living_aid(app, case_at)
     body = generate(api, approved_standard(app)).get_json()
-    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
     rejected = lines_by_household(body)[second]["id"]
+    assert api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1", json={"lines": [
+        {"id": rejected, "proposed_amount": 700, "note": "按原额续发"}]}).status_code == 200
+    api.post(f"/api/v1/adjustments/{body['id']}/submit", "center1")
     decided = api.post(f"/api/v1/adjustments/{body['id']}/approve", "approver1",
                        json={"lines": [{"id": rejected, "decision": "rejected", "note": "待复核后再定"}]})
     assert decided.status_code == 200, decided.get_json()
     lines = lines_by_household(decided.get_json())
     assert (lines[first]["decision"], lines[second]["decision"]) == ("approved", "rejected")
-    assert lines[second]["note"] == "待复核后再定" and lines[second]["new_award_id"] is None
+    assert lines[second]["decision_note"] == "待复核后再定" and lines[second]["new_award_id"] is None
+    assert lines[second]["note"] == "按原额续发", "the approver's note does not take the centre's place"
     unchanged = awards_of(app, second)
     assert len(unchanged) == 1 and unchanged[0][0] == "active"
     assert {status for _, _, status in unchanged[0][4]} == {"open"}

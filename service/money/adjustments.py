@@ -153,23 +153,24 @@ def submit(session, user, list_id):
 
 
 def decide(session, user, list_id, rejected=(), notes=None):
-    """The approver's decision: every line approved except those in `rejected` (line ids). Approved lines
-    change the households' awards from the period's first day; all in this one transaction."""
+    """The approver's decision: every line approved except those in `rejected` (line ids), with the approver's
+    `notes` by line id (kept as each line's decision note: the centre's note stays as the centre wrote it).
+    Approved lines change the households' awards from the period's first day; all in this one transaction."""
     adjustment = get_list(session, list_id, lock=True)
     if adjustment.status != AdjustmentStatus.SUBMITTED:
         raise Conflict("调整清单尚未提交审批" if adjustment.status == AdjustmentStatus.DRAFT else "调整清单已经审批")
     if adjustment.created_by_id == user.id:
         raise Forbidden("调整清单的制作人不能审批自己制作的清单")
     lines = {line.id: line for line in adjustment.lines}
+    notes = {line_id: note.strip() for line_id, note in (notes or {}).items() if note and note.strip()}
     unknown = [str(line_id) for line_id in rejected if line_id not in lines]
     if unknown:
         raise ValidationFailed("调整清单有误", {"rejected": [f"该清单中没有这些行：{', '.join(unknown)}"]})
     standard = session.get(FundStandard, adjustment.standard_id)
     for line in lines.values():
+        line.decision_note = notes.get(line.id)
         if line.id in set(rejected):
             line.decision = "rejected"
-            if notes and notes.get(line.id):
-                line.note = notes[line.id]
             continue
         line.decision = "approved"
         line.new_award_id = _apply(session, user, standard, adjustment, line)

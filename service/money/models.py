@@ -462,6 +462,7 @@ class AdjustmentLine(Base):
     current_amount: Mapped[Decimal | None] = mapped_column(Money)  # monthly, under the old standard
     proposed_amount: Mapped[Decimal] = mapped_column(Money)  # monthly, the service's proposal or the centre's edit
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the centre's; the approver does not change it
     decision: Mapped[str | None] = mapped_column(String(16))  # approved / rejected (line by line)
+    decision_note: Mapped[str | None] = mapped_column(Text)  # the approver's, on the line they decided
     new_award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"))

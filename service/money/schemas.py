@@ -132,7 +132,8 @@ class LinesEditSchema(Schema):
 class LineDecisionSchema(Schema):
     id = fields.Integer(required=True, validate=ROW_ID)
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500), metadata={
+        "description": "the approver's note on the line (its decision_note; the centre's note is not changed)"})
 
 
 class ListDecisionSchema(Schema):
@@ -151,8 +152,9 @@ class AdjustmentLineSchema(Schema):
     current_amount = Money(allow_none=True)
     proposed_amount = Money()
     proposed_shown = computed(lambda line: yuan(line["proposed_amount"]), "string")
-    note = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "the centre's"})
     decision = fields.String(allow_none=True)
+    decision_note = fields.String(allow_none=True, metadata={"description": "the approver's"})
     new_award_id = fields.Integer(allow_none=True)
 
 

@@ -44,5 +44,6 @@ def adjustment_view(session, adjustment, with_lines=False):
             "category_label": CATEGORY_LABELS.get(households[line.household_id].category),
             "current_award_id": line.current_award_id, "current_amount": line.current_amount,
             "proposed_amount": line.proposed_amount, "note": line.note, "decision": line.decision,
+            "decision_note": line.decision_note,
             "new_award_id": line.new_award_id} for line in lines]
     return view
