@@ -69,19 +69,19 @@ def test_the_adjustment_is_generated_edited_submitted_and_decided_line_by_line_o
     line_ids = re.findall(r'name="line-(\d+)-amount"', html)
     assert len(line_ids) == 2 and "¥800.00" in text(page)
     over = centre.post(generated.headers["Location"] + "/lines", {f"line-{line_ids[0]}-amount": "900"})
-    flashed = text(centre.get(over.headers["Location"]))
-    assert re.search(r"调整清单有误：\w+（DA\d{10}）：生活救助（相对困难）按资金标准（苏工党〔2026〕58号）"
-                     r"最高 ¥850\.00 元/户·月，不能超过 ¥850\.00", flashed), "the reason names the household"
+    assert over.status_code == 422
+    assert re.search(r"第 1 行：\w+（DA\d{10}）：生活救助（相对困难）按资金标准（苏工党〔2026〕58号）"
+                     r"最高 ¥850\.00 元/户·月，不能超过 ¥850\.00", text(over)), "the reason names the household"
     saved = centre.post(generated.headers["Location"] + "/lines",
                         {f"line-{line_ids[0]}-amount": "850", f"line-{line_ids[0]}-note": "按新标准上调",
                          f"line-{line_ids[1]}-amount": "700.00", "then": "submit"})
     assert "调整清单已提交审批" in text(centre.get(saved.headers["Location"]))
     approver = Browser(app, "approver1")
-    assert 'name="line-' in approver.get(generated.headers["Location"]).get_data(as_text=True)
+    assert f'name="line-{line_ids[1]}-decision"' in approver.get(generated.headers["Location"]).get_data(as_text=True)
     decided = approver.post(generated.headers["Location"] + "/approve",
-                            {f"line-{line_ids[1]}-decision": "rejected", f"line-{line_ids[1]}-note": "待复核"})
+                            {f"line-{line_ids[1]}-decision": "rejected", f"line-{line_ids[1]}-decision_note": "待复核"})
     shown = text(approver.get(decided.headers["Location"]))
-    assert "调整清单已审批：同意 1 户，不同意 1 户" in shown and "不同意（原发放不变）" in shown
+    assert "调整清单已审批：同意 1 户，不同意 1 户" in shown and "不同意（原发放不变） 待复核" in shown
     assert "已审批" in text(centre.get("/adjustments"))
 
 
@@ -115,3 +115,52 @@ def test_a_refused_decision_is_flashed_as_its_message_then_its_reasons(app):
     refused = approver.post(drafted.headers["Location"] + "/reject",
                             {"note": " "})
     assert "不予批准须写明理由：请填写不予批准的理由" in text(approver.get(refused.headers["Location"]))
+
+
+def _submitted_list(app, case_at):
+    """A list of two households drafted by the centre (the first line's note 按新标准上调) and submitted;
+    its path and line ids."""
+    filed_with_living_aid(app, case_at)
+    centre = Browser(app, "center1")
+    path = centre.post("/adjustments", {"standard_id": approved_standard(app)}).headers["Location"]
+    line_ids = re.findall(r'name="line-(\d+)-amount"', centre.get(path).get_data(as_text=True))
+    centre.post(path + "/lines", {f"line-{line_ids[0]}-amount": "850", f"line-{line_ids[0]}-note": "按新标准上调",
+                                  f"line-{line_ids[1]}-amount": "700.00", "then": "submit"})
+    return path, line_ids
+
+
+def test_refused_adjustment_edits_are_shown_again_as_typed_with_each_reason_at_its_line(app, case_at):
+    filed_with_living_aid(app, case_at)
+    centre = Browser(app, "center1")
+    path = centre.post("/adjustments", {"standard_id": approved_standard(app)}).headers["Location"]
+    first, second = re.findall(r'name="line-(\d+)-amount"', centre.get(path).get_data(as_text=True))
+    typed = {f"line-{first}-amount": "8五0", f"line-{first}-note": "家庭人口增加", f"line-{second}-amount": "650",
+             f"line-{second}-note": "收入增加"}
+    malformed = centre.post(path + "/lines", typed)
+    assert malformed.status_code == 422
+    html = malformed.get_data(as_text=True)
+    assert 'value="8五0"' in html and 'value="家庭人口增加"' in html and 'value="650"' in html and 'value="收入增加"' in html
+    assert f'<small id="line-{first}-amount-error" class="bf-error">请填写数字金额，如 850.00</small>' in html
+    over_cap = centre.post(path + "/lines", dict(typed, **{f"line-{first}-amount": "900"}))
+    assert over_cap.status_code == 422
+    html = over_cap.get_data(as_text=True)
+    assert 'value="900"' in html and 'value="家庭人口增加"' in html and 'value="650"' in html
+    assert re.search(rf'<small id="line-{first}-amount-error" class="bf-error">\w+（DA\d{{10}}）：生活救助（相对困难）'
+                     r"按资金标准（苏工党〔2026〕58号）最高 ¥850\.00 元/户·月，不能超过 ¥850\.00</small>", html)
+    assert "第 1 行：" in text(over_cap)
+    stop = centre.post(path + "/lines", {f"line-{first}-amount": "0", f"line-{second}-amount": "650"})
+    assert f'<small id="line-{first}-note-error" class="bf-error">' in stop.get_data(as_text=True)
+    assert "¥650.00" not in text(centre.get(path)), "a refused edit saves no line"
+
+
+def test_the_approver_reads_the_centres_notes_and_cannot_change_them(app, case_at):
+    path, (first, second) = _submitted_list(app, case_at)
+    approver = Browser(app, "approver1")
+    html = approver.get(path).get_data(as_text=True)
+    assert f'name="line-{first}-note"' not in html and "按新标准上调" in text(approver.get(path))
+    assert f'name="line-{first}-decision"' in html and f'name="line-{first}-decision_note"' in html
+    approver.post(path + "/approve", {f"line-{first}-note": "审批人改写", f"line-{first}-decision": "rejected",
+                                      f"line-{first}-decision_note": "待复核"})
+    shown = text(Browser(app, "center1").get(path))
+    assert "按新标准上调" in shown and "审批人改写" not in shown
+    assert "不同意（原发放不变） 待复核" in shown, "the approver's note stands beside the centre's"

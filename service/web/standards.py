@@ -179,15 +179,21 @@ def generate_adjustment_page():
 @pages.get("/adjustments/<id:list_id>")
 @login_required
 def adjustment_page(list_id):
-    user = ensure(page_user(), Action.VIEW_STANDARDS)
+    return _adjustment(ensure(page_user(), Action.VIEW_STANDARDS), list_id)
+
+
+def _adjustment(user, list_id, entered=None, problems=None, status=200):
+    """The list's page, by role: the centre edits a draft's amounts and notes, an approver other than its maker
+    decides a submitted one (the centre's notes read-only). After refused edits, with what was typed
+    (`entered`, by line id) and the reasons by line and field (`problems`)."""
     session = db.session()
     adjustment = adjustments.get_list(session, list_id)
     view = views.adjustment_view(session, adjustment, with_lines=True)
     return render_template(
-        "adjustment.html", adjustment=view, problems={},
+        "adjustment.html", adjustment=view, entered=entered or {}, problems=problems or {},
         may_edit=may(user, Action.ADJUST_AID) and adjustment.status == "draft",
         may_decide=may(user, Action.APPROVE_ADJUSTMENT) and adjustment.status == "submitted"
-        and adjustment.created_by_id != user.id, living=PROGRAMME_LABELS["living"])
+        and adjustment.created_by_id != user.id, living=PROGRAMME_LABELS["living"]), status
 
 
 def _amount(raw):
@@ -202,56 +208,61 @@ def _amount(raw):
 @login_required
 def edit_adjustment_page(list_id):
     user = ensure(page_user(), Action.ADJUST_AID)
-    session = db.session()
-    adjustment = adjustments.get_list(session, list_id)
-    changes, bad = [], []
+    adjustment = adjustments.get_list(db.session(), list_id)
+    entered, changes, problems = {}, [], {}
     for line in adjustment.lines:
         raw, note = request.form.get(f"line-{line.id}-amount"), request.form.get(f"line-{line.id}-note", "").strip()
         if raw is None:
             continue
+        entered[line.id] = {"amount": raw, "note": note}
         value = _amount(raw)
         if value is None:
-            bad.append(line.id)
-            continue
-        if value != line.proposed_amount or (note or None) != line.note:
+            problems[line.id] = {"proposed_amount": ["请填写数字金额，如 850.00"]}
+        elif value != line.proposed_amount or (note or None) != line.note:
             changes.append({"id": line.id, "proposed_amount": value, "note": note})
+    if problems:
+        return _adjustment(user, list_id, entered, problems, 422)
     try:
-        if bad:
-            raise ValidationFailed("拟调整金额应为金额", {"proposed_amount": ["请填写数字金额，如 850.00"]})
         if changes:
             run(adjustments.edit_lines, user, list_id, changes)
+    except ValidationFailed as exc:
+        return _adjustment(user, list_id, entered, _by_line(exc.fields, changes), 422)
+    except DomainError as exc:
+        flash_refusal(exc)
+        return redirect(url_for("pages.adjustment_page", list_id=list_id))
+    try:
         if request.form.get("then") == "submit":
             run(adjustments.submit, user, list_id)
             flash("调整清单已提交审批", "success")
         else:
             flash(f"已保存 {len(changes)} 户的修改", "success")
     except DomainError as exc:
-        rows = {line.id: number for number, line in enumerate(adjustment.lines, start=1)}
-        flash_refusal(_named_lines(exc, [rows[change["id"]] for change in changes]))
+        flash_refusal(exc)
     return redirect(url_for("pages.adjustment_page", list_id=list_id))
 
 
-def _named_lines(exc, rows):
-    """`lines.0.proposed_amount` → 第 3 行 (the changed line's row on the page), so the centre finds it."""
-    if not exc.fields:
-        return exc
-    fields = {}
-    for key, reasons in exc.fields.items():
+def _by_line(fields, changes):
+    """`lines.0.proposed_amount` (the first change) → {line id: {"proposed_amount": reasons}}, so that each
+    reason shows at its field on the page; a reason for no line goes under None."""
+    named = {}
+    for key, reasons in fields.items():
         parts = key.split(".")
-        if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit() and int(parts[1]) < len(rows):
-            key = f"第 {rows[int(parts[1])]} 行"
-        fields[key] = reasons
-    return ValidationFailed(exc.message, fields)
+        if parts[0] == "lines" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(changes):
+            named.setdefault(changes[int(parts[1])]["id"], {})[parts[2]] = reasons
+        else:
+            named.setdefault(None, {})[key] = reasons
+    return named
 
 
 @pages.post("/adjustments/<id:list_id>/approve")
 @login_required
 def decide_adjustment_page(list_id):
+    """The approver's decision, line by line, with their own note on a line; the centre's notes are not in
+    this form and nothing posted here changes them."""
     user = ensure(page_user(), Action.APPROVE_ADJUSTMENT)
     adjustment = adjustments.get_list(db.session(), list_id)
     rejected = [line.id for line in adjustment.lines if request.form.get(f"line-{line.id}-decision") == "rejected"]
-    notes = {line.id: request.form.get(f"line-{line.id}-note", "").strip() for line in adjustment.lines
-             if request.form.get(f"line-{line.id}-note", "").strip()}
+    notes = {line.id: request.form.get(f"line-{line.id}-decision_note", "") for line in adjustment.lines}
     try:
         run(adjustments.decide, user, list_id, rejected, notes)
     except DomainError as exc:
