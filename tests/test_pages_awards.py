@@ -76,3 +76,18 @@ def test_a_refused_budget_is_shown_again_as_typed_with_the_reason_at_its_field(a
     assert '<small id="amount-error" class="bf-error">应为 0 至 ¥9,999,999,999.99 的金额，最多两位小数</small>' in page
     assert "预算金额：应为 0 至" in page
     assert "¥12,000" not in page.split("设定预算")[0], "nothing was saved"
+
+
+def test_a_programme_case_shows_its_awards_amount_in_the_households_timeline(app, api, filed):
+    case = api.post(f"/api/v1/households/{filed}/programme-applications", "center1",
+                    json={"process": "sudden_aid"}).get_json()
+    api.complete(case["id"], "application_centre", {"accident_date": "2026-11-20", "requested_amount": 1234.5,
+                                                    "accident_description": "家中失火，财物损毁"}, user="center1")
+    api.complete(case["id"], "programme_review", {"decision": "pass", "opinion": "材料齐全"}, user="center1")
+    api.complete(case["id"], "programme_approval", {"decision": "approve", "opinion": "同意"}, user="approver1")
+    page = Browser(app, "center1").get(f"/households/{filed}").get_data(as_text=True)
+    timeline = page.split("办理记录（按时间）")[1].split("</table>")[0]
+    row = timeline.split(case["reference"])[1].split("</tr>")[0]
+    assert '<td data-label="审批金额">¥1,234.50</td>' in row
+    cases = api.get(f"/api/v1/households/{filed}", "center1").get_json()["cases"]
+    assert [c["approved_amount"] for c in cases if c["id"] == case["id"]] == ["1234.50"]
