@@ -1,14 +1,14 @@
 """The approver's note on an adjustment line is kept apart from the centre's (it used to overwrite it).
 
-Revision ID: 0016_adjustment_decision_note
-Revises: 0015_reports
+Revision ID: 0017_adjustment_decision_note
+Revises: 0016_money_totals
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0016_adjustment_decision_note'
-down_revision = '0015_reports'
+revision = '0017_adjustment_decision_note'
+down_revision = '0016_money_totals'
 branch_labels = None
 depends_on = None
 
