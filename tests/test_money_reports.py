@@ -366,3 +366,37 @@ def test_upgrading_fills_the_monthly_totals_from_the_awards_and_paid_instalments
     after = report_of(app, 2026)
     for dimension in ("programme", "fund_source", "category", "organisation"):
         assert lines(after.money[dimension]) == lines(before.money[dimension])
+
+
+def test_upgrading_gives_approved_programme_cases_their_awards_amount(own_database):
+    """0018: a programme case approved before carries its award's amount (whole fen on SQLite) in yuan."""
+    from alembic import command
+    from sqlalchemy import text, update
+
+    from bangfu import db, testing
+    from bangfu.cases.models import Case
+    from bangfu.migrate import upgrade
+    from conftest import INSTANCE_DIR, Api, make_app
+    from money_helpers import deploy_programmes
+    from test_migrations import _alembic
+
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    testing.populate(app)
+    deploy_programmes(app)
+    api = Api(app)
+    household = run_in(app, lambda s: _household(s, "U-STEEL", "甲", "deep", date(2026, 1, 5)).id)
+    case = api.post(f"/api/v1/households/{household}/programme-applications", "center1",
+                    json={"process": "sudden_aid"}).get_json()
+    assert "id" in case, case
+    api.complete(case["id"], "application_centre", {"accident_date": "2026-11-20", "requested_amount": 1234.56,
+                                                    "accident_description": "家中失火"}, user="center1")
+    api.complete(case["id"], "programme_review", {"decision": "pass", "opinion": "齐全"}, user="center1")
+    api.complete(case["id"], "programme_approval", {"decision": "approve", "opinion": "同意"}, user="approver1")
+    run_in(app, lambda s: s.execute(update(Case).where(Case.id == case["id"]).values(approved_amount=None)))
+    _alembic(own_database, command.downgrade, "0017_adjustment_decision_note")
+    _alembic(own_database, command.upgrade, "0018_programme_case_amounts")
+    with db.engine_of(app).connect() as conn:
+        amount = conn.execute(text("SELECT approved_amount FROM cases WHERE id = :id"), {"id": case["id"]}).scalar()
+    db.engine_of(app).dispose()
+    assert Decimal(str(amount)).quantize(D("0.01")) == D("1234.56")

@@ -78,7 +78,7 @@ def test_a_refused_budget_is_shown_again_as_typed_with_the_reason_at_its_field(a
     assert "¥12,000" not in page.split("设定预算")[0], "nothing was saved"
 
 
-def test_a_programme_case_shows_its_awards_amount_in_the_households_timeline(app, api, filed):
+def test_a_programme_case_carries_its_awards_amount_on_the_case_list_and_the_households_timeline(app, api, filed):
     case = api.post(f"/api/v1/households/{filed}/programme-applications", "center1",
                     json={"process": "sudden_aid"}).get_json()
     api.complete(case["id"], "application_centre", {"accident_date": "2026-11-20", "requested_amount": 1234.5,
@@ -91,3 +91,6 @@ def test_a_programme_case_shows_its_awards_amount_in_the_households_timeline(app
     assert '<td data-label="审批金额">¥1,234.50</td>' in row
     cases = api.get(f"/api/v1/households/{filed}", "center1").get_json()["cases"]
     assert [c["approved_amount"] for c in cases if c["id"] == case["id"]] == ["1234.50"]
+    assert api.get(f"/api/v1/cases/{case['id']}", "supervisor1").get_json()["approved_amount"] == "1234.50"
+    listed = api.get("/api/v1/cases?page_size=100", "supervisor1").get_json()
+    assert [c["approved_amount"] for c in listed["items"] if c["id"] == case["id"]] == ["1234.50"]

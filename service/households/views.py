@@ -70,10 +70,8 @@ def household_detail(session, services, user, household_id):
     timers = dict(session.execute(select(Timer.case_id, Timer).where(Timer.case_id.in_([c.id for c in cases])))
                   .all()) if cases else {}
     exits = {ch.case_id: ch for ch in household.status_changes if ch.case_id and ch.to_status in _EXITED}
-    awarded = _awarded_by_case(session, cases)
     case_views = [View(c, process_name=c.process_version.process_model.name,
                        outcome=_outcome(c, timers.get(c.id), exits.get(c.id)),
-                       approved_amount=c.approved_amount if c.approved_amount is not None else awarded.get(c.id),
                        category_label=CATEGORY_LABELS.get(c.category) if c.category else None) for c in cases]
     approved, paid = award_totals(session, household.id)
     references = {c.id: c.reference for c in cases}
@@ -87,17 +85,6 @@ def household_detail(session, services, user, household_id):
                 category_label=CATEGORY_LABELS.get(household.category) if household.category else None,
                 previous=_link(previous, user), later=[_link(h, user) for h in later],
                 follow_up=_follow_up(household))
-
-
-def _awarded_by_case(session, cases):
-    """What the approval of each case without an approved amount of its own awarded (awards.case_id): a
-    programme's case (金秋助学, 医疗救助, 意外致困, 送温暖) keeps its amount on its award alone, where a
-    hardship case keeps it on the case as well."""
-    ids = [c.id for c in cases if c.approved_amount is None]
-    if not ids:
-        return {}
-    return dict(session.execute(select(Award.case_id, func.sum(Award.amount)).where(Award.case_id.in_(ids))
-                                .group_by(Award.case_id)).all())
 
 
 def _follow_up(household):

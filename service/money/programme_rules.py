@@ -187,7 +187,8 @@ def _approval_record(ctx, data, extra):
     grant, problem = _grant(ctx, data, today)
     if problem:  # the standard changed between the check and now: the unit of work rolls back
         raise Conflict(problem, {"data.approved_amount": [problem]})
-    create_award(ctx.session, _household(ctx), grant, today, ctx.user, ctx.case)
+    award = create_award(ctx.session, _household(ctx), grant, today, ctx.user, ctx.case)
+    ctx.case.approved_amount = award.amount  # the case list, the case page and the register's export read it
 
 
 def _application_steps(check):
