@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config, db, errors, services, web
+from . import audit, config, db, errors, services, web
 from .api import Api, JSONProvider
 from .api.messages import use_chinese_messages
 
@@ -41,6 +41,7 @@ def create_app(test_config=None):
     app.url_map.converters["id"] = IdConverter
     use_chinese_messages()
     db.init_app(app)
+    audit.init_app(app)
     services.init_app(app)
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})

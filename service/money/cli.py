@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
+from .. import audit
 from ..errors import NotFound, ValidationFailed
 from ..people.models import User
 from ..wording import long_date, yuan
@@ -44,7 +45,14 @@ def _run(command, username, *args):
     from ..unit_of_work import run_in
     app = _app()
     with app.app_context():
-        return run_in(app, lambda session: command(session, _user(session, username), *args))
+        return run_in(app, lambda session: command(session, _acting(session, username, command), *args))
+
+
+def _acting(session, username, command):
+    """The --as user, who the audit log names as doing `command`."""
+    user = _user(session, username)
+    audit.note(session, action=audit.command_action(command), actor=user, via="cli")
+    return user
 
 
 @click.group()

@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from .. import db
+from .. import audit, db
 from ..access import Action, ensure
 from ..cli import _app, friendly
 from ..errors import NotFound, ValidationFailed, flatten
@@ -70,7 +70,9 @@ def _acting(session, username, action):
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise NotFound(f"没有启用的用户 {username}")
-    return ensure(user, action)
+    ensure(user, action)
+    audit.note(session, actor=user, via="cli")
+    return user
 
 
 def _line(standard):
