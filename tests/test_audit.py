@@ -228,3 +228,65 @@ def test_concurrent_commands_append_one_unbroken_chain(app, database_url, monkey
     seqs = [e.seq for e in entries(app)]
     assert seqs == list(range(1, before + 21))
     assert verify(database_url, monkeypatch).exit_code == 0
+
+
+# ---------------------------------------------------------------- the inspectors' search
+
+def test_inspectors_search_the_log_by_case_user_action_and_date(api, app, clock, rng):
+    case = api.start("union1")
+    api.complete(case["id"], "declaration", declaration(rng))
+    clock.advance(days=3)
+    other = api.start("union2")
+    reference = api.case(case["id"])["reference"]
+
+    found = api.get(f"/api/v1/audit?reference={reference}", "inspector1").get_json()
+    assert {(e["action_label"], e["actor_name"]) for e in found["items"]} >= {("发起申报", "union1"),
+                                                                              ("办理任务", "union1")}
+    assert all(e["subject_reference"] == reference or e["household_file_number"] for e in found["items"])
+    assert other["id"] not in {e["subject_id"] for e in found["items"] if e["subject_kind"] == "case"}
+
+    by_union2 = api.get("/api/v1/audit?actor=union2&action=casework.commands.start_case", "supervisor1").get_json()
+    assert [(e["subject_id"], e["action_label"]) for e in by_union2["items"]] == [(other["id"], "发起申报")]
+
+    today = clock.today().isoformat()
+    todays = api.get(f"/api/v1/audit?date_from={today}&date_to={today}", "head1").get_json()
+    assert {e["subject_id"] for e in todays["items"] if e["subject_kind"] == "case"} == {other["id"]}
+
+    paged = api.get("/api/v1/audit?page=2&page_size=2", "inspector1").get_json()
+    assert paged["total"] > 4 and len(paged["items"]) == 2
+    assert paged["items"][0]["seq"] == paged["total"] - 2, "newest first"
+
+
+def test_the_search_refuses_a_reversed_date_range_naming_the_field(api):
+    response = api.get("/api/v1/audit?date_from=2026-12-01&date_to=2026-11-01", "inspector1")
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["date_to"] == ["结束日期不能早于开始日期"]
+
+
+@pytest.mark.parametrize("user", ["union1", "center1", "approver1", "finance1", "thirdparty1", "designer1"])
+def test_other_roles_may_not_read_the_log(api, user):
+    assert api.get("/api/v1/audit", user).status_code == 403
+
+
+def test_the_audit_page_searches_and_exports_for_inspectors_only(api, app):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    case = api.start("union1")
+    inspector = Browser(app, "inspector1")
+    page = inspector.get("/audit?actor=union1").get_data(as_text=True)
+    assert "审计日志" in page and "发起申报" in page and api.case(case["id"])["reference"] in page
+
+    export = inspector.get("/audit.xlsx?actor=union1")
+    assert export.status_code == 200
+    sheet = load_workbook(BytesIO(export.data)).active
+    rows = list(sheet.values)
+    header = next(row for row in rows if row and row[0] == "序号")
+    assert header[:5] == ("序号", "时间", "用户", "来源地址", "操作")
+    assert any(row[2] == "union1" and row[4] == "发起申报" for row in rows)
+
+    center = Browser(app, "center1")
+    assert center.get("/audit").status_code == 403
+    assert center.get("/audit.xlsx").status_code == 403
+    assert "审计日志" not in center.get("/cases").get_data(as_text=True)
+    assert 'href="/audit"' in inspector.get("/cases").get_data(as_text=True)
