@@ -154,7 +154,7 @@ def test_verify_counts_an_intact_chain(app, database_url, monkeypatch):
     add_organisations(app, 3)
     result = verify(database_url, monkeypatch)
     assert result.exit_code == 0, result.output
-    assert f"共 {len(entries(app))} 条" in result.output
+    assert f"共 {len(entries(app))} 条" in result.output and entries(app)[-1].hash in result.output
 
 
 def test_verify_names_an_entry_whose_field_was_changed(app, database_url, monkeypatch):

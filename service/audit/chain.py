@@ -68,6 +68,7 @@ class Break:
 class Verdict:
     count: int
     broken: Break | None = None
+    last_hash: str = GENESIS  # of the last entry checked: kept with a backup, it shows entries cut off the end
 
 
 def verify(connection, batch=1000):
@@ -78,9 +79,9 @@ def verify(connection, batch=1000):
     for row in rows:
         broken = _check(connection, row, expected, previous_hash)
         if broken:
-            return Verdict(count, broken)
+            return Verdict(count, broken, previous_hash)
         previous_hash, expected, count = row.hash, row.seq + 1, count + 1
-    return Verdict(count)
+    return Verdict(count, None, previous_hash)
 
 
 def _check(connection, row, expected, previous_hash):

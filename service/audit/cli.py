@@ -19,4 +19,4 @@ def verify():
         verdict = verify_chain(connection)
     if verdict.broken:
         raise click.ClickException(f"{verdict.broken.message}（此前 {verdict.count} 条完好）")
-    click.echo(f"审计日志完整：共 {verdict.count} 条，哈希链逐条核对无误")
+    click.echo(f"审计日志完整：共 {verdict.count} 条，哈希链逐条核对无误；最后一条的哈希 {verdict.last_hash}")
