@@ -290,3 +290,17 @@ def test_the_audit_page_searches_and_exports_for_inspectors_only(api, app):
     assert center.get("/audit.xlsx").status_code == 403
     assert "审计日志" not in center.get("/cases").get_data(as_text=True)
     assert 'href="/audit"' in inspector.get("/cases").get_data(as_text=True)
+
+
+def test_every_export_of_a_bank_file_is_recorded_even_a_repeated_one(api, app):
+    from bangfu.testing import payable_households
+    payable_households(app, [{"worker_name": "王芳"}])
+    built = api.post("/api/v1/payment-batches", "finance1", json={})
+    assert built.status_code in (200, 201), built.get_json()
+    batch_id = built.get_json()["batch"]["id"]
+    assert api.post(f"/api/v1/payment-batches/{batch_id}/approve", "finance2").status_code == 200
+    for _ in range(2):
+        assert api.get(f"/api/v1/payment-batches/{batch_id}/file?format=csv&layout=generic",
+                       "finance1").status_code == 200
+    exports = [e for e in entries(app) if e.action == "money.bank.export_batch"]
+    assert [(e.subject_kind, e.subject_id, e.actor_name) for e in exports] == [("batch", batch_id, "finance1")] * 2
