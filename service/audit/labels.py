@@ -45,6 +45,9 @@ ACTIONS = {
     "money.cli.export": "导出银行代发文件（命令行）",
     "money.cli.results": "导入银行回盘文件（命令行）",
     "scheduler.tick._firing": "定时任务触发",
+    "scheduler.tick._job_failed": "定时任务失败",
+    "scheduler.tick._timer_failed": "定时器触发失败",
+    "scheduler.tick._ensure_jobs": "登记定时任务",
     "demo.load_demo": "载入演示数据",
 }
 SUBJECTS = {"case": "案件", "household": "家庭档案", "batch": "代发批次", "user": "用户", "standard": "资金标准",

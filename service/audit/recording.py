@@ -186,15 +186,16 @@ def _address():
 def record_alone(action, actor=None, actor_name=None, subject=(None, None), household_id=None, **detail):
     """Append an entry in a transaction of its own (a sign-in, a failed sign-in, a view), committed at once.
 
-    The request's own session is ended first: on SQLite it may hold the write lock this needs."""
-    if has_app_context() and "db_session" in g:
-        g.db_session.rollback()
+    The request's own session is ended first: on SQLite it may hold the write lock this needs. Who acted is read
+    before, as the rollback expires the user's row (reading it again would take the lock back)."""
     if actor is not None:
         actor_id, actor_name = actor.id, actor.username
     elif actor_name is None:
         actor_id, actor_name = _actor()
     else:
         actor_id = None
+    if has_app_context() and "db_session" in g:
+        g.db_session.rollback()
     with db.engine_of(current_app).begin() as connection:
         return chain.append(connection, action, actor_id, actor_name, _address(), subject[0], subject[1],
                             household_id, detail)
