@@ -304,3 +304,20 @@ def test_every_export_of_a_bank_file_is_recorded_even_a_repeated_one(api, app):
                        "finance1").status_code == 200
     exports = [e for e in entries(app) if e.action == "money.bank.export_batch"]
     assert [(e.subject_kind, e.subject_id, e.actor_name) for e in exports] == [("batch", batch_id, "finance1")] * 2
+
+
+def test_the_audit_answer_matches_the_openapi_document(api, rng):
+    from test_openapi import document, response_problems
+    case = api.start("union1")
+    api.complete(case["id"], "declaration", declaration(rng))
+    api.get(f"/api/v1/cases/{case['id']}", "union1")
+    answer = api.get("/api/v1/audit", "inspector1").get_json()
+    assert {e["action"] for e in answer["items"]} >= {"privacy.viewed_unmasked", "casework.commands.complete_task"}
+    assert response_problems(document(api), "/api/v1/audit", "get", 200, answer) == []
+
+
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31", "page=0", "page_size=1000"])
+def test_a_search_out_of_range_is_a_422_naming_the_field(api, query):
+    response = api.get(f"/api/v1/audit?{query}", "inspector1")
+    assert response.status_code == 422
+    assert query.split("=")[0] in response.get_json()["error"]["fields"]

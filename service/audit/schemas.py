@@ -1,13 +1,18 @@
 """The audit log's API schemas: the search and a page of entries."""
+from datetime import date
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from ..api.schema import Schema
 from .labels import ACTIONS
 
 
+DAYS = validate.Range(min=date(2000, 1, 1), max=date(2999, 12, 31))
+
+
 class AuditQuerySchema(Schema):
-    date_from = fields.Date(metadata={"description": "entries on or after this day (China time)"})
-    date_to = fields.Date(metadata={"description": "entries on or before this day (China time)"})
+    date_from = fields.Date(validate=DAYS, metadata={"description": "entries on or after this day (China time)"})
+    date_to = fields.Date(validate=DAYS, metadata={"description": "entries on or before this day (China time)"})
     actor = fields.String(validate=validate.Length(max=64), metadata={"description": "the username who acted"})
     action = fields.String(validate=validate.Length(max=120), metadata={
         "description": "an action code, e.g. " + ", ".join(list(ACTIONS)[:4])})
