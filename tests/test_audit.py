@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from bangfu import db
@@ -18,6 +18,7 @@ from bangfu.errors import ValidationFailed
 from bangfu.people.operations import create_organisation
 from bangfu.unit_of_work import run_in
 from conftest import INSTANCE_DIR
+from test_cli import bangfu as cli, database  # noqa: F401  (database: a fixture, a fresh database)
 from test_pages import Browser
 
 
@@ -321,3 +322,21 @@ def test_a_search_out_of_range_is_a_422_naming_the_field(api, query):
     response = api.get(f"/api/v1/audit?{query}", "inspector1")
     assert response.status_code == 422
     assert query.split("=")[0] in response.get_json()["error"]["fields"]
+
+
+def test_commands_run_from_the_cli_are_recorded_and_the_chain_verifies(database):
+    """A fresh database through the `bangfu` command: init, an organisation, a user, a token; then verify."""
+    for args in (["init"], ["org", "add", "U-AUDIT", "--name", "审计工会", "--kind", "union"],
+                 ["user", "add", "auditunion", "--role", "grassroots_union", "--org", "U-AUDIT", "--password",
+                  "auditunion-2026"], ["token", "auditunion"]):
+        assert cli(*args).exit_code == 0
+    result = cli("audit", "verify")
+    assert result.exit_code == 0 and "审计日志完整" in result.output
+    engine = create_engine(database)
+    with engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.actor_name, AuditEntry.action).order_by(AuditEntry.seq)).all()
+    engine.dispose()
+    assert rows[-3:] == [("system", "people.operations.create_organisation"),
+                         ("system", "people.operations.create_user"),
+                         ("system", "people.operations.token_for_username")]
+    assert f"共 {len(rows)} 条" in result.output
