@@ -340,3 +340,15 @@ def test_commands_run_from_the_cli_are_recorded_and_the_chain_verifies(database)
                          ("system", "people.operations.create_user"),
                          ("system", "people.operations.token_for_username")]
     assert f"共 {len(rows)} 条" in result.output
+
+
+def test_a_household_file_number_finds_every_entry_of_its_cases(api, app, case_at):
+    case_id = case_at("approval")
+    file_number = api.case(case_id)["file_number"]
+    assert file_number
+    found = api.get(f"/api/v1/audit?reference={file_number}&page_size=200", "inspector1").get_json()["items"]
+    labels = {e["action_label"] for e in found}
+    assert {"发起申报", "办理任务"} <= labels
+    steps = {step for e in found for step in e["detail"].get("steps", [])}
+    assert {"declaration", "household_visit", "open_file"} <= steps
+    assert {e["subject_id"] for e in found if e["subject_kind"] == "case"} == {case_id}

@@ -28,9 +28,12 @@ def _about(session, reference):
     households = set(session.scalars(select(Household.id).where(Household.file_number == reference)))
     households |= {household for _, household in cases if household is not None}
     batches = list(session.scalars(select(PaymentBatch.id).where(PaymentBatch.reference == reference)))
+    case_ids = {case for case, _ in cases}
+    if households:  # the household's cases, from before their declaration filed it (申报, 初审 of a draft)
+        case_ids |= set(session.scalars(select(Case.id).where(Case.household_id.in_(households))))
     conditions = []
-    if cases:
-        conditions.append((AuditEntry.subject_kind == "case") & AuditEntry.subject_id.in_([c for c, _ in cases]))
+    if case_ids:
+        conditions.append((AuditEntry.subject_kind == "case") & AuditEntry.subject_id.in_(case_ids))
     if households:
         conditions.append(AuditEntry.household_id.in_(households))
     if batches:
