@@ -74,6 +74,7 @@ def test_a_command_is_recorded_with_who_what_which_case_when_and_from_where(api,
         ("union1", "127.0.0.1", "case", case["id"])
     assert entry.at == clock.now()
     assert json.loads(entry.detail)["steps"] == ["declaration"]
+    assert json.loads(entry.detail)["step_titles"] == ["申报"]
 
     api.complete(case["id"], "declaration", declaration(rng))
     entry = last(app, "casework.commands.complete_task")
@@ -277,6 +278,7 @@ def test_the_audit_page_searches_and_exports_for_inspectors_only(api, app):
     inspector = Browser(app, "inspector1")
     page = inspector.get("/audit?actor=union1").get_data(as_text=True)
     assert "审计日志" in page and "发起申报" in page and api.case(case["id"])["reference"] in page
+    assert "步骤：申报" in page and "经接口" not in page
 
     export = inspector.get("/audit.xlsx?actor=union1")
     assert export.status_code == 200

@@ -54,8 +54,38 @@ SUBJECTS = {"case": "案件", "household": "家庭档案", "batch": "代发批�
             "adjustment_list": "半年调整清单", "award": "帮扶项目", "organisation": "机构", "process_model": "流程模型"}
 
 
+FIELDS = {"id_number": "身份证号", "phone": "电话", "bank_card_number": "银行卡号", "health": "健康状况",
+          "monthly_income": "月收入", "monthly_household_income": "家庭月收入",
+          "verified_monthly_household_income": "核实的家庭月收入", "unavoidable_expenses": "刚性支出",
+          "financial_assets": "金融资产", "per_capita_income": "人均收入", "warnings": "收入提示",
+          "income_notes": "收入说明"}
+VIA = {"api": "经接口", "pages": "经网页", "cli": "经命令行"}
+
+
 def action_label(action):
-    return ACTIONS.get(action) or f"其他操作（{action}）"
+    return ACTIONS.get(action) or "其他操作"
+
+
+def field_labels(fields):
+    """The personal fields a view showed, in words; free-text fields a form marks sensitive as one item."""
+    known = [FIELDS[f] for f in fields if f in FIELDS]
+    return known + (["情况说明等敏感文字"] if any(f not in FIELDS for f in fields) else [])
+
+
+def detail_text(detail):
+    """An entry's detail in a line of Chinese: the steps, the fields shown whole, the channel, rows written."""
+    parts = []
+    if detail.get("step_titles"):
+        parts.append("步骤：" + "、".join(detail["step_titles"]))
+    if detail.get("fields"):
+        parts.append("显示：" + "、".join(field_labels(detail["fields"])))
+    if detail.get("via"):
+        parts.append(VIA.get(detail["via"], detail["via"]))
+    if detail.get("lines"):
+        parts.append(f"{detail['lines']} 笔明细")
+    if detail.get("rows"):
+        parts.append(f"写入 {sum(detail['rows'].values())} 行")
+    return "；".join(parts)
 
 
 def subject_label(kind):

@@ -42,7 +42,7 @@ class Touched:
         self.rows = set()  # (table, identity) of each row written, however many flushes wrote it
         self.tables = Counter()  # bulk statements, by table
         self.subjects = {}
-        self.steps = set()
+        self.steps = {}  # a task's step -> its title
 
     def add_subject(self, kind, subject_id):
         if subject_id is not None:
@@ -58,7 +58,7 @@ class Touched:
         for column, kind in REFERENCES:
             self.add_subject(kind, values.get(column))
         if table == "human_tasks" and values.get("spec_name"):
-            self.steps.add(values["spec_name"])
+            self.steps[values["spec_name"]] = values.get("title") or values["spec_name"]
 
     def primary(self):
         for kind in PRIORITY:
@@ -81,6 +81,7 @@ class Touched:
             detail["subjects"] = subjects
         if self.steps:
             detail["steps"] = sorted(self.steps)
+            detail["step_titles"] = [self.steps[step] for step in sorted(self.steps)]
         return detail
 
 

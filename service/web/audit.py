@@ -5,28 +5,14 @@ from flask import Response, render_template
 from .. import db
 from ..access import Action, ensure, may
 from ..audit import queries
-from ..audit.labels import ACTIONS
+from ..audit.labels import ACTIONS, detail_text
 from ..audit.schemas import AuditQuerySchema
 from ..casework.export import workbook_bytes
 from . import formatting, page_args, pages
 from .auth import login_required, page_user
 from .cases import XLSX
 
-COLUMNS = ["序号", "时间", "用户", "来源地址", "操作", "对象", "对象编号", "档案编号", "详情", "哈希"]
-
-
-def detail_text(detail):
-    """An entry's detail in a line: the steps, the fields shown whole, the rows written by table."""
-    parts = []
-    if detail.get("steps"):
-        parts.append("步骤：" + "、".join(detail["steps"]))
-    if detail.get("fields"):
-        parts.append("显示字段：" + "、".join(detail["fields"]))
-    if detail.get("via"):
-        parts.append({"api": "经接口", "pages": "经网页", "cli": "经命令行"}.get(detail["via"], detail["via"]))
-    if detail.get("rows"):
-        parts.append("写入：" + "，".join(f"{table} {count}" for table, count in detail["rows"].items()))
-    return "；".join(parts)
+COLUMNS = ["序号", "时间", "用户", "来源地址", "操作", "操作代码", "对象", "对象编号", "档案编号", "详情", "哈希"]
 
 
 def _subject(entry):
@@ -50,7 +36,7 @@ def audit_export():
     ensure(page_user(), Action.READ_AUDIT)
     entries = queries.all_entries(db.session(), page_args(AuditQuerySchema()))
     rows = [(e["seq"], formatting.local_time(e["at"]), e["actor_name"], e["address"], e["action_label"],
-             e["subject_label"], e["subject_reference"] or e["subject_id"], e["household_file_number"],
+             e["action"], e["subject_label"], e["subject_reference"] or e["subject_id"], e["household_file_number"],
              detail_text(e["detail"]), e["hash"]) for e in entries]
     return Response(workbook_bytes("审计日志", COLUMNS, rows, title="审计日志"), mimetype=XLSX,
                     headers={"Content-Disposition": "attachment; filename=audit.xlsx"})
