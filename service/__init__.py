@@ -7,7 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from . import config, db, errors, services, web
+from . import audit, config, db, errors, services, web
 from .api import Api, JSONProvider
 from .api.messages import use_chinese_messages
 
@@ -41,10 +41,12 @@ def create_app(test_config=None):
     app.url_map.converters["id"] = IdConverter
     use_chinese_messages()
     db.init_app(app)
+    audit.init_app(app)
     services.init_app(app)
     api = Api(app, spec_kwargs={"components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     errors.init_app(app)  # after the Api: our JSON error body replaces flask-smorest's handler
+    from .audit.routes import blp as audit_blp
     from .cases.routes import blp as cases_blp
     from .households.review_routes import blp as reviews_blp
     from .households.routes import blp as households_blp
@@ -57,7 +59,7 @@ def create_app(test_config=None):
     from .process_models.routes import blp as models_blp
     from .tasks.routes import blp as tasks_blp
     api_blueprints = (auth_blp, models_blp, cases_blp, tasks_blp, households_blp, reviews_blp, messages_blp,
-                      money_blp, payments_blp, reports_blp, standards_blp)
+                      money_blp, payments_blp, reports_blp, standards_blp, audit_blp)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     web.init_app(app, api_blueprints)

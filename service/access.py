@@ -42,6 +42,7 @@ class Action(StrEnum):
     MAKE_PAYMENTS = "make_payments"  # payment batches: build, approve (another user), export, import results
     VERIFY_ACCOUNTS = "verify_accounts"  # after a failed transfer: the worker's account checked again
     RECONCILE = "reconcile"  # 对账: awarded = paid + pending + not yet due
+    READ_AUDIT = "read_audit"  # the audit log (审计日志): search and export it
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -92,6 +93,8 @@ PERMISSIONS = {
     Action.MAKE_PAYMENTS: frozenset({Role.FINANCE}),
     Action.VERIFY_ACCOUNTS: frozenset({Role.ASSISTANCE_CENTER}),
     Action.RECONCILE: frozenset({Role.FINANCE, Role.SUPERVISOR, Role.CENTRE_HEAD}),
+    # The oversight roles: 纪检 (inspectors), 督查 and the centre head read who did what; nobody acts on the log.
+    Action.READ_AUDIT: frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -119,6 +122,7 @@ REFUSALS = {
     Action.MAKE_PAYMENTS: "只有财务人员可以办理代发批次",
     Action.VERIFY_ACCOUNTS: "只有援助中心可以核实职工的银行账户",
     Action.RECONCILE: "只有财务、督查和中心负责人可以查看对账",
+    Action.READ_AUDIT: "只有纪检、督查和中心负责人可以查看审计日志",
 }
 
 

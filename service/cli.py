@@ -302,3 +302,7 @@ if __name__ == "__main__":
 from .money.standards_cli import standards_group  # noqa: E402  (it builds on this module's helpers)
 
 main.add_command(standards_group)
+
+from .audit.cli import audit_group  # noqa: E402
+
+main.add_command(audit_group)

@@ -1,4 +1,5 @@
 """Every mapped table, imported in one place for Alembic and metadata-wide operations."""
+from .audit.models import AuditEntry
 from .calendar import CalendarDay, CalendarYear
 from .cases.models import Case, CaseEvent
 from .db import Base
@@ -15,7 +16,8 @@ from .tasks.models import HumanTask
 
 metadata = Base.metadata
 
-__all__ = ["AccountVerification", "AdjustmentLine", "AdjustmentList", "ApiToken", "Award", "BankResultImport",
+__all__ = ["AccountVerification", "AdjustmentLine", "AdjustmentList", "ApiToken", "AuditEntry", "Award",
+           "BankResultImport",
            "FundStandard", "FundStandardItem", "Instalment", "PaymentBatch", "PaymentLine", "ProgrammeBudget",
            "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdIncome",
            "HouseholdMember", "HouseholdStatusChange", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation",

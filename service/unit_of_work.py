@@ -6,7 +6,8 @@ commits it as one transaction, rolls everything back on any error, and runs it a
 when it lost an optimistic-lock race on a case (say, the visit and the oversight finishing at once).
 A command that no longer makes sense on the second try (the task was completed meanwhile) fails then
 with its own Conflict. Any other commit is refused (see `_only_here`), so a half-written change cannot
-slip out of a helper.
+slip out of a helper. A command that changed anything is recorded in the audit log in the same transaction
+(audit/recording.py), so the log holds exactly the commands that committed.
 """
 import logging
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import db
+from .audit import recording
 from .errors import Conflict
 
 ATTEMPTS = 3
@@ -42,12 +44,15 @@ def run(command, *args, **kwargs):
         return _attempts(session, command, args, kwargs)
     finally:
         session.info.pop(_RUNNING, None)
+        recording.end(session)
 
 
 def _attempts(session, command, args, kwargs):
     for attempt in range(1, ATTEMPTS + 1):
+        recording.begin(session)
         try:
             result = command(session, *args, **kwargs)
+            recording.record_command(session, command, args)
             session.info[_COMMITTING] = True
             try:
                 session.commit()

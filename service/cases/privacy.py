@@ -5,6 +5,7 @@ form data or derived data); a form marks a field of its own with the schema keyw
 ("x-sensitive": "circumstances") when its text describes the family's health, income or assets, and
 KINDS says which roles see such fields.
 """
+from .. import audit
 from ..households.identity import mask_number, mask_phone
 from ..people.roles import Role
 
@@ -79,4 +80,6 @@ def _masked_field(key, value, role, field):
     rule = POLICY.get(key)
     if rule and role not in rule[0]:
         return rule[1](value)
+    if kind is not None or rule:
+        audit.note_unmasked(key)  # shown whole: the request is logged as a view of personal data
     return _mask(value, role, field)

@@ -9,6 +9,7 @@ from collections import Counter
 from ..access import may_act_on
 from ..cases.models import STATUS_LABELS, CaseStatus
 from ..cases.operations import get_case, may_withdraw
+from .. import audit
 from ..cases.privacy import mask, mask_answer, mask_opinion
 from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
@@ -61,6 +62,7 @@ def case_page(session, user, args):
 def case_detail(session, services, user, case_id=None, case=None):
     """One case with its data masked for the user's role, its open tasks and its history."""
     case = case if case is not None else get_case(session, user, case_id)
+    audit.viewing("case", case.id, case.household_id)
     instance = services.store.load(case)
     schemas = {step: schema for step, (schema, _) in step_forms(case.process_version).items()}
     history = [View(event, opinion=mask_opinion(event.opinion, user.role, schemas.get(event.task_name)))

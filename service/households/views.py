@@ -9,6 +9,7 @@ from ..access import may_read_household
 from ..casework.views import View
 from ..cases.models import STATUS_LABELS as CASE_STATUS_LABELS
 from ..cases.models import Case, CaseStatus
+from .. import audit
 from ..cases.privacy import mask_answer
 from ..forms import version_documents
 from ..money.models import Award, Instalment, InstalmentStatus
@@ -62,6 +63,7 @@ def award_totals(session, household_id):
 def household_detail(session, services, user, household_id):
     """One household's file as the user may see it."""
     household = get_household(session, user, household_id)
+    audit.viewing("household", household.id, household.id)
     role = user.role
     members = [View(m, relation_label=RELATION_LABELS.get(m.relation, m.relation or ""),
                     masked_id=mask_answer({"id_number": m.id_number}, role)["id_number"]) for m in household.members]

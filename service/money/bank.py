@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import bindparam, select, update
 
-from .. import clock
+from .. import audit, clock
 from ..access import Action, ensure
 from ..db import utcnow
 from ..errors import Conflict, ValidationFailed
@@ -67,6 +67,8 @@ def export_batch(session, user, batch_id, file_format, layout_key):
     if batch.status == BatchStatus.APPROVED:
         batch.status, batch.exported_at = BatchStatus.EXPORTED, utcnow()
     batch.bank_layout = layout.key
+    # The file carries whole account numbers: every export is logged, a repeated one too.
+    audit.note(session, subject=("batch", batch.id), lines=len(lines), format=file_format)
     session.flush()
     return ExportedFile(content, f"{batch.reference}-{layout.key}.{file_format}", mimetype)
 

@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import click
+
+from .. import audit
 from ..errors import ValidationFailed
 from ..people.cli_auth import as_option, signed_in
 from ..people.models import User
@@ -38,7 +40,14 @@ def _run(command, username, *args):
     app = _app()
     with app.app_context():
         user_id = signed_in(username)
-        return run_in(app, lambda session: command(session, session.get(User, user_id), *args))
+        return run_in(app, lambda session: command(session, _acting(session, user_id, command), *args))
+
+
+def _acting(session, user_id, command):
+    """The signed-in user, whom the audit log names as doing `command`."""
+    user = session.get(User, user_id)
+    audit.note(session, action=audit.command_action(command), actor=user, via="cli")
+    return user
 
 
 @click.group()

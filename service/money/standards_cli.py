@@ -12,7 +12,7 @@ import click
 from marshmallow import ValidationError
 from openpyxl import load_workbook
 
-from .. import db
+from .. import audit, db
 from ..access import Action, ensure
 from ..cli import _app, friendly
 from ..errors import ValidationFailed, flatten
@@ -66,8 +66,11 @@ def read_draft(path):
 
 
 def _acting(session, user_id, action):
-    """The signed-in user (people.cli_auth), allowed the action (access decides, as for the API)."""
-    return ensure(session.get(User, user_id), action)
+    """The signed-in user (people.cli_auth), allowed the action (access decides, as for the API); the audit log
+    names them."""
+    user = ensure(session.get(User, user_id), action)
+    audit.note(session, actor=user, via="cli")
+    return user
 
 
 def _line(standard):

@@ -7,6 +7,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 
+from .. import audit
 from ..db import utcnow
 from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from .models import ApiToken, Organisation, User
@@ -66,6 +67,17 @@ def authenticate(session, username, password):
     return user
 
 
+def signed_in(check, session, username, password, via):
+    """`check(session, username, password)`, a failure recorded in the audit log (in a transaction of its own:
+    nothing else commits) before it is raised; the success is recorded by the command that opens the session
+    or token (`token_for`) or, for pages, by the caller."""
+    try:
+        return check(session, username, password)
+    except Unauthorized:
+        audit.record_alone(audit.SIGN_IN_FAILED, actor_name=username[:64], via=via)
+        raise
+
+
 def _digest(raw):
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -81,6 +93,7 @@ def issue_token(session, user, days):
 def token_for(session, user_id, days):
     """A new token for the user, as the sign-in answer: {token, expires_at, user}."""
     user = session.get(User, user_id)
+    audit.note(session, action=audit.SIGN_IN, actor=user, subject=("user", user.id), via="api")
     raw, expires = issue_token(session, user, days)
     return {"token": raw, "expires_at": expires, "user": user}
 

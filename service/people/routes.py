@@ -5,7 +5,7 @@ from ..api import Blueprint
 from ..services import services
 from .auth import authenticate_blueprint, current_user
 from ..unit_of_work import run
-from .operations import authenticate, token_for
+from .operations import authenticate, signed_in, token_for
 from .schemas import TokenRequestSchema, TokenSchema, UserSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与访问令牌")
@@ -20,7 +20,7 @@ class Token(MethodView):
     def post(self, args):
         """Exchange a username and password for a bearer token."""
         with db.reading() as reader:  # the slow password check holds no write lock
-            user_id = authenticate(reader, args["username"], args["password"]).id
+            user_id = signed_in(authenticate, reader, args["username"], args["password"], via="api").id
         return run(token_for, user_id, services().token_days)
 
 

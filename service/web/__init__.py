@@ -27,7 +27,7 @@ def init_app(app, api_blueprints):
         csrf.exempt(blueprint)
     formatting.init_app(app)
     answer_pages_with(app, _error_page)
-    from . import (auth, cases, dashboard, households, inbox, messages, models, money,  # noqa: F401  (routes
+    from . import (audit, auth, cases, dashboard, households, inbox, messages, models, money,  # noqa: F401  (routes
                    money_nav, money_reports, notices, payments, reviews, standards, tasks, workdays)  # on `pages`)
     app.register_blueprint(pages)
 

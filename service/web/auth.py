@@ -7,11 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import db
+from .. import audit, db
 from ..access import Action, may
 from ..errors import Unauthorized
 from ..people.models import User
-from ..people.operations import authenticate
+from ..people.operations import authenticate, signed_in
 from ..people.roles import LANE_ROLES, Role
 from . import pages
 
@@ -75,8 +75,9 @@ def login():
     if form.validate_on_submit():
         try:
             with db.reading() as reader:  # the slow password check holds no write lock
-                user = authenticate(reader, form.username.data.strip(), form.password.data)
+                user = signed_in(authenticate, reader, form.username.data.strip(), form.password.data, via="pages")
                 user_id, start = user.id, start_page(user)
+                audit.record_alone(audit.SIGN_IN, actor=user, subject=("user", user_id), via="pages")
         except Unauthorized as exc:
             error = exc.message
         else:
