@@ -134,3 +134,21 @@ def test_the_token_operation_documents_its_429(app):
     spec = app.test_client().get("/api/v1/openapi.json").get_json()
     answer = spec["paths"]["/api/v1/auth/token"]["post"]["responses"]["429"]
     assert "Retry-After" in answer["headers"]
+
+
+def test_concurrent_failures_are_each_counted(app, server):
+    """Eight wrong passwords at once, to eight names from one address: the address's count loses none of them
+    (the rows are created if absent and locked before they are counted)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import select
+
+    from bangfu.people.models import SignInThrottle
+    from http_helpers import post_json
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda n: post_json(f"{server}/api/v1/auth/token", None,
+                                                    {"username": f"nobody-{n}", "password": "nope"})[0], range(8)))
+    assert answers == [401] * 8
+    with app.app_context(), db.reading() as reader:
+        address = reader.scalar(select(SignInThrottle).where(SignInThrottle.scope == "address"))
+        assert (address.key, address.failures) == ("127.0.0.1", 8)
