@@ -33,6 +33,7 @@ def database(tmp_path, monkeypatch):
     monkeypatch.setenv("BANGFU_DATABASE_URL", url)
     monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("BANGFU_SECRET_KEY", "cli-tests-" + "k" * 40)
+    monkeypatch.delenv("BANGFU_TOKEN", raising=False)  # the commands sign in only as each test says
     yield url
     if admin is not None:
         with admin.connect() as conn:
@@ -40,19 +41,23 @@ def database(tmp_path, monkeypatch):
         admin.dispose()
 
 
-def bangfu(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], prog_name="bangfu")
+def bangfu(*args, token=None, password=None):
+    """Run `bangfu ARGS`; with `token` in BANGFU_TOKEN, `password` typed at its prompt."""
+    env = {"BANGFU_TOKEN": token} if token else {}
+    return CliRunner().invoke(main, [str(a) for a in args], prog_name="bangfu", env=env,
+                              input=None if password is None else f"{password}\n")
 
 
-def ok(*args):
-    result = bangfu(*args)
+def ok(*args, **sign_in):
+    """Run a command that must succeed (signing in with `token` or `password`, see `bangfu`); its stdout."""
+    result = bangfu(*args, **sign_in)
     assert result.exit_code == 0, (result.output, result.exception)
-    return result.output
+    return result.stdout
 
 
-def refused(*args, exit_code=1):
+def refused(*args, exit_code=1, **sign_in):
     """Run a command that must fail cleanly; return its one `Error:` line."""
-    result = bangfu(*args)
+    result = bangfu(*args, **sign_in)
     assert result.exit_code == exit_code, result.output
     assert isinstance(result.exception, SystemExit), f"crashed with {result.exception!r}"
     assert "Traceback" not in result.output

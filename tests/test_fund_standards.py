@@ -1,5 +1,6 @@
 """Fund standards: drafted by the centre, approved by someone else, never edited after; the one in force on a
 day holds every amount of 建档 and 审批, and the assessment's 低保 line comes from it."""
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from bangfu.money.models import FundStandard, StandardStatus
 from bangfu.people.models import User
 from bangfu.testing import approved_standard
 from bangfu.unit_of_work import run_in
+from bangfu.money.demo_standards import suzhou
 
 BODY = {
     "period_kind": "half_year", "effective_from": "2027-07-01", "document_number": "苏工党〔2027〕30号",
@@ -145,6 +147,28 @@ def test_the_standard_in_force_is_chosen_by_date(app):
         assert standards.policy_on(session, date(2027, 8, 1)).dibao_line == Decimal("1280.00")
 
 
+def test_a_replaced_standard_is_out_of_force_from_its_replacement_s_start_even_if_that_begins_earlier(app):
+    """The second half of 2027 (低保 1280) is replaced by a standard for the whole year (1300): once the
+    replacement is approved, it is the one in force in July too, though the replaced one begins later."""
+    second_half = approved_standard(app, start=date(2027, 7, 1), number="苏工党〔2027〕30号", dibao="1280")
+
+    def line_on(day):
+        with app.app_context():
+            return standards.policy_on(db.session(), day).dibao_line
+
+    def draft_replacement(session):
+        drafter = session.scalar(select(User).where(User.username == "center1"))
+        return standards.draft_standard(session, drafter, replace(
+            suzhou(date(2027, 1, 1), "year", "苏工党〔2027〕35号", dibao="1300"), replaces_id=second_half)).id
+    year = run_in(app, draft_replacement)
+    assert line_on(date(2027, 8, 1)) == Decimal("1280.00")  # a draft replaces nothing
+    run_in(app, lambda session: standards.approve_standard(
+        session, session.scalar(select(User).where(User.username == "approver1")), year, None))
+    assert (line_on(date(2027, 3, 1)), line_on(date(2027, 8, 1)), line_on(date(2027, 12, 31))) == \
+        (Decimal("1300.00"),) * 3
+    assert line_on(date(2026, 12, 31)) == Decimal("1208.00")  # before the replacement's start: the 2026 standard
+
+
 def test_item_for_picks_the_most_specific_item(app):
     with app.app_context():
         standard = standards.in_force(db.session(), date(2026, 6, 1))
@@ -220,26 +244,37 @@ def test_the_assessment_rests_on_the_standard_s_line(app, api, household):
     assert "苏工党〔2026〕40号" in assessment["standard"]
 
 
-def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, migrated, tmp_path, monkeypatch):
+def _cli(migrated, tmp_path, monkeypatch):
+    """A CliRunner on the tests' database, with the standard's JSON in tmp_path / h2.json."""
     import json
 
     from click.testing import CliRunner
-    from openpyxl import Workbook
-
-    from bangfu.cli import main
     monkeypatch.setenv("BANGFU_DATABASE_URL", migrated)
     monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("BANGFU_SECRET_KEY", "cli-tests-" + "k" * 40)
-    runner = CliRunner()
+    monkeypatch.delenv("BANGFU_TOKEN", raising=False)
     (tmp_path / "h2.json").write_text(json.dumps(BODY, ensure_ascii=False), "utf-8")
-    drafted = runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json"), "--as", "center1"])
-    assert drafted.exit_code == 0, drafted.output
-    assert drafted.output.startswith("已起草资金标准 "), drafted.output
-    standard_id = int(drafted.output.split()[1].split("，")[0])
-    own = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "center1"])
+    return CliRunner()
+
+
+def _drafted_id(result):
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("已起草资金标准 "), result.output
+    return int(result.stdout.split()[1].split("，")[0])
+
+
+def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, api, migrated, tmp_path, monkeypatch):
+    from openpyxl import Workbook
+
+    from bangfu.cli import main
+    runner = _cli(migrated, tmp_path, monkeypatch)
+    centre = {"BANGFU_TOKEN": api.token("center1")}
+    standard_id = _drafted_id(runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json")], env=centre))
+    own = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "center1"], env=centre)
     assert (own.exit_code, own.output) == (1, "Error: 只有审批人可以审批资金标准\n")
-    approved = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"])
-    assert (approved.exit_code, approved.output) == (0, f"资金标准 {standard_id} 已批准\n")
+    approved = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"],
+                             input="approver1-secret\n")
+    assert (approved.exit_code, approved.stdout) == (0, f"资金标准 {standard_id} 已批准\n"), approved.output
     shown = runner.invoke(main, ["standards", "show", str(standard_id)]).output
     assert "已批准" in shown and "生活救助（深度困难）：最高 ¥1,245.00 元/户·月" in shown
 
@@ -248,28 +283,41 @@ def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, migrated, tmp_
     book.active.append(("effective_from", "2028-03-01"))
     book.create_sheet("项目").append(("programme", "rule"))
     book.save(tmp_path / "bad.xlsx")
-    bad = runner.invoke(main, ["standards", "import", str(tmp_path / "bad.xlsx"), "--as", "center1"])
+    bad = runner.invoke(main, ["standards", "import", str(tmp_path / "bad.xlsx"), "--as", "center1"], env=centre)
     assert bad.exit_code == 1 and bad.output == "Error: 资金标准文件有误（file: 项目工作表缺少列：amount）\n"
     listed = runner.invoke(main, ["standards", "list"]).output.splitlines()
     assert len(listed) == 2 and "苏工党〔2027〕30号" in listed[0]
 
 
-def test_a_disabled_approver_cannot_approve_from_the_cli(app, migrated, tmp_path, monkeypatch):
-    import json
-
-    from click.testing import CliRunner
-
+def test_the_cli_approves_only_for_the_approver_who_proves_it(app, api, migrated, tmp_path, monkeypatch):
+    """Naming the approver is not enough: the drafter typing --as approver1 needs approver1's password, and a
+    token speaks for its own user only."""
     from bangfu.cli import main
-    monkeypatch.setenv("BANGFU_DATABASE_URL", migrated)
-    monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
-    monkeypatch.setenv("BANGFU_SECRET_KEY", "cli-tests-" + "k" * 40)
-    runner = CliRunner()
-    (tmp_path / "h2.json").write_text(json.dumps(BODY, ensure_ascii=False), "utf-8")
-    standard_id = int(runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json"), "--as", "center1"])
-                      .output.split()[1].split("，")[0])
+    runner = _cli(migrated, tmp_path, monkeypatch)
+    centre = {"BANGFU_TOKEN": api.token("center1")}
+    standard_id = _drafted_id(runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json")], env=centre))
+    approve = ["standards", "approve", str(standard_id), "--as", "approver1"]
+    guessed = runner.invoke(main, approve, input="center1-secret\n")
+    assert (guessed.exit_code, guessed.output.splitlines()[-1]) == (1, "Error: 用户名或密码错误"), guessed.output
+    borrowed = runner.invoke(main, approve, env=centre)
+    assert (borrowed.exit_code, borrowed.output) == \
+        (1, "Error: 环境变量 BANGFU_TOKEN 中是 center1 的访问令牌，与 --as approver1 不符\n")
+    assert "Traceback" not in guessed.output + borrowed.output
+    assert run_in(app, lambda session: session.get(FundStandard, standard_id).status) == "draft"
+
+
+def test_a_disabled_approver_cannot_approve_from_the_cli(app, api, migrated, tmp_path, monkeypatch):
+    from bangfu.cli import main
+    runner = _cli(migrated, tmp_path, monkeypatch)
+    standard_id = _drafted_id(runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json")],
+                                            env={"BANGFU_TOKEN": api.token("center1")}))
+    token = api.token("approver1")
     run_in(app, lambda session: session.execute(update(User).where(User.username == "approver1").values(active=False)))
-    refused = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"])
-    assert (refused.exit_code, refused.output) == (1, "Error: 没有启用的用户 approver1\n")
+    refused = runner.invoke(main, ["standards", "approve", str(standard_id)], env={"BANGFU_TOKEN": token})
+    assert (refused.exit_code, refused.output) == (1, "Error: 环境变量 BANGFU_TOKEN 中的访问令牌无效或已过期\n")
+    by_password = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"],
+                                input="approver1-secret\n")
+    assert (by_password.exit_code, by_password.output.splitlines()[-1]) == (1, "Error: 用户名或密码错误")
     assert run_in(app, lambda session: session.get(FundStandard, standard_id).status) == "draft"
 
 

@@ -127,6 +127,24 @@ def test_every_answer_along_a_whole_case_matches_the_document(api, case_at, repl
         assert response_problems(spec, path, method, response.status_code, response.get_json()) == [], path
 
 
+def test_the_money_lists_answer_one_envelope_as_documented(api):
+    """Fund standards and adjustment lists answer {"items": [...]} (standards add the one in force), awards a page
+    of them; each answer conforms to the document (the envelopes come from api.schema.listing / page_of)."""
+    spec = document(api)
+    answers = {"/api/v1/fund-standards": api.get("/api/v1/fund-standards", "center1"),
+               "/api/v1/adjustments": api.get("/api/v1/adjustments", "center1"),
+               "/api/v1/awards": api.get("/api/v1/awards?page_size=5", "center1")}
+    for path, response in answers.items():
+        assert response.status_code == 200, (path, response.get_json())
+        assert response_problems(spec, path, "get", 200, response.get_json()) == [], path
+    assert {path: sorted(response.get_json()) for path, response in answers.items()} == {
+        "/api/v1/fund-standards": ["in_force_id", "items"], "/api/v1/adjustments": ["items"],
+        "/api/v1/awards": ["items", "page", "page_size", "total"]}
+    documented = spec["components"]["schemas"]
+    assert sorted(documented["AwardPage"]["properties"]) == ["items", "page", "page_size", "total"]
+    assert documented["StandardList"]["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Standard"}
+
+
 def test_the_token_operation_needs_no_bearer_token_in_the_document(api):
     spec = document(api)
     assert spec["paths"]["/api/v1/auth/token"]["post"]["security"] == []

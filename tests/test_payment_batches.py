@@ -97,6 +97,41 @@ def test_a_batch_is_approved_exported_and_a_failed_line_is_verified_and_paid_in_
         assert sum(paid for _, _, paid in totals.stored(db.session()).values()) == Decimal("3500.50")
 
 
+def test_a_verified_account_takes_the_household_s_lines_out_of_a_batch_not_yet_checked(app, api):
+    """李娜's November transfer failed; December's was already in a draft batch with the same old account. The
+    centre's verification releases December's line from the draft (张伟's stays), and the next batch pays both
+    of her months into the verified account."""
+    payable_households(app, [{"worker_name": "张伟", "programme": "living", "amount": "800.00"},
+                             {"worker_name": "李娜", "programme": "living", "amount": "500.00"}])
+    first = build(api)["batch"]
+    approve(api, first["id"])
+    export(api, first["id"])
+    lines = {line["payee_name"]: line for line in batch(api, first["id"])["lines"]}
+    assert upload(api, first["id"], result_file([(lines["张伟"]["reference"], Decimal("800.00"), True, None),
+                                                 (lines["李娜"]["reference"], Decimal("500.00"), False, "账户已销户")])) \
+        .status_code == 200
+    december = build(api, due_through="2026-12-01")["batch"]
+    assert december["line_count"] == 2
+
+    verified = api.post("/api/v1/account-verifications", "center1", json={
+        "line_id": lines["李娜"]["id"], "bank_name": "中国银行张家港支行", "account_number": "6216610200016587010",
+        "account_holder": "李娜", "verified_with": "phone"})
+    assert verified.status_code == 201, verified.get_json()
+    shown = batch(api, december["id"])
+    assert (shown["batch"]["status"], shown["batch"]["line_count"], shown["batch"]["total_amount"]) == \
+        ("draft", 1, "800.00")
+    assert [(line["payee_name"], line["state"]) for line in shown["lines"]] == [("张伟", "pending"), ("李娜", "released")]
+    approve(api, december["id"])
+    assert "6228480402564890018" in export(api, december["id"]).data.decode("utf-8-sig")  # 张伟's own account
+
+    again = build(api, due_through="2026-12-01")["batch"]
+    approve(api, again["id"])
+    text = export(api, again["id"]).data.decode("utf-8-sig")
+    assert [(line["payee_name"], line["bank_name"], line["amount"]) for line in batch(api, again["id"])["lines"]] \
+        == [("李娜", "中国银行张家港支行", "500.00")] * 2
+    assert text.count("6216610200016587010") == 2 and "6228480402564890018" not in text
+
+
 def test_the_maker_cannot_approve_their_own_batch_and_other_roles_cannot_build(app, api):
     payable_households(app, [{"worker_name": "张伟"}])
     made = build(api)["batch"]
@@ -172,26 +207,61 @@ def test_a_hardship_case_is_paid_by_the_bank_result_and_never_by_hand(app, api, 
     assert history and history[-1]["actor_name"] == "系统", history
 
 
+def test_the_bank_s_paid_amount_reaches_the_case_exact_to_the_fen(app, api, case_at, replies):
+    """1234.10 paid by the bank is recorded on the case's payment step as the text 1234.10, never a binary float
+    (1234.1), and shown as ¥1,234.10."""
+    from bangfu.testing import pay_case_through_batch
+    replies["open_file"] = {"aid_type": "medical", "proposed_amount": 1234.10, "proposal_notes": "住院自付部分"}
+    replies["approval"] = {"decision": "approve", "approved_amount": 1234.10, "opinion": "同意"}
+    case_id = case_at("payment")
+    pay_case_through_batch(app, case_id)
+    case = api.case(case_id)
+    assert (case["status"], case["paid_amount"], case["data"]["payment"]["paid_amount"]) == \
+        ("paid", "1234.10", "1234.10")
+
+
 def test_a_monthly_run_from_the_command_line(database, tmp_path):
-    """build → approve (the maker refused in one line) → export → results → reconcile, as scripts run it."""
+    """build → approve (the maker refused in one line) → export → results → reconcile, as scripts run it: each
+    command signed in by the user's API token (BANGFU_TOKEN) or their password, never by a name alone."""
     ok("init")
     app = create_app({"DATABASE_URL": database})
     populate(app)
     payable_households(app, [{"worker_name": "张伟", "amount": "1234.50"}])
     db.engine_of(app).dispose()
-    assert "没有可发放" in ok("payments", "build", "--through", "2026-11-29", "--as", "finance1")
-    assert "已生成批次 1" in ok("payments", "build", "--as", "finance1")  # due by today
-    assert refused("payments", "approve", "1", "--as", "finance1") == \
+    maker = ok("token", "finance1").strip()
+    assert "没有可发放" in ok("payments", "build", "--through", "2026-11-29", token=maker)
+    assert "已生成批次 1" in ok("payments", "build", "--as", "finance1", token=maker)  # due by today
+    assert refused("payments", "approve", "1", token=maker) == \
         "Error: 制单人不能复核自己制作的批次，请由另一位财务人员复核"
-    ok("payments", "approve", "1", "--as", "finance2")
+    assert refused("payments", "approve", "1", "--as", "finance2", token=maker) == \
+        "Error: 环境变量 BANGFU_TOKEN 中是 finance1 的访问令牌，与 --as finance2 不符"
+    assert refused("payments", "approve", "1", "--as", "finance2", password="finance1-secret") == \
+        "Error: 用户名或密码错误"
+    ok("payments", "approve", "1", "--as", "finance2", password="finance2-secret")
     out = tmp_path / "bank.csv"
-    ok("payments", "export", "1", "--format", "csv", "--layout", "icbc", "--out", out, "--as", "finance1")
+    ok("payments", "export", "1", "--format", "csv", "--layout", "icbc", "--out", out, token=maker)
     reference = out.read_bytes().decode("gbk").splitlines()[1].split(",")[-1]
     result = tmp_path / "result.csv"
     result.write_bytes(result_file([(reference, Decimal("1234.50"), True, None)]))
-    assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, "--as", "finance1")
-    assert refused("payments", "results", "1", result, "--as", "finance1").startswith("Error: 此回盘文件已导入")
-    assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", "--as", "finance1")
+    assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, token=maker)
+    assert refused("payments", "results", "1", result, token=maker).startswith("Error: 此回盘文件已导入")
+    assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", token=maker)
+
+
+def test_a_money_command_without_a_password_or_a_valid_token_does_nothing(database):
+    """`--as` names a user but proves nothing: without the password (or with a wrong one, or a token that is no
+    token) the command fails in one line and no batch is built."""
+    ok("init")
+    app = create_app({"DATABASE_URL": database})
+    populate(app)
+    payable_households(app, [{"worker_name": "张伟"}])
+    db.engine_of(app).dispose()
+    assert refused("payments", "build") == \
+        "Error: 请用 --as 指明用户并输入其密码，或在环境变量 BANGFU_TOKEN 中提供访问令牌"
+    assert refused("payments", "build", "--as", "finance1", password="guess") == "Error: 用户名或密码错误"
+    assert refused("payments", "build", "--as", "finance1", token="not-a-token") == \
+        "Error: 环境变量 BANGFU_TOKEN 中的访问令牌无效或已过期"
+    assert "已生成批次 1" in ok("payments", "build", "--as", "finance1", password="finance1-secret")
 
 
 def test_a_batch_built_without_a_date_takes_what_is_due_today_in_china(app, api, clock):

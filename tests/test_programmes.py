@@ -34,6 +34,14 @@ def _education(household, **changes):
             "school_name": "张家港市第一中学", "school_year": "2026-2027", **changes}
 
 
+def _bills(household, **changes):
+    """A 医疗救助 application for the worker's spouse (the household's second listed member)."""
+    patient = household["family_members"][1]
+    return {"patient_name": patient["name"], "patient_id_number": patient["id_number"], "illness": "尿毒症",
+            "hospital": "张家港市第一人民医院", "bill_count": 12, "total_cost": 50000.10, "insurance_paid": 35000.05,
+            "self_paid": 15000.05, "requested_amount": 15000.05, **changes}
+
+
 def _review_and_approve(api, case_id, approval=None):
     api.complete(case_id, "programme_review", {"decision": "pass", "opinion": "材料齐全"}, user="center1")
     return api.complete(case_id, "programme_approval", approval or {"decision": "approve", "opinion": "同意"},
@@ -85,10 +93,9 @@ def test_education_exclusions_refuse_and_one_grant_per_student_per_school_year(a
     api.complete(again["id"], "application", _education(household, school_year="2027-2028"), user="union1")
 
 
-def test_medical_aid_at_most_the_self_paid_part_checked_to_the_fen(api, filed):
+def test_medical_aid_at_most_the_self_paid_part_checked_to_the_fen(api, filed, household):
     case = _apply(api, filed, "medical_aid")
-    bills = {"patient_name": "配偶", "illness": "尿毒症", "hospital": "张家港市第一人民医院", "bill_count": 12,
-             "total_cost": 50000.10, "insurance_paid": 35000.05, "self_paid": 15000.05, "requested_amount": 15000.06}
+    bills = _bills(household, requested_amount=15000.06)
     over = api.complete(case["id"], "application", bills, user="union1", expect=422)["error"]["fields"]
     assert over == {"data.requested_amount": ["救助金额不超过个人自付部分 ¥15,000.05"]}
     wrong = api.complete(case["id"], "application", dict(bills, self_paid=15000.04, requested_amount=100),
@@ -104,13 +111,40 @@ def test_medical_aid_at_most_the_self_paid_part_checked_to_the_fen(api, filed):
     assert _award(api, case["id"])["amount"] == "12000.00"
 
 
-def test_medical_aid_over_the_standards_cap_is_refused(api, filed):
+def test_medical_aid_over_the_standards_cap_is_refused(api, filed, household):
     case = _apply(api, filed, "medical_aid")
-    bills = {"patient_name": "配偶", "illness": "肿瘤", "hospital": "苏州大学附属第一医院", "bill_count": 30,
-             "total_cost": 90000, "insurance_paid": 50000, "self_paid": 40000, "requested_amount": 25000}
+    bills = _bills(household, illness="肿瘤", hospital="苏州大学附属第一医院", bill_count=30, total_cost=90000,
+                   insurance_paid=50000, self_paid=40000, requested_amount=25000)
     over = api.complete(case["id"], "application", bills, user="union1", expect=422)["error"]["fields"]
     assert over == {"data.requested_amount": [
         "医疗救助按资金标准（苏工党〔2025〕12号）最高 ¥20,000.00 元/次，不能超过 ¥20,000.00"]}
+
+
+def test_medical_aid_for_a_patient_not_in_the_household_is_refused(api, filed, household, rng):
+    from bangfu.demo import resident_id
+    case = _apply(api, filed, "medical_aid")
+    refused = api.complete(case["id"], "application", _bills(household, patient_id_number=resident_id(rng, 1960)),
+                           user="union1", expect=422)["error"]["fields"]
+    assert refused == {"data.patient_id_number": [
+        "该患者不是本家庭档案所列家庭成员，不能申请医疗救助（请先核实家庭成员）"]}
+    api.complete(case["id"], "application", _bills(household), user="union1")
+    shown = api.case(case["id"], user="approver1")["data"]["application"]["patient_id_number"]
+    assert "*" in shown and shown != household["family_members"][1]["id_number"]  # an ID number, masked
+
+
+def test_medical_aid_is_not_approved_for_a_patient_no_longer_in_the_household(app, api, filed, household):
+    from bangfu.households.models import HouseholdMember
+    from bangfu.households.register import id_digest
+    case = _apply(api, filed, "medical_aid")
+    api.complete(case["id"], "application", _bills(household), user="union1")
+    api.complete(case["id"], "programme_review", {"decision": "pass"}, user="center1")
+
+    def remove_the_patient(session):  # as a new declaration would, between the application and the approval
+        digest = id_digest(household["family_members"][1]["id_number"])
+        session.delete(session.scalar(select(HouseholdMember).where(HouseholdMember.id_digest == digest)))
+    run_in(app, remove_the_patient)
+    refused = api.complete(case["id"], "programme_approval", {"decision": "approve"}, user="approver1", expect=422)
+    assert refused["error"]["fields"] == {"data.approved_amount": ["该患者已不是本家庭档案所列家庭成员"]}
 
 
 def test_sudden_aid_from_application_to_award(api, filed):

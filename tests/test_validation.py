@@ -249,3 +249,16 @@ def test_acting_on_a_finished_task_is_a_conflict(api, app, case_at, household, a
     assert response.status_code == 409
     assert error_of(response) == {"code": "conflict", "message": "该任务已办理完成或已撤销"}
     assert snapshot(api, app, case_id) == before
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("1234.10", None), (1234.1, None), ("0.05", None),
+    ("1234.105", "金额最多保留两位小数"), ("一千", "金额应为数字"), ("-1.00", "金额不能为负数"), (True, "金额应为数字")])
+def test_a_money_field_takes_an_exact_decimal_text_as_well_as_a_number(value, problem):
+    """An amount the service knows exactly (the bank's paid amount) travels as text with two decimals; a form's
+    money field takes it, checked as a number is. Other number fields still take numbers only."""
+    from bangfu.forms.validation import validate
+    schema = {"type": "object", "properties": {
+        "amount": {"type": "number", "minimum": 0, "format": "money"}, "size": {"type": "number"}}}
+    assert validate(schema, {"amount": value}) == ({} if problem is None else {"amount": [problem]})
+    assert validate(schema, {"size": "3"}) == {"size": ["应为数字"]}

@@ -4,7 +4,8 @@ Every schema derives from `Schema`, whose public `error_messages` carry the Chin
 messages (api.messages). `Money` is how amounts are dumped: a string with two decimals, described in
 the OpenAPI document as such (bangfu.api registers it). `FileUpload` is a file part of a
 multipart/form-data body. `computed` is a read-only value worked out from the object, with its
-OpenAPI type stated (marshmallow's Function field has none).
+OpenAPI type stated (marshmallow's Function field has none). `listing` and `page_of` are the one envelope of a
+list answer ({"items": [...]}, a page adding total, page and page_size).
 """
 import marshmallow
 from flask_smorest.fields import Upload
@@ -46,3 +47,14 @@ class FileUpload(Upload):
 def computed(function, type_, nullable=False, **metadata):
     """A read-only value computed from the object, documented as `type_` (and null if `nullable`)."""
     return fields.Function(function, allow_none=nullable, metadata={"type": type_, **metadata})
+
+
+def listing(item_schema, name, **more):
+    """The schema `name` of a list answer: {"items": [item_schema...], **more}."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item_schema)), **more}, name=name)
+
+
+def page_of(item_schema, name, **more):
+    """The schema `name` of one page of a longer list: its items, how many in all, which page of what size."""
+    return listing(item_schema, name, total=fields.Integer(), page=fields.Integer(), page_size=fields.Integer(),
+                   **more)

@@ -19,6 +19,7 @@ _NEEDS_CIRCUMSTANCES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIR
 # field name -> (roles that see it whole, how others see it)
 POLICY = {
     "id_number": (_IDENTITY_ROLES, mask_number),
+    "patient_id_number": (_IDENTITY_ROLES, mask_number),  # 医疗救助's patient
     "phone": (_IDENTITY_ROLES, mask_phone),
     "bank_card_number": (_BANK_ROLES, mask_number),
     "health": (_NEEDS_CIRCUMSTANCES, lambda v: HIDDEN),

@@ -29,7 +29,21 @@ def check_schema(schema):
         lock=threading.Lock())
 def _validator(schema, key):
     """A compiled validator, cached by `key` (any hashable naming this exact schema)."""
-    return Draft7Validator(schema, format_checker=checker)
+    return Draft7Validator(_money_as_text(schema), format_checker=checker)
+
+
+def _money_as_text(schema):
+    """A copy of the schema whose money fields (type number, format money) also take a decimal text ("1234.10"),
+    checked by the money format as a number is: an amount the service knows exactly (the bank's paid amount)
+    is written so, never through a binary float. Browsers' forms keep the schema as it is (numbers)."""
+    if isinstance(schema, list):
+        return [_money_as_text(part) for part in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copied = {name: _money_as_text(part) for name, part in schema.items()}
+    if copied.get("format") == "money" and copied.get("type") == "number":
+        copied["type"] = ["number", "string"]
+    return copied
 
 
 def _path(error, extra=None):
@@ -41,6 +55,8 @@ def _path(error, extra=None):
 
 def _message(error):
     kind, value = error.validator, error.validator_value
+    if kind == "type" and error.schema.get("format") == "money":
+        return "金额应为数字"
     if kind == "type":
         wanted = value if isinstance(value, list) else [value]
         return "应为" + "或".join(TYPE_NAMES.get(t, t) for t in wanted)

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from . import totals
-from .models import (DEFAULT_FUND_SOURCE, PROGRAMME_LABELS, Award, AwardStatus, BatchStatus, Instalment,
-                     InstalmentStatus, LineState, PaymentBatch, PaymentLine, Programme, ProgrammeBudget)
+from .batches import release_from_drafts
+from .models import (DEFAULT_FUND_SOURCE, PROGRAMME_LABELS, Award, AwardStatus, Instalment, InstalmentStatus,
+                     LineState, PaymentLine, Programme, ProgrammeBudget)
 
 FEN = Decimal("0.01")
 
@@ -92,7 +93,7 @@ def end_award(session, award, on, reason):
     after a failed transfer is cancelled too). One in a batch still to be checked (待复核) leaves it first:
     nothing has gone to the bank yet. One in an approved or exported batch stays, the bank decides it. Its
     amount becomes what it kept."""
-    _release_from_drafts(session, award, on)
+    release_from_drafts(session, select(Instalment.id).where(Instalment.award_id == award.id, Instalment.due_on >= on))
     session.execute(update(Instalment).where(
         Instalment.award_id == award.id, Instalment.due_on >= on,
         Instalment.status.in_((InstalmentStatus.OPEN, InstalmentStatus.HELD)),
@@ -105,32 +106,6 @@ def end_award(session, award, on, reason):
     totals.add(session, totals.award_changes(award, 0, award.amount - was))
     award.status, award.ended_on, award.end_reason = AwardStatus.ENDED, on, reason
     session.flush()
-
-
-def _release_from_drafts(session, award, on):
-    """The award's lines from `on` in draft batches are released; each such batch keeps the count and total of
-    its remaining lines (a batch left with none is cancelled)."""
-    due = select(Instalment.id).where(Instalment.award_id == award.id, Instalment.due_on >= on)
-    holding = select(PaymentLine.batch_id).where(PaymentLine.state == LineState.PENDING,
-                                                 PaymentLine.instalment_id.in_(due))
-    # locked as approve_batch locks them: a batch approved meanwhile is no longer a draft here
-    drafts = session.scalars(select(PaymentBatch.id).where(PaymentBatch.status == BatchStatus.DRAFT,
-                                                           PaymentBatch.id.in_(holding)).with_for_update()).all()
-    if not drafts:
-        return
-    lines = session.scalars(select(PaymentLine).where(
-        PaymentLine.state == LineState.PENDING, PaymentLine.batch_id.in_(drafts),
-        PaymentLine.instalment_id.in_(due))).all()
-    for line in lines:
-        line.state = LineState.RELEASED
-    session.flush()
-    for batch_id in {line.batch_id for line in lines}:
-        batch = session.get(PaymentBatch, batch_id)
-        count, total = session.execute(select(func.count(), func.coalesce(func.sum(PaymentLine.amount), 0)).where(
-            PaymentLine.batch_id == batch_id, PaymentLine.state == LineState.PENDING)).one()
-        batch.line_count, batch.total_amount = count, Decimal(total).quantize(FEN)
-        if count == 0:
-            batch.status = BatchStatus.CANCELLED
 
 
 def active_awards(session, household_id, programme=None):

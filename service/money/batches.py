@@ -170,6 +170,33 @@ def cancel_batch(session, user, batch_id):
     return batch
 
 
+def release_from_drafts(session, instalment_ids):
+    """The pending lines of `instalment_ids` (a select of Instalment.id) in draft batches (待复核) are released,
+    their instalments payable in a later batch; each such batch keeps the count and total of its remaining lines
+    (a batch left with none is cancelled). Approved and exported batches keep theirs: they were checked, and the
+    bank may have them."""
+    holding = select(PaymentLine.batch_id).where(PaymentLine.state == LineState.PENDING,
+                                                 PaymentLine.instalment_id.in_(instalment_ids))
+    # locked as approve_batch locks them: a batch approved meanwhile is no longer a draft here
+    drafts = session.scalars(select(PaymentBatch.id).where(PaymentBatch.status == BatchStatus.DRAFT,
+                                                           PaymentBatch.id.in_(holding)).with_for_update()).all()
+    if not drafts:
+        return
+    lines = session.scalars(select(PaymentLine).where(
+        PaymentLine.state == LineState.PENDING, PaymentLine.batch_id.in_(drafts),
+        PaymentLine.instalment_id.in_(instalment_ids))).all()
+    for line in lines:
+        line.state = LineState.RELEASED
+    session.flush()
+    for batch_id in {line.batch_id for line in lines}:
+        batch = session.get(PaymentBatch, batch_id)
+        count, total = session.execute(select(func.count(), func.coalesce(func.sum(PaymentLine.amount), 0)).where(
+            PaymentLine.batch_id == batch_id, PaymentLine.state == LineState.PENDING)).one()
+        batch.line_count, batch.total_amount = count, Decimal(total).quantize(Decimal("0.01"))
+        if count == 0:
+            batch.status = BatchStatus.CANCELLED
+
+
 def line_counts(session, batch_id):
     """{state: (count, total)} of a batch's lines."""
     rows = session.execute(select(PaymentLine.state, func.count(), func.coalesce(func.sum(PaymentLine.amount), 0))

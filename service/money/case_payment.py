@@ -29,10 +29,10 @@ def complete_paid_cases(session, services, result_import_id):
                Instalment.sequence == 1, HumanTask.spec_name == PAYMENT_TASK, HumanTask.state == TaskState.OPEN)
         .order_by(HumanTask.case_id)).all()
     for task_id, _, reference, amount, paid_on, bank_reference in paid:
-        # Form data is JSON: the amount travels as a JSON number, as every form amount does; the rule reads
-        # it back with Decimal(str(...)), exact for two decimals.
+        # The amount as text with two decimals ("1234.10"), as the money fields of forms take it: exact to
+        # the fen in the case's data, never through a binary float.
         complete_task_as_system(session, services, task_id, {
-            "paid_amount": float(amount), "paid_on": paid_on.isoformat(), "bank_reference": bank_reference,
+            "paid_amount": f"{amount:.2f}", "paid_on": paid_on.isoformat(), "bank_reference": bank_reference,
             "opinion": f"银行代发批次回盘确认（明细编号 {reference}）"})
     return [case_id for _, case_id, *_ in paid]
 

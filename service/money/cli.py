@@ -1,13 +1,13 @@
 """`bangfu payments`: the monthly run from a script (build, approve, export, results, reconcile), each command
-one transaction acting as a named finance user (`--as`), errors one line."""
+one transaction acting as a finance user who proved who they are (people.cli_auth: an API token in
+BANGFU_TOKEN, or `--as` and the password), errors one line."""
 import functools
 from datetime import date
 from pathlib import Path
 
 import click
-from sqlalchemy import select
-
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
+from ..people.cli_auth import as_option, signed_in
 from ..people.models import User
 from ..wording import long_date, yuan
 
@@ -26,13 +26,6 @@ def friendly(func):
     return wrapper
 
 
-def _user(session, username):
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
-        raise NotFound(f"没有启用的用户 {username}")
-    return user
-
-
 def _day(text, name):
     try:
         return date.fromisoformat(text)
@@ -44,7 +37,8 @@ def _run(command, username, *args):
     from ..unit_of_work import run_in
     app = _app()
     with app.app_context():
-        return run_in(app, lambda session: command(session, _user(session, username), *args))
+        user_id = signed_in(username)
+        return run_in(app, lambda session: command(session, session.get(User, user_id), *args))
 
 
 @click.group()
@@ -56,7 +50,7 @@ def payments():
 @click.option("--through", "through", default=None, metavar="DATE",
               help="instalments due on or before it (default: today in China)")
 @click.option("--programme", default=None, help="living, education, medical, warmth or sudden (default: all)")
-@click.option("--as", "username", required=True, help="the finance user building it (制单)")
+@as_option("the finance user building it (制单)")
 @friendly
 def build(through, programme, username):
     """Build a draft batch of what is due."""
@@ -76,7 +70,7 @@ def _described(result):
 
 @payments.command("approve")
 @click.argument("batch_id", type=int)
-@click.option("--as", "username", required=True, help="a finance user other than the maker (复核)")
+@as_option("a finance user other than the maker (复核)")
 @friendly
 def approve(batch_id, username):
     """Approve a draft batch (the maker may not)."""
@@ -90,7 +84,7 @@ def approve(batch_id, username):
 @click.option("--format", "file_format", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
 @click.option("--layout", default="generic", show_default=True, help="generic, icbc, boc or an operator's layout")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--as", "username", required=True)
+@as_option("the finance user")
 @friendly
 def export(batch_id, file_format, layout, out, username):
     """Write an approved batch's bank file."""
@@ -103,7 +97,7 @@ def export(batch_id, file_format, layout, out, username):
 @payments.command("results")
 @click.argument("batch_id", type=int)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--as", "username", required=True)
+@as_option("the finance user")
 @friendly
 def results(batch_id, file, username):
     """Import the bank's result file: all of it, or nothing with every problem listed."""
@@ -117,7 +111,7 @@ def results(batch_id, file, username):
 @click.option("--from", "date_from", required=True, metavar="DATE")
 @click.option("--to", "date_to", required=True, metavar="DATE")
 @click.option("--programme", default=None)
-@click.option("--as", "username", required=True)
+@as_option("the finance user")
 @friendly
 def reconcile(date_from, date_to, programme, username):
     """Awarded = paid + pending + not yet due for the awards approved in the period; differences listed."""

@@ -52,7 +52,7 @@ def load_awards_demo(session, users):
             "programme_review": review, "programme_approval": approval})
     case = programmes.apply(session, services(), union, filed[-1].id, programmes.MEDICAL)
     _through(session, users, case, {"application": {
-        "patient_name": filed[-1].worker_name, "illness": "腰椎间盘突出手术", "hospital": "张家港市第一人民医院",
+        "patient_name": filed[-1].worker_name, "patient_id_number": filed[-1].worker_id_number, "illness": "腰椎间盘突出手术", "hospital": "张家港市第一人民医院",
         "bill_count": 6, "total_cost": 36800.50, "insurance_paid": 24500.20, "self_paid": 12300.30,
         "requested_amount": 10000}, "programme_review": review, "programme_approval": approval})
     case = programmes.apply(session, services(), users["assistance_center"], filed[0].id, programmes.SUDDEN)

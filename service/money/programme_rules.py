@@ -5,8 +5,9 @@ up here). Each application is held to the standard in force on the day; approval
   ID digest, register.id_digest); students already aided elsewhere and military or free teacher-training
   students are refused; one grant per student per school year (the award's period is the school year, 1
   August to 31 July); the amount is the standard's fixed amount for the school level.
-- 医疗救助 `medical_aid`: self-paid = total cost − insurance paid, to the fen; the amount at most the
-  self-paid part and the standard's cap.
+- 医疗救助 `medical_aid`: the patient is a member listed in the household's file (by the ID digest, as the
+  student); self-paid = total cost − insurance paid, to the fen; the amount at most the self-paid part and the
+  standard's cap.
 - 意外致困 `sudden_aid`: at most the standard's cap, with the accident described.
 - 送温暖 `festival_warmth`: the standard's fixed amount per household (programmes.start_warmth starts it).
 The household must still be filed (在档) when applied for and when approved.
@@ -95,6 +96,8 @@ def _granted_in_school_year(session, digest, period_end):
 
 def _medical_problems(ctx, data):
     household, found = _household(ctx), {}
+    if not _patient_listed(ctx.session, household, data.get("patient_id_number")):
+        found["patient_id_number"] = ["该患者不是本家庭档案所列家庭成员，不能申请医疗救助（请先核实家庭成员）"]
     total, insurance, self_paid, requested = (_money(data[key]) for key in
                                               ("total_cost", "insurance_paid", "self_paid", "requested_amount"))
     if insurance > total:
@@ -108,6 +111,11 @@ def _medical_problems(ctx, data):
         if held.problem:
             found["requested_amount"] = [held.problem]
     return found
+
+
+def _patient_listed(session, household, id_number):
+    """Whether the patient is a member the household's file lists (by the ID digest, as 金秋助学's student)."""
+    return bool(id_number) and _listed_member(session, household, register.id_digest(id_number)) is not None
 
 
 # ---------------------------------------------------------------- 意外致困
@@ -153,6 +161,11 @@ def _grant(ctx, data, on):
             return None, "该学生已不是本家庭档案所列家庭成员"
         extra = dict(student_name=listed.name, student_id_digest=digest, school_level=level,
                      period_end=school_year_end(applied["school_year"]))
+    elif programme == Programme.MEDICAL and "patient_id_number" in applied and \
+            not _patient_listed(ctx.session, household, applied["patient_id_number"]):
+        # the file's members changed since the application (one made before the form asked for the patient's
+        # ID has none to check: it was checked as the form then was)
+        return None, "该患者已不是本家庭档案所列家庭成员"
     return Grant(programme=programme, amount=amount, standard_id=held.standard.id, standard_item_id=held.item.id,
                  category=household.category, **extra), None
 

@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from .. import db
 from ..access import Action
 from ..api import Blueprint
-from ..api.schema import Money, Schema
+from ..api.schema import Money, Schema, page_of
 from ..cases.schemas import CaseDetailSchema
 from ..casework import views
 from ..people.auth import authenticate_blueprint, current_user
@@ -75,11 +75,7 @@ class AwardDetailSchema(AwardSchema):
     instalments = fields.List(fields.Nested(InstalmentSchema), attribute="instalment_rows")
 
 
-class AwardPageSchema(Schema):
-    items = fields.List(fields.Nested(AwardSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    page_size = fields.Integer()
+AwardPageSchema = page_of(AwardSchema, "AwardPageSchema")
 
 
 class BudgetQuerySchema(Schema):

@@ -2,7 +2,7 @@
 (checked to the fen by the domain); amounts out: decimal strings with two decimals."""
 from marshmallow import fields, post_load, validate
 
-from ..api.schema import Money, Schema, computed
+from ..api.schema import Money, Schema, computed, listing
 from ..households.assessment import CATEGORY_LABELS
 from ..wording import yuan
 from . import standards
@@ -104,9 +104,8 @@ class StandardDetailSchema(StandardSchema):
     items = fields.List(fields.Nested(ItemSchema))
 
 
-class StandardListSchema(Schema):
-    items = fields.List(fields.Nested(StandardSchema))
-    in_force_id = fields.Integer(allow_none=True, metadata={"description": "the standard in force today"})
+StandardListSchema = listing(StandardSchema, "StandardListSchema", in_force_id=fields.Integer(
+    allow_none=True, metadata={"description": "the standard in force today"}))
 
 
 class StandardQuerySchema(Schema):
@@ -179,5 +178,4 @@ class AdjustmentDetailSchema(AdjustmentSchema):
     lines = fields.List(fields.Nested(AdjustmentLineSchema))
 
 
-class AdjustmentListSchema(Schema):
-    items = fields.List(fields.Nested(AdjustmentSchema))
+AdjustmentListSchema = listing(AdjustmentSchema, "AdjustmentListSchema")

@@ -6,7 +6,8 @@ with a fixed amount or a cap. An approver who did not draft it approves it (or r
 an approved standard is never edited again, a later one replaces it.
 
 The standard in force on a day is the approved one whose period holds the day, the latest to begin; of
-two beginning the same day, the one approved later. Amounts proposed and approved anywhere in the service
+two beginning the same day, the one approved later; never one replaced by an approved standard that has
+begun by then. Amounts proposed and approved anywhere in the service
 go through `check_amount` against the standard in force on the day they are decided.
 """
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import aliased
 
 from .. import clock
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -272,11 +274,17 @@ def list_standards(session, status=None):
 # ------------------------------------------------------------------ in force
 
 def in_force(session, on):
-    """The approved standard in force on the day `on`, or None."""
+    """The approved standard in force on the day `on`, or None. A standard is out of force from the start of an
+    approved standard that replaces it, even one beginning earlier (a year replacing its second half), which
+    "the latest to begin" alone would leave in force behind its replacement."""
+    replacement = aliased(FundStandard)
+    replaced = select(replacement.id).where(replacement.replaces_id == FundStandard.id,
+                                            replacement.status == StandardStatus.APPROVED,
+                                            replacement.effective_from <= on).exists()
     return session.scalar(
         select(FundStandard).where(
             FundStandard.status == StandardStatus.APPROVED, FundStandard.effective_from <= on,
-            (FundStandard.effective_to.is_(None)) | (FundStandard.effective_to >= on))
+            (FundStandard.effective_to.is_(None)) | (FundStandard.effective_to >= on), ~replaced)
         .order_by(FundStandard.effective_from.desc(), FundStandard.approved_at.desc(), FundStandard.id.desc())
         .limit(1))
 

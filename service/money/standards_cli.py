@@ -11,12 +11,12 @@ from pathlib import Path
 import click
 from marshmallow import ValidationError
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from .. import db
 from ..access import Action, ensure
 from ..cli import _app, friendly
-from ..errors import NotFound, ValidationFailed, flatten
+from ..errors import ValidationFailed, flatten
+from ..people.cli_auth import as_option, signed_in
 from ..people.models import User
 from ..unit_of_work import run_in
 from ..wording import long_date, yuan
@@ -65,12 +65,9 @@ def read_draft(path):
         raise ValidationFailed("资金标准有误", flatten(exc.messages)) from None
 
 
-def _acting(session, username, action):
-    """The user named by --as, allowed the action (access decides, as for the API)."""
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
-        raise NotFound(f"没有启用的用户 {username}")
-    return ensure(user, action)
+def _acting(session, user_id, action):
+    """The signed-in user (people.cli_auth), allowed the action (access decides, as for the API)."""
+    return ensure(session.get(User, user_id), action)
 
 
 def _line(standard):
@@ -111,24 +108,29 @@ def standards_show(standard_id):
 
 @standards_group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--as", "username", required=True, help="the centre user drafting it")
+@as_option("the centre user drafting it")
 @friendly
 def standards_import(file, username):
     """Draft a standard from FILE (JSON in the API's shape, or xlsx); an approver approves it after."""
     app = _app()
     draft = read_draft(file)
-    standard_id = run_in(app, lambda session: standards.draft_standard(
-        session, _acting(session, username, Action.DRAFT_STANDARD), draft).id)
+    with app.app_context():
+        user_id = signed_in(username)
+        standard_id = run_in(app, lambda session: standards.draft_standard(
+            session, _acting(session, user_id, Action.DRAFT_STANDARD), draft).id)
     click.echo(f"已起草资金标准 {standard_id}，待审批人审批")
 
 
 @standards_group.command("approve")
 @click.argument("standard_id", type=int)
-@click.option("--as", "username", required=True, help="the approver (not the drafter)")
+@as_option("the approver (not the drafter)")
 @click.option("--note", default=None)
 @friendly
 def standards_approve(standard_id, username, note):
-    """Approve a drafted standard as USERNAME (an approver who did not draft it)."""
-    run_in(_app(), lambda session: standards.approve_standard(
-        session, _acting(session, username, Action.APPROVE_STANDARD), standard_id, note))
+    """Approve a drafted standard as the signed-in approver (who did not draft it)."""
+    app = _app()
+    with app.app_context():
+        user_id = signed_in(username)
+        run_in(app, lambda session: standards.approve_standard(
+            session, _acting(session, user_id, Action.APPROVE_STANDARD), standard_id, note))
     click.echo(f"资金标准 {standard_id} 已批准")

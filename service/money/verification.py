@@ -3,6 +3,13 @@
 The account's holder must be the worker: a different holder is refused, whatever the reason given (workers
 are paid only into their own account). The verification updates the household's bank fields and releases
 the held instalment (status open again), so the next batch takes it.
+
+The household's other lines in batches still to be checked (待复核) carry the old account: they are released
+from those batches too, so the next batch takes them with the verified account. Released, not rewritten in
+place: a line's account is what the maker built and the checker approves, and rewriting it under a batch being
+checked would let money go to an account neither of them saw in that batch; a release only sends less, and the
+new account then goes through a maker and a checker like any other. Approved and exported batches keep their
+lines (checked, perhaps at the bank): a wrong account there fails at the bank and comes back here.
 """
 from dataclasses import dataclass
 
@@ -13,7 +20,7 @@ from ..access import Action, ensure
 from ..db import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..households.models import Household
-from .batches import account_problem
+from .batches import account_problem, release_from_drafts
 from .models import AccountVerification, Instalment, InstalmentStatus, LineState, PaymentBatch, PaymentLine
 
 VERIFIED_WITH = {"phone": "电话核实", "visit": "入户核实", "counter": "窗口核实"}
@@ -84,5 +91,6 @@ def verify_account(session, user, check):
     household.bank_name, household.bank_card_number = verification.bank_name, number
     household.bank_account_name, household.updated_at = verification.account_holder, utcnow()
     instalment.status = InstalmentStatus.OPEN
+    release_from_drafts(session, select(Instalment.id).where(Instalment.household_id == household.id))
     session.flush()
     return verification
