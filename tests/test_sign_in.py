@@ -152,3 +152,18 @@ def test_concurrent_failures_are_each_counted(app, server):
     with app.app_context(), db.reading() as reader:
         address = reader.scalar(select(SignInThrottle).where(SignInThrottle.scope == "address"))
         assert (address.key, address.failures) == ("127.0.0.1", 8)
+
+
+def test_a_locked_account_cannot_sign_in_at_the_command_line_prompt_either(app, migrated, tmp_path, monkeypatch):
+    """The money commands' password prompt is a sign-in like the others: counted and refused alike."""
+    from test_fund_standards import _cli
+
+    from bangfu.cli import main
+    client = app.test_client()
+    for n in range(5):
+        token(client, "approver1", f"guess-{n}")
+    runner = _cli(migrated, tmp_path, monkeypatch)
+    refused = runner.invoke(main, ["standards", "approve", "1", "--as", "approver1"], input="approver1-secret\n")
+    assert refused.exit_code == 1
+    assert refused.output.splitlines()[-1] == "Error: 登录失败次数过多，已暂时锁定，请 15 分钟后再试"
+    assert "Traceback" not in refused.output
