@@ -1,6 +1,7 @@
 // Builds the browser bundles into service/web/static/dist/ (git-ignored; made by `npm run build`).
 //
 //   form.js  viewer.js  modeler.js  charts.js  form-editor.js   one IIFE per kind of page
+//   pages.js                                                     small behaviours of every page (no inline script)
 //   app.css                                                      every page's stylesheet
 //   fonts/                                                       bpmn-js's icon font, referenced by app.css
 //
@@ -79,6 +80,7 @@ await Promise.all([
       modeler: src('modeler.js'),
       charts: src('charts.js'),
       'form-editor': src('form-editor.jsx'),
+      pages: src('pages.js'),
     },
     format: 'iife',
     platform: 'browser',

@@ -5,7 +5,7 @@ Body: {"error": {"code": ..., "message": ..., "fields": {"path.to.field": ["reas
 """
 import logging
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, make_response
 from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 class DomainError(Exception):
     status = 400
     code = "bad_request"
+    headers = ()
 
     def __init__(self, message, fields=None):
         super().__init__(message)
@@ -43,6 +44,17 @@ class ValidationFailed(DomainError):
     status, code = 422, "validation_failed"
 
 
+class TooManyRequests(DomainError):
+    """Refused for now; `retry_after` seconds tells when to try again (the Retry-After header)."""
+
+    status, code = 429, "too_many_requests"
+
+    def __init__(self, message, retry_after):
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.headers = [("Retry-After", str(retry_after))]
+
+
 _HTTP_MESSAGES = {
     400: "请求有误", 401: "请先登录或提供有效的访问令牌", 403: "无权执行此操作", 404: "未找到",
     405: "不支持的请求方法", 409: "操作冲突，请刷新后重试", 413: "上传内容过大", 415: "不支持的内容类型",
@@ -63,7 +75,9 @@ def _answer(status, code, message, fields=None, headers=None, generic=False):
     render = current_app.extensions.get(_PAGE_ERRORS)
     page = render(status, message, fields, generic) if render is not None else None
     if page is not None:
-        return page
+        response = make_response(page)
+        response.headers.extend(headers or [])
+        return response
     return error_response(status, code, message, fields, headers)
 
 
@@ -108,7 +122,7 @@ def _strip_location(fields):
 def init_app(app):
     @app.errorhandler(DomainError)
     def _domain(exc):
-        return _answer(exc.status, exc.code, exc.message, exc.fields)
+        return _answer(exc.status, exc.code, exc.message, exc.fields, list(exc.headers))
 
     @app.errorhandler(DataError)
     def _unstorable(_exc):

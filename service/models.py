@@ -9,7 +9,7 @@ from .messages.models import MessageRead, MessagesReadBefore
 from .money.models import (AccountVerification, AdjustmentLine, AdjustmentList, Award, BankResultImport,
                            FundStandard, FundStandardItem, Instalment, PaymentBatch, PaymentLine,
                            ProgrammeBudget)
-from .people.models import ApiToken, Organisation, User
+from .people.models import ApiToken, Organisation, PageSession, SignInThrottle, User
 from .process_models.models import ProcessModel, ProcessModelVersion
 from .scheduler.models import ScheduledFiring, ScheduledJob, Timer
 from .tasks.models import HumanTask
@@ -21,4 +21,5 @@ __all__ = ["AccountVerification", "AdjustmentLine", "AdjustmentList", "ApiToken"
            "FundStandard", "FundStandardItem", "Instalment", "PaymentBatch", "PaymentLine", "ProgrammeBudget",
            "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdIncome",
            "HouseholdMember", "HouseholdStatusChange", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation",
-           "ProcessModel", "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "Timer", "User", "metadata"]
+           "PageSession", "ProcessModel", "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "SignInThrottle",
+           "Timer", "User", "metadata"]

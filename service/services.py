@@ -8,6 +8,7 @@ from . import calendar
 from .engine import Engine, Limits
 from .forms import FormLibrary
 from .instances.store import InstanceStore
+from .people.sign_in import SignInLimits
 from .resources import bundled_models
 
 
@@ -21,6 +22,7 @@ class Services:
     notice_min_days: int = 5  # the shortest public notice (公示), in working days
     annual_review_date: tuple = (12, 1)  # (month, day) the scheduler starts the year's annual review
     follow_up_months: int = 6  # a 脱困 exit's 防返困 follow-up falls due this many months later
+    sign_in_limits: SignInLimits = SignInLimits()
 
 
 def build(config):
@@ -30,7 +32,8 @@ def build(config):
     models_dir = Path(config["BPMN_DIR"]) if config["BPMN_DIR"] else bundled_models()
     store = InstanceStore(engine, config["INSTANCE_CACHE"], max_state_bytes=config["CASE_STATE_KB"] * 1024)
     return Services(engine, store, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"],
-                    config["NOTICE_MIN_DAYS"], config["ANNUAL_REVIEW_DATE"], config["FOLLOW_UP_MONTHS"])
+                    config["NOTICE_MIN_DAYS"], config["ANNUAL_REVIEW_DATE"], config["FOLLOW_UP_MONTHS"],
+                    SignInLimits.from_config(config))
 
 
 def init_app(app):

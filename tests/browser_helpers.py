@@ -15,11 +15,23 @@ def start_page(username):
     return START_PAGES.get(PEOPLE.get(username, ("",))[0], "/inbox")
 
 
+# What Chromium refused under the pages' Content-Security-Policy, in any test (checked after each, in conftest).
+CSP_VIOLATIONS = []
+
+
+def watch_policy(page):
+    """Record every console report of a Content-Security-Policy violation on `page`."""
+    page.on("console", lambda message: "Content Security Policy" in message.text
+            and CSP_VIOLATIONS.append(f"{page.url}: {message.text}"))
+    return page
+
+
 def sign_in(browser, base_url, username, viewport=None, start=None):
     """A new browser context signed in as `username`, on its role's start page (`start`, for a user of a role
     not in the standard cast)."""
     context = browser.new_context(locale="zh-CN", viewport=viewport or {"width": 1280, "height": 900})
-    page = context.new_page()
+    context.on("page", watch_policy)
+    page = watch_policy(context.new_page())
     page.goto(f"{base_url}/login")
     page.fill("#username", username)
     page.fill("#password", f"{username}-secret")

@@ -7,12 +7,14 @@ Each run works in its own schema, dropped at the end.
 """
 import os
 import random
+import re
 import shutil
 import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
+from flask import request_finished
 from sqlalchemy import create_engine, text
 
 from bangfu import create_app, db, testing
@@ -87,8 +89,50 @@ def is_postgres(database_url):
     return database_url.startswith("postgresql")
 
 
+# Pages any test rendered that lacked the security headers or carried inline script (checked after each test).
+PAGE_POLICY_BREACHES = []
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|<[a-z][^>]*\son[a-z]+\s*=",
+                           re.I)
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def page_policy_breaches(path, response):
+    """What a response breaks of the pages' policy: a missing security header, or (an HTML page) inline script."""
+    breaches = [f"{path}: no {name}" for name in SECURITY_HEADERS if name not in response.headers]
+    csp = response.headers.get("Content-Security-Policy", "")
+    if csp and ("frame-ancestors 'none'" not in csp or not re.search(r"script-src 'self'", csp)
+                or re.search(r"script-src[^;]*'unsafe-inline'", csp)):
+        breaches.append(f"{path}: weak Content-Security-Policy {csp}")
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        found = INLINE_SCRIPT.search(response.get_data(as_text=True))
+        if found:
+            breaches.append(f"{path}: inline script {found.group(0)[:80]}")
+    return breaches
+
+
+def _check_page_policy(sender, response, **_):
+    from flask import request
+    PAGE_POLICY_BREACHES.extend(page_policy_breaches(request.path, response))
+
+
+@pytest.fixture(autouse=True)
+def _pages_keep_the_policy():
+    """Every response any test gets has the security headers, no page it renders carries inline script, and
+    Chromium, in the browser tests, refuses nothing under the policy."""
+    from browser_helpers import CSP_VIOLATIONS
+    PAGE_POLICY_BREACHES.clear()
+    CSP_VIOLATIONS.clear()
+    yield
+    breaches = PAGE_POLICY_BREACHES + CSP_VIOLATIONS
+    PAGE_POLICY_BREACHES.clear()
+    CSP_VIOLATIONS.clear()
+    assert not breaches, breaches
+
+
 def make_app(database_url, **config):
-    return create_app({"DATABASE_URL": database_url, "TESTING": True, "INSTANCE_PATH": str(INSTANCE_DIR), **config})
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "INSTANCE_PATH": str(INSTANCE_DIR), **config})
+    request_finished.connect(_check_page_policy, app)
+    return app
 
 
 def prepare(app):

@@ -3,6 +3,8 @@
 ACTIONS = {
     "people.sign_in": "登录",
     "people.sign_in_failed": "登录失败",
+    "people.sign_in_locked": "登录失败并锁定",
+    "people.sign_in_throttled": "锁定期间登录被拒",
     "privacy.viewed_unmasked": "查看未脱敏个人信息",
     "people.operations.create_organisation": "新增机构",
     "people.operations.create_user": "新增用户",

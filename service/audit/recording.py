@@ -98,14 +98,17 @@ def end(session):
     session.info.pop(_HINT, None)
 
 
-def note(session, action=None, actor=None, subject=None, **detail):
+def note(session, action=None, actor=None, subject=None, actor_name=None, **detail):
     """Let a command say what the log should call it, who does it (a user it resolved itself, say a CLI's
-    --as), its subject as (kind, id), and a little detail (never personal data)."""
+    --as; or only a name, as a failed sign-in's), its subject as (kind, id), and a little detail (never
+    personal data)."""
     hint = session.info.setdefault(_HINT, {})
     if action:
         hint["action"] = action
     if actor is not None:
         hint["actor"] = (actor.id, actor.username)
+    elif actor_name is not None:
+        hint["actor"] = (None, actor_name)
     if subject is not None:
         hint["subject"] = subject
     hint.setdefault("detail", {}).update(detail)
@@ -230,6 +233,8 @@ def _record_view(response):
 VIEW_ACTION = "privacy.viewed_unmasked"
 SIGN_IN = "people.sign_in"
 SIGN_IN_FAILED = "people.sign_in_failed"
+SIGN_IN_LOCKED = "people.sign_in_locked"  # the failure that locked the name or address
+SIGN_IN_THROTTLED = "people.sign_in_throttled"  # refused unchecked while locked
 
 
 def init_app(app):

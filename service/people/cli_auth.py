@@ -8,7 +8,9 @@ import click
 
 from .. import db
 from ..errors import Unauthorized
-from .operations import authenticate, user_for_token
+from ..services import services
+from .operations import user_for_token
+from .sign_in import CLI_ADDRESS, sign_in
 
 TOKEN_VARIABLE = "BANGFU_TOKEN"
 
@@ -29,8 +31,8 @@ def signed_in(username):
     if not username:
         raise Unauthorized(f"请用 --as 指明用户并输入其密码，或在环境变量 {TOKEN_VARIABLE} 中提供访问令牌")
     password = click.prompt(f"{username} 的密码", hide_input=True, err=True)
-    with db.reading() as reader:  # as the sign-in: the slow password check holds no write lock
-        return authenticate(reader, username, password).id
+    # Throttled and recorded as any sign-in; the password check itself holds no write lock.
+    return sign_in(services().sign_in_limits, username, password, CLI_ADDRESS, lambda _session, user_id: user_id)
 
 
 def _token_user(raw, username):

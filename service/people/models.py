@@ -44,3 +44,35 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins counted for one account name or one client address, and the lock they earned.
+
+    Kept in the database, not in a process, so that every `bangfu serve` process sharing it counts the same
+    failures. `failures` counts within the window that began at `window_started`; reaching the limit sets
+    `locked_until` and starts the count afresh.
+    """
+
+    __tablename__ = "sign_in_throttles"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)  # "account" or "address"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PageSession(Base):
+    """A signed-in page session. The cookie carries a random id, only its SHA-256 is stored here; signing out
+    deletes the row, so a copied cookie stops working with it."""
+
+    __tablename__ = "page_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")

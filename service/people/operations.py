@@ -5,12 +5,11 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from .. import audit
 from ..db import utcnow
-from ..errors import Conflict, NotFound, Unauthorized, ValidationFailed
-from .models import ApiToken, Organisation, User
+from ..errors import Conflict, NotFound, ValidationFailed
+from .models import ApiToken, Organisation, PageSession, User
 from .roles import OrgKind, Role
 
 _hashers = {
@@ -55,27 +54,14 @@ def create_user(session, username, role, org_code, password, display_name=None, 
     return user
 
 
-def authenticate(session, username, password):
+def check_password(session, username, password):
+    """The active user with this name and password, or None; as slow for an unknown name as for a known one."""
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    hasher = _hashers["standard"]
     try:
-        hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        _hashers["standard"].verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerifyMismatchError, InvalidHashError):
-        user = None
-    if user is None:
-        raise Unauthorized("用户名或密码错误")
+        return None
     return user
-
-
-def signed_in(check, session, username, password, via):
-    """`check(session, username, password)`, a failure recorded in the audit log (in a transaction of its own:
-    nothing else commits) before it is raised; the success is recorded by the command that opens the session
-    or token (`token_for`) or, for pages, by the caller."""
-    try:
-        return check(session, username, password)
-    except Unauthorized:
-        audit.record_alone(audit.SIGN_IN_FAILED, actor_name=username[:64], via=via)
-        raise
 
 
 def _digest(raw):
@@ -93,7 +79,6 @@ def issue_token(session, user, days):
 def token_for(session, user_id, days):
     """A new token for the user, as the sign-in answer: {token, expires_at, user}."""
     user = session.get(User, user_id)
-    audit.note(session, action=audit.SIGN_IN, actor=user, subject=("user", user.id), via="api")
     raw, expires = issue_token(session, user, days)
     return {"token": raw, "expires_at": expires, "user": user}
 
@@ -110,6 +95,25 @@ def user_for_token(session, raw):
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token.user
+
+
+def open_page_session(session, user_id):
+    """A new signed-in page session for the user; returns the raw id its cookie carries."""
+    raw = secrets.token_urlsafe(32)
+    session.add(PageSession(user_id=user_id, token_hash=_digest(raw)))
+    session.flush()
+    return raw
+
+
+def user_for_page_session(session, raw):
+    """The active user of an open page session, or None (signed out, unknown, or the user deactivated)."""
+    found = session.scalar(select(PageSession).where(PageSession.token_hash == _digest(raw)))
+    return found.user if found is not None and found.user.active else None
+
+
+def end_page_session(session, raw):
+    """Sign a page session out: its cookie, wherever it was copied to, no longer signs anyone in."""
+    session.execute(delete(PageSession).where(PageSession.token_hash == _digest(raw)))
 
 
 SYSTEM_USERNAME = "bangfu-system"

@@ -1,11 +1,12 @@
+from flask import request
 from flask.views import MethodView
 
-from .. import db
 from ..api import Blueprint
+from ..api.errors import ErrorSchema
 from ..services import services
 from .auth import authenticate_blueprint, current_user
-from ..unit_of_work import run
-from .operations import authenticate, signed_in, token_for
+from .operations import token_for
+from .sign_in import sign_in
 from .schemas import TokenRequestSchema, TokenSchema, UserSchema
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与访问令牌")
@@ -16,12 +17,18 @@ authenticate_blueprint(blp, open_endpoints={"Token"})
 class Token(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
+    @blp.alt_response(429, schema=ErrorSchema, description="Too many failed sign-ins: the name or address is locked",
+                      headers={"Retry-After": {"description": "seconds until the lock ends",
+                                               "schema": {"type": "integer"}}})
     @blp.doc(security=[])  # the one operation without a bearer token
     def post(self, args):
-        """Exchange a username and password for a bearer token."""
-        with db.reading() as reader:  # the slow password check holds no write lock
-            user_id = signed_in(authenticate, reader, args["username"], args["password"], via="api").id
-        return run(token_for, user_id, services().token_days)
+        """Exchange a username and password for a bearer token.
+
+        Repeated failures lock the account name, or the client address, for a while: 429 with Retry-After,
+        the right password included, until the lock ends."""
+        days = services().token_days
+        return sign_in(services().sign_in_limits, args["username"], args["password"], request.remote_addr,
+                       lambda session, user_id: token_for(session, user_id, days))
 
 
 @blp.route("/me")

@@ -1,18 +1,22 @@
-"""Signing in and out of the pages; the signed-in user comes from the session cookie."""
+"""Signing in and out of the pages. The session cookie names a page session kept on the server (page_sessions):
+signing out ends it there, so the cookie, or a copy of it, signs no one in afterwards."""
 import functools
 from urllib.parse import urlsplit
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import g, make_response, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import audit, db
+from .. import db
 from ..access import Action, may
-from ..errors import Unauthorized
+from ..errors import TooManyRequests, Unauthorized
 from ..people.models import User
-from ..people.operations import authenticate, signed_in
+from ..people.operations import end_page_session, open_page_session, user_for_page_session
 from ..people.roles import LANE_ROLES, Role
+from ..people.sign_in import sign_in
+from ..services import services
+from ..unit_of_work import run
 from . import pages
 
 # Each role's own first page: the roles that work tasks start at their inbox, the others where their work is.
@@ -40,10 +44,10 @@ def safe_next(target, default):
 
 
 def page_user():
+    """The user of the page session the cookie names, as long as that session is open on the server."""
     if "page_user" not in g:
-        user_id = session.get("user_id")
-        user = db.session().get(User, user_id) if isinstance(user_id, int) else None
-        g.page_user = user if user is not None and user.active else None
+        raw = session.get("sid")
+        g.page_user = user_for_page_session(db.session(), raw) if isinstance(raw, str) and raw else None
     return g.page_user
 
 
@@ -74,22 +78,29 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            with db.reading() as reader:  # the slow password check holds no write lock
-                user = signed_in(authenticate, reader, form.username.data.strip(), form.password.data, via="pages")
-                user_id, start = user.id, start_page(user)
-                audit.record_alone(audit.SIGN_IN, actor=user, subject=("user", user_id), via="pages")
+            raw, start = sign_in(services().sign_in_limits, form.username.data.strip(), form.password.data,
+                                 request.remote_addr, _open_session)
+        except TooManyRequests as exc:
+            response = make_response(render_template("login.html", form=form, error=exc.message), 429)
+            response.headers.extend(exc.headers)
+            return response
         except Unauthorized as exc:
             error = exc.message
         else:
             session.clear()
-            session["user_id"] = user_id
+            session["sid"] = raw
             return redirect(safe_next(request.args.get("next"), start))
     return render_template("login.html", form=form, error=error), 401 if error else 200
+
+
+def _open_session(db_session, user_id):
+    return open_page_session(db_session, user_id), start_page(db_session.get(User, user_id))
 
 
 @pages.post("/logout")
 @login_required
 def logout():
+    run(end_page_session, session["sid"])
     session.clear()
     return redirect(url_for("pages.login"))
 
