@@ -108,8 +108,8 @@ def test_sign_ins_and_failed_sign_ins_are_recorded(api, app):
     assert client.post("/api/v1/auth/token", json={"username": "union1", "password": "wrong-password"}
                        ).status_code == 401
     failed = last(app)
-    assert (failed.action, failed.actor_id, failed.actor_name, json.loads(failed.detail)) == \
-        ("people.sign_in_failed", None, "union1", {"via": "api"})
+    assert (failed.action, failed.actor_id, failed.actor_name, json.loads(failed.detail)["via"]) == \
+        ("people.sign_in_failed", None, "union1", "api")
     assert client.post("/api/v1/auth/token", json={"username": "union1", "password": "union1-secret"}
                        ).status_code == 200
     signed = last(app)
@@ -117,12 +117,27 @@ def test_sign_ins_and_failed_sign_ins_are_recorded(api, app):
 
     Browser(app, "center1")
     page = last(app)
-    assert (page.action, page.actor_name, json.loads(page.detail)) == ("people.sign_in", "center1", {"via": "pages"})
+    assert (page.action, page.actor_name, json.loads(page.detail)["via"]) == ("people.sign_in", "center1", "pages")
     browser = app.test_client()
     token = Browser._token(browser.get("/login").get_data(as_text=True))
     assert browser.post("/login", data={"username": "center1", "password": "nope", "csrf_token": token}
                         ).status_code == 401
     assert (last(app).action, last(app).actor_name) == ("people.sign_in_failed", "center1")
+
+
+def test_the_failure_that_locks_and_the_attempts_refused_while_locked_are_recorded(app):
+    """Password guessing leaves its trace: each failure, the one that locked the name, and each attempt the lock
+    refused (the right password included) are entries an inspector can find."""
+    client = app.test_client()
+    guess = {"username": "approver1", "password": "guess"}
+    codes = [client.post("/api/v1/auth/token", json=guess).status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 401, 429]
+    assert client.post("/api/v1/auth/token", json={"username": "approver1", "password": "approver1-secret"}
+                       ).status_code == 429
+    tail = entries(app)[-6:]
+    assert [e.action for e in tail] == ["people.sign_in_failed"] * 4 + ["people.sign_in_locked",
+                                                                         "people.sign_in_throttled"]
+    assert {e.actor_name for e in tail} == {"approver1"} and json.loads(tail[-1].detail)["locked_for_seconds"] > 0
 
 
 def test_a_view_of_unmasked_personal_data_is_recorded_and_a_masked_one_is_not(api, app, rng):
