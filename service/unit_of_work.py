@@ -13,6 +13,7 @@ import logging
 
 from flask import current_app, has_app_context
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,6 +22,9 @@ from .audit import recording
 from .errors import Conflict
 
 ATTEMPTS = 3
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back for another's
+# sake, and runs again on fresh state like one that lost an optimistic-lock race.
+RETRIED_SQLSTATES = ("40P01", "40001")
 STALE_MESSAGE = "该案件刚被其他人更新，本次操作未生效，请刷新后重试"
 _COMMITTING = "bangfu.unit_of_work.committing"
 _RUNNING = "bangfu.unit_of_work.running"
@@ -64,6 +68,12 @@ def _attempts(session, command, args, kwargs):
             log.info("lost an optimistic-lock race, attempt %d of %d", attempt, ATTEMPTS)
             if attempt == ATTEMPTS:
                 raise StaleState() from None
+        except DBAPIError as exc:
+            session.rollback()
+            if getattr(exc.orig, "sqlstate", None) not in RETRIED_SQLSTATES or attempt == ATTEMPTS:
+                raise
+            log.info("PostgreSQL chose this transaction to give way (%s), attempt %d of %d",
+                     exc.orig.sqlstate, attempt, ATTEMPTS)
         except BaseException:
             session.rollback()
             raise

@@ -125,19 +125,34 @@ def test_sign_ins_and_failed_sign_ins_are_recorded(api, app):
     assert (last(app).action, last(app).actor_name) == ("people.sign_in_failed", "center1")
 
 
-def test_the_failure_that_locks_and_the_attempts_refused_while_locked_are_recorded(app):
-    """Password guessing leaves its trace: each failure, the one that locked the name, and each attempt the lock
-    refused (the right password included) are entries an inspector can find."""
+def test_the_failure_that_locks_is_recorded_and_a_flood_while_locked_writes_nothing(app):
+    """Password guessing leaves its trace (each failure, and the one that locked the name), but the attempts the
+    lock refuses unchecked add no entry: a flood of them must not grow the log or queue behind its writer."""
     client = app.test_client()
     guess = {"username": "approver1", "password": "guess"}
     codes = [client.post("/api/v1/auth/token", json=guess).status_code for _ in range(5)]
     assert codes == [401, 401, 401, 401, 429]
-    assert client.post("/api/v1/auth/token", json={"username": "approver1", "password": "approver1-secret"}
-                       ).status_code == 429
-    tail = entries(app)[-6:]
-    assert [e.action for e in tail] == ["people.sign_in_failed"] * 4 + ["people.sign_in_locked",
-                                                                         "people.sign_in_throttled"]
+    before = len(entries(app))
+    for password in ("approver1-secret", "guess", "guess"):
+        assert client.post("/api/v1/auth/token", json={"username": "approver1", "password": password}
+                           ).status_code == 429
+    assert len(entries(app)) == before
+    tail = entries(app)[-5:]
+    assert [e.action for e in tail] == ["people.sign_in_failed"] * 4 + ["people.sign_in_locked"]
     assert {e.actor_name for e in tail} == {"approver1"} and json.loads(tail[-1].detail)["locked_for_seconds"] > 0
+
+
+def test_a_failed_sign_in_under_a_name_no_one_has_keeps_no_trace_of_what_was_typed(app):
+    """Someone types their password into the name field: neither the audit log nor the throttle keeps it."""
+    from bangfu.people.models import SignInThrottle
+    client = app.test_client()
+    assert client.post("/api/v1/auth/token", json={"username": "Mima-2026!", "password": "x"}).status_code == 401
+    assert last(app).actor_name == "（未知用户名）"
+    with db.engine_of(app).connect() as conn:
+        keys = conn.execute(select(SignInThrottle.key)).scalars().all()
+        logged = conn.execute(select(AuditEntry.__table__)).all()
+    assert keys and not any("Mima" in key for key in keys)
+    assert not any("Mima" in str(row) for row in logged)
 
 
 def test_a_view_of_unmasked_personal_data_is_recorded_and_a_masked_one_is_not(api, app, rng):

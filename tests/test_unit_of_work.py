@@ -77,3 +77,40 @@ def test_a_command_run_inside_another_is_refused_and_nothing_is_committed(app):
     with pytest.raises(RuntimeError, match="inside another"):
         run_in(app, outer)
     assert not {"U-OUTER", "U-INNER"} & organisation_codes(app)
+
+
+def test_a_command_postgresql_picks_as_a_deadlock_victim_runs_again(app, is_postgres):
+    """Two commands lock the same two rows in opposite orders: PostgreSQL aborts one (deadlock_detected); the
+    unit of work runs it again on fresh state, so both commands take effect and neither caller sees an error."""
+    import threading
+    if not is_postgres:
+        pytest.skip("SQLite has one writer at a time: its commands never hold rows in a cycle")
+    run_in(app, create_organisation, "U-A", "甲工会", "union")
+    run_in(app, create_organisation, "U-B", "乙工会", "union")
+    both_hold_one = threading.Barrier(2)
+    attempts, errors = [], []
+
+    def rename(first, second, suffix):
+        def command(session):
+            attempts.append(suffix)
+            for code in (first, second):
+                session.execute(update(Organisation).where(Organisation.code == code)
+                                .values(name=Organisation.name + suffix))
+                if code == first and len(attempts) <= 2:
+                    both_hold_one.wait(timeout=10)
+        try:
+            run_in(app, command)
+        except Exception as error:  # noqa: BLE001 (asserted below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=rename, args=("U-A", "U-B", "①")),
+               threading.Thread(target=rename, args=("U-B", "U-A", "②"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(attempts) == 3  # one of the two ran twice
+    with app.app_context():
+        names = dict(db.session().execute(select(Organisation.code, Organisation.name)
+                                          .where(Organisation.code.in_(["U-A", "U-B"]))).all())
+    assert {code: sorted(name[3:]) for code, name in names.items()} == {"U-A": ["①", "②"], "U-B": ["①", "②"]}

@@ -94,6 +94,8 @@ def _check(connection, row, expected, previous_hash):
         if origin is not None and origin != row.seq - 1:
             return Break(row.seq, "reordered",
                          f"审计日志第 {row.seq} 条的位置被改动：它原本接在第 {origin} 条之后（原为第 {origin + 1} 条）")
+        if entry_hash(row._mapping, row.prev_hash) != row.hash or row.seq == 1:  # this entry's own link was edited
+            return Break(row.seq, "changed", f"审计日志第 {row.seq} 条被改动：它记下的前一条哈希与链不符")
         return Break(row.seq - 1, "changed",
                      f"审计日志第 {row.seq - 1} 条被改动：第 {row.seq} 条记下的前一条哈希与它不符")
     if entry_hash(row._mapping, row.prev_hash) != row.hash:

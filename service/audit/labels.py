@@ -56,7 +56,7 @@ SUBJECTS = {"case": "案件", "household": "家庭档案", "batch": "代发批�
             "adjustment_list": "半年调整清单", "award": "帮扶项目", "organisation": "机构", "process_model": "流程模型"}
 
 
-FIELDS = {"id_number": "身份证号", "phone": "电话", "bank_card_number": "银行卡号", "health": "健康状况",
+FIELDS = {"id_number": "身份证号", "patient_id_number": "患者身份证号", "phone": "电话", "bank_card_number": "银行卡号", "health": "健康状况",
           "monthly_income": "月收入", "monthly_household_income": "家庭月收入",
           "verified_monthly_household_income": "核实的家庭月收入", "unavoidable_expenses": "刚性支出",
           "financial_assets": "金融资产", "per_capita_income": "人均收入", "warnings": "收入提示",

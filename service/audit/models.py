@@ -1,7 +1,7 @@
 """The audit log (审计日志): one row per recorded event, each chained to the one before it by a SHA-256 hash.
 
 Rows are only ever appended (chain.append); on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE
-(migration 0017), and `bangfu audit verify` finds a row changed, removed or moved behind the database's back.
+(migration 0019), and `bangfu audit verify` finds a row changed, removed or moved behind the database's back.
 """
 from datetime import datetime
 

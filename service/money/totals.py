@@ -3,10 +3,12 @@
 Three things change a report's money: an award approved (one 户次 unless it continues another, and its
 amount awarded, in the month of `approved_on`), an award ended early (its amount becomes what it kept: the
 difference leaves the month it was approved in) and instalments paid by the bank's result (in the month of
-`paid_on`). `awards.create_award`, `awards.end_award` and `bank.import_result` call `add` for each. Every
-write is an upsert that adds to the row (`times = times + excluded.times`), so transactions writing the
-same month and keys at once both count: PostgreSQL serialises them on the row, SQLite on the file.
-Rows are written in key order, so two transactions touching several keys wait on each other, never in a cycle.
+`paid_on`). `awards.create_award`, `awards.end_award` and `bank.import_result` call `add` for each; `add`
+gathers the changes of the whole transaction and they are written just before it commits, one upsert per
+key that adds to the row (`times = times + excluded.times`), so transactions writing the same month and keys
+at once both count: PostgreSQL serialises them on the row, SQLite on the file. Written together and in key
+order, a transaction's rows are locked in one order whatever order its awards were approved or ended in (a
+half-yearly list ending and creating hundreds), so two transactions wait on each other, never in a cycle.
 
 `rebuild` computes the table from the awards and instalments (the migration that created it, a bulk load);
 `differences` compares the two, for tests and for an auditor who wants to see that they agree.
@@ -15,14 +17,16 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, event, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from .models import Award, Instalment, InstalmentStatus, MoneyTotal
 
 ZERO = Decimal("0.00")
 KEYS = ("month", "programme", "fund_source", "category", "organisation_id")
 VALUES = ("times", "awarded", "paid")
+_PENDING = "bangfu.money.totals.pending"
 
 
 def month_of(day):
@@ -34,7 +38,29 @@ def key(day, programme, fund_source, category, organisation_id):
 
 
 def add(session, changes):
-    """Add `changes` ({key: (times, awarded, paid)}) to the table, one upsert per key, in key order."""
+    """Add `changes` ({key: (times, awarded, paid)}) to the table when the transaction commits."""
+    pending = session.info.setdefault(_PENDING, defaultdict(lambda: [0, ZERO, ZERO]))
+    for k, (times, awarded, paid) in changes.items():
+        cell = pending[k]
+        cell[0] += times
+        cell[1] += awarded
+        cell[2] += paid
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session):
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        _upsert(session, pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    session.info.pop(_PENDING, None)
+
+
+def _upsert(session, changes):
+    """One upsert per key, in key order."""
     rows = [dict(zip(KEYS, k), times=v[0], awarded=v[1], paid=v[2])
             for k, v in sorted(changes.items()) if any(v)]
     if not rows:
@@ -83,12 +109,14 @@ def computed(session):
 
 
 def stored(session):
+    _write_pending(session)
     rows = session.execute(select(*(getattr(MoneyTotal, name) for name in KEYS + VALUES)))
     return {tuple(row[:5]): tuple(row[5:]) for row in rows if any(row[5:])}
 
 
 def rebuild(session):
     """Replace the table by what the awards and instalments give."""
+    session.info.pop(_PENDING, None)
     session.execute(delete(MoneyTotal))
     rows = [dict(zip(KEYS + VALUES, k + v)) for k, v in sorted(computed(session).items())]
     if rows:

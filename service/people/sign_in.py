@@ -8,6 +8,7 @@ count and nothing else: an address's failures stay counted, whoever signs in fro
 
 Every outcome goes through `attempt_outcome`, in the transaction of the attempt.
 """
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,7 @@ from .operations import check_password
 
 ACCOUNT, ADDRESS = "account", "address"
 SUCCEEDED, FAILED, THROTTLED = "succeeded", "failed", "throttled"
+UNKNOWN_NAME = "（未知用户名）"
 CLI_ADDRESS = "cli"  # the address sign-ins at a command line's password prompt are counted under
 KEY_LENGTH = 255
 
@@ -65,8 +67,7 @@ def sign_in(limits, username, password, address, then):
         if not wait:
             user = check_password(reader, username, password)
             user_id = user.id if user is not None else None
-    if wait:
-        run(_throttled, username, address, wait)
+    if wait:  # refused unchecked and unwritten: a flood of these must not queue behind the writer or grow the log
         raise TooManyAttempts(wait)
     if user_id is None:
         wait = run(_failed, limits, keys, username, address)
@@ -82,8 +83,9 @@ def sign_in(limits, username, password, address, then):
 def attempt_outcome(session, outcome, username, address, user_id=None, locked_for=None):
     """The one place every sign-in attempt ends, in the attempt's own transaction: `outcome` is SUCCEEDED
     (`user_id` signed in), FAILED (wrong name or password; `locked_for` seconds when this failure locked the
-    name or address) or THROTTLED (refused unchecked, locked for `locked_for` more seconds). Each is appended
-    to the audit log once, from the API, the pages and the CLI alike; a failure names the username typed."""
+    name or address) or THROTTLED (the right password, but a concurrent failure locked the name or address
+    meanwhile). Each is appended to the audit log once, from the API, the pages and the CLI alike. Attempts
+    refused while a lock is known beforehand write nothing (the lock's own entry stands for them)."""
     if outcome == SUCCEEDED:
         action = audit.SIGN_IN
     elif outcome == THROTTLED:
@@ -92,7 +94,10 @@ def attempt_outcome(session, outcome, username, address, user_id=None, locked_fo
         action = audit.SIGN_IN_LOCKED if locked_for else audit.SIGN_IN_FAILED
     user = session.get(User, user_id) if user_id else None
     detail = {"locked_for_seconds": locked_for} if locked_for else {}
-    audit.note(session, action=action, actor=user, actor_name=None if user else (username or "")[:64],
+    # a failure names the account only if there is one by that name: what else was typed may be a password
+    known = user is None and session.scalar(select(User.id).where(User.username == username)) is not None
+    actor_name = username[:64] if known else UNKNOWN_NAME
+    audit.note(session, action=action, actor=user, actor_name=None if user else actor_name,
                subject=("user", user_id) if user_id else None, via=_channel(address), **detail)
 
 
@@ -103,7 +108,10 @@ def _channel(address):
 
 
 def _keys(username, address):
-    return ((ACCOUNT, (username or "")[:KEY_LENGTH]), (ADDRESS, (address or "unknown")[:KEY_LENGTH]))
+    """The account is counted by a digest of the name typed, never the text itself: someone who types their
+    password into the name field must not leave it in the database."""
+    name = hashlib.sha256((username or "").encode()).hexdigest()
+    return ((ACCOUNT, name), (ADDRESS, (address or "unknown")[:KEY_LENGTH]))
 
 
 def _locked_for(session, keys):
@@ -119,18 +127,17 @@ def _rows(session, keys, for_update=False):
     return session.scalars(query.with_for_update() if for_update else query).all()
 
 
-def _throttled(session, username, address, wait):
-    attempt_outcome(session, THROTTLED, username, address, locked_for=wait)
-
-
 def _failed(session, limits, keys, username, address):
     """Count the failure against the name and the address (rows created if absent, then locked: concurrent
     failures from several processes queue here); return the seconds of a lock now in force, or 0."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = clock.now()
+    session.execute(delete(SignInThrottle).where(  # counts whose window and lock are over (random names add up)
+        SignInThrottle.window_started < now - limits.window,
+        (SignInThrottle.locked_until.is_(None)) | (SignInThrottle.locked_until < now)))
     for scope, key in keys:
         session.execute(dialect.insert(SignInThrottle).values(scope=scope, key=key, failures=0)
                         .on_conflict_do_nothing(index_elements=["scope", "key"]))
-    now = clock.now()
     for row in _rows(session, keys, for_update=True):
         if row.locked_until and row.locked_until > now:
             continue
@@ -138,7 +145,7 @@ def _failed(session, limits, keys, username, address):
             row.failures, row.window_started = 0, now
         row.failures += 1
         if row.failures >= limits.of(row.scope):
-            row.failures, row.window_started, row.locked_until = 0, None, now + limits.lock
+            row.failures, row.window_started, row.locked_until = 0, now, now + limits.lock
     session.flush()
     wait = _locked_for(session, keys)
     attempt_outcome(session, FAILED, username, address, locked_for=wait or None)

@@ -15,8 +15,10 @@ depends_on = None
 
 def upgrade():
     # awards.amount is whole fen on SQLite (bangfu.db.Money), cases.approved_amount a plain NUMERIC in yuan
-    total = "SUM(amount) / 100.0" if op.get_bind().dialect.name == 'sqlite' else "SUM(amount)"
-    op.execute(f"UPDATE cases SET approved_amount = (SELECT {total} FROM awards WHERE awards.case_id = cases.id) "
+    # what was approved: every instalment of the case's awards, those cancelled by an early end included
+    total = "SUM(i.amount) / 100.0" if op.get_bind().dialect.name == 'sqlite' else "SUM(i.amount)"
+    op.execute(f"UPDATE cases SET approved_amount = (SELECT {total} FROM instalments i JOIN awards a "
+               "ON a.id = i.award_id WHERE a.case_id = cases.id) "
                "WHERE approved_amount IS NULL AND EXISTS (SELECT 1 FROM awards WHERE awards.case_id = cases.id)")
 
 
