@@ -11,7 +11,9 @@ order, a transaction's rows are locked in one order whatever order its awards we
 half-yearly list ending and creating hundreds), so two transactions wait on each other, never in a cycle.
 
 `rebuild` computes the table from the awards and instalments (the migration that created it, a bulk load);
-`differences` compares the two, for tests and for an auditor who wants to see that they agree.
+`differences` compares the two, for tests and for an auditor who wants to see that they agree. A household
+purged after its retention period (households/purge.py) takes its awards with it but not its share of the
+totals: a past year's report keeps the figures it was given, and `differences` shows those months.
 """
 from collections import defaultdict
 from datetime import date
