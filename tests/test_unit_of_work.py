@@ -109,7 +109,7 @@ def test_a_command_postgresql_picks_as_a_deadlock_victim_runs_again(app, is_post
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == [] and len(attempts) == 3  # one of the two ran twice
+    assert errors == [] and len(attempts) >= 3  # the victim ran again (both may have, if PostgreSQL chose twice)
     with app.app_context():
         names = dict(db.session().execute(select(Organisation.code, Organisation.name)
                                           .where(Organisation.code.in_(["U-A", "U-B"]))).all())
