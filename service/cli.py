@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from . import config, create_app
+from . import config, create_app, db
 from .errors import DomainError
 from .people.roles import OrgKind, Role
 from .unit_of_work import run_in
@@ -258,6 +258,31 @@ def register_purge(before_text, dry_run):
             return
         done = run_in(app, purge.purge, before)
     click.echo(f"已删除 {done.households} 户档案（撤档日期早于{long_date(done.cutoff)}）及其 {done.cases} 件案件")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+def backup(file):
+    """Copy a SQLite database to FILE while the service runs (sqlite3's online backup API).
+
+    PostgreSQL is backed up with its own tools (pg_dump -Fc / pg_restore), as the README shows."""
+    import sqlite3
+    app = _app()
+    engine = db.engine_of(app)
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException("PostgreSQL 数据库请用 pg_dump -Fc 备份、pg_restore 恢复（见 README「备份与恢复」）")
+    if file.exists():
+        raise click.ClickException(f"备份文件已存在：{file}")
+    raw = engine.raw_connection()
+    try:
+        target = sqlite3.connect(file)
+        try:
+            raw.driver_connection.backup(target)
+        finally:
+            target.close()
+    finally:
+        raw.close()
+    click.echo(f"已备份到 {file}")
 
 
 @main.group()
