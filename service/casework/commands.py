@@ -22,6 +22,7 @@ from ..engine import EngineFailure, TaskNotReady
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..forms import load_form, validate
 from ..instances.store import CaseDataTooLarge
+from ..people.duties import ensure_independent
 from ..people.operations import system_user
 from ..process_models.operations import latest_version
 from ..scheduler.timers import drop_case_timer, sync_case_timer
@@ -92,6 +93,7 @@ def complete_task(session, services, user, task_id, data):
     """Validate the form, run the task in the engine and store everything in one transaction."""
     task, other_open = task_for_command(session, user, task_id)
     ensure_workable(user, task)
+    ensure_independent(session, user, task)
     return _complete(session, services, user, task, other_open, data)
 
 
@@ -182,6 +184,7 @@ def withdraw_case(session, services, user, case_id):
 def claim_task(session, user, task_id):
     """Claim a task so nobody else works on it."""
     task = get_task(session, user, task_id)
+    ensure_independent(session, user, task)
     if claim(session, user, task):
         history.record(session, task.case, user, "claimed", task=task)
     return task

@@ -1,0 +1,54 @@
+"""People and duties: steps that must be independent, deactivating a user, reassigning and delegating tasks."""
+from sqlalchemy import select, update
+
+from bangfu.people.duties import SEPARATE_STEPS, paired_steps
+from bangfu.people.models import User
+from bangfu.unit_of_work import run_in
+
+
+def _set_role(app, username, role):
+    """The person moves to another post: same user, another role (the one they may now hold as well)."""
+    def move(session):
+        session.execute(update(User).where(User.username == username).values(role=role))
+    run_in(app, move)
+
+
+def test_the_pairs_are_declared_in_one_place_both_ways():
+    assert paired_steps("approval") == {"re_review", "payment"}
+    assert paired_steps("visit_oversight") == {"household_visit"}
+    assert paired_steps("programme_approval") == {"programme_review"}
+    assert ("household_visit", "visit_oversight") in SEPARATE_STEPS
+
+
+def test_who_wrote_the_re_review_may_not_approve_the_same_case(api, case_at):
+    case_id = case_at("approval")
+    _set_role(api.app, "center1", "approver")  # center1 completed 复审结论 on this case
+    task = api.open_task(case_id, "approval")
+
+    claimed = api.post(f"/api/v1/tasks/{task['id']}/claim", "center1")
+    assert claimed.status_code == 403
+    assert "职责分离" in claimed.get_json()["error"]["message"]
+    assert "复审结论" in claimed.get_json()["error"]["message"]
+    done = api.post(f"/api/v1/tasks/{task['id']}/complete", "center1", json={"data": {"decision": "approve"}})
+    assert done.status_code == 403
+    assert "须由其他人员办理" in done.get_json()["error"]["message"]
+    assert api.open_task(case_id, "approval")["id"] == task["id"]  # still open, nobody holds it
+
+
+def test_another_approver_still_approves(api, case_at, replies):
+    case_id = case_at("approval")
+    _set_role(api.app, "center1", "approver")
+    api.complete(case_id, "approval", replies["approval"], user="approver1")
+    assert "approval" not in [t["name"] for t in api.case(case_id)["open_tasks"]]
+
+
+def test_the_visitor_may_not_oversee_their_own_visit(api, case_at, replies):
+    case_id = case_at("visit_oversight")
+    # The visit was done by thirdparty1; were they moved to the inspectors, they still may not oversee it.
+    def move(session):
+        inspect_org = session.scalar(select(User).where(User.username == "inspector1")).organisation_id
+        session.execute(update(User).where(User.username == "thirdparty1")
+                        .values(role="inspector", organisation_id=inspect_org))
+    run_in(api.app, move)
+    response = api.complete(case_id, "visit_oversight", replies["visit_oversight"], user="thirdparty1", expect=403)
+    assert "入户走访" in response["error"]["message"]
