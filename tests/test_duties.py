@@ -52,3 +52,29 @@ def test_the_visitor_may_not_oversee_their_own_visit(api, case_at, replies):
     run_in(api.app, move)
     response = api.complete(case_id, "visit_oversight", replies["visit_oversight"], user="thirdparty1", expect=403)
     assert "入户走访" in response["error"]["message"]
+
+
+def test_deactivating_a_user_revokes_their_token_and_session_and_frees_their_tasks(api, case_at):
+    from test_pages import Browser
+    from bangfu.people.operations import deactivate_user
+    case_id = case_at("re_review")
+    task = api.open_task(case_id, "re_review")
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", "center1").status_code == 200
+    assert api.get("/api/v1/tasks", "center1").status_code == 200  # the token works
+    page = Browser(api.app, "center1")
+    assert page.get("/inbox").status_code == 200
+
+    user, released = run_in(api.app, deactivate_user, "center1")
+
+    assert released == 1
+    assert api.get("/api/v1/tasks", "center1").status_code == 401
+    assert page.get("/inbox").status_code == 302  # back to sign-in
+    assert api.open_task(case_id, "re_review")["assignee"] is None
+
+
+def test_deactivating_an_unknown_user_is_refused(app):
+    import pytest
+    from bangfu.errors import NotFound
+    from bangfu.people.operations import deactivate_user
+    with pytest.raises(NotFound, match="不存在"):
+        run_in(app, deactivate_user, "nobody")
