@@ -141,6 +141,7 @@ def user():
 
 @user.command("deactivate")
 @click.argument("username")
+@friendly
 def user_deactivate(username):
     """Deactivate a user: tokens and page sessions revoked, claimed tasks back to the pool."""
     from .people.operations import deactivate_user

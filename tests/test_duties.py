@@ -4,6 +4,7 @@ from sqlalchemy import select, update
 from bangfu.people.duties import SEPARATE_STEPS, paired_steps
 from bangfu.people.models import User
 from bangfu.unit_of_work import run_in
+from test_cli import database, ready  # noqa: F401  (fixtures)
 
 
 def _set_role(app, username, role):
@@ -78,3 +79,9 @@ def test_deactivating_an_unknown_user_is_refused(app):
     from bangfu.people.operations import deactivate_user
     with pytest.raises(NotFound, match="不存在"):
         run_in(app, deactivate_user, "nobody")
+
+
+def test_bangfu_user_deactivate(ready):
+    from test_cli import ok, refused
+    assert "alice deactivated; 0 claimed task(s)" in ok("user", "deactivate", "alice")
+    assert "不存在" in refused("user", "deactivate", "nobody")
