@@ -85,3 +85,21 @@ def test_bangfu_user_deactivate(ready):
     from test_cli import ok, refused
     assert "alice deactivated; 0 claimed task(s)" in ok("user", "deactivate", "alice")
     assert "不存在" in refused("user", "deactivate", "nobody")
+
+
+def test_the_centre_head_reassigns_a_claimed_task_and_nobody_else_may(api, case_at):
+    case_id = case_at("payment")
+    task = api.open_task(case_id, "payment")
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", "finance1").status_code == 200
+    path = f"/api/v1/tasks/{task['id']}/reassign"
+
+    refused = api.post(path, "approver1", json={"username": "finance2"})
+    assert refused.status_code == 403 and "中心负责人" in refused.get_json()["error"]["message"]
+    wrong_role = api.post(path, "head1", json={"username": "union1"})
+    assert wrong_role.status_code == 422 and "username" in wrong_role.get_json()["error"]["fields"]
+
+    moved = api.post(path, "head1", json={"username": "finance2"})
+    assert moved.status_code == 200, moved.get_json()
+    assert api.open_task(case_id, "payment")["assignee"] == "finance2"  # its display name
+    history = api.case(case_id)["history"]
+    assert any(event["action"] == "reassigned" for event in history)
