@@ -72,6 +72,12 @@ def test_deactivating_a_user_revokes_their_token_and_session_and_frees_their_tas
     assert page.get("/inbox").status_code == 302  # back to sign-in
     assert api.open_task(case_id, "re_review")["assignee"] is None
 
+    def logged(session):
+        from bangfu.audit.models import AuditEntry
+        return session.scalars(select(AuditEntry.action).where(AuditEntry.subject_kind == "user",
+                                                                AuditEntry.subject_id == user.id)).all()
+    assert "user_deactivated" in run_in(api.app, logged)
+
 
 def test_deactivating_an_unknown_user_is_refused(app):
     import pytest
