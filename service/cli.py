@@ -139,6 +139,16 @@ def user():
     """Users."""
 
 
+@user.command("deactivate")
+@click.argument("username")
+@friendly
+def user_deactivate(username):
+    """Deactivate a user: tokens and page sessions revoked, claimed tasks back to the pool."""
+    from .people.operations import deactivate_user
+    _, released = run_in(_app(), deactivate_user, username)
+    click.echo(f"user {username} deactivated; {released} claimed task(s) back to the pool")
+
+
 @user.command("add")
 @click.argument("username")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))

@@ -9,6 +9,7 @@ ACTION_LABELS = {
     "timer_fired": "定时器触发", "scheduled_start": "定时发起",
     "review_started": "发起年度复核", "exit_started": "发起退出（撤档）", "closed_on_exit": "家庭撤档，案件终止",
     "programme_started": "发起帮扶项目申请", "warmth_started": "发起送温暖",
+    "reassigned": "改派任务",
 }
 
 

@@ -19,9 +19,10 @@ from ..cases.operations import (close_withdrawn, get_case, open_case, set_incide
                                withdrawal_refusal)
 from ..db import utcnow
 from ..engine import EngineFailure, TaskNotReady
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..forms import load_form, validate
 from ..instances.store import CaseDataTooLarge
+from ..people.duties import ensure_independent
 from ..people.operations import system_user
 from ..process_models.operations import latest_version
 from ..scheduler.timers import drop_case_timer, sync_case_timer
@@ -92,6 +93,7 @@ def complete_task(session, services, user, task_id, data):
     """Validate the form, run the task in the engine and store everything in one transaction."""
     task, other_open = task_for_command(session, user, task_id)
     ensure_workable(user, task)
+    ensure_independent(session, user, task)
     return _complete(session, services, user, task, other_open, data)
 
 
@@ -182,6 +184,7 @@ def withdraw_case(session, services, user, case_id):
 def claim_task(session, user, task_id):
     """Claim a task so nobody else works on it."""
     task = get_task(session, user, task_id)
+    ensure_independent(session, user, task)
     if claim(session, user, task):
         history.record(session, task.case, user, "claimed", task=task)
     return task
@@ -192,6 +195,36 @@ def release_task(session, user, task_id):
     task = get_task(session, user, task_id)
     release(user, task)
     history.record(session, task.case, user, "unclaimed", task=task)
+    session.flush()
+    return task
+
+
+def reassign_task(session, user, task_id, username):
+    """The centre head gives a claimed task to another active user of the task's role (改派), say when its
+    holder is away; the new holder must be free to do the step (people.duties)."""
+    from ..access import may_act_on
+    from ..audit.recording import note
+    from ..people.models import User
+    from ..people.roles import Role
+    from sqlalchemy import select
+    if user.role != Role.CENTRE_HEAD:
+        raise Forbidden("只有中心负责人可以改派任务")
+    task = get_task(session, user, task_id)
+    if task.state != "open":
+        raise Conflict(DONE_MESSAGE)
+    if task.assignee_id is None:
+        raise Conflict("该任务尚未被认领，无需改派", {"task": ["未认领"]})
+    target = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if target is None:
+        raise ValidationFailed("改派对象不存在或已停用", {"username": [f"没有在职用户 {username}"]})
+    if not may_act_on(target, task):
+        raise ValidationFailed("改派对象的角色或机构与任务不符", {"username": ["须为该任务所属角色和机构的人员"]})
+    ensure_independent(session, target, task)
+    previous = task.assignee.username
+    task.assignee = target
+    history.record(session, task.case, user, "reassigned", task=task)
+    note(session, action="task_reassigned", subject=("case", task.case_id), task=task.id,
+         from_user=previous, to_user=target.username)
     session.flush()
     return task
 

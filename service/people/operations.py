@@ -135,3 +135,25 @@ def system_user(session):
     session.add(user)
     session.flush()
     return user
+
+
+def deactivate_user(session, username):
+    """Take a user out of service at once: inactive, every API token and page session revoked, and the tasks
+    they had claimed back in the pool for their colleagues (each recorded in its case's history)."""
+    from ..cases import history  # cases/ builds on people/
+    from ..tasks.models import HumanTask, TaskState
+    from ..audit.recording import note
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    user.active = False
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    session.execute(delete(PageSession).where(PageSession.user_id == user.id))
+    claimed = session.scalars(select(HumanTask).where(
+        HumanTask.assignee_id == user.id, HumanTask.state == TaskState.OPEN)).all()
+    for task in claimed:
+        task.assignee = None
+        history.record(session, task.case, user, "unclaimed", task=task)
+    note(session, action="user_deactivated", subject=("user", user.id), released_tasks=len(claimed))
+    session.flush()
+    return user, len(claimed)

@@ -7,7 +7,7 @@ from ..errors import Conflict
 from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
 from ..unit_of_work import run
-from .schemas import CompleteSchema, CompletionSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
+from .schemas import ReassignSchema, CompleteSchema, CompletionSchema, TaskDetailSchema, TaskPageSchema, TaskQuerySchema, TaskSchema
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务")
 authenticate_blueprint(blp)
@@ -56,3 +56,12 @@ class Complete(MethodView):
         if done.incident:  # committed: the case is set aside, the task stays open
             raise Conflict(commands.INCIDENT_MESSAGE, {"case": [done.incident]})
         return views.completion(done)
+
+
+@blp.route("/<id:task_id>/reassign")
+class Reassign(MethodView):
+    @blp.arguments(ReassignSchema)
+    @blp.response(200, TaskSchema)
+    def post(self, args, task_id):
+        """The centre head gives a claimed task to another user of its role (改派)."""
+        return run(commands.reassign_task, current_user(), task_id, args["username"])

@@ -113,3 +113,8 @@ class CompletionSchema(TaskSchema):
 
 class CompleteSchema(Schema):
     data = fields.Raw(required=True, metadata={"description": "the form's data"})
+
+
+class ReassignSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "the user who takes the task over"})

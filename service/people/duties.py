@@ -1,0 +1,42 @@
+"""Segregation of duties: the pairs of steps that, within one case, must be done by different people.
+
+A user may change roles (and may one day hold several), so a role check alone does not keep a step and its
+check independent. Claiming or completing a task is refused when the same user completed its paired step
+in the same case, in either order and however often the case looped back.
+
+Declared here, once. The other four-eyes rules live where their rows are, as CHECK constraints:
+a payment batch's maker and checker (money.models.PaymentBatch, `maker_checker`) and a fund standard's
+drafter and approver (money.models.FundStandard, `four_eyes`).
+"""
+from sqlalchemy import select
+
+from ..errors import Forbidden
+from ..tasks.models import HumanTask, TaskState
+
+# (step, step): BPMN task ids that may not both be done by one person in one case.
+SEPARATE_STEPS = (
+    ("household_visit", "visit_oversight"),  # 入户走访 / 走访监督 (hardship assistance)
+    ("re_review", "approval"),  # 复审结论 / 审批
+    ("approval", "payment"),  # 审批 / 发放确认
+    ("programme_review", "programme_approval"),  # 审核 / 审批 (金秋助学, 医疗救助, 意外致困)
+    ("review_conclusion", "exit_approval"),  # 年度复核结论 / 退出审批 (annual review)
+    ("exit_request", "exit_approval"),  # 退出申请 / 退出审批 (household exit)
+)
+
+
+def paired_steps(step):
+    """The steps that must be done by someone other than whoever does `step`."""
+    return {b if a == step else a for a, b in SEPARATE_STEPS if step in (a, b)}
+
+
+def ensure_independent(session, user, task):
+    """Forbidden when `user` completed a step of the task's case that must be independent of this one."""
+    paired = paired_steps(task.spec_name)
+    if not paired:
+        return
+    done = session.scalar(select(HumanTask).where(
+        HumanTask.case_id == task.case_id, HumanTask.state == TaskState.COMPLETED,
+        HumanTask.completed_by_id == user.id, HumanTask.spec_name.in_(paired)).limit(1))
+    if done is not None:
+        raise Forbidden(f"职责分离：您已办理本案件的「{done.title}」，「{task.title}」须由其他人员办理",
+                        {"task": [f"与「{done.title}」须由不同人员办理"]})
