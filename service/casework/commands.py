@@ -28,8 +28,8 @@ from ..process_models.operations import latest_version
 from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
 from ..tasks.models import HumanTask
-from ..tasks.operations import (DONE_MESSAGE, claim, ensure_workable, get_task, mark_completed, release,
-                               take_for_completion, take_for_system, task_for_command, task_form)
+from ..tasks.operations import (DONE_MESSAGE, claim, ensure_can_act, ensure_workable, get_task, mark_completed,
+                               release, take_for_completion, take_for_system, task_for_command, task_form)
 
 MAX_FORM_BYTES = 256 * 1024
 INCIDENT_MESSAGE = "流程运行异常，本次办理未生效；案件已暂停，等待管理人员处理"
@@ -184,6 +184,7 @@ def withdraw_case(session, services, user, case_id):
 def claim_task(session, user, task_id):
     """Claim a task so nobody else works on it."""
     task = get_task(session, user, task_id)
+    ensure_can_act(user, task)  # not their role or organisation: that answer, before any duty question
     ensure_independent(session, user, task)
     if claim(session, user, task):
         history.record(session, task.case, user, "claimed", task=task)
