@@ -1,4 +1,5 @@
 """Driving the pages in Debian's Chromium with Playwright: sign in, fill an rjsf form from data, screenshots."""
+import os
 from pathlib import Path
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -41,6 +42,10 @@ def sign_in(browser, base_url, username, viewport=None, start=None):
 
 
 def shot(page, name):
+    """Save a full-page screenshot to look at, when BANGFU_TEST_SCREENSHOTS=1: encoding them takes about half of
+    the browser tests' time, and no assertion reads them."""
+    if os.environ.get("BANGFU_TEST_SCREENSHOTS") != "1":
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 

@@ -292,3 +292,22 @@ def case_at(api, household, replies, rng):
         return case_id
 
     return drive
+
+
+# Fixtures through which a test reaches the database under test.
+DATABASE_FIXTURES = {"database_url", "database"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, run what depends on the database: a test that never reaches it (engine, forms, calendar
+    arithmetic) would only repeat its SQLite run, and the browser tests drive the same server code that the
+    page tests run here through the test client, at twice the time."""
+    if not os.environ.get("BANGFU_TEST_DATABASE_URL"):
+        return
+    repeated = pytest.mark.skip(reason="does not depend on the database: run on SQLite")
+    in_browser = pytest.mark.skip(reason="browser test: run on SQLite; its pages run here through the test client")
+    for item in items:
+        if item.module.__name__.startswith("test_browser"):
+            item.add_marker(in_browser)
+        elif not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(repeated)

@@ -223,12 +223,15 @@ def test_the_dashboard_draws_its_charts_for_a_supervisor(browser, server, case_a
     expect(charts).to_have_count(5)
     for index in range(5):
         expect(charts.nth(index)).to_have_attribute("data-bf-ready", "1")
-    drawn = page.eval_on_selector_all("canvas[data-chart]", """cs => cs.map(c => {
+    paint = """() => [...document.querySelectorAll('canvas[data-chart]')].map(c => {
         const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let painted = 0;
         for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted++;
         return [c.dataset.chart, c.width, c.height, painted];
-    })""")
+    })"""
+    # Chart.js paints on animation frames after it is set up: wait for the paint (a loaded machine is slow).
+    page.wait_for_function(f"() => ({paint})().every(([, w, h, painted]) => painted > 500)", timeout=10000)
+    drawn = page.evaluate(paint)
     for name, width, height, painted in drawn:
         assert width > 100 and height > 100 and painted > 500, (name, width, height, painted)
     by_stage = page.eval_on_selector("canvas[data-chart='chart-by-stage']",
