@@ -15,7 +15,7 @@ from bangfu.unit_of_work import run_in
 READERS = ["union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1", "supervisor1"]
 WHOLE_ID = {"union1", "center1", "thirdparty1"}
 WHOLE_CARD = {"union1", "center1", "finance1"}
-SEES_CIRCUMSTANCES = {"union1", "center1", "thirdparty1", "inspector1", "approver1"}
+SEES_CIRCUMSTANCES = {"union1", "center1", "thirdparty1", "approver1"}
 MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
 
 
