@@ -116,6 +116,7 @@ def test_the_inspector_reads_the_procedure_of_the_case(api, overseen, household,
         replies["notice_objection"]["received_on"], "letter", "not_upheld")
     assert data["public_notice"]["notice_end"] > data["public_notice"]["notice_start"]
     assert (data["re_review"]["category"], data["assessment"]["suggested_category"]) == ("relative", "deep")
+    assert data["assessment"]["dibao_line"] and data["assessment"]["standard"], "the standard the case was judged by"
     assert (data["open_file"]["proposed_amount"], data["approval"]["approved_amount"]) == (800, 800)
     assert (case["approved_amount"], case["paid_amount"]) == ("800.00", "800.00")
 
