@@ -1,6 +1,7 @@
 """Upgrading a database that already holds cases: tasks open before due dates existed get one, and a
 withdrawn declaration is never turned into something else by a downgrade. Each test has its own database."""
 import random
+import re
 
 import pytest
 from alembic import command
@@ -91,9 +92,8 @@ def test_versions_deployed_before_sensitivity_marks_get_them(own_database):
         stored = conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar()
         # The forms that existed when marks came (0005's list): a form added later was always deployed marked.
         known = set(_revision_0005().MARKED)
-        unmarked = {name: json.loads(json.dumps(form).replace(', "x-sensitive": "circumstances"', "")
-                                     .replace('"x-sensitive": "circumstances", ', "")) if name in known else form
-                    for name, form in json.loads(stored).items()}
+        unmarked = {name: json.loads(re.sub(r'(, "x-sensitive": "\w+"|"x-sensitive": "\w+", )', "", json.dumps(form)))
+                    if name in known else form for name, form in json.loads(stored).items()}
         assert "x-sensitive" not in json.dumps({name: unmarked[name] for name in known if name in unmarked})
         conn.execute(text("UPDATE process_model_versions SET forms_json = :f"), {"f": json.dumps(unmarked)})
     db.engine_of(app).dispose()
@@ -104,7 +104,35 @@ def test_versions_deployed_before_sensitivity_marks_get_them(own_database):
     with db.engine_of(app).connect() as conn:
         forms = json.loads(conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar())
     db.engine_of(app).dispose()
+    # 0005 marks circumstances, 0023 turns the oversight exchange's marks into "oversight"
     assert forms == json.loads(stored), "the marks the bundled forms carry, and nothing else"
+
+
+def test_versions_deployed_before_the_oversight_mark_let_the_inspectors_read_the_oversight_exchange(own_database):
+    """Deployed versions marked the inspector's 审核意见 and the centre's 整改答复 "circumstances", which the
+    inspectors no longer read: 0023 marks them "oversight", and nothing else; its downgrade marks them back."""
+    import json
+    app, _ = _app_with_a_declaration(own_database)
+    with db.engine_of(app).connect() as conn:
+        stored = json.loads(conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar())
+    db.engine_of(app).dispose()
+
+    def marks(forms):
+        return {(name, field): forms[name]["properties"][field].get("x-sensitive")
+                for name, field in [("visit_oversight.schema.json", "opinion"),
+                                    ("answer_irregularity.schema.json", "response"),
+                                    ("answer_irregularity.schema.json", "corrective_action"),
+                                    ("re_review.schema.json", "opinion")]}
+
+    def deployed():
+        with create_engine(own_database).connect() as conn:
+            return json.loads(conn.execute(text("SELECT forms_json FROM process_model_versions")).scalar())
+
+    assert set(marks(stored).values()) == {"oversight", "circumstances"}
+    _alembic(own_database, command.downgrade, "0020_sign_in_sessions")
+    assert set(marks(deployed()).values()) == {"circumstances"}
+    _alembic(own_database, command.upgrade, "head")
+    assert deployed() == stored
 
 
 def _revision_0005():

@@ -12,10 +12,10 @@ from bangfu.services import services
 from bangfu.testing import pay_case_through_batch
 from bangfu.unit_of_work import run_in
 
-READERS = ["union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1", "supervisor1"]
+READERS = ["union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1", "supervisor1", "head1"]
 WHOLE_ID = {"union1", "center1", "thirdparty1"}
 WHOLE_CARD = {"union1", "center1", "finance1"}
-SEES_CIRCUMSTANCES = {"union1", "center1", "thirdparty1", "inspector1", "approver1"}
+SEES_CIRCUMSTANCES = {"union1", "center1", "thirdparty1", "approver1", "head1"}
 MASKED_ID = re.compile(r"^\d{4}\*{10}[\dX]{4}$")
 
 

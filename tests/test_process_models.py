@@ -179,4 +179,4 @@ def test_a_sensitivity_mark_of_an_unknown_kind_is_refused_naming_the_field(app, 
     finally:
         edited.unlink()
     assert response.status_code == 422
-    assert "properties/opinion: x-sensitive 的值应为 circumstances 之一" in response.get_json()["error"]["fields"]["review"][0]
+    assert "properties/opinion: x-sensitive 的值应为 circumstances、oversight 之一" in response.get_json()["error"]["fields"]["review"][0]

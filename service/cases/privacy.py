@@ -4,6 +4,13 @@ Two kinds of rule, both decided here: POLICY names fields (an ID number is one w
 form data or derived data); a form marks a field of its own with the schema keyword SENSITIVE
 ("x-sensitive": "circumstances") when its text describes the family's health, income or assets, and
 KINDS says which roles see such fields.
+
+The inspectors (纪检监督) check the procedure, not the family: who did which step when, against which
+deadline, whether the visit took place as required (date, visitors, the household present, the checks
+made, the signatures), the notice and its objections' dates and outcomes, the decisions and the amounts.
+They see no whole ID, card or phone number, no health, no income and no free text about the family. The
+oversight exchange itself, their own 审核意见 and the centre's 整改答复 to it, is marked "oversight": read
+by the inspectors and by those who read the circumstances, as it may quote them.
 """
 from .. import audit
 from ..households.identity import mask_number, mask_phone
@@ -14,7 +21,7 @@ SENSITIVE = "x-sensitive"
 _IDENTITY_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY}
 _BANK_ROLES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.FINANCE}
 # The centre head reads the circumstances to instruct (督办) a late step, and writes opinions that quote them.
-_NEEDS_CIRCUMSTANCES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY, Role.INSPECTOR, Role.APPROVER,
+_NEEDS_CIRCUMSTANCES = {Role.GRASSROOTS_UNION, Role.ASSISTANCE_CENTER, Role.THIRD_PARTY, Role.APPROVER,
                         Role.CENTRE_HEAD}
 
 # field name -> (roles that see it whole, how others see it)
@@ -34,7 +41,7 @@ POLICY = {
     "income_notes": (_NEEDS_CIRCUMSTANCES, lambda v: None),  # the assessment's, which compare them
 }
 # value of a form field's SENSITIVE keyword -> roles that see the field; others see HIDDEN
-KINDS = {"circumstances": _NEEDS_CIRCUMSTANCES}
+KINDS = {"circumstances": _NEEDS_CIRCUMSTANCES, "oversight": _NEEDS_CIRCUMSTANCES | {Role.INSPECTOR}}
 
 
 def mask(data, role, schemas=None):
