@@ -298,7 +298,7 @@ def test_a_server_killed_mid_run_loses_nothing_acknowledged_and_does_nothing_twi
     assert set(per_step.values()) == {1}, "no step opened twice"
     assert Counter(name for _, _, name, state in tasks if state == "open") == \
         {"household_visit": len(cases), "visit_oversight": len(cases)}, "each case moved on to the visit once"
-    assert Counter(actions) == {"casework.commands.start_case_once": len(cases),
+    assert Counter(actions) == {"casework.commands.start_case": len(cases),
                                 "casework.commands.complete_task": len(cases) * len(STEPS)}, "audited once each"
 
     verified = subprocess.run([sys.executable, "-m", "bangfu.cli", "audit", "verify"], env=env, cwd=tmp_path,

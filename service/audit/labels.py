@@ -10,7 +10,6 @@ ACTIONS = {
     "people.operations.create_user": "新增用户",
     "people.operations.token_for_username": "签发访问令牌（命令行）",
     "casework.commands.start_case": "发起申报",
-    "casework.commands.start_case_once": "发起申报",
     "casework.commands.complete_task": "办理任务",
     "casework.commands.claim_task": "认领任务",
     "casework.commands.release_task": "放回任务",

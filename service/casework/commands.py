@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..access import Action, ensure
+from ..audit.recording import command_action, note
 from ..cases import history, rules
 from ..cases.models import Case, CaseStatus
 from ..cases.operations import (close_withdrawn, get_case, open_case, set_incident, settle_status,
@@ -83,6 +84,7 @@ def start_case_once(session, services, user, process_key, draft=None, request_ke
             return earlier, False
     case = start_case(session, services, user, process_key, draft)
     case.request_key = request_key
+    note(session, action=command_action(start_case))  # logged as any other start, whatever the channel
     return case, True
 
 
