@@ -96,11 +96,14 @@ class Fleet:
     def base(self, i):
         return f"http://127.0.0.1:{self.ports[i]}"
 
-    def start(self, i):
+    def start(self, i, holding=None):
+        """Serve on port i; `holding` (a folder): the server that is killed, holding back the answers (see
+        HOLDING)."""
+        command = ["-c", HOLDING, str(holding)] if holding else ["-m", "bangfu.cli"]
         self.processes[i] = subprocess.Popen(
-            [sys.executable, "-m", "bangfu.cli", "serve", "--port", str(self.ports[i]), "--workers", "1",
-             "--threads", "4", "--no-scheduler"], env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            [sys.executable, *command, "serve", "--port", str(self.ports[i]), "--workers", "1", "--threads", "4",
+             "--no-scheduler"], env=self.env, cwd=self.cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
 
     def wait_ready(self, i, timeout=60):
         deadline = time.monotonic() + timeout  # a hang detector, not a timing
@@ -131,6 +134,30 @@ class Fleet:
                     os.killpg(process.pid, signal.SIGKILL)
 
 
+# `bangfu serve` as the server that is killed. Once the test creates `armed` in the folder, the first declaration
+# and the first completion it commits from then on keep their answers back (each thread sleeps after the commit,
+# its marker file written): the kill then falls between a commit and its answer, which is what a client cannot
+# tell from a command that never ran. Its other threads go on serving.
+HOLDING = """
+import pathlib, sys, time
+from bangfu import unit_of_work
+from bangfu.cli import main
+folder = pathlib.Path(sys.argv[1])
+committed = unit_of_work._attempts
+def holding_answer(session, command, args, kwargs):
+    result = committed(session, command, args, kwargs)
+    name = getattr(command, "__name__", "")
+    if name in ("start_case_once", "complete_task") and (folder / "armed").exists():
+        try:
+            (folder / name).open("x").close()
+        except FileExistsError:
+            return result
+        time.sleep(600)
+    return result
+unit_of_work._attempts = holding_answer
+main(sys.argv[2:])
+"""
+HELD = ("start_case_once", "complete_task")
 LOST = (ConnectionError, http.client.HTTPException, TimeoutError, urllib.error.URLError)
 
 
@@ -140,6 +167,7 @@ class Journal:
     started: dict = field(default_factory=dict)  # Idempotency-Key -> case id the server acknowledged
     completed: list = field(default_factory=list)  # (case id, step, task id) acknowledged with 200
     done_before: list = field(default_factory=list)  # (case id, step, task id): a retry answered 409 已办理
+    replayed: list = field(default_factory=list)  # Idempotency-Keys whose retry answered 200 with the case
     retried: int = 0
     failures: list = field(default_factory=list)
 
@@ -190,6 +218,8 @@ class Client:
         status, body, tries = self.send("/api/v1/cases", "union1", {"process": "hardship_assistance"},
                                         {"Idempotency-Key": key})
         assert status == 201 or (status == 200 and tries > 0), (status, body)
+        if status == 200:
+            self.journal.replayed.append(key)
         case_id = body["id"]
         self.journal.started[key] = case_id
         self.progress()
@@ -237,8 +267,10 @@ def test_a_server_killed_mid_run_loses_nothing_acknowledged_and_does_nothing_twi
     fleet = Fleet(env, tmp_path)
     acknowledged = threading.Semaphore(0)
     try:
+        victim, held = 1, tmp_path / "held"
+        held.mkdir()
         for i in range(SERVERS):
-            fleet.start(i)
+            fleet.start(i, holding=held if i == victim else None)
         for i in range(SERVERS):
             fleet.wait_ready(i)
         clients = [Client(n, fleet, tokens, acknowledged.release) for n in range(CLIENTS)]
@@ -250,10 +282,11 @@ def test_a_server_killed_mid_run_loses_nothing_acknowledged_and_does_nothing_twi
             while not acknowledged.acquire(timeout=0.1):
                 assert any(t.is_alive() for t in threads), [c.journal.failures for c in clients]
                 assert time.monotonic() < deadline, "the clients stopped making progress"
-        victim = 1
-        deadline = time.monotonic() + 30  # a hang detector: the clients keep every server busy
-        while fleet.in_flight[victim] == 0 and time.monotonic() < deadline:
-            time.sleep(0.005)
+        (held / "armed").touch()
+        deadline = time.monotonic() + 60  # a hang detector: the victim's two clients declare and complete
+        while not all((held / name).exists() for name in HELD):
+            assert time.monotonic() < deadline, "the server to kill never committed a declaration and a completion"
+            time.sleep(0.02)
         in_flight_at_kill = fleet.in_flight[victim]
         fleet.kill(victim)
         fleet.start(victim)
@@ -265,8 +298,10 @@ def test_a_server_killed_mid_run_loses_nothing_acknowledged_and_does_nothing_twi
         fleet.stop_all()
     journals = [c.journal for c in clients]
     assert [j.failures for j in journals] == [[]] * CLIENTS
-    print(f"in flight on the killed server: {in_flight_at_kill}; retried: {sum(j.retried for j in journals)}; "
-          f"answered 409 on a retry: {sum(len(j.done_before) for j in journals)}")
+    print(f"in flight on the killed server: {in_flight_at_kill}; retried: {sum(j.retried for j in journals)}")
+    assert in_flight_at_kill >= 2
+    assert len([key for j in journals for key in j.replayed]) == 1, "the held declaration: answered on its retry"
+    assert len([done for j in journals for done in j.done_before]) == 1, "the held completion: 409 on its retry"
 
     with app.app_context():
         session = db.session()
