@@ -63,6 +63,8 @@ def test_a_declaration_key_is_the_senders_own_and_well_formed(api):
     theirs = api.post("/api/v1/cases", "union2", json={"process": "hardship_assistance"}, headers=dict(key))
     assert (first.status_code, theirs.status_code) == (201, 201)
     assert theirs.get_json()["id"] != first.get_json()["id"]
+    elsewhere = api.post("/api/v1/cases", "union1", json={"process": "timer_wait"}, headers=dict(key))
+    assert elsewhere.status_code == 409 and "另一流程" in elsewhere.get_json()["error"]["message"]
     bad = api.post("/api/v1/cases", "union1", json={"process": "hardship_assistance"},
                    headers={"Idempotency-Key": "x" * 65})
     assert bad.status_code == 422

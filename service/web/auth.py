@@ -61,10 +61,11 @@ def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if page_user() is None:
-            extra = {"expired": 1} if g.page_session_expired else {}
+            back = request.full_path.rstrip("?")
             if g.page_session_expired:
                 session.pop("sid", None)
-            return redirect(url_for("pages.login", next=request.full_path.rstrip("?"), **extra))
+                return redirect(url_for("pages.login", next=back, expired=1))
+            return redirect(url_for("pages.login", next=back))
         return view(*args, **kwargs)
     return wrapped
 
