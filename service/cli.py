@@ -3,6 +3,12 @@ import functools
 import sys
 from pathlib import Path
 
+if __name__ == "__main__":
+    # `python -m bangfu.cli` (how `bangfu serve` starts its scheduler) runs the module proper: this copy, as
+    # __main__, would reach main() before the command groups at the end that import it back were added.
+    from bangfu.cli import main
+    sys.exit(main())
+
 import click
 
 from . import config, create_app, db
@@ -329,10 +335,6 @@ def report_money(year, month, out):
 from .money.cli import payments  # noqa: E402
 
 main.add_command(payments)
-
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 from .money.standards_cli import standards_group  # noqa: E402  (it builds on this module's helpers)
 

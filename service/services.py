@@ -8,6 +8,7 @@ from . import calendar
 from .engine import Engine, Limits
 from .forms import FormLibrary
 from .instances.store import InstanceStore
+from .people.sessions import SessionLimits
 from .people.sign_in import SignInLimits
 from .resources import bundled_models
 
@@ -23,6 +24,7 @@ class Services:
     annual_review_date: tuple = (12, 1)  # (month, day) the scheduler starts the year's annual review
     follow_up_months: int = 6  # a 脱困 exit's 防返困 follow-up falls due this many months later
     sign_in_limits: SignInLimits = SignInLimits()
+    session_limits: SessionLimits = SessionLimits()
 
 
 def build(config):
@@ -33,7 +35,7 @@ def build(config):
     store = InstanceStore(engine, config["INSTANCE_CACHE"], max_state_bytes=config["CASE_STATE_KB"] * 1024)
     return Services(engine, store, FormLibrary(config["FORMS_DIR"]), models_dir, config["TOKEN_DAYS"],
                     config["NOTICE_MIN_DAYS"], config["ANNUAL_REVIEW_DATE"], config["FOLLOW_UP_MONTHS"],
-                    SignInLimits.from_config(config))
+                    SignInLimits.from_config(config), SessionLimits.from_config(config))
 
 
 def init_app(app):

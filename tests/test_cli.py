@@ -203,3 +203,14 @@ def test_help_lists_every_setting_on_its_own_line(database):
     for setting in SETTINGS:
         assert any(line.startswith(setting.env) and line.endswith(setting.help) for line in lines), (setting.env, output)
     assert "BANGFU_DATABASE_URL" in output
+
+
+def test_python_dash_m_bangfu_cli_has_every_command_bangfu_has():
+    """`bangfu serve` starts its scheduler as `python -m bangfu.cli`, and so may an operator's unit file."""
+    import subprocess
+    import sys
+    listed = subprocess.run([sys.executable, "-m", "bangfu.cli", "--help"], capture_output=True, text=True,
+                            timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    commands = listed.stdout.split("Commands:")[1].split()
+    assert {name for name in main.commands} <= set(commands)

@@ -36,6 +36,8 @@ def bangfu(*args):
     ("BANGFU_DATABASE_URL", "mysql://root@localhost/db", "只支持 sqlite 与 postgresql"),
     ("BANGFU_LOG_LEVEL", "LOUD", "应为 DEBUG"),
     ("BANGFU_SECURE_COOKIES", "perhaps", "应为 1 或 0"),
+    ("BANGFU_SESSION_IDLE_MINUTES", "0", "应为 1 到 1440 之间的整数"),
+    ("BANGFU_SESSION_HOURS", "a day", "应为 1 到 168 之间的整数"),
     ("BANGFU_SECRET_KEY", "short", "至少 32 个字符"),
     ("BANGFU_NOTICE_MIN_DAYS", "0", "应为 1 到 60 之间的整数"),
     ("BANGFU_SCHEDULER_INTERVAL", "0", "应为 0.5 到 3600 之间的数"),

@@ -125,3 +125,108 @@ def test_every_page_in_the_navigation_has_the_headers_and_no_inline_script(app, 
         response = client.get(path, follow_redirects=True)
         assert response.status_code == 200, path
         assert page_policy_breaches(path, response) == []
+
+
+# --- expiry: idle and absolute ------------------------------------------------------------------------------------
+
+def _session_row(app):
+    from sqlalchemy import select
+
+    from bangfu.people.models import PageSession
+    with app.app_context():
+        return [tuple(row) for row in db.session().execute(select(PageSession.created_at, PageSession.last_seen_at))]
+
+
+def _expired(client, path="/inbox"):
+    answer = client.get(path)
+    if answer.status_code != 302:
+        return False
+    assert "expired=1" in answer.headers["Location"] and answer.headers["Location"].startswith("/login")
+    page = client.get(answer.headers["Location"])
+    assert page.status_code == 200 and "登录已超时，请重新登录" in page.get_data(as_text=True)
+    return True
+
+
+def test_a_page_session_ends_after_two_idle_hours_with_a_message_on_the_sign_in_page(app, clock):
+    client, _ = signed_in_client(app, "union1")
+    clock.advance(minutes=119)
+    assert not _expired(client), "used within the idle time: still open"
+    clock.advance(minutes=119)
+    assert not _expired(client), "the use before counts: idle time runs from the last request"
+    clock.advance(minutes=120)
+    assert _expired(client)
+    again = client.get("/inbox")  # the cookie no longer names the session: a plain sign-in redirect
+    assert again.status_code == 302 and again.headers["Location"] == "/login?next=/inbox"
+
+
+def test_a_page_session_ends_twelve_hours_after_sign_in_however_busy(app, clock):
+    client, _ = signed_in_client(app, "center1")
+    for _ in range(11):
+        clock.advance(hours=1)
+        assert not _expired(client)
+    clock.advance(minutes=59)
+    assert not _expired(client)
+    clock.advance(minutes=1)
+    assert _expired(client)
+
+
+def test_the_limits_are_settings(migrated, clock):
+    app = make_app(migrated, SESSION_IDLE_MINUTES=5, SESSION_HOURS=1)
+    prepare(app)
+    try:
+        client, _ = signed_in_client(app, "union1")
+        clock.advance(minutes=4)
+        assert not _expired(client)
+        clock.advance(minutes=5)
+        assert _expired(client)
+        client, _ = signed_in_client(app, "union1")
+        for _ in range(14):
+            clock.advance(minutes=4)
+            assert not _expired(client)
+        clock.advance(minutes=4)
+        assert _expired(client), "an hour after sign-in"
+    finally:
+        db.engine_of(app).dispose()
+
+
+def test_a_session_notes_its_use_at_most_once_a_minute(app, clock):
+    client, _ = signed_in_client(app, "union1")
+    [(opened, seen)] = _session_row(app)
+    clock.advance(seconds=50)
+    for _ in range(3):
+        assert client.get("/inbox").status_code == 200
+    assert _session_row(app) == [(opened, seen)], "no write within the minute"
+    clock.advance(seconds=20)
+    assert client.get("/inbox").status_code == 200
+    assert client.post("/logout", data={"csrf_token": csrf_of(client)}).status_code == 302  # a POST touches too
+    assert _session_row(app) == []
+    client, _ = signed_in_client(app, "union1")
+    [(_, seen)] = _session_row(app)
+    clock.advance(seconds=70)
+    csrf = csrf_of(client)  # a GET a minute on: noted
+    [(_, later)] = _session_row(app)
+    assert (later - seen).total_seconds() == 70
+    assert csrf
+
+
+def test_using_a_session_writes_nothing_to_the_audit_log(app, clock):
+    from sqlalchemy import func, select
+
+    from bangfu.audit.models import AuditEntry
+    client, _ = signed_in_client(app, "union1")
+    with app.app_context():
+        before = db.session().scalar(select(func.count()).select_from(AuditEntry))
+    for _ in range(3):
+        clock.advance(minutes=2)
+        assert client.get("/inbox").status_code == 200
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(AuditEntry)) == before
+
+
+def test_ended_sessions_are_deleted_when_someone_signs_in(app, clock):
+    signed_in_client(app, "union1")
+    signed_in_client(app, "center1")
+    clock.advance(minutes=121)
+    kept, _ = signed_in_client(app, "center1")
+    assert len(_session_row(app)) == 1
+    assert kept.get("/inbox").status_code == 200

@@ -88,6 +88,25 @@ def test_an_address_trying_many_accounts_is_locked_and_a_success_there_does_not_
     assert token(client, "center1", "center1-secret", address={"REMOTE_ADDR": "203.0.113.9"}).status_code == 200
 
 
+def test_an_ipv6_client_is_counted_by_its_slash_64_whatever_address_it_takes_in_it(strict_app):
+    client = strict_app.test_client()
+    names = ["union1", "union2", "approver1", "finance1", "no-such-user"]
+    answers = [token(client, name, "nope", address={"REMOTE_ADDR": f"2001:db8:7:1::{i + 1:x}"}).status_code
+               for i, name in enumerate(names)]
+    assert answers == [401, 401, 401, 401, 429], "the fifth failure from one /64 locks it"
+    assert token(client, "center1", "center1-secret",
+                 address={"REMOTE_ADDR": "2001:db8:7:1:ffff:ffff:ffff:ffff"}).status_code == 429
+    assert token(client, "center1", "center1-secret", address={"REMOTE_ADDR": "2001:db8:7:2::1"}).status_code == 200
+
+
+def test_address_keys_ipv4_itself_ipv6_its_network():
+    from bangfu.people.sign_in import address_key
+    assert address_key("198.51.100.7") == "198.51.100.7"
+    assert address_key("2001:DB8:7:1:abcd::9") == "2001:db8:7:1::/64"
+    assert address_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert address_key("cli") == "cli" and address_key(None) == "unknown"
+
+
 def test_a_success_clears_its_own_account_count(strict_app):
     client = strict_app.test_client()
     for _ in range(2):

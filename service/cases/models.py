@@ -50,6 +50,8 @@ class Case(Base):
         # One annual review per household and year, whoever starts it and however often (households/review.py).
         Index("uq_cases_household_review_year", "household_id", "review_year", unique=True),
         Index("ix_cases_review_year_status", "review_year", "status"),
+        # A client's retry of a declaration it may have sent already finds the first (Idempotency-Key).
+        Index("uq_cases_creator_request_key", "created_by_id", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +79,7 @@ class Case(Base):
     stage: Mapped[str | None] = mapped_column(String(200))
     incident: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: started by the scheduler
+    request_key: Mapped[str | None] = mapped_column(String(64))  # the API client's Idempotency-Key, if it sent one
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its first step completed: no longer a draft
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

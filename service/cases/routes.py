@@ -7,7 +7,7 @@ from ..casework import commands, views
 from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
 from ..unit_of_work import run
-from .schemas import CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
+from .schemas import CaseCreateHeadersSchema, CaseCreateSchema, CaseDetailSchema, CasePageSchema, CaseQuerySchema
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases", description="案件（困难职工家庭帮扶）")
 authenticate_blueprint(blp, actions={("Cases", "POST"): Action.START_CASE, ("Cases", "GET"): Action.BROWSE_CASES,
@@ -23,12 +23,16 @@ class Cases(MethodView):
         return views.case_page(db.session(), current_user(), args)
 
     @blp.arguments(CaseCreateSchema)
+    @blp.arguments(CaseCreateHeadersSchema, location="headers")
     @blp.response(201, CaseDetailSchema)
-    def post(self, args):
-        """Declare a household: start a case of the given process."""
+    @blp.alt_response(200, schema=CaseDetailSchema, description="a retry: the case its Idempotency-Key started")
+    def post(self, args, headers):
+        """Declare a household: start a case of the given process (once per Idempotency-Key, when sent)."""
         user = current_user()
-        case = run(commands.start_case, services(), user, args["process"], args.get("data"))
-        return views.case_detail(db.session(), services(), user, case=case)
+        case, started = run(commands.start_case_once, services(), user, args["process"], args.get("data"),
+                            headers.get("idempotency_key"))
+        detail = views.case_detail(db.session(), services(), user, case=case)
+        return detail if started else (detail, 200)
 
 
 @blp.route("/<id:case_id>")

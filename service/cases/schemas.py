@@ -79,6 +79,14 @@ class CaseCreateSchema(Schema):
     data = fields.Dict(load_default=None, metadata={"description": "draft of the first task's form"})
 
 
+class CaseCreateHeadersSchema(Schema):
+    idempotency_key = fields.String(data_key="Idempotency-Key", validate=validate.Regexp(
+        r"^[\x21-\x7e]{1,64}$", error="应为 1 至 64 个可打印 ASCII 字符"), metadata={
+        "description": "the client's own name for this declaration (a UUID, say): a retry with the same key "
+                       "answers 200 with the case the first request started, never a second case",
+        "example": "0f8b1f3c-8d1e-4d43-9a55-2f6c1c5e9b7a"})
+
+
 class CaseQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(list(LIST_STATUS_LABELS)), metadata={
         "description": "a case status, or draft for declarations never submitted; without it, submitted cases "

@@ -12,7 +12,10 @@ state, is set aside as an incident; the result says so (`incident`), and the cal
 import json
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from ..access import Action, ensure
+from ..audit.recording import command_action, note
 from ..cases import history, rules
 from ..cases.models import Case, CaseStatus
 from ..cases.operations import (close_withdrawn, get_case, open_case, set_incident, settle_status,
@@ -66,6 +69,23 @@ def start_case(session, services, user, process_key, draft=None):
         set_incident(session, case, user, failure, now)
     _settle(session, services, case, instance, user, now, state=state)
     return case
+
+
+def start_case_once(session, services, user, process_key, draft=None, request_key=None):
+    """start_case for an API client that names its request (Idempotency-Key): (case, True) when started now,
+    (the case this user started under the same key, False) when the request is a retry of one that was
+    committed although its answer never reached the client (a server killed, a connection dropped)."""
+    if request_key is not None:
+        ensure(user, Action.START_CASE)
+        earlier = session.scalar(select(Case).where(Case.created_by_id == user.id, Case.request_key == request_key))
+        if earlier is not None:
+            if earlier.process_version.process_model.key != process_key:
+                raise Conflict("此 Idempotency-Key 已用于发起另一流程的申报", {"Idempotency-Key": ["已被使用"]})
+            return earlier, False
+    case = start_case(session, services, user, process_key, draft)
+    case.request_key = request_key
+    note(session, action=command_action(start_case))  # logged as any other start, whatever the channel
+    return case, True
 
 
 def _sent_copy(data):

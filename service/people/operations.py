@@ -64,14 +64,14 @@ def check_password(session, username, password):
     return user
 
 
-def _digest(raw):
+def digest(raw):
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def issue_token(session, user, days):
     raw = secrets.token_urlsafe(32)
     expires = utcnow() + timedelta(days=days)
-    session.add(ApiToken(user_id=user.id, token_hash=_digest(raw), expires_at=expires))
+    session.add(ApiToken(user_id=user.id, token_hash=digest(raw), expires_at=expires))
     session.flush()
     return raw, expires
 
@@ -91,7 +91,7 @@ def token_for_username(session, username, days):
 
 
 def user_for_token(session, raw):
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(raw)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw)))
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None
     return token.user
@@ -100,20 +100,14 @@ def user_for_token(session, raw):
 def open_page_session(session, user_id):
     """A new signed-in page session for the user; returns the raw id its cookie carries."""
     raw = secrets.token_urlsafe(32)
-    session.add(PageSession(user_id=user_id, token_hash=_digest(raw)))
+    session.add(PageSession(user_id=user_id, token_hash=digest(raw)))
     session.flush()
     return raw
 
 
-def user_for_page_session(session, raw):
-    """The active user of an open page session, or None (signed out, unknown, or the user deactivated)."""
-    found = session.scalar(select(PageSession).where(PageSession.token_hash == _digest(raw)))
-    return found.user if found is not None and found.user.active else None
-
-
 def end_page_session(session, raw):
     """Sign a page session out: its cookie, wherever it was copied to, no longer signs anyone in."""
-    session.execute(delete(PageSession).where(PageSession.token_hash == _digest(raw)))
+    session.execute(delete(PageSession).where(PageSession.token_hash == digest(raw)))
 
 
 SYSTEM_USERNAME = "bangfu-system"

@@ -9,6 +9,7 @@ count and nothing else: an address's failures stay counted, whoever signs in fro
 Every outcome goes through `attempt_outcome`, in the transaction of the attempt.
 """
 import hashlib
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -111,7 +112,21 @@ def _keys(username, address):
     """The account is counted by a digest of the name typed, never the text itself: someone who types their
     password into the name field must not leave it in the database."""
     name = hashlib.sha256((username or "").encode()).hexdigest()
-    return ((ACCOUNT, name), (ADDRESS, (address or "unknown")[:KEY_LENGTH]))
+    return ((ACCOUNT, name), (ADDRESS, address_key(address)[:KEY_LENGTH]))
+
+
+def address_key(address):
+    """What an address's failures are counted under: an IPv4 address itself, an IPv6 address's /64 (one
+    household's or one machine's network: a client given a /64 has 2^64 addresses to move through)."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return address or "unknown"
+    if parsed.version == 6 and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def _locked_for(session, keys):

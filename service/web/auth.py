@@ -12,7 +12,8 @@ from .. import db
 from ..access import Action, may
 from ..errors import TooManyRequests, Unauthorized
 from ..people.models import User
-from ..people.operations import end_page_session, open_page_session, user_for_page_session
+from ..people.operations import end_page_session, open_page_session
+from ..people.sessions import look_up, purge_ended
 from ..people.roles import LANE_ROLES, Role
 from ..people.sign_in import sign_in
 from ..services import services
@@ -43,11 +44,16 @@ def safe_next(target, default):
     return target
 
 
+EXPIRED_MESSAGE = "登录已超时，请重新登录"
+
+
 def page_user():
     """The user of the page session the cookie names, as long as that session is open on the server."""
     if "page_user" not in g:
         raw = session.get("sid")
-        g.page_user = user_for_page_session(db.session(), raw) if isinstance(raw, str) and raw else None
+        found = look_up(db.session(), raw, services().session_limits) if isinstance(raw, str) and raw else None
+        g.page_user = found.user if found else None
+        g.page_session_expired = bool(found and found.expired)
     return g.page_user
 
 
@@ -55,7 +61,11 @@ def login_required(view):
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
         if page_user() is None:
-            return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            back = request.full_path.rstrip("?")
+            if g.page_session_expired:
+                session.pop("sid", None)
+                return redirect(url_for("pages.login", next=back, expired=1))
+            return redirect(url_for("pages.login", next=back))
         return view(*args, **kwargs)
     return wrapped
 
@@ -90,10 +100,12 @@ def login():
             session.clear()
             session["sid"] = raw
             return redirect(safe_next(request.args.get("next"), start))
-    return render_template("login.html", form=form, error=error), 401 if error else 200
+    notice = EXPIRED_MESSAGE if request.args.get("expired") and not error else None
+    return render_template("login.html", form=form, error=error, notice=notice), 401 if error else 200
 
 
 def _open_session(db_session, user_id):
+    purge_ended(db_session, services().session_limits)
     return open_page_session(db_session, user_id), start_page(db_session.get(User, user_id))
 
 
