@@ -10,7 +10,7 @@ import bangfu.db
 
 
 revision = '0024_session_expiry'
-down_revision = '0020_sign_in_sessions'
+down_revision = '0023_oversight_marks'
 branch_labels = None
 depends_on = None
 
