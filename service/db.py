@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, DateTime, MetaData, Numeric, create_engine, e
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from . import clock
+from . import clock, sealing
 
 GUARDED = "bangfu.guarded"  # sessions that only unit_of_work.run may commit
 NAMING = {
@@ -77,6 +77,7 @@ def make_engine(url):
 
 def init_app(app):
     engine = make_engine(app.config["DATABASE_URL"])
+    sealing.attach(engine, app.config["DATA_KEYRING"])
     app.extensions["bangfu.db"] = sessionmaker(engine, expire_on_commit=False, info={GUARDED: True})
     app.extensions["bangfu.db.read"] = sessionmaker(engine.execution_options(read_only=True),
                                                     expire_on_commit=False, info={GUARDED: True})

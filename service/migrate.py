@@ -28,6 +28,7 @@ def upgrade(app):
         try:
             cfg.attributes["connection"] = connection
             cfg.attributes["id_digest_key"] = app.config["SECRET_KEY"]  # 0009_households indexes resident IDs with it
+            cfg.attributes["data_keyring"] = app.config["DATA_KEYRING"]  # 0021 seals personal data with it
             command.upgrade(cfg, "head")
             if sqlite:
                 _check_foreign_keys(connection)

@@ -154,6 +154,7 @@ class _Sealed(TypeDecorator):
 
 class SealedText(_Sealed):
     impl = Text
+    cache_ok = True
 
     def process_bind_param(self, value, dialect):
         return None if value is None else keyring_of(dialect).seal_text(self.to_plain(value), self.context)
@@ -171,6 +172,8 @@ class SealedText(_Sealed):
 class SealedDecimal(SealedText):
     """A Decimal (an income) kept as its sealed text: no SQL arithmetic on it, which nothing needs."""
 
+    cache_ok = True
+
     def to_plain(self, value):
         return str(Decimal(value))
 
@@ -180,6 +183,7 @@ class SealedDecimal(SealedText):
 
 class SealedBytes(_Sealed):
     impl = LargeBinary
+    cache_ok = True
 
     def process_bind_param(self, value, dialect):
         return None if value is None else keyring_of(dialect).seal(bytes(value), self.context)
