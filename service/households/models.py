@@ -2,10 +2,10 @@
 every change of status. Cases (the application, each annual review, an exit) belong to a household
 (cases.household_id); status changes happen only in households/register.py.
 
-Resident ID numbers are stored normalised (18 characters, capital X) and, for lookups, as a keyed
-digest (HMAC-SHA256 with the app's secret key, see register.id_digest). Every lookup (one file per
-household, a member in another file) compares digests, never the numbers, so a later encryption of the
-number columns does not break them.
+Resident ID numbers are stored normalised (18 characters, capital X), sealed (sealing.py: phones, bank
+cards and free-text reasons too), and, for lookups, as a keyed digest (HMAC-SHA256 with the app's secret
+key, see register.id_digest). Every lookup (one file per household, a member in another file, the
+register's search by a whole ID) compares digests, never the numbers.
 """
 from datetime import date, datetime
 from enum import StrEnum

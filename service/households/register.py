@@ -18,8 +18,8 @@ in a household 申报中 (naming its case reference) or 在档 (naming its file 
 partial unique index on worker_id_digest for open statuses settles two declarations racing each other.
 
 Resident IDs are looked up by `id_digest`: HMAC-SHA256 of the normalised number keyed with the app's
-SECRET_KEY (so a later encryption of the number columns keeps lookups working; a change of SECRET_KEY
-needs the digests recomputed). Functions flush, never commit (unit_of_work.run does).
+SECRET_KEY, since the number columns themselves are sealed (sealing.py) and cannot be compared in SQL; a
+change of SECRET_KEY needs the digests recomputed. Functions flush, never commit (unit_of_work.run does).
 """
 import hashlib
 import hmac

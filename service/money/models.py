@@ -27,8 +27,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, Money, UTCDateTime, utcnow
-from ..sealing import SealedText
 from ..people.models import User
+from ..sealing import SealedText
 
 
 class Programme(StrEnum):
