@@ -1,5 +1,6 @@
 """Upgrading a database that already holds cases: tasks open before due dates existed get one, and a
 withdrawn declaration is never turned into something else by a downgrade. Each test has its own database."""
+import os
 import random
 
 import pytest
@@ -274,3 +275,8 @@ def test_0021_seals_the_personal_data_a_database_holds_and_a_downgrade_opens_it(
     assert testing.UserClient(app).get(f"/api/v1/cases/{case_id}", "center1").get_json()["status_label"] == "已发放"
     db.engine_of(app).dispose()
     engine.dispose()
+    if own_database.startswith("sqlite"):  # the plain values are gone from the file, freed pages and WAL included
+        path = own_database.removeprefix("sqlite:///")
+        on_disk = b"".join(open(p, "rb").read() for p in (path, f"{path}-wal") if os.path.exists(p))
+        for number in {data["id_number"], data["phone"], data["bank_card_number"]}:
+            assert number.encode() not in on_disk, number
