@@ -20,6 +20,7 @@ from decimal import Decimal
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import LargeBinary, Text
+from sqlalchemy.sql import operators
 from sqlalchemy.types import TypeDecorator
 
 VERSION = "v1"
@@ -137,19 +138,22 @@ def attach(engine, keyring):
 
 class _Sealed(TypeDecorator):
     """A column whose values are sealed on the way in and opened on the way out; `context` names the column
-    (table.column) and is authenticated with each value."""
+    (table.column) and is authenticated with each value.
+
+    SQL can only ask whether such a column is NULL: a value sealed for a comparison gets its own nonce and
+    would silently never match, so `==`, LIKE and the rest raise instead (compare a keyed digest)."""
 
     cache_ok = True
+
+    class comparator_factory(TypeDecorator.Comparator):
+        def operate(self, op, *other, **kwargs):
+            if op in (operators.is_, operators.is_not):
+                return super().operate(op, *other, **kwargs)
+            raise TypeError(f"sealed column {self.type.context} cannot be compared in SQL ({op.__name__})")
 
     def __init__(self, context, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.context = context
-
-    def to_plain(self, value):
-        raise NotImplementedError
-
-    def from_plain(self, value):
-        raise NotImplementedError
 
 
 class SealedText(_Sealed):

@@ -59,6 +59,14 @@ def test_a_sealed_value_opens_only_unchanged_in_its_own_column_with_its_own_key(
         keyring.open_text("320582199202091201", "households.worker_id_number")
 
 
+def test_sql_may_not_compare_a_sealed_column_which_would_silently_match_nothing():
+    with pytest.raises(TypeError, match="households.worker_id_number"):
+        select(Household).where(Household.worker_id_number == "320582199202091201")
+    with pytest.raises(TypeError, match="households.phone"):
+        select(Household).where(Household.phone.contains("1363"))
+    assert "IS NOT NULL" in str(select(Household.id).where(Household.phone.is_not(None)))
+
+
 # ---------------------------------------------------------------- the database
 
 
