@@ -126,6 +126,9 @@ SETTINGS = [
     Setting("BANGFU_SECRET_KEY", "SECRET_KEY", None,
             f"signs session cookies; required outside development, at least {MIN_SECRET_LENGTH} characters",
             _secret),
+    Setting("BANGFU_LOOKUP_KEY", "LOOKUP_KEY", None,
+            "keys the digests resident IDs are looked up by (at least 32 characters); default: BANGFU_SECRET_KEY. "
+            "After changing it, `bangfu keys rehash`", _secret),
     Setting("BANGFU_DATA_KEYS", "DATA_KEYS", None,
             "keys sealing personal data at rest, `<id>:<key>` separated by commas, the current one first "
             "(`bangfu keys new` makes one); required outside development unless BANGFU_DATA_KEY_FILE is set"),
@@ -198,6 +201,7 @@ def load(app, overrides=None):
     app.config["FORMS_DIR"] = Path(app.config["FORMS_DIR"] or instance / "forms")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _development_key(app)
+    app.config["LOOKUP_KEY"] = app.config["LOOKUP_KEY"] or app.config["SECRET_KEY"]
     app.config["DATA_KEYRING"] = _data_keyring(app)
 
 

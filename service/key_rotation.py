@@ -92,3 +92,43 @@ def _key_id_of(head):
     raw = head.encode() if isinstance(head, str) else bytes(head)
     parts = raw.split(b":", 2)
     return key_of(raw) if len(parts) == 3 else "（格式有误）"
+
+
+@dataclass
+class Rehash:
+    households: int = 0
+    members: int = 0
+    awards: int = 0
+    awards_unmatched: int = 0  # a student's digest no household or member row maps: left as it was
+
+
+def rehash(engine, digest):
+    """Recompute every resident-ID digest with `digest` (number -> hex), after the lookup key changed: the
+    workers' and members' from their (sealed) numbers, and the education awards' student digests through the
+    old digest -> new digest pairs those rows give (an award keeps no number). One transaction: lookups see
+    the old digests or the new ones, never a mixture; run it with the service stopped, as until it commits a
+    service already on the new key finds nobody by ID."""
+    from .households.models import Household, HouseholdMember
+    from .money.models import Award
+    households, members, awards = Household.__table__, HouseholdMember.__table__, Award.__table__
+    result, pairs = Rehash(), {}
+    with engine.begin() as connection:
+        for table, number, digest_column, counter in (
+                (households, households.c.worker_id_number, households.c.worker_id_digest, "households"),
+                (members, members.c.id_number, members.c.id_digest, "members")):
+            for row_id, plain, old in connection.execute(
+                    select(table.c.id, number, digest_column).where(number.is_not(None))).all():
+                new = digest(plain)
+                pairs[old] = new
+                if new != old:
+                    connection.execute(table.update().where(table.c.id == row_id).values({digest_column.name: new}))
+                    setattr(result, counter, getattr(result, counter) + 1)
+        for row_id, old in connection.execute(select(awards.c.id, awards.c.student_id_digest)
+                                              .where(awards.c.student_id_digest.is_not(None))).all():
+            new = pairs.get(old)
+            if new is None:
+                result.awards_unmatched += 1
+            elif new != old:
+                connection.execute(awards.update().where(awards.c.id == row_id).values(student_id_digest=new))
+                result.awards += 1
+    return result

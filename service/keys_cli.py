@@ -61,3 +61,25 @@ def rotate(batch):
     for context, count in sorted(rotation.moved.items()):
         click.echo(f"  {context}：{count} 项")
     click.echo(f"已用当前密钥 {rotation.current} 重新加密 {rotation.total} 项数据")
+
+
+@keys_group.command("rehash")
+def rehash():
+    """Recompute the resident-ID digests (duplicate checks, search by ID) with BANGFU_LOOKUP_KEY after it
+    changed; stop the service first, as until this commits it finds nobody by ID."""
+    from .audit import chain
+    from .cli import _app
+    from .households.register import id_digest
+    from .key_rotation import rehash as rehash_all
+    app = _app()
+    engine = db.engine_of(app)
+    with app.app_context():
+        try:
+            result = rehash_all(engine, id_digest)
+        except SealError as exc:
+            raise click.ClickException(str(exc)) from None
+    with engine.begin() as connection:
+        chain.append(connection, "keys.rehashed", detail=vars(result))
+    click.echo(f"已用当前查询密钥重算身份证号摘要：家庭 {result.households} 户，成员 {result.members} 人，"
+               f"助学记录 {result.awards} 条" + (f"（{result.awards_unmatched} 条无法对应，保持原样）"
+                                              if result.awards_unmatched else ""))

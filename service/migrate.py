@@ -31,7 +31,7 @@ def upgrade(app):
         sealing = SEALING in _pending(cfg, connection)
         try:
             cfg.attributes["connection"] = connection
-            cfg.attributes["id_digest_key"] = app.config["SECRET_KEY"]  # 0009_households indexes resident IDs with it
+            cfg.attributes["id_digest_key"] = app.config["LOOKUP_KEY"]  # 0009_households indexes resident IDs with it
             cfg.attributes["data_keyring"] = app.config["DATA_KEYRING"]  # 0021 seals personal data with it
             command.upgrade(cfg, "head")
             if sqlite:

@@ -201,3 +201,34 @@ def test_after_the_readme_walkthrough_the_database_holds_none_of_its_numbers(app
     for number in WALKTHROUGH_NUMBERS:
         assert number.encode() not in dumped, number
         assert number.encode("utf-16-le") not in dumped, number
+
+
+# ---------------------------------------------------------------- the lookup key
+
+
+def test_after_the_lookup_key_changes_bangfu_keys_rehash_makes_ids_findable_again(app, api, paid, household, migrated,
+                                                                                   monkeypatch):
+    household_id = api.case(paid)["household_id"]
+    new_lookup = "lookup-" + "n" * 40
+    moved = make_app(migrated, LOOKUP_KEY=new_lookup)
+    client = api_as(moved)
+
+    def found(search):
+        return [h["id"] for h in client.get("/api/v1/households", "center1", query_string={"text": search})
+                .get_json()["items"]]
+    assert found(household["id_number"]) == []  # the digests are still the old key's
+    monkeypatch.setenv("BANGFU_DATABASE_URL", migrated)
+    monkeypatch.setenv("BANGFU_SECRET_KEY", "sealing-tests-" + "k" * 40)
+    monkeypatch.setenv("BANGFU_LOOKUP_KEY", new_lookup)
+    result = CliRunner().invoke(main, ["keys", "rehash"], prog_name="bangfu")
+    assert result.exit_code == 0, result.output
+    assert "家庭 1 户，成员 3 人" in result.output
+    assert found(household["id_number"]) == [household_id]
+    assert found(household["family_members"][2]["id_number"]) == [household_id]
+    case_id = client.start("union1")["id"]  # the one-file-per-worker check finds the worker again
+    task = client.open_task(case_id, "declaration")
+    assert client.post(f"/api/v1/tasks/{task['id']}/complete", "union1",
+                       json={"data": household}).status_code == 409
+    [(detail,)] = _raw(app, "SELECT detail FROM audit_entries WHERE action = 'keys.rehashed'")
+    assert '"households":1' in detail and new_lookup not in detail
+    db.engine_of(moved).dispose()
