@@ -2,7 +2,8 @@
 
 A bad value stops the service with one line naming the variable (ConfigError). Without BANGFU_SECRET_KEY
 the service refuses to start, except in development mode (BANGFU_ENV=development, set by `make run`),
-where a random key is kept in the instance folder so that sessions survive a restart.
+where a random key is kept in the instance folder so that sessions survive a restart. The data keys
+(BANGFU_DATA_KEYS or BANGFU_DATA_KEY_FILE, sealing.py) are required the same way, with the same exception.
 """
 import os
 import secrets
