@@ -48,6 +48,9 @@ def print_machine():
         print(line, flush=True)
 
 
+BENCH_DATA_KEY = "bench:" + "b" * 43  # a fixed key: a benchmark's data is throwaway
+
+
 def make_app(workdir, extra_orgs=(), extra_people=None, existing=False):
     """A migrated app on workdir/bench.sqlite3 with the model deployed and people created
     (`existing`: just an app over the database an earlier call set up).
@@ -57,7 +60,7 @@ def make_app(workdir, extra_orgs=(), extra_people=None, existing=False):
     """
     url = f"sqlite:///{Path(workdir) / 'bench.sqlite3'}"
     config = {"DATABASE_URL": url, "INSTANCE_PATH": str(workdir), "SECRET_KEY": "benchmark-" + "k" * 32,
-              "LOG_LEVEL": "WARNING"}
+              "DATA_KEYS": BENCH_DATA_KEY, "LOG_LEVEL": "WARNING"}
     app = create_app(config)
     logging.getLogger().setLevel(logging.WARNING)
     if existing:

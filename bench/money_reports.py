@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import make_app, percentile, print_machine  # noqa: E402
+from _setup import BENCH_DATA_KEY, make_app, percentile, print_machine  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bangfu import create_app, db  # noqa: E402
@@ -160,7 +160,8 @@ class Seeder:
 def build(database_url, workdir, households, years, rng):
     if database_url:
         app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(workdir),
-                          "SECRET_KEY": "benchmark-" + "k" * 32, "LOG_LEVEL": "WARNING"})
+                          "SECRET_KEY": "benchmark-" + "k" * 32, "DATA_KEYS": BENCH_DATA_KEY,
+                          "LOG_LEVEL": "WARNING"})
         upgrade(app)
         with db.engine_of(app).connect() as conn:
             if conn.scalar(select(func.count()).select_from(Award)):  # filled by an earlier run: measure it again

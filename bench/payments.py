@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import make_app, print_machine  # noqa: E402
+from _setup import BENCH_DATA_KEY, make_app, print_machine  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
@@ -106,7 +106,8 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         if args.database_url:
             app = create_app({"DATABASE_URL": args.database_url, "INSTANCE_PATH": workdir,
-                              "SECRET_KEY": "benchmark-" + "k" * 32, "LOG_LEVEL": "WARNING"})
+                              "SECRET_KEY": "benchmark-" + "k" * 32, "DATA_KEYS": BENCH_DATA_KEY,
+                              "LOG_LEVEL": "WARNING"})
             upgrade(app)
             populate(app)
         else:

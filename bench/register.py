@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import Client, check, make_app, print_machine  # noqa: E402
+from _setup import BENCH_DATA_KEY, Client, check, make_app, print_machine  # noqa: E402
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from bangfu import clock, create_app, db  # noqa: E402
@@ -171,7 +171,8 @@ def _timer_app(workdir, database_url):
     if not database_url:
         return make_app(workdir)
     app = create_app({"DATABASE_URL": database_url, "INSTANCE_PATH": str(workdir),
-                      "SECRET_KEY": "benchmark-" + "k" * 32, "LOG_LEVEL": "WARNING"})
+                      "SECRET_KEY": "benchmark-" + "k" * 32, "DATA_KEYS": BENCH_DATA_KEY,
+                      "LOG_LEVEL": "WARNING"})
     upgrade(app)
     populate(app)
     return app

@@ -343,3 +343,7 @@ main.add_command(standards_group)
 from .audit.cli import audit_group  # noqa: E402
 
 main.add_command(audit_group)
+
+from .keys_cli import keys_group  # noqa: E402
+
+main.add_command(keys_group)

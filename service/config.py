@@ -2,7 +2,8 @@
 
 A bad value stops the service with one line naming the variable (ConfigError). Without BANGFU_SECRET_KEY
 the service refuses to start, except in development mode (BANGFU_ENV=development, set by `make run`),
-where a random key is kept in the instance folder so that sessions survive a restart.
+where a random key is kept in the instance folder so that sessions survive a restart. The data keys
+(BANGFU_DATA_KEYS or BANGFU_DATA_KEY_FILE, sealing.py) are required the same way, with the same exception.
 """
 import os
 import secrets
@@ -126,6 +127,14 @@ SETTINGS = [
     Setting("BANGFU_SECRET_KEY", "SECRET_KEY", None,
             f"signs session cookies; required outside development, at least {MIN_SECRET_LENGTH} characters",
             _secret),
+    Setting("BANGFU_LOOKUP_KEY", "LOOKUP_KEY", None,
+            "keys the digests resident IDs are looked up by (at least 32 characters); default: BANGFU_SECRET_KEY. "
+            "After changing it, `bangfu keys rehash`", _secret),
+    Setting("BANGFU_DATA_KEYS", "DATA_KEYS", None,
+            "keys sealing personal data at rest, `<id>:<key>` separated by commas, the current one first "
+            "(`bangfu keys new` makes one); required outside development unless BANGFU_DATA_KEY_FILE is set"),
+    Setting("BANGFU_DATA_KEY_FILE", "DATA_KEY_FILE", None,
+            "file holding the data keys instead of BANGFU_DATA_KEYS (same format, one a line, current first)"),
     Setting("BANGFU_INSTANCE_PATH", "INSTANCE_PATH", None,
             "folder for the SQLite file and designers' form edits; default: Flask's instance folder"),
     Setting("BANGFU_BPMN_DIR", "BPMN_DIR", None, "models `bangfu init` deploys; default: the bundled models"),
@@ -197,6 +206,8 @@ def load(app, overrides=None):
     app.config["FORMS_DIR"] = Path(app.config["FORMS_DIR"] or instance / "forms")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _development_key(app)
+    app.config["LOOKUP_KEY"] = app.config["LOOKUP_KEY"] or app.config["SECRET_KEY"]
+    app.config["DATA_KEYRING"] = _data_keyring(app)
 
 
 def _development_key(app):
@@ -205,19 +216,47 @@ def _development_key(app):
     if app.config["ENV"] != "development":
         raise ConfigError("配置错误：未设置 BANGFU_SECRET_KEY。生产环境必须设置（至少 "
                           f"{MIN_SECRET_LENGTH} 个字符）；本机试用请设置 BANGFU_ENV=development")
-    path = Path(app.instance_path) / "development-secret-key"
+    return _instance_file(app, "development-secret-key", lambda: secrets.token_urlsafe(48)).strip()
+
+
+def _instance_file(app, name, make):
+    """The text of a file in the instance folder, written with `make()` first if it is missing."""
+    path = Path(app.instance_path) / name
     if not path.exists():  # written whole, then linked into place: several workers may start at once
         path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.with_name(f".{path.name}.{os.getpid()}")
         draft.touch(0o600)
-        draft.write_text(secrets.token_urlsafe(48))
+        draft.write_text(make())
         try:
             os.link(draft, path)
         except FileExistsError:
             pass
         finally:
             draft.unlink()
-    return path.read_text().strip()
+    return path.read_text()
+
+
+def _data_keyring(app):
+    """The keyring sealing personal data (sealing.py), from BANGFU_DATA_KEYS, its file, or in development and
+    tests a key kept in the instance folder."""
+    from .sealing import Keyring, KeyringInvalid, new_key
+    text, source = app.config["DATA_KEYS"], "BANGFU_DATA_KEYS"
+    if not text and app.config["DATA_KEY_FILE"]:
+        source = "BANGFU_DATA_KEY_FILE"
+        try:
+            text = Path(app.config["DATA_KEY_FILE"]).read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"配置错误：BANGFU_DATA_KEY_FILE 无法读取（{type(exc).__name__}）") from None
+    if not text:
+        if app.config["ENV"] != "development" and not app.config.get("TESTING"):
+            raise ConfigError("配置错误：未设置 BANGFU_DATA_KEYS（或 BANGFU_DATA_KEY_FILE）。个人信息加密保存，"
+                              "生产环境必须设置数据密钥（`bangfu keys new` 生成）；本机试用请设置 BANGFU_ENV=development")
+        source = "development-data-keys"
+        text = _instance_file(app, "development-data-keys", lambda: f"dev1:{new_key()}\n")
+    try:
+        return Keyring.parse(text)
+    except KeyringInvalid as exc:
+        raise ConfigError(f"配置错误：{source} {exc}") from None
 
 
 def safe_url(url):

@@ -4,10 +4,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from . import db
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SEALING = "0021_sealed_personal_data"
 
 
 def alembic_config(url):
@@ -25,9 +28,11 @@ def upgrade(app):
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:
             _foreign_keys(connection, False)
+        sealing = SEALING in _pending(cfg, connection)
         try:
             cfg.attributes["connection"] = connection
-            cfg.attributes["id_digest_key"] = app.config["SECRET_KEY"]  # 0009_households indexes resident IDs with it
+            cfg.attributes["id_digest_key"] = app.config["LOOKUP_KEY"]  # 0009_households indexes resident IDs with it
+            cfg.attributes["data_keyring"] = app.config["DATA_KEYRING"]  # 0021 seals personal data with it
             command.upgrade(cfg, "head")
             if sqlite:
                 _check_foreign_keys(connection)
@@ -36,6 +41,23 @@ def upgrade(app):
             if sqlite:
                 connection.rollback()
                 _foreign_keys(connection, True)
+        if sqlite and sealing:
+            _rewrite_file(connection)
+
+
+def _pending(cfg, connection):
+    """The revisions an upgrade to head will run."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    connection.rollback()
+    return {script.revision for script in ScriptDirectory.from_config(cfg).iterate_revisions("head", current)}
+
+
+def _rewrite_file(connection):
+    """After 0021 sealed the personal data, the SQLite file still holds the plain values in freed pages and in
+    the WAL: VACUUM writes the file anew and the checkpoint empties the WAL, so none is left on disk."""
+    driver = connection.connection.driver_connection
+    driver.execute("VACUUM")
+    driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _foreign_keys(connection, on):

@@ -21,10 +21,14 @@ from bangfu import create_app, db, testing
 from bangfu.demo import answers, declaration, running_notice
 from bangfu.migrate import upgrade
 from bangfu.models import metadata
+from bangfu.sealing import new_key
 from bangfu.testing import LANE_USER
 
 # The tests' instance folder (designers' form edits, a development key): never the checkout's own.
 INSTANCE_DIR = Path(tempfile.mkdtemp(prefix="bangfu-tests-"))
+# One data key for the whole run, in the environment: the tests' apps, the CLI in production mode and the
+# subprocesses they start all open what another sealed.
+os.environ.setdefault("BANGFU_DATA_KEYS", f"test1:{new_key()}")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -21,7 +21,11 @@ def environment(tmp_path, monkeypatch):
         monkeypatch.delenv(name)
     monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("BANGFU_DATABASE_URL", f"sqlite:///{tmp_path / 'config.sqlite3'}")
+    monkeypatch.setenv("BANGFU_DATA_KEYS", DATA_KEYS)
     return monkeypatch
+
+
+DATA_KEYS = f"cfg1:{'C' * 43}"
 
 
 def bangfu(*args):
@@ -83,11 +87,52 @@ def test_without_a_secret_key_the_service_refuses_to_start(environment):
 
 def test_development_mode_keeps_one_private_key_in_the_instance_folder(environment, tmp_path):
     environment.setenv("BANGFU_ENV", "development")
+    environment.delenv("BANGFU_DATA_KEYS")
     first, second = create_app(), create_app()
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) >= 32
-    key_file = tmp_path / "instance" / "development-secret-key"
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.config["DATA_KEYRING"].keys == second.config["DATA_KEYRING"].keys
+    for name in ("development-secret-key", "development-data-keys"):
+        key_file = tmp_path / "instance" / name
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_without_a_data_key_the_service_refuses_to_start(environment):
+    environment.setenv("BANGFU_SECRET_KEY", KEY)
+    environment.delenv("BANGFU_DATA_KEYS")
+    result = bangfu("init")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    [line] = result.output.strip().splitlines()
+    assert "未设置 BANGFU_DATA_KEYS" in line and "bangfu keys new" in line and "BANGFU_ENV=development" in line
+
+
+@pytest.mark.parametrize("keys, reason", [
+    ("k1", "应为 32 字节的 base64"),
+    ("k1:c2hvcnQ", "应为 32 字节的 base64"),
+    ("bad.id:" + "A" * 43, "密钥编号只能含字母、数字"),
+    (f"k1:{'A' * 43},k1:{'B' * 43}", "密钥编号 k1 重复"),
+])
+def test_a_malformed_data_key_stops_the_service_naming_the_variable(environment, keys, reason):
+    environment.setenv("BANGFU_SECRET_KEY", KEY)
+    environment.setenv("BANGFU_DATA_KEYS", keys)
+    result = bangfu("init")
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("Error: 配置错误：BANGFU_DATA_KEYS ") and reason in line
+    assert "AAAA" not in line and "BBBB" not in line  # a key is never echoed
+
+
+def test_the_data_keys_may_come_from_a_file_the_first_one_current(environment, tmp_path):
+    environment.setenv("BANGFU_SECRET_KEY", KEY)
+    environment.delenv("BANGFU_DATA_KEYS")
+    key_file = tmp_path / "data-keys"
+    key_file.write_text(f"# current first\nnew:{'B' * 43}\nold:{'A' * 43}\n")
+    environment.setenv("BANGFU_DATA_KEY_FILE", str(key_file))
+    keyring = create_app().config["DATA_KEYRING"]
+    assert keyring.current == "new" and set(keyring.keys) == {"new", "old"}
+    environment.setenv("BANGFU_DATA_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="BANGFU_DATA_KEY_FILE 无法读取"):
+        create_app()
 
 
 def test_a_cookie_signed_with_the_old_public_default_key_opens_no_inbox(app):

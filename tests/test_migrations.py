@@ -1,5 +1,6 @@
 """Upgrading a database that already holds cases: tasks open before due dates existed get one, and a
 withdrawn declaration is never turned into something else by a downgrade. Each test has its own database."""
+import os
 import random
 import re
 
@@ -262,3 +263,48 @@ def test_a_downgrade_refuses_to_drop_the_annual_reviews_a_database_holds(own_dat
         assert db.session().scalar(select(Household.status)) == "filed"
         assert db.session().execute(text("SELECT review_year FROM cases WHERE review_year IS NOT NULL")).scalar() == 2027
     db.engine_of(app).dispose()
+
+
+def test_0021_seals_the_personal_data_a_database_holds_and_a_downgrade_opens_it(own_database, clock, monkeypatch):
+    from bangfu.demo import declaration
+    data = declaration(random.Random(21))
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    testing.populate(app)
+    client = testing.UserClient(app)
+    case_id = _drive(client, data)  # paid: a household, members, a payment line, opinions
+    household_id = client.get(f"/api/v1/cases/{case_id}", "center1").get_json()["household_id"]
+    db.engine_of(app).dispose()
+    raw = ("SELECT h.worker_id_number, h.phone, h.bank_card_number, p.account_number FROM households h "
+           "JOIN payment_lines p ON p.household_id = h.id")
+    whole = (data["id_number"], data["phone"], data["bank_card_number"], data["bank_card_number"])
+
+    _alembic(own_database, command.downgrade, "0020_sign_in_sessions")
+    engine = create_engine(own_database)
+    with engine.connect() as connection:
+        assert tuple(connection.execute(text(raw)).one()) == whole
+        assert connection.execute(text("SELECT count(*) FROM case_events WHERE opinion LIKE 'v1:%'")).scalar() == 0
+
+    monkeypatch.delenv("BANGFU_DATA_KEYS")
+    with pytest.raises(RuntimeError, match="BANGFU_DATA_KEYS"):
+        _alembic(own_database, command.upgrade, "head")
+    with engine.connect() as connection:  # the refused upgrade changed nothing
+        assert tuple(connection.execute(text(raw)).one()) == whole
+    monkeypatch.undo()
+
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    upgrade(app)
+    with engine.connect() as connection:
+        row = connection.execute(text(raw)).one()
+        state = connection.execute(text("SELECT workflow_state FROM cases WHERE id = :id"), {"id": case_id}).scalar()
+    assert all(value.startswith("v1:") and value not in whole for value in row) and bytes(state).startswith(b"v1:")
+    body = testing.UserClient(app).get(f"/api/v1/households/{household_id}", "center1").get_json()
+    assert (body["id_number"], body["bank_account"]["card_number"]) == (data["id_number"], data["bank_card_number"])
+    assert testing.UserClient(app).get(f"/api/v1/cases/{case_id}", "center1").get_json()["status_label"] == "已发放"
+    db.engine_of(app).dispose()
+    engine.dispose()
+    if own_database.startswith("sqlite"):  # the plain values are gone from the file, freed pages and WAL included
+        path = own_database.removeprefix("sqlite:///")
+        on_disk = b"".join(open(p, "rb").read() for p in (path, f"{path}-wal") if os.path.exists(p))
+        for number in {data["id_number"], data["phone"], data["bank_card_number"]}:
+            assert number.encode() not in on_disk, number

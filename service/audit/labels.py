@@ -6,6 +6,8 @@ ACTIONS = {
     "people.sign_in_locked": "登录失败并锁定",
     "people.sign_in_throttled": "锁定期间登录被拒",
     "privacy.viewed_unmasked": "查看未脱敏个人信息",
+    "keys.rotated": "数据密钥轮换（重新加密）",
+    "keys.rehashed": "重算身份证号查询摘要",
     "people.operations.create_organisation": "新增机构",
     "people.operations.create_user": "新增用户",
     "people.operations.token_for_username": "签发访问令牌（命令行）",

@@ -3,12 +3,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, Text
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
 from ..people.models import Organisation, User
 from ..process_models.models import ProcessModelVersion
+from ..sealing import SealedBytes, SealedText
 
 
 
@@ -84,7 +85,7 @@ class Case(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its first step completed: no longer a draft
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    workflow_state: Mapped[bytes] = deferred(mapped_column(LargeBinary))  # see instances.store
+    workflow_state: Mapped[bytes] = deferred(mapped_column(SealedBytes("cases.workflow_state")))  # instances.store
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -134,7 +135,7 @@ class CaseEvent(Base):
     task_name: Mapped[str | None] = mapped_column(String(100))
     task_title: Mapped[str | None] = mapped_column(String(200))
     decision: Mapped[str | None] = mapped_column(String(32))
-    opinion: Mapped[str | None] = mapped_column(Text)
+    opinion: Mapped[str | None] = mapped_column(SealedText("case_events.opinion"))
 
     case: Mapped[Case] = relationship(viewonly=True)
     actor: Mapped[User | None] = relationship(viewonly=True)

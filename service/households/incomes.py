@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import ForeignKey, Numeric, UniqueConstraint, select
+from sqlalchemy import ForeignKey, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
+from ..sealing import SealedDecimal
 from ..wording import amount
 
 CONSECUTIVE_MONTHS = 6
@@ -34,9 +35,9 @@ class HouseholdIncome(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"))
     month: Mapped[date]  # the first day of the month
-    household_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    household_income: Mapped[Decimal] = mapped_column(SealedDecimal("household_incomes.household_income"))
     household_size: Mapped[int]
-    per_capita_income: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    per_capita_income: Mapped[Decimal] = mapped_column(SealedDecimal("household_incomes.per_capita_income"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -2,19 +2,20 @@
 every change of status. Cases (the application, each annual review, an exit) belong to a household
 (cases.household_id); status changes happen only in households/register.py.
 
-Resident ID numbers are stored normalised (18 characters, capital X) and, for lookups, as a keyed
-digest (HMAC-SHA256 with the app's secret key, see register.id_digest). Every lookup (one file per
-household, a member in another file) compares digests, never the numbers, so a later encryption of the
-number columns does not break them.
+Resident ID numbers are stored normalised (18 characters, capital X), sealed (sealing.py: phones, bank
+cards and free-text reasons too), and, for lookups, as a keyed digest (HMAC-SHA256 with the app's secret
+key, see register.id_digest). Every lookup (one file per household, a member in another file, the
+register's search by a whole ID) compares digests, never the numbers.
 """
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
 from ..people.models import Organisation, User
+from ..sealing import SealedText
 
 
 class HouseholdStatus(StrEnum):
@@ -84,17 +85,17 @@ class Household(Base):
     file_number: Mapped[str | None] = mapped_column(String(32), unique=True)  # given at 建档
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))  # the union keeping it
     worker_name: Mapped[str] = mapped_column(String(100))
-    worker_id_number: Mapped[str] = mapped_column(String(32))  # normalised; masked per role on display
+    worker_id_number: Mapped[str] = mapped_column(SealedText("households.worker_id_number"))  # normalised; masked per role on display
     worker_id_digest: Mapped[str] = mapped_column(String(64), index=True)
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(SealedText("households.phone"))
     employer: Mapped[str | None] = mapped_column(String(200))
     bank_name: Mapped[str | None] = mapped_column(String(200))
     bank_account_name: Mapped[str | None] = mapped_column(String(100))
-    bank_card_number: Mapped[str | None] = mapped_column(String(32))
+    bank_card_number: Mapped[str | None] = mapped_column(SealedText("households.bank_card_number"))
     category: Mapped[str | None] = mapped_column(String(32), index=True)  # assessment.CATEGORY_LABELS keys
     status: Mapped[str] = mapped_column(String(32), default=HouseholdStatus.DECLARED)
     exit_reason: Mapped[str | None] = mapped_column(String(32))  # REASON_LABELS keys, once closed
-    exit_reason_text: Mapped[str | None] = mapped_column(Text)  # required for "other"
+    exit_reason_text: Mapped[str | None] = mapped_column(SealedText("households.exit_reason_text"))  # required for "other"
     declared_on: Mapped[date]
     filed_on: Mapped[date | None]
     closed_on: Mapped[date | None]
@@ -141,7 +142,7 @@ class HouseholdMember(Base):
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(100))
     relation: Mapped[str | None] = mapped_column(String(32))
-    id_number: Mapped[str | None] = mapped_column(String(32))
+    id_number: Mapped[str | None] = mapped_column(SealedText("household_members.id_number"))
     id_digest: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
@@ -161,7 +162,7 @@ class HouseholdStatusChange(Base):
     changed_on: Mapped[date]
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str | None] = mapped_column(String(32))
-    reason_text: Mapped[str | None] = mapped_column(Text)
+    reason_text: Mapped[str | None] = mapped_column(SealedText("household_status_changes.reason_text"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
 

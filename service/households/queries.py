@@ -1,18 +1,23 @@
 """Reading the household register: the filtered list (登记册) and one household, within what the user may read."""
+import re
+
 from sqlalchemy import extract, func, or_, select
 
 from ..access import household_filter, may_read_household
 from ..errors import NotFound
 from ..people.models import Organisation
-from .models import Household
+from .models import Household, HouseholdMember
+from .register import id_digest, normalise_id
 
 MISSING = "家庭档案不存在"
+WHOLE_ID = re.compile(r"^\d{17}[\dX]$")  # a resident ID's shape: searched on its digest
 
 
 def household_query(user, filters):
     """The households the user may read, narrowed by `filters`: status, category, organisation (the union's
-    code), filed_year, review_due_before (next review due on or before that date), text (name or file
-    number); the latest declared first."""
+    code), filed_year, review_due_before (next review due on or before that date), text (part of the name or
+    file number, or a whole resident ID number: the worker's or a member's, matched on its digest since the
+    numbers are sealed); the latest declared first."""
     query = select(Household).where(household_filter(user))
     if filters.get("status"):
         query = query.where(Household.status == filters["status"])
@@ -27,8 +32,13 @@ def household_query(user, filters):
         query = query.where(Household.next_review_due <= filters["review_due_before"])
     if filters.get("text"):
         text = filters["text"]
-        query = query.where(or_(Household.worker_name.icontains(text, autoescape=True),
-                                Household.file_number.icontains(text, autoescape=True)))
+        matches = [Household.worker_name.icontains(text, autoescape=True),
+                   Household.file_number.icontains(text, autoescape=True)]
+        if WHOLE_ID.match(normalise_id(text)):
+            digest = id_digest(text)
+            matches += [Household.worker_id_digest == digest,
+                        Household.id.in_(select(HouseholdMember.household_id).where(HouseholdMember.id_digest == digest))]
+        query = query.where(or_(*matches))
     return query.order_by(Household.declared_on.desc(), Household.id.desc())
 
 

@@ -18,8 +18,9 @@ in a household 申报中 (naming its case reference) or 在档 (naming its file 
 partial unique index on worker_id_digest for open statuses settles two declarations racing each other.
 
 Resident IDs are looked up by `id_digest`: HMAC-SHA256 of the normalised number keyed with the app's
-SECRET_KEY (so a later encryption of the number columns keeps lookups working; a change of SECRET_KEY
-needs the digests recomputed). Functions flush, never commit (unit_of_work.run does).
+LOOKUP_KEY (BANGFU_LOOKUP_KEY, by default the secret key), since the number columns themselves are sealed
+(sealing.py) and cannot be compared in SQL; after a change of that key `bangfu keys rehash` recomputes the
+digests (key_rotation.rehash). Functions flush, never commit (unit_of_work.run does).
 """
 import hashlib
 import hmac
@@ -50,7 +51,7 @@ def normalise_id(number):
 
 def id_digest(number, key=None):
     """Keyed digest of a normalised resident ID, for lookups (hex, 64 characters)."""
-    key = key if key is not None else current_app.config["SECRET_KEY"]
+    key = key if key is not None else current_app.config["LOOKUP_KEY"]
     if isinstance(key, str):
         key = key.encode()
     return hmac.new(key, b"bangfu.resident-id:" + normalise_id(number).encode(), hashlib.sha256).hexdigest()

@@ -17,7 +17,8 @@ class HouseholdQuerySchema(Schema):
     filed_year = fields.Integer(validate=validate.Range(min=1990, max=2100), metadata={
         "description": "year the household was filed (建档)"})
     review_due_before = fields.Date(metadata={"description": "next annual review due on or before this date"})
-    text = fields.String(validate=validate.Length(max=100), metadata={"description": "part of a name or file number"})
+    text = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "part of a name or file number, or a whole resident ID number"})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 

@@ -1,7 +1,8 @@
 """How workflow instances are stored and locked.
 
 A case row holds its instance's state (never the spec), as zlib-compressed JSON
-(about a fifth of the size, for far less I/O per command), and a version number.
+(about a fifth of the size, for far less I/O per command), sealed by the column's type
+(sealing.SealedBytes: the state carries the forms' personal data), and a version number.
 Saving flushes an UPDATE guarded by the version the instance was loaded with, so
 of two commands racing on one case exactly one commits and the other gets StaleState
 (unit_of_work runs it again on fresh state).

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, Money, UTCDateTime, utcnow
 from ..people.models import User
+from ..sealing import SealedText
 
 
 class Programme(StrEnum):
@@ -371,9 +372,9 @@ class PaymentLine(Base):
     instalment_id: Mapped[int] = mapped_column(ForeignKey("instalments.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     payee_name: Mapped[str] = mapped_column(String(100))  # the worker: never anyone else
-    account_number: Mapped[str] = mapped_column(String(32))
+    account_number: Mapped[str] = mapped_column(SealedText("payment_lines.account_number"))
     bank_name: Mapped[str] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(SealedText("payment_lines.phone"))
     amount: Mapped[Decimal] = mapped_column(Money)
     purpose: Mapped[str] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(16), default=LineState.PENDING)
@@ -411,10 +412,10 @@ class AccountVerification(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id", ondelete="CASCADE"), index=True)
     line_id: Mapped[int | None] = mapped_column(ForeignKey("payment_lines.id", ondelete="SET NULL"), index=True)
     bank_name: Mapped[str] = mapped_column(String(200))
-    account_number: Mapped[str] = mapped_column(String(32))
+    account_number: Mapped[str] = mapped_column(SealedText("account_verifications.account_number"))
     account_holder: Mapped[str] = mapped_column(String(100))  # must be the worker
     verified_with: Mapped[str] = mapped_column(String(32))  # phone / visit / counter (电话核实, 入户核实, 窗口核实)
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(SealedText("account_verifications.note"))
     verified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -462,7 +463,7 @@ class AdjustmentLine(Base):
     current_amount: Mapped[Decimal | None] = mapped_column(Money)  # monthly, under the old standard
     proposed_amount: Mapped[Decimal] = mapped_column(Money)  # monthly, the service's proposal or the centre's edit
     edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    note: Mapped[str | None] = mapped_column(Text)  # the centre's; the approver does not change it
+    note: Mapped[str | None] = mapped_column(SealedText("adjustment_lines.note"))  # the centre's; the approver does not change it
     decision: Mapped[str | None] = mapped_column(String(16))  # approved / rejected (line by line)
-    decision_note: Mapped[str | None] = mapped_column(Text)  # the approver's, on the line they decided
+    decision_note: Mapped[str | None] = mapped_column(SealedText("adjustment_lines.decision_note"))  # the approver's, on the line they decided
     new_award_id: Mapped[int | None] = mapped_column(ForeignKey("awards.id"))

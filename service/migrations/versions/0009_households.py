@@ -153,7 +153,8 @@ def downgrade():
 # ---------------------------------------------------------------- backfill
 
 def _key():
-    key = context.config.attributes.get("id_digest_key") or os.environ.get("BANGFU_SECRET_KEY")
+    key = (context.config.attributes.get("id_digest_key") or os.environ.get("BANGFU_LOOKUP_KEY")
+           or os.environ.get("BANGFU_SECRET_KEY"))
     if not key:
         raise RuntimeError("0009_households needs the app's SECRET_KEY to index resident IDs: run "
                            "`bangfu migrate` (or set BANGFU_SECRET_KEY for a bare alembic run)")
