@@ -279,7 +279,7 @@ def test_0021_seals_the_personal_data_a_database_holds_and_a_downgrade_opens_it(
            "JOIN payment_lines p ON p.household_id = h.id")
     whole = (data["id_number"], data["phone"], data["bank_card_number"], data["bank_card_number"])
 
-    _alembic(own_database, command.downgrade, "0020_sign_in_sessions")
+    _alembic(own_database, command.downgrade, "0025_case_request_keys")
     engine = create_engine(own_database)
     with engine.connect() as connection:
         assert tuple(connection.execute(text(raw)).one()) == whole

@@ -8,7 +8,7 @@ Sealing needs the data keys: `bangfu.migrate.upgrade` hands over the app's keyri
 keys and with values to seal, the upgrade stops and says so. The downgrade opens every value again.
 
 Revision ID: 0021_sealed_personal_data
-Revises: 0020_sign_in_sessions
+Revises: 0025_case_request_keys
 """
 import os
 from pathlib import Path
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = '0021_sealed_personal_data'
-down_revision = '0020_sign_in_sessions'
+down_revision = '0025_case_request_keys'
 branch_labels = None
 depends_on = None
 
