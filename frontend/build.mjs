@@ -32,6 +32,26 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 export const DIST = path.join(root, 'service', 'web', 'static', 'dist');
+// Libraries kept in chunks of their own, so that a change to the pages' own code leaves their names (and
+// the browsers' cached copies) alone. esbuild splits code by the set of entries reaching it, so each group
+// is made an extra entry of its own; the pages never load these entries, only the chunks they give rise to.
+const VENDOR = {
+  'vendor-react': ['react', 'react-dom/client'],
+  'vendor-rjsf': ['@rjsf/core', '@rjsf/utils'],
+  'vendor-ajv': ['@rjsf/validator-ajv8'],
+  'vendor-bpmn': ['bpmn-js/lib/NavigatedViewer'],
+};
+const vendorEntries = {
+  name: 'vendor-entries',
+  setup(b) {
+    b.onResolve({ filter: /^vendor:/ }, (args) => ({ path: args.path.slice('vendor:'.length), namespace: 'vendor' }));
+    b.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: VENDOR[args.path].map((lib) => `export * from ${JSON.stringify(lib)};`).join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
 const ENTRIES = { form: 'form.jsx', viewer: 'viewer.js', modeler: 'modeler.js', charts: 'charts.js',
   'form-editor': 'form-editor.jsx', pages: 'pages.js' };
 
@@ -92,7 +112,11 @@ export async function buildBundles({ srcdir = path.join(here, 'src'), outdir = D
   const [scripts, styles] = await Promise.all([
     build({
       ...common,
-      entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, src(file)])),
+      entryPoints: {
+        ...Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, src(file)])),
+        ...Object.fromEntries(Object.keys(VENDOR).map((name) => [name, `vendor:${name}`])),
+      },
+      plugins: [vendorEntries],
       format: 'esm',
       splitting: true,
       chunkNames: 'chunks/[name]-[hash]',
@@ -112,7 +136,7 @@ export async function buildBundles({ srcdir = path.join(here, 'src'), outdir = D
   const outputs = { ...scripts.metafile.outputs, ...styles.metafile.outputs };
   const relative = (file) => path.relative(outdir, path.resolve(root, file)).split(path.sep).join('/');
   for (const [file, output] of Object.entries(outputs)) {
-    if (!output.entryPoint) continue;
+    if (!output.entryPoint || output.entryPoint.startsWith('vendor:')) continue;
     const name = `${output.entryPoint.endsWith('.css') ? 'app' : entryName(output.entryPoint, srcdir)}${path.extname(file)}`;
     manifest.files[name] = relative(file);
     const chunks = staticImports(outputs, file, new Set());
