@@ -71,3 +71,8 @@ def test_a_file_not_in_dist_is_not_cached_long_even_with_a_hash_like_name():
     assert not assets.is_hashed("favicon-ABCDEFGH.svg")
     assert not assets.is_hashed("dist/manifest.json")
     assert assets.is_hashed("dist/chunks/chunk-CULVVEKI.js")
+
+
+def test_an_unbuilt_bundle_is_named_with_the_command_that_builds_it(tmp_path):
+    with pytest.raises(assets.BundleMissing, match="npm run build"):
+        assets._manifest(str(tmp_path))
