@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
-BUNDLE := service/web/static/dist/form.js
+BUNDLE := service/web/static/dist/manifest.json
 CHROMIUM := /usr/bin/chromium
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 

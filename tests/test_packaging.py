@@ -1,4 +1,5 @@
 """The wheel carries everything the service needs at run time, under the `bangfu` package only."""
+import json
 import subprocess
 import sys
 import zipfile
@@ -38,7 +39,14 @@ def test_the_bundled_models_and_forms_are_package_data(wheel_files, folder, patt
 
 def test_the_pages_templates_front_end_bundle_and_migrations_are_package_data(wheel_files):
     for name in ("bangfu/web/templates/login.html", "bangfu/web/templates/task.html",
-                 "bangfu/web/static/dist/form.js", "bangfu/web/static/dist/app.css",
+                 "bangfu/web/static/dist/manifest.json",
                  "bangfu/migrations/script.py.mako", "bangfu/migrations/versions/0001_initial_schema.py"):
         assert name in wheel_files, name
     assert any(name.startswith("bangfu/web/static/dist/fonts/") for name in wheel_files)
+
+
+def test_the_wheel_carries_every_bundle_and_chunk_the_manifest_names(wheel_files):
+    manifest = json.loads((ROOT / "service/web/static/dist/manifest.json").read_text(encoding="utf-8"))
+    named = set(manifest["files"].values()) | {chunk for chunks in manifest["imports"].values() for chunk in chunks}
+    assert {"form.js", "app.css"} <= set(manifest["files"]) and any(n.startswith("chunks/") for n in named)
+    assert {f"bangfu/web/static/dist/{name}" for name in named} - wheel_files == set()

@@ -132,6 +132,8 @@ const server = http.createServer(async (req, res) => {
       const only = url.searchParams.get('only');
       html = html.replace(/<!-- section:(\w+) -->([\s\S]*?)<!-- \/section -->/g, (all, name, inner) => (!only || only.split(',').includes(name) ? inner : ''));
       html = html.replace(/__JSON:(\w+)__/g, (all, name) => (name in configs ? scriptJson(configs[name]) : all));
+      const { files } = JSON.parse(await readFile(path.join(dist, 'manifest.json'), 'utf8'));
+      html = html.replace(/__ASSET:([\w.-]+)__/g, (all, name) => files[name] || all);
       return send(res, 200, 'text/html; charset=utf-8', html);
     }
     if (req.method === 'GET' && url.pathname.startsWith('/dist/')) {

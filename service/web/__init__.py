@@ -8,11 +8,27 @@ from flask_wtf.csrf import CSRFProtect
 from marshmallow import EXCLUDE, ValidationError
 
 from ..errors import ValidationFailed, answer_pages_with, flatten
-from . import formatting
+from . import assets, formatting
+
+
+
+class _PagesBlueprint(Blueprint):
+    """Static files named by their content's hash are cached for a year and never revalidated; the rest
+    (favicon, dist/manifest.json) are revalidated as Flask does by default."""
+
+    def get_send_file_max_age(self, filename):
+        return assets.YEAR if filename and assets.is_hashed(filename) else super().get_send_file_max_age(filename)
+
+    def send_static_file(self, filename):
+        response = super().send_static_file(filename)
+        if assets.is_hashed(filename):
+            response.cache_control.immutable = True
+        return response
+
 
 csrf = CSRFProtect()
-pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
-                  static_url_path="/static")
+pages = _PagesBlueprint("pages", __name__, template_folder="templates", static_folder="static",
+                        static_url_path="/static")
 _MESSAGES = {400: "请求无效或页面已过期，请返回重新操作", 403: "您无权查看或办理此内容",
              404: "未找到您要的页面或任务", 405: "不支持此操作方式", 422: "提交的内容有误",
              413: "上传的文件过大：一次上传不能超过 8 MB，请返回上一页重新选择", 500: "服务器内部错误，请稍后重试"}
@@ -48,6 +64,7 @@ def init_app(app, api_blueprints):
     for blueprint in api_blueprints:
         csrf.exempt(blueprint)
     formatting.init_app(app)
+    assets.init_app(app)
     answer_pages_with(app, _error_page)
     from . import (audit, auth, cases, dashboard, households, inbox, messages, models, money,  # noqa: F401  (routes
                    money_nav, money_reports, notices, payments, reviews, standards, tasks, workdays)  # on `pages`)
