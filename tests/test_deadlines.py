@@ -85,9 +85,9 @@ def test_a_task_past_its_due_date_is_overdue_alike_in_the_inbox_the_case_list_an
     late = case_at("preliminary_review")  # due in 5 working days: Monday 7 December
     waiting = case_at("assign_third_party")
     api.complete(waiting, "assign_third_party", {"third_party_org": "TP-SUNSHINE", "visit_due_date": "2026-12-14"})
-    supervisor = Browser(app, "supervisor1")
 
     def overdue_everywhere():
+        supervisor = Browser(app, "supervisor1")  # signed in that day: a page session ends after 12 hours
         in_inbox = {t["case_id"] for user in ("union1", "thirdparty1") for t in inbox(api, user) if t["overdue"]}
         listed = {c["id"] for c in api.get("/api/v1/cases?overdue=true", "supervisor1").get_json()["items"]}
         dashboard = supervisor.get("/dashboard").get_data(as_text=True).split("逾期任务", 1)[1].split("</table>")[0]
