@@ -62,6 +62,7 @@ def test_the_household_page_says_when_the_follow_up_falls_due_and_what_the_exit_
     run_in(app, lambda session: fire_timers(session, services(), case_id))
     api.complete(case_id, "follow_up_visit", {"visit_date": service_clock.today().isoformat(),
                                               "situation": "家庭收入稳定", "returned_to_hardship": False})
+    center = Browser(app, "center1")  # months later: a new page session
     page = center.get(f"/households/{household_id}").get_data(as_text=True)
     assert f"<dt>防返困回访</dt><dd>{long_date(service_clock.today())}已回访：未返困</dd>" in page
     assert "等待回访到期" not in page
