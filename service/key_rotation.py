@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import LargeBinary, Text, func, select, type_coerce
 
-from .sealing import SealedBytes, key_of, sealed_columns
+from .sealing import VERSION, SealedBytes, key_of, sealed_columns
 
 BATCH = 200
 
@@ -32,7 +32,7 @@ def _stored(column):
 
 
 def _prefix(column, key_id):
-    prefix = f"v1:{key_id}:"
+    prefix = f"{VERSION}:{key_id}:"
     return prefix.encode() if isinstance(column.type, SealedBytes) else prefix
 
 

@@ -105,6 +105,18 @@ def test_the_register_finds_a_household_by_a_whole_id_number_never_by_a_part(app
     assert found(household["id_number"][:10]) == []
 
 
+def test_only_the_roles_that_read_id_numbers_whole_find_a_household_by_one(app, api, paid, household):
+    """A whole ID finds the household for the union and the centre, who read the numbers; an inspector, approver
+    or supervisor, who reads them masked, would otherwise learn by searching whether a number is in the register."""
+    def found(user, search):
+        return len(api.get("/api/v1/households", user, query_string={"text": search}).get_json()["items"])
+    for user in ("union1", "center1"):
+        assert found(user, household["id_number"]) == 1
+    for user in ("inspector1", "approver1", "supervisor1"):
+        assert found(user, household["id_number"]) == 0
+        assert found(user, household["name"]) == 1  # by name, as everyone
+
+
 def test_a_second_declaration_with_the_same_id_is_still_refused(api, paid, household):
     case_id = api.start("union1")["id"]
     task = api.open_task(case_id, "declaration")

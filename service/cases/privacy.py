@@ -44,6 +44,11 @@ POLICY = {
 KINDS = {"circumstances": _NEEDS_CIRCUMSTANCES, "oversight": _NEEDS_CIRCUMSTANCES | {Role.INSPECTOR}}
 
 
+def sees_whole(role, field):
+    """Whether the role reads the named POLICY field unmasked."""
+    return role in POLICY[field][0]
+
+
 def mask(data, role, schemas=None):
     """A copy of case data with every sensitive field the role does not need masked.
 

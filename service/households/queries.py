@@ -4,6 +4,7 @@ import re
 from sqlalchemy import extract, func, or_, select
 
 from ..access import household_filter, may_read_household
+from ..cases.privacy import sees_whole
 from ..errors import NotFound
 from ..people.models import Organisation
 from .models import Household, HouseholdMember
@@ -16,8 +17,8 @@ WHOLE_ID = re.compile(r"^\d{17}[\dX]$")  # a resident ID's shape: searched on it
 def household_query(user, filters):
     """The households the user may read, narrowed by `filters`: status, category, organisation (the union's
     code), filed_year, review_due_before (next review due on or before that date), text (part of the name or
-    file number, or a whole resident ID number: the worker's or a member's, matched on its digest since the
-    numbers are sealed); the latest declared first."""
+    file number, or, for the roles that read ID numbers whole, a whole resident ID number: the worker's or a
+    member's, matched on its digest since the numbers are sealed); the latest declared first."""
     query = select(Household).where(household_filter(user))
     if filters.get("status"):
         query = query.where(Household.status == filters["status"])
@@ -34,7 +35,7 @@ def household_query(user, filters):
         text = filters["text"]
         matches = [Household.worker_name.icontains(text, autoescape=True),
                    Household.file_number.icontains(text, autoescape=True)]
-        if WHOLE_ID.match(normalise_id(text)):
+        if WHOLE_ID.match(normalise_id(text)) and sees_whole(user.role, "id_number"):
             digest = id_digest(text)
             matches += [Household.worker_id_digest == digest,
                         Household.id.in_(select(HouseholdMember.household_id).where(HouseholdMember.id_digest == digest))]

@@ -26,8 +26,11 @@ class SessionLimits:
         return cls(timedelta(minutes=config["SESSION_IDLE_MINUTES"]), timedelta(hours=config["SESSION_HOURS"]))
 
     def ended(self, now):
-        """SQL condition: page sessions past either limit at `now`."""
+        """SQL condition: page sessions past either limit at `now` (has_ended: the same for one row)."""
         return (PageSession.last_seen_at <= now - self.idle) | (PageSession.created_at <= now - self.absolute)
+
+    def has_ended(self, row, now):
+        return row.last_seen_at <= now - self.idle or row.created_at <= now - self.absolute
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def look_up(session, raw, limits):
     if row is None:
         return Lookup()
     now = clock.now()
-    if now - row.last_seen_at >= limits.idle or now - row.created_at >= limits.absolute:
+    if limits.has_ended(row, now):
         return Lookup(expired=True)
     if not row.user.active:
         return Lookup()

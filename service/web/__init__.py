@@ -11,7 +11,6 @@ from ..errors import ValidationFailed, answer_pages_with, flatten
 from . import assets, formatting
 
 
-
 class _PagesBlueprint(Blueprint):
     """Static files named by their content's hash are cached for a year and never revalidated; the rest
     (favicon, dist/manifest.json) are revalidated as Flask does by default."""

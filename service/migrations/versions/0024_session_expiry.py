@@ -2,7 +2,7 @@
 idle session and one past its absolute lifetime end. Existing sessions count as last used when opened.
 
 Revision ID: 0024_session_expiry
-Revises: 0020_sign_in_sessions
+Revises: 0023_oversight_marks
 """
 from alembic import op
 import sqlalchemy as sa
