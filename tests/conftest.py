@@ -18,11 +18,14 @@ from flask import request_finished
 from sqlalchemy import create_engine, text
 
 from bangfu import create_app, db, testing
+from bangfu.casework.commands import fire_timers
 from bangfu.demo import answers, declaration, running_notice
 from bangfu.migrate import upgrade
 from bangfu.models import metadata
 from bangfu.sealing import new_key
+from bangfu.services import services
 from bangfu.testing import LANE_USER
+from bangfu.unit_of_work import run_in
 
 # The tests' instance folder (designers' form edits, a development key): never the checkout's own.
 INSTANCE_DIR = Path(tempfile.mkdtemp(prefix="bangfu-tests-"))
@@ -182,6 +185,19 @@ class Api(testing.UserClient):
         goes back to re-investigation."""
         self.complete(case_id, "public_notice", running_notice())
         self.complete(case_id, "notice_objection", dict(replies["notice_objection"], content=content))
+
+    def objection_overruled_and_paid(self, case_id, clock, replies, **objection):
+        """From 公示: publish a notice running from today, record an objection that is not upheld, let the
+        notice end (its timer moves the case to 建档), then file, approve and pay the case through a batch."""
+        self.complete(case_id, "public_notice", running_notice())
+        self.complete(case_id, "notice_objection", dict(replies["notice_objection"], decision="not_upheld",
+                                                        **objection))
+        clock.advance(days=21)
+        run_in(self.app, lambda session: fire_timers(session, services(), case_id))
+        for name in ("open_file", "approval"):
+            self.complete(case_id, name, replies[name])
+        testing.pay_case_through_batch(self.app, case_id)
+        assert self.case(case_id)["status"] == "paid"
 
     def case(self, case_id, user="supervisor1"):
         return self.get(f"/api/v1/cases/{case_id}", user).get_json()

@@ -10,11 +10,6 @@ from urllib.parse import quote
 import pytest
 from openpyxl import load_workbook
 
-from bangfu.casework.commands import fire_timers
-from bangfu.demo import running_notice
-from bangfu.services import services
-from bangfu.testing import pay_case_through_batch
-from bangfu.unit_of_work import run_in
 from test_pages import Browser
 
 HIDDEN = "（已隐藏）"
@@ -59,14 +54,7 @@ def overseen(app, api, clock, case_at, household, replies):
     api.complete(case_id, "household_visit", replies["household_visit"])
     api.complete(case_id, "answer_irregularity", ANSWER)
     api.complete(case_id, "re_review", replies["re_review"])
-    api.complete(case_id, "public_notice", running_notice())
-    api.complete(case_id, "notice_objection", dict(replies["notice_objection"], decision="not_upheld"))
-    clock.advance(days=21)
-    run_in(app, lambda session: fire_timers(session, services(), case_id))
-    for name in ("open_file", "approval"):
-        api.complete(case_id, name, replies[name])
-    pay_case_through_batch(app, case_id)
-    assert api.case(case_id)["status"] == "paid"
+    api.objection_overruled_and_paid(case_id, clock, replies)
     return case_id, oversight
 
 

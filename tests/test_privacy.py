@@ -6,11 +6,7 @@ import re
 
 import pytest
 
-from bangfu.casework.commands import fire_timers
-from bangfu.demo import running_notice
-from bangfu.services import services
 from bangfu.testing import pay_case_through_batch
-from bangfu.unit_of_work import run_in
 
 READERS = ["union1", "center1", "thirdparty1", "inspector1", "approver1", "finance1", "supervisor1", "head1"]
 WHOLE_ID = {"union1", "center1", "thirdparty1"}
@@ -192,14 +188,7 @@ def described(app, api, clock, case_at, household, replies):
             replies[step][field] = text
     replies["re_review"]["opinion"] = REVIEW_OPINION
     case_id = case_at("public_notice")
-    api.complete(case_id, "public_notice", running_notice())
-    api.complete(case_id, "notice_objection", dict(replies["notice_objection"], decision="not_upheld", **OBJECTION))
-    clock.advance(days=21)
-    run_in(app, lambda session: fire_timers(session, services(), case_id))
-    for name in ("open_file", "approval"):
-        api.complete(case_id, name, replies[name])
-    pay_case_through_batch(app, case_id)
-    assert api.case(case_id)["status"] == "paid"
+    api.objection_overruled_and_paid(case_id, clock, replies, **OBJECTION)
     return case_id
 
 
