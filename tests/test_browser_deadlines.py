@@ -37,7 +37,9 @@ def test_the_inbox_shows_each_due_date_and_marks_a_task_overdue_once_it_has_pass
     shot(union, "inbox-due-date")
 
     clock.advance(days=8)
-    union.reload()
+    union.context.close()
+    union = sign_in(browser, server, "union1")  # a week later, signed in afresh (a page session lasts 12 hours)
+    row = union.locator("section", has_text="待认领").locator("tr", has_text=household["name"])
     mark = row.locator(".bf-overdue")
     expect(mark).to_contain_text(shown_date(due))
     expect(mark.locator("strong")).to_have_text("逾期")
@@ -92,5 +94,6 @@ def test_the_notice_form_says_beside_its_end_date_why_it_is_too_short_and_the_ca
     clock.set_to(datetime(2026, 10, 10, 8, tzinfo=LOCAL_TIMEZONE))
     [case_id] = run_in(app, lambda session: [t.case_id for t in open_rows_named(session)])
     run_in(app, lambda session: fire_timers(session, services(), case_id))
-    center.reload()
+    center.context.close()
+    center = sign_in(browser, server, "center1")  # twelve days later, signed in afresh
     expect(center.locator("section", has_text="待认领").locator("tr", has_text=household["name"])).to_contain_text("建档")

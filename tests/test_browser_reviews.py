@@ -76,6 +76,10 @@ def test_the_centre_starts_the_review_and_concludes_an_exit_from_the_suggestion(
 
     clock.advance(days=200)
     run_in(app, lambda session: fire_timers(session, services(), case_id))
+    center.context.close()
+    phone.context.close()
+    center = sign_in(browser, server, "center1")  # months later, signed in afresh (a page session lasts 12 hours)
+    phone = sign_in(browser, server, "center1", PHONE)
     open_task(center, server, api, case_id, "follow_up_visit")
     shot(center, "review-follow-up-1280")
     open_task(phone, server, api, case_id, "follow_up_visit")
