@@ -136,6 +136,16 @@ def _pages_keep_the_policy():
     assert not breaches, breaches
 
 
+def sqlite_file_bytes(database_url):
+    """The bytes of a SQLite database's file and its WAL, read by another process: a file descriptor this process
+    opened on the file and closed again would drop the POSIX locks its SQLite connections hold, and a connection
+    that then believes itself alone deletes the WAL from under the others (the file becomes "not a database")."""
+    import subprocess
+    path = database_url.removeprefix("sqlite:///")
+    files = [p for p in (path, f"{path}-wal") if os.path.exists(p)]
+    return subprocess.run(["cat", *files], capture_output=True, check=True).stdout
+
+
 def make_app(database_url, **config):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "INSTANCE_PATH": str(INSTANCE_DIR), **config})
     request_finished.connect(_check_page_policy, app)

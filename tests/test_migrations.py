@@ -1,6 +1,5 @@
 """Upgrading a database that already holds cases: tasks open before due dates existed get one, and a
 withdrawn declaration is never turned into something else by a downgrade. Each test has its own database."""
-import os
 import random
 import re
 
@@ -14,7 +13,7 @@ from bangfu.migrate import alembic_config, upgrade
 from bangfu.cases.models import Case
 from bangfu.households.models import Household
 from bangfu.tasks.models import HumanTask
-from conftest import INSTANCE_DIR, _postgres_schema_url, make_app
+from conftest import INSTANCE_DIR, _postgres_schema_url, make_app, sqlite_file_bytes
 
 
 @pytest.fixture
@@ -304,7 +303,6 @@ def test_0021_seals_the_personal_data_a_database_holds_and_a_downgrade_opens_it(
     db.engine_of(app).dispose()
     engine.dispose()
     if own_database.startswith("sqlite"):  # the plain values are gone from the file, freed pages and WAL included
-        path = own_database.removeprefix("sqlite:///")
-        on_disk = b"".join(open(p, "rb").read() for p in (path, f"{path}-wal") if os.path.exists(p))
+        on_disk = sqlite_file_bytes(own_database)
         for number in {data["id_number"], data["phone"], data["bank_card_number"]}:
             assert number.encode() not in on_disk, number

@@ -17,7 +17,7 @@ from bangfu.households.models import Household
 from bangfu.key_rotation import census, rotate
 from bangfu.models import metadata
 from bangfu.sealing import Keyring, SealError, new_key
-from conftest import make_app
+from conftest import make_app, sqlite_file_bytes
 from test_households import drive
 
 OLD = os.environ["BANGFU_DATA_KEYS"]  # the run's key (conftest): what the app fixture sealed with
@@ -201,8 +201,7 @@ def test_after_the_readme_walkthrough_the_database_holds_none_of_its_numbers(app
     test_readme_walkthrough_pays_a_household(app, server, tmp_path)
     db.engine_of(app).dispose()  # everything written out: no connection holds pages back
     if database_url.startswith("sqlite"):
-        path = database_url.removeprefix("sqlite:///")
-        dumped = b"".join(open(p, "rb").read() for p in (path, f"{path}-wal") if os.path.exists(p))
+        dumped = sqlite_file_bytes(database_url)
     else:
         base, query = database_url.split("?", 1)
         schema = re.search(r"search_path%3D(\w+)", query).group(1)
