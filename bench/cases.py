@@ -211,7 +211,8 @@ def main():
                 s_round, e_round = drive_interleaved(service, engine, inputs, totals)
                 ratios.append(s_round.rate / e_round.rate)
                 print(f"  round {number}: service {s_round.rate:7.2f} cases/s, engine {e_round.rate:7.2f} cases/s, "
-                      f"completion p95 {percentile(s_round.timings, 95):6.2f} / {percentile(e_round.timings, 95):6.2f} ms, "
+                      f"completion p95 {percentile(s_round.timings, 95):6.2f} / "
+                      f"{percentile(e_round.timings, 95):6.2f} ms, "
                       f"ratio {ratios[-1]:.2f}")
         finally:
             engine.close()
