@@ -1,6 +1,7 @@
 """Moving the open cases of a version to a newer version of the same model (迁移): the preview per case, the
 refusals, the move itself (recorded in the history and the audit log), and a move racing a completion."""
 import threading
+from pathlib import Path
 from io import BytesIO
 
 import pytest
@@ -302,3 +303,29 @@ def _timer_due(database, case_id):
     from bangfu.scheduler.models import Timer
     with database() as session:
         return session.get(Timer, case_id).due_at
+
+
+def test_a_hardship_case_in_its_parallel_visit_moves_with_its_timer_and_claims(api, case_at, replies, database):
+    """The bundled model's visit and oversight run in parallel, the visit watched by its 走访逾期 timer: both
+    tasks, the claim on the visit and the timer's due time survive a move to a version that renames 复审结论."""
+    case_id = case_at("household_visit")
+    visit = api.open_task(case_id, "household_visit")
+    assert api.post(f"/api/v1/tasks/{visit['id']}/claim", "thirdparty1").status_code == 200
+    due = _timer_due(database, case_id)
+    bpmn = (Path(__file__).parent.parent / "bpmn" / "hardship_assistance.bpmn").read_text(encoding="utf-8")
+    response = api.post("/api/v1/process-models", "designer1", content_type="multipart/form-data",
+                        data={"file": (BytesIO(bpmn.replace('name="复审结论"', 'name="复审结论（新版）"').encode()),
+                                       "h.bpmn")})
+    assert response.status_code == 201, response.get_json()
+    path = "/api/v1/process-models/hardship_assistance/versions/1"
+    [move] = api.get(f"{path}/migration-preview?to=2", "head1").get_json()["cases"]
+    assert move["can_move"], move
+    assert sorted(t["from_step"] for t in move["tasks"]) == ["household_visit", "visit_overdue", "visit_oversight"]
+    assert api.post(f"{path}/migrate", "head1", json={"to": 2}).get_json()["moved"][0]["case_id"] == case_id
+    assert _timer_due(database, case_id) == due
+    assert {t["name"]: t["assignee"] for t in open_tasks(api, case_id)} == \
+        {"household_visit": "thirdparty1", "visit_oversight": None}
+    api.complete(case_id, "visit_oversight", replies["visit_oversight"])
+    api.complete(case_id, "household_visit", replies["household_visit"])
+    assert [t["title"] for t in open_tasks(api, case_id)] == ["复审结论（新版）"]
+    assert api.case(case_id)["history"][-3]["actor"] == "head1"

@@ -109,7 +109,7 @@ def plan(registry, workflow, new_spec, new_subprocess_specs):
             if spec.name not in reached and getattr(spec, "bpmn_id", None):
                 lost.setdefault(spec.name, step_spec(spec))
         for task, new in diff.alignment.items():  # task -> new spec, for every task not removed
-            if new is None or not task.has_state(_OPEN) or not getattr(task.task_spec, "bpmn_id", None):
+            if new is None or not _shown(task):
                 continue
             old = task.task_spec
             differences = tuple(k for k in spec_diff.comparisons.get(old, ()) if k not in _STRUCTURE)
@@ -127,6 +127,13 @@ def plan(registry, workflow, new_spec, new_subprocess_specs):
 
 
 _STRUCTURE = {"inputs", "outputs"}  # where a task sits changes with any step added beside it: not a change of its own
+
+
+def _shown(task):
+    """An open user task, or an event the case waits on (a join waiting for its other branches is neither)."""
+    if task.has_state(TaskState.READY):
+        return task.task_spec.manual
+    return task.has_state(TaskState.WAITING) and getattr(task.task_spec, "event_definition", None) is not None
 
 
 def _predicted_from_open(task):
