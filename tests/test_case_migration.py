@@ -329,3 +329,52 @@ def test_a_hardship_case_in_its_parallel_visit_moves_with_its_timer_and_claims(a
     api.complete(case_id, "household_visit", replies["household_visit"])
     assert [t["title"] for t in open_tasks(api, case_id)] == ["复审结论（新版）"]
     assert api.case(case_id)["history"][-3]["actor"] == "head1"
+
+
+def test_cli_previews_then_moves(api, cases, database, database_url, monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from bangfu.cli import main
+    at_review, at_mid = cases
+    monkeypatch.setenv("BANGFU_DATABASE_URL", database_url)
+    monkeypatch.setenv("BANGFU_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("BANGFU_SECRET_KEY", "cli-tests-" + "k" * 40)
+    refs = {case_id: api.case(case_id)["reference"] or f"#{case_id}" for case_id in cases}
+
+    def bangfu(*args):
+        return CliRunner().invoke(main, ["cases", "migrate", "migrating", *args], prog_name="bangfu")
+
+    dry = bangfu("--from", "1", "--to", "3", "--dry-run")
+    assert dry.exit_code == 0, (dry.output, dry.exception)
+    assert f"{refs[at_review]}：不能迁移：待办任务「初审」（review）在新版本中已删除" in dry.output
+    assert "可迁移 0 件，不能迁移 2 件" in dry.output
+    assert _version_of(database, at_review) == 1
+    bad = bangfu("--from", "2", "--to", "1")
+    assert bad.exit_code == 1 and "只能迁移到更新的版本" in bad.output and "Traceback" not in bad.output
+    moved = bangfu("--from", "1", "--to", "2")
+    assert moved.exit_code == 0, (moved.output, moved.exception)
+    assert f"{refs[at_mid]}：已迁移" in moved.output and "迁移后不再显示的数据：初审·审核结论" in moved.output
+    assert "已迁移到第 2 版 2 件，未迁移 0 件" in moved.output
+    assert _version_of(database, at_review) == 2 and _version_of(database, at_mid) == 2
+    assert api.case(at_mid)["history"][-1]["actor"] is None  # the system's
+
+
+def test_models_page_offers_the_preview_and_moves_the_cases(api, cases, database):
+    from test_pages import Browser
+    at_review, at_mid = cases
+    designer = Browser(api.app, "designer1")
+    models = designer.get("/models").get_data(as_text=True)
+    assert "迁移到第 3 版…" in models and "/models/migrating/versions/1/migration?to=3" in models
+    page = designer.get("/models/migrating/versions/1/migration?to=2")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "可迁移 <strong>2</strong> 件" in html and "初审 → 初审（新版）" in html
+    assert "新版本中没有的后续步骤：旧核对" in html and "不再显示的数据：初审·审核结论" in html
+    refused = designer.get("/models/migrating/versions/1/migration?to=3").get_data(as_text=True)
+    assert "待办任务「初审」（review）在新版本中已删除" in refused and 'data-action="migrate"' not in refused
+    assert Browser(api.app, "center1").get("/models/migrating/versions/1/migration?to=2").status_code == 403
+    moved = designer.post("/models/migrating/versions/1/migration", {"to": "2"})
+    assert moved.status_code == 302
+    after = designer.get(moved.headers["Location"]).get_data(as_text=True)
+    assert "已迁移到第 2 版 2 件；未迁移 0 件" in after and "此版本没有办理中的案件" in after
+    assert _version_of(database, at_review) == 2
