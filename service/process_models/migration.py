@@ -11,6 +11,7 @@ Each case moves in a transaction of its own (`move_case`), under the case row's 
 PostgreSQL, the locks a completion takes (its task rows, then the case row): a move never waits for them
 but refuses a busy case, and a completion that loses the race runs again on the moved case.
 """
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -22,7 +23,7 @@ from ..cases.models import STATUS_LABELS, Case, CaseStatus
 from ..cases.operations import settle_status
 from ..db import utcnow
 from ..engine import EngineFailure
-from ..errors import NotFound, ValidationFailed
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..forms.store import step_forms, version_documents
 from ..instances.store import CaseDataTooLarge
 from ..people.roles import Role, role_for_lane
@@ -30,9 +31,10 @@ from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
 from ..tasks.deadlines import DUE_DATE_FROM, DUE_IN_DAYS, DUE_IN_WORKING_DAYS
 from ..tasks.models import HumanTask, TaskState
-from ..unit_of_work import StaleState, run
+from ..unit_of_work import run
 from .models import ProcessModel, ProcessModelVersion
 
+log = logging.getLogger(__name__)
 OPEN_STATUSES = (CaseStatus.ACTIVE, CaseStatus.INCIDENT)
 _DUE_PROPERTIES = (DUE_DATE_FROM, DUE_IN_WORKING_DAYS, DUE_IN_DAYS)
 BUSY = "案件正在被其他人办理（已锁定），请稍后再迁移"
@@ -133,8 +135,11 @@ def preview(session, services, user, key, from_number, to_number):
     cases = session.scalars(select(Case).where(Case.id.in_(open_case_ids(session, source))).order_by(Case.id)).all()
     moves = []
     for case in cases:
-        instance = services.store.restore(case)
-        moves.append(_assess(session, services, case, instance, source, target))
+        try:
+            moves.append(_assess(session, services, case, services.store.restore(case), source, target))
+        except Exception as exc:  # one unreadable case must not hide the others
+            log.warning("migration preview of case %s failed: %s", case.id, type(exc).__name__)
+            moves.append(CaseMove(case, reasons=["无法读取案件的流程状态，不能迁移"]))
     return Migration(key, from_number, to_number, moves)
 
 
@@ -146,8 +151,8 @@ def migrate(services, user, key, from_number, to_number):
     for case_id in case_ids:
         try:
             moves.append(run(move_case, services, user, case_id, source_id, target_id))
-        except StaleState as exc:  # lost the race to other commands on the case every time it tried
-            moves.append(CaseMove(run(_case, case_id), reasons=[str(exc)]))
+        except DomainError as exc:  # e.g. StaleState: lost the race to other commands on the case every time
+            moves.append(CaseMove(run(_case, case_id), reasons=[exc.message]))
     return Migration(key, from_number, to_number, moves)
 
 
