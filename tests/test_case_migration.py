@@ -378,3 +378,48 @@ def test_models_page_offers_the_preview_and_moves_the_cases(api, cases, database
     after = designer.get(moved.headers["Location"]).get_data(as_text=True)
     assert "已迁移到第 2 版 2 件；未迁移 0 件" in after and "此版本没有办理中的案件" in after
     assert _version_of(database, at_review) == 2
+
+
+def _subprocess_model(inner=True, title="子任务"):
+    task = (f'<bpmn:userTask id="inner" name="{title}"><bpmn:incoming>s1</bpmn:incoming><bpmn:outgoing>s2'
+            '</bpmn:outgoing></bpmn:userTask><bpmn:sequenceFlow id="s1" sourceRef="s_start" targetRef="inner" />'
+            '<bpmn:sequenceFlow id="s2" sourceRef="inner" targetRef="s_end" />' if inner else
+            '<bpmn:sequenceFlow id="s2" sourceRef="s_start" targetRef="s_end" />')
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="x">
+  <bpmn:process id="sp" name="子流程" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="l" name="grassroots_union">
+      <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>sub</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>end</bpmn:flowNodeRef>{'<bpmn:flowNodeRef>inner</bpmn:flowNodeRef>' if inner else ''}
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:subProcess id="sub" name="子流程"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:startEvent id="s_start"><bpmn:outgoing>{'s1' if inner else 's2'}</bpmn:outgoing></bpmn:startEvent>
+      <bpmn:endEvent id="s_end"><bpmn:incoming>s2</bpmn:incoming></bpmn:endEvent>{task}
+    </bpmn:subProcess>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="sub" />
+    <bpmn:sequenceFlow id="f2" sourceRef="sub" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def test_the_engine_moves_a_task_inside_a_subprocess_and_refuses_when_it_is_gone():
+    from bangfu.engine import Engine, parse_model
+    engine = Engine()
+    specs = {key: engine.dump_spec(parse_model(xml)) for key, xml in
+             {"v1": _subprocess_model(), "v2": _subprocess_model(title="子任务（新）"),
+              "v3": _subprocess_model(inner=False)}.items()}
+    instance = engine.start("v1", lambda: specs["v1"])
+    instance.advance()
+    [task] = instance.open_tasks()
+    assert engine.plan_migration(instance, "v3", lambda: specs["v3"]).refusals == \
+        ["待办任务「子任务」（inner）在新版本中已删除"]
+    plan = engine.plan_migration(instance, "v2", lambda: specs["v2"])
+    assert plan.can_move and [(m.old.title, m.new.title) for m in plan.mapped] == [("子任务", "子任务（新）")]
+    engine.migrate(instance, "v2", lambda: specs["v2"])
+    [moved] = instance.open_tasks()
+    assert (moved.id, moved.title) == (task.id, "子任务（新）")
+    restored = engine.restore("v2", lambda: specs["v2"], engine.dump(instance))
+    restored.complete(moved.id, {})
+    assert restored.is_completed
