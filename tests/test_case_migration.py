@@ -203,6 +203,7 @@ def test_a_role_change_gives_the_claim_back_and_says_so(api):
     assert migrate(api, 2).get_json()["moved"][0]["case_id"] == case_id
     [task] = open_tasks(api, case_id)
     assert (task["role"], task["assignee"]) == ("assistance_center", None)
+    assert [e["action"] for e in api.case(case_id)["history"]][-2:] == ["migrated", "unclaimed"]
     complete(api, case_id, "review", REVIEWED, "center1")
     assert api.case(case_id)["status"] == "completed"
 

@@ -42,7 +42,7 @@ class StepSpec:
 class MappedTask:
     """An open task of the case (a user task to do, or an event waiting) and its counterpart in the new version."""
     task_id: str
-    waiting: bool  # an event (timer, boundary event) or join waiting, rather than a user task to do
+    waiting: bool  # an event the case waits on (a timer, a boundary event), rather than a user task to do
     old: StepSpec
     new: StepSpec
     changed: tuple  # serialised attributes of the spec that differ (SpecDiff.comparisons)

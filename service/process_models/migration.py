@@ -198,12 +198,12 @@ def move_case(session, services, user, case_id, source_id, target_id):
     ready = instance.open_tasks()
     due_changed = {task.id for task in ready if task.id in before
                    and _due_rules(task.properties) != _due_rules(before[task.id].properties)}
+    event = history.record(session, case, user, "migrated", when=now)
+    event.task_title = f"流程版本 第 {source.version} 版 → 第 {target.version} 版"
     for row in projection.respec(session, case, ready, due_changed):
         history.record(session, case, user, "unclaimed", task=row, when=now)
     projection.sync(session, case, ready, now)
     settle_status(session, case, instance, user, now, "、".join(task.title for task in ready))
-    event = history.record(session, case, user, "migrated", when=now)
-    event.task_title = f"流程版本 第 {source.version} 版 → 第 {target.version} 版"
     if instance.may_wait_on_timers():
         sync_case_timer(session, case, instance)
     else:
