@@ -424,3 +424,27 @@ def test_the_engine_moves_a_task_inside_a_subprocess_and_refuses_when_it_is_gone
     restored = engine.restore("v2", lambda: specs["v2"], engine.dump(instance))
     restored.complete(moved.id, {})
     assert restored.is_completed
+
+
+def test_the_engine_refuses_a_version_of_another_process():
+    from bangfu.engine import Engine, parse_model
+    engine = Engine()
+    specs = {"a": engine.dump_spec(parse_model(model(REVIEW))),
+             "b": engine.dump_spec(parse_model(model(REVIEW, key="another")))}
+    instance = engine.start("a", lambda: specs["a"])
+    instance.advance()
+    assert engine.plan_migration(instance, "b", lambda: specs["b"]).refusals == \
+        ["新版本的流程标识 another 与案件的 migrating 不同"]
+
+
+def test_a_move_to_a_version_of_another_model_is_refused(api, cases, database):
+    from bangfu.process_models.migration import move_case
+    from bangfu.process_models.models import ProcessModelVersion
+    from bangfu.services import services
+    at_review, _ = cases
+    with database() as session:
+        ids = {(v.process_model.key, v.version): v.id for v in session.query(ProcessModelVersion).all()}
+    move = run_in(api.app, move_case, services(), None, at_review, ids[("migrating", 1)],
+                  ids[("hardship_assistance", 1)])
+    assert not move.moved and move.reasons == ["目标版本属于另一个流程模型"]
+    assert _version_of(database, at_review) == 1

@@ -86,6 +86,9 @@ def _diffs(registry, workflow, new_spec, new_subprocess_specs):
 def plan(registry, workflow, new_spec, new_subprocess_specs):
     """What moving `workflow` to the new specs would do (MigrationPlan); changes nothing."""
     result = MigrationPlan()
+    if new_spec.name != workflow.spec.name:
+        result.refusals.append(f"新版本的流程标识 {new_spec.name} 与案件的 {workflow.spec.name} 不同")
+        return result
     lost = {}
     for sub, spec_diff, diff, _ in _diffs(registry, workflow, new_spec, new_subprocess_specs):
         if diff is None:

@@ -174,6 +174,8 @@ def move_case(session, services, user, case_id, source_id, target_id):
         return CaseMove(session.get(Case, case_id), reasons=[BUSY])
     case = session.get(Case, case_id, populate_existing=True)
     source, target = session.get(ProcessModelVersion, source_id), session.get(ProcessModelVersion, target_id)
+    if source.process_model_id != target.process_model_id:
+        return CaseMove(case, reasons=["目标版本属于另一个流程模型"])
     if case.process_version_id != source.id:
         return CaseMove(case, reasons=[f"案件已不在第 {source.version} 版"])
     if case.status not in OPEN_STATUSES:
