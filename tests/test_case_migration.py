@@ -444,7 +444,8 @@ def test_a_move_to_a_version_of_another_model_is_refused(api, cases, database):
     at_review, _ = cases
     with database() as session:
         ids = {(v.process_model.key, v.version): v.id for v in session.query(ProcessModelVersion).all()}
-    move = run_in(api.app, move_case, services(), None, at_review, ids[("migrating", 1)],
-                  ids[("hardship_assistance", 1)])
+    with api.app.app_context():
+        move = run_in(api.app, move_case, services(), None, at_review, ids[("migrating", 1)],
+                      ids[("hardship_assistance", 1)])
     assert not move.moved and move.reasons == ["目标版本属于另一个流程模型"]
     assert _version_of(database, at_review) == 1
