@@ -23,10 +23,13 @@ LANES = {"union": "grassroots_union", "centre": "assistance_center"}
 
 def model(*steps, key="migrating", name="迁移测试"):
     """A straight process: start, then each step in order, then the end. A step is (id, title, lane, form) for a
-    user task, or (id, title, "timer", ISO duration) for a timer catch event (in the union's lane)."""
+    user task (and, fifth, its other model properties), or (id, title, "timer", ISO duration) for a timer catch
+    event (in the union's lane)."""
     lanes = {lane: [] for lane in LANES.values()}
     nodes, flows, previous = [], [], "start"
-    for index, (step_id, title, lane, extra) in enumerate(steps, start=1):
+    for index, (step_id, title, lane, extra, *more) in enumerate(steps, start=1):
+        properties = "".join(f'<spiffworkflow:property name="{name}" value="{value}" />'
+                             for name, value in (more[0] if more else {}).items())
         flows.append(f'<bpmn:sequenceFlow id="f{index}" sourceRef="{previous}" targetRef="{step_id}" />')
         if lane == "timer":
             lanes["grassroots_union"].append(step_id)
@@ -38,7 +41,7 @@ def model(*steps, key="migrating", name="迁移测试"):
             lanes[LANES[lane]].append(step_id)
             nodes.append(f'<bpmn:userTask id="{step_id}" name="{title}"><bpmn:extensionElements>'
                          f'<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" '
-                         f'value="{extra}.schema.json" /></spiffworkflow:properties></bpmn:extensionElements>'
+                         f'value="{extra}.schema.json" />{properties}</spiffworkflow:properties></bpmn:extensionElements>'
                          f'<bpmn:incoming>f{index}</bpmn:incoming><bpmn:outgoing>f{index + 1}</bpmn:outgoing>'
                          f'</bpmn:userTask>')
         previous = step_id
@@ -449,3 +452,31 @@ def test_a_move_to_a_version_of_another_model_is_refused(api, cases, database):
                       ids[("hardship_assistance", 1)])
     assert not move.moved and move.reasons == ["目标版本属于另一个流程模型"]
     assert _version_of(database, at_review) == 1
+
+
+def test_a_timer_the_new_version_changed_counts_again_from_the_move(api, clock, database):
+    from datetime import timedelta
+    deploy(api, model(("wait", "等待期满", "timer", "P5D"), REVIEW))
+    case_id = start(api)
+    clock.advance(days=2)
+    deploy(api, model(("wait", "等待期满", "timer", "P10D"), REVIEW))
+    [task] = preview(api, 2).get_json()["cases"][0]["tasks"]
+    assert task["waiting"] and task["changes"] == ["定时（事件）设置已改变：按新版本重新计时"]
+    assert migrate(api, 2).get_json()["moved"][0]["case_id"] == case_id
+    assert _timer_due(database, case_id) == clock.now() + timedelta(days=10)
+
+
+def test_a_due_date_the_new_version_counts_differently_is_counted_again_from_when_the_task_opened(api, clock):
+    from datetime import datetime
+    deploy(api, model(REVIEW))
+    case_id = start(api)
+    assert open_tasks(api, case_id)[0]["due_at"] is None
+    clock.advance(days=1)
+    deploy(api, model(REVIEW + ({"dueInDays": "10"},)))
+    [task] = preview(api, 2).get_json()["cases"][0]["tasks"]
+    assert task["changes"] == ["办理期限：按新版本重新计算"]
+    assert migrate(api, 2).get_json()["moved"][0]["case_id"] == case_id
+    [task] = open_tasks(api, case_id)
+    due = datetime.fromisoformat(task["due_at"])
+    opened = datetime.fromisoformat(task["created_at"])
+    assert (due - opened).days in (10, 11), (opened, due)  # the end of the tenth day after it opened, in China
