@@ -41,7 +41,8 @@ def model(*steps, key="migrating", name="迁移测试"):
             lanes[LANES[lane]].append(step_id)
             nodes.append(f'<bpmn:userTask id="{step_id}" name="{title}"><bpmn:extensionElements>'
                          f'<spiffworkflow:properties><spiffworkflow:property name="formJsonSchemaFilename" '
-                         f'value="{extra}.schema.json" />{properties}</spiffworkflow:properties></bpmn:extensionElements>'
+                         f'value="{extra}.schema.json" />{properties}</spiffworkflow:properties>'
+                         f'</bpmn:extensionElements>'
                          f'<bpmn:incoming>f{index}</bpmn:incoming><bpmn:outgoing>f{index + 1}</bpmn:outgoing>'
                          f'</bpmn:userTask>')
         previous = step_id
@@ -53,7 +54,7 @@ def model(*steps, key="migrating", name="迁移测试"):
                        for role, refs in lanes.items() if refs)
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs" targetNamespace="http://bpmn.io/schema/bpmn">
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="defs" targetNamespace="x">
   <bpmn:process id="{key}" name="{name}" isExecutable="true">
     <bpmn:laneSet id="lanes">{lane_xml}</bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>

@@ -81,7 +81,8 @@ class CaseMoveSchema(Schema):
     moved = fields.Boolean()
     reasons = fields.List(fields.String(), metadata={"description": "why the case cannot move, in Chinese"})
     tasks = fields.List(fields.Nested(TaskMoveSchema))
-    lost_steps = fields.List(fields.Nested(LostItemSchema), metadata={"description": "steps ahead the new version lacks"})
+    lost_steps = fields.List(fields.Nested(LostItemSchema),
+                             metadata={"description": "steps not reached yet that the new version lacks"})
     lost_data = fields.List(fields.Nested(LostItemSchema),
                             metadata={"description": "answers the new version's pages would not show"})
 
