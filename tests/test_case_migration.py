@@ -376,7 +376,8 @@ def test_models_page_offers_the_preview_and_moves_the_cases(api, cases, database
     assert "可迁移 <strong>2</strong> 件" in html and "初审 → 初审（新版）" in html
     assert "新版本中没有的后续步骤：旧核对" in html and "不再显示的数据：初审·审核结论" in html
     refused = designer.get("/models/migrating/versions/1/migration?to=3").get_data(as_text=True)
-    assert "待办任务「初审」（review）在新版本中已删除" in refused and 'data-action="migrate"' not in refused
+    assert "待办任务「初审」（<code>review</code>）在新版本中已删除" in refused
+    assert 'data-action="migrate"' not in refused
     assert Browser(api.app, "center1").get("/models/migrating/versions/1/migration?to=2").status_code == 403
     moved = designer.post("/models/migrating/versions/1/migration", {"to": "2"})
     assert moved.status_code == 302
@@ -481,3 +482,22 @@ def test_a_due_date_the_new_version_counts_differently_is_counted_again_from_whe
     due = datetime.fromisoformat(task["due_at"])
     opened = datetime.fromisoformat(task["created_at"])
     assert (due - opened).days in (10, 11), (opened, due)  # the end of the tenth day after it opened, in China
+
+
+def test_the_migration_page_reads_in_chinese_and_fits_a_phone(browser, server, api, cases, is_postgres):
+    if is_postgres:
+        pytest.skip("browser test: run on SQLite; its page runs here through the test client")
+    from browser_helpers import sign_in
+    from test_browser_language import OPEN_ALL, VIEWPORTS, VISIBLE_TEXT, foreign
+    problems = {}
+    for size, viewport in VIEWPORTS.items():
+        page = sign_in(browser, server, "designer1", viewport)
+        for to in (2, 3):
+            response = page.goto(f"{server}/models/migrating/versions/1/migration?to={to}")
+            assert response.status == 200
+            page.evaluate(OPEN_ALL)
+            words = foreign(page.evaluate(VISIBLE_TEXT, True), ["designer1"])
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            problems[f"{size} to {to}"] = words + ([f"溢出 {overflow}px"] if overflow > 1 else [])
+        page.context.close()
+    assert {where: found for where, found in problems.items() if found} == {}

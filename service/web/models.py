@@ -1,9 +1,11 @@
 """Designers' pages: process models and their versions, the BPMN modeler with server-side validation and
 deployment, and the form editor. Saved forms are snapshotted into a model at its next deployment."""
 import json
+import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure
@@ -133,3 +135,14 @@ def model_migrate(key, number):
     flash(f"已迁移到第 {to} 版 {len(result.moved)} 件；未迁移 {len(result.refused)} 件"
           + ("（原因见下表）" if result.refused else ""), "success" if not result.refused else "info")
     return redirect(url_for("pages.model_migration", key=key, number=number, to=to))
+
+
+_IDENTIFIER = re.compile(r"([A-Za-z_][\w.\-]*)")
+
+
+@pages.app_template_filter("identifiers")
+def identifiers(text):
+    """Element ids and file names in a migration reason shown as code: identifiers the designer typed, not words."""
+    parts = _IDENTIFIER.split(text or "")
+    return Markup("".join(f"<code>{escape(part)}</code>" if index % 2 else str(escape(part))
+                          for index, part in enumerate(parts)))
