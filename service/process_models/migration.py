@@ -116,9 +116,12 @@ def versions(session, key, from_number, to_number):
     return source, version(to_number, "to")
 
 
+def _open_cases(version):
+    return (Case.process_version_id == version.id) & Case.status.in_(OPEN_STATUSES)
+
+
 def open_case_ids(session, version):
-    return session.scalars(select(Case.id).where(Case.process_version_id == version.id,
-                                                 Case.status.in_(OPEN_STATUSES)).order_by(Case.id)).all()
+    return session.scalars(select(Case.id).where(_open_cases(version)).order_by(Case.id)).all()
 
 
 def open_case_counts(session):
@@ -132,7 +135,7 @@ def preview(session, services, user, key, from_number, to_number):
     """Migration with a CaseMove per open case of the version: what moving it would do, or why it cannot."""
     _ensure(user)
     source, target = versions(session, key, from_number, to_number)
-    cases = session.scalars(select(Case).where(Case.id.in_(open_case_ids(session, source))).order_by(Case.id)).all()
+    cases = session.scalars(select(Case).where(_open_cases(source)).order_by(Case.id)).all()
     moves = []
     for case in cases:
         try:
