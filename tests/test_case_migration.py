@@ -501,3 +501,23 @@ def test_the_migration_page_reads_in_chinese_and_fits_a_phone(browser, server, a
             problems[f"{size} to {to}"] = words + ([f"溢出 {overflow}px"] if overflow > 1 else [])
         page.context.close()
     assert {where: found for where, found in problems.items() if found} == {}
+
+
+def test_a_hardship_case_waiting_out_its_notice_moves_and_its_notice_still_ends_on_time(api, case_at, clock,
+                                                                                      database):
+    case_id = case_at("notice_objection")
+    due = _timer_due(database, case_id)
+    bpmn = (Path(__file__).parent.parent / "bpmn" / "hardship_assistance.bpmn").read_text(encoding="utf-8")
+    assert 'name="建档与帮扶方案"' in bpmn
+    response = api.post("/api/v1/process-models", "designer1", content_type="multipart/form-data",
+                        data={"file": (BytesIO(bpmn.replace('name="建档与帮扶方案"', 'name="建档（新版）"').encode()),
+                                       "h.bpmn")})
+    assert response.status_code == 201, response.get_json()
+    moved = api.post("/api/v1/process-models/hardship_assistance/versions/1/migrate", "designer1", json={"to": 2})
+    assert [c["case_id"] for c in moved.get_json()["moved"]] == [case_id], moved.get_json()
+    assert _timer_due(database, case_id) == due
+    clock.advance(days=21)
+    from bangfu.casework.commands import fire_timers
+    from bangfu.services import services
+    run_in(api.app, lambda session: fire_timers(session, services(), case_id))
+    assert [t["title"] for t in open_tasks(api, case_id)] == ["建档（新版）"]
