@@ -20,6 +20,7 @@ class Action(StrEnum):
     START_CASE = "start_case"
     BROWSE_CASES = "browse_cases"  # the case list, its export and the dashboard
     DESIGN = "design"  # deploy models, edit forms
+    MIGRATE_CASES = "migrate_cases"  # move a version's open cases to a newer version of its model
     WITHDRAW_CASE = "withdraw_case"  # a union's own declaration, before it was ever submitted
     VIEW_CALENDAR = "view_calendar"  # the working-day calendar page
     IMPORT_CALENDAR = "import_calendar"  # a year's holidays, uploaded on that page
@@ -60,6 +61,7 @@ PERMISSIONS = {
     Action.START_CASE: frozenset({Role.GRASSROOTS_UNION}),
     Action.BROWSE_CASES: READ_ALL | frozenset(ORG_SCOPE),
     Action.DESIGN: frozenset({Role.DESIGNER}),
+    Action.MIGRATE_CASES: frozenset({Role.DESIGNER, Role.CENTRE_HEAD}),
     Action.WITHDRAW_CASE: frozenset({Role.GRASSROOTS_UNION}),
     Action.VIEW_CALENDAR: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR}),
     Action.IMPORT_CALENDAR: frozenset({Role.ASSISTANCE_CENTER}),
@@ -103,6 +105,7 @@ REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
     Action.BROWSE_CASES: "您的角色不能查看案件",
     Action.DESIGN: "只有流程设计人员可以部署流程模型或修改表单",
+    Action.MIGRATE_CASES: "只有流程设计人员和中心负责人可以把案件迁移到新版本流程",
     Action.WITHDRAW_CASE: "只有申报该家庭的基层工会可以撤回申报",
     Action.VIEW_CALENDAR: "只有援助中心和督查人员可以查看工作日历",
     Action.IMPORT_CALENDAR: "只有援助中心可以导入节假日安排",

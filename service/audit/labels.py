@@ -19,6 +19,7 @@ ACTIONS = {
     "casework.commands.fire_timers": "定时器触发",
     "process_models.operations.deploy": "部署流程模型",
     "process_models.operations.deploy_folder": "部署内置流程模型",
+    "process_models.migration.move_case": "迁移案件到新版本流程",
     "calendar.import_days": "导入节假日安排",
     "households.review.start_annual_reviews": "发起年度复核",
     "households.review.start_household_exit": "发起在档家庭退出",

@@ -4,9 +4,10 @@ from .parsing import ModelInvalid, ModelProblem, ParsedModel, UserTaskDefinition
 from .sandbox import ScriptTimeout, UnsafeCode
 from .start_timers import StartTimer
 from .instance import EngineFailure, Instance, Limits, OpenTask, TaskNotReady
+from .migration import MappedTask, MigrationPlan, StepSpec
 from .pending import PendingTimer
 from .workflow import Engine
 
-__all__ = ["Engine", "EngineFailure", "Instance", "Limits", "ModelInvalid", "ModelProblem", "OpenTask", "ParsedModel",
-           "PendingTimer", "ScriptTimeout", "StartTimer", "TaskNotReady", "UnsafeCode", "UserTaskDefinition",
-           "parse_model"]
+__all__ = ["Engine", "EngineFailure", "Instance", "Limits", "MappedTask", "MigrationPlan", "ModelInvalid",
+           "ModelProblem", "OpenTask", "ParsedModel", "PendingTimer", "ScriptTimeout", "StartTimer", "StepSpec",
+           "TaskNotReady", "UnsafeCode", "UserTaskDefinition", "parse_model"]

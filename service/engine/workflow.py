@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from . import migration
 from .instance import Instance, Limits
 from .multi_instance import ScriptEngine, bound_inputs
 from .start_timers import start_timer_of
@@ -117,6 +118,18 @@ class Engine:
         workflow = self.serializer.from_dict(dct)
         workflow.script_engine = self.script_engine
         return Instance(workflow, self.limits)
+
+    def plan_migration(self, instance, key, load_spec_json):
+        """What moving the instance to the version `key` would do (migration.MigrationPlan); changes nothing."""
+        spec, subprocess_specs = self._spec(key, load_spec_json)
+        return migration.plan(self.serializer.registry, instance.workflow, spec, subprocess_specs)
+
+    def migrate(self, instance, key, load_spec_json):
+        """Move the instance onto the version `key` and run on from where it stands; its plan must allow it."""
+        spec, subprocess_specs = self._spec(key, load_spec_json)
+        instance._bounded(lambda: migration.migrate(self.serializer.registry, instance.workflow, spec,
+                                                    subprocess_specs))
+        instance.advance()
 
     def dump(self, instance):
         dct = self.serializer.to_dict(instance.workflow)

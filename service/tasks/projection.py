@@ -38,3 +38,28 @@ def sync(session, case, ready_tasks, now, rows=None):
         if spiff_id not in ready_ids:
             row.state, row.completed_at = TaskState.CANCELLED, now
     return [row for row in rows.values() if row.state == TaskState.OPEN] + added
+
+
+def respec(session, case, ready_tasks, due_changed):
+    """After the case moved to another version of its model: each open row takes its task's new name, form and
+    role; its due date is counted again from when it opened only for the tasks in `due_changed` (the model
+    changed how; otherwise a due date set meanwhile, say by 督办, stands). A claim stays while the task's role
+    and organisation do; returns the rows whose claim went back to the pool."""
+    tasks = {task.id: task for task in ready_tasks}
+    released = []
+    for row in open_rows(session, case.id):
+        task = tasks.get(row.spiff_task_id)
+        if task is None:
+            continue
+        role = role_for_lane(task.lane)
+        organisation = task_organisation(case, role)
+        if row.assignee_id is not None and (role, organisation) != (row.role, row.organisation_id):
+            row.assignee = None
+            released.append(row)
+        row.spec_name, row.title, row.role, row.organisation_id = task.spec_name, task.title, role, organisation
+        row.form, row.ui_form = task.form, task.ui_form
+        if task.id in due_changed:
+            when = due(task, row.created_at)
+            row.due_at, row.due_pending_year = when.at, when.pending_year
+            row.due_working_days = when.working_days if when.pending_year else None
+    return released

@@ -1,9 +1,11 @@
 """Designers' pages: process models and their versions, the BPMN modeler with server-side validation and
 deployment, and the form editor. Saved forms are snapshotted into a model at its next deployment."""
 import json
+import re
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure
@@ -30,7 +32,9 @@ def _form_files():
 def models():
     _designer()
     forms = sorted(services().forms.titles().items(), key=lambda item: (item[1], item[0]))
-    return render_template("models.html", models=list_models(db.session()), forms=forms)
+    from ..process_models.migration import open_case_counts
+    return render_template("models.html", models=list_models(db.session()), forms=forms,
+                           open_cases=open_case_counts(db.session()))
 
 
 @pages.get("/models/<key>/edit")
@@ -105,3 +109,40 @@ def _parsed(label, text):
         return json.loads(text)
     except ValueError as exc:
         raise SchemaInvalid(json_error(label, exc)) from None
+
+
+@pages.get("/models/<key>/versions/<int:number>/migration")
+@login_required
+def model_migration(key, number):
+    """The preview of moving a version's open cases to a newer version (迁移), with the button that moves them."""
+    from ..process_models import migration
+    to = request.args.get("to", type=int)
+    if to is None:
+        abort(400)
+    result = migration.preview(db.session(), services(), page_user(), key, number, to)
+    return render_template("model_migration.html", result=result,
+                           movable=sum(move.can_move for move in result.cases))
+
+
+@pages.post("/models/<key>/versions/<int:number>/migration")
+@login_required
+def model_migrate(key, number):
+    from ..process_models import migration
+    to = request.form.get("to", type=int)
+    if to is None:
+        abort(400)
+    result = migration.migrate(services(), page_user(), key, number, to)
+    flash(f"已迁移到第 {to} 版 {len(result.moved)} 件；未迁移 {len(result.refused)} 件"
+          + ("（原因见下表）" if result.refused else ""), "success" if not result.refused else "info")
+    return redirect(url_for("pages.model_migration", key=key, number=number, to=to))
+
+
+_IDENTIFIER = re.compile(r"([A-Za-z_][\w.\-]*)")
+
+
+@pages.app_template_filter("identifiers")
+def identifiers(text):
+    """Element ids and file names in a migration reason shown as code: identifiers the designer typed, not words."""
+    parts = _IDENTIFIER.split(text or "")
+    return Markup("".join(f"<code>{escape(part)}</code>" if index % 2 else str(escape(part))
+                          for index, part in enumerate(parts)))
