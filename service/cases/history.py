@@ -10,6 +10,8 @@ ACTION_LABELS = {
     "review_started": "发起年度复核", "exit_started": "发起退出（撤档）", "closed_on_exit": "家庭撤档，案件终止",
     "programme_started": "发起帮扶项目申请", "warmth_started": "发起送温暖",
     "reassigned": "改派任务",
+    "incident_retried": "流程异常：重试", "incident_skipped": "流程异常：跳过失败步骤",
+    "terminated": "流程异常：终止案件",
 }
 
 
