@@ -188,6 +188,8 @@ class Instance:
     def retry(self):
         """Run the failed tasks again (their model or the data they read may have been repaired), let timers
         that came due meanwhile fire, and run on; a failure again is recorded as `incident`."""
+        self.incident = None  # the last run's, on an instance kept in memory since
+
         def run():
             for task in self.workflow.get_tasks(state=TaskState.ERROR):
                 task._set_state(TaskState.READY)
@@ -214,6 +216,7 @@ class Instance:
             task = None
         if task is None or task.state != TaskState.ERROR or not _skippable(task.task_spec):
             raise TaskNotReady(task_id)
+        self.incident = None
 
         def run():
             task.complete()
