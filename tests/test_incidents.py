@@ -171,3 +171,35 @@ def test_other_roles_are_refused(api, user):
         refused = act(api, case_id, action, user=user, reason="试试")
         assert refused.status_code == 403 and "中心负责人" in refused.get_json()["error"]["message"]
     assert api.case(case_id)["status"] == "incident"
+
+
+def test_the_head_handles_incidents_on_the_page(api, app):
+    from test_pages import Browser
+    first = case_in_incident(api, "total = 1 / 0")
+    second = api.post("/api/v1/cases", "union1", json={"process": "incident_check"}).get_json()["id"]
+    api.complete(second, "review", APPROVE)
+    head = Browser(app, "head1")
+    assert 'href="/incidents"' in head.get("/inbox").get_data(as_text=True)
+    page = head.get("/incidents").get_data(as_text=True)
+    assert "流程异常" in page and "ZeroDivisionError" in page and page.count('data-action="skip"') == 2
+    assert 'data-action="retry-latest"' not in page
+
+    refused = head.post(f"/incidents/{first}/skip", {"reason": ""})
+    assert refused.status_code == 302
+    assert "请填写处理原因" in head.get("/incidents").get_data(as_text=True)
+    assert api.case(first)["status"] == "incident"
+
+    assert head.post(f"/incidents/{first}/skip", {"reason": "人工核算"}).status_code == 302
+    assert "已跳过失败步骤，当前状态：办理中" in head.get("/incidents").get_data(as_text=True)
+    assert api.case(first)["status"] == "active"
+    assert head.post(f"/incidents/{second}/terminate", {"reason": "重复申报"}).status_code == 302
+    assert api.case(second)["status"] == "terminated"
+    assert "没有流程异常的案件" in head.get("/incidents").get_data(as_text=True)
+
+
+def test_other_roles_have_no_incident_page(app):
+    from test_pages import Browser
+    center = Browser(app, "center1")
+    assert 'href="/incidents"' not in center.get("/inbox").get_data(as_text=True)
+    assert center.get("/incidents").status_code == 403
+    assert center.post("/incidents/1/terminate", {"reason": "x"}).status_code == 403

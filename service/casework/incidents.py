@@ -69,6 +69,13 @@ def incident_detail(session, services, user, case_id):
                     services.store.restore(case).failed_steps())
 
 
+def with_failed_steps(services, incidents):
+    """The incidents with their failed steps read from each case's workflow (for a page that offers 跳过)."""
+    for incident in incidents:
+        incident.failed_steps = services.store.restore(incident.case).failed_steps()
+    return incidents
+
+
 def retry_incident(session, services, user, case_id, reason, on_latest=False):
     case = _incident_case(session, user, case_id)
     reason = _reason(reason)
