@@ -21,6 +21,7 @@ ACTIONS = {
     "casework.incidents.skip_failed_step": "流程异常：跳过失败步骤",
     "casework.incidents.terminate_case": "流程异常：终止案件",
     "process_models.operations.deploy": "部署流程模型",
+    "forms.library.save_draft": "保存表单草稿",
     "process_models.operations.deploy_folder": "部署内置流程模型",
     "calendar.import_days": "导入节假日安排",
     "households.review.start_annual_reviews": "发起年度复核",
