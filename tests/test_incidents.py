@@ -180,6 +180,7 @@ def test_the_head_handles_incidents_on_the_page(api, app):
     api.complete(second, "review", APPROVE)
     head = Browser(app, "head1")
     assert 'href="/incidents"' in head.get("/inbox").get_data(as_text=True)
+    assert f'href="/incidents#incident-{first}"' in head.get(f"/cases/{first}").get_data(as_text=True)
     page = head.get("/incidents").get_data(as_text=True)
     assert "流程异常" in page and "ZeroDivisionError" in page and page.count('data-action="skip"') == 2
     assert 'data-action="retry-latest"' not in page
