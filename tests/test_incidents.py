@@ -131,6 +131,10 @@ def test_a_failed_step_that_is_not_a_script_is_not_skipped(api):
     assert api.case(case_id)["status"] == "incident"
     refused = act(api, case_id, "skip", reason="跳过")
     assert refused.status_code == 409 and "不能跳过" in refused.get_json()["error"]["message"]
+    assert upload(api, model("total = 1 + 1"), comment="去掉出错的脚本").status_code == 201
+    done = act(api, case_id, "retry", reason="已修正初审的脚本", on_latest=True)
+    assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
+    assert open_names(api, case_id) == ["confirm"]
 
 
 def test_terminate_cancels_the_workflow_and_closes_open_tasks(api, app):
