@@ -109,3 +109,15 @@ def test_the_modeler_lists_a_form_by_its_drafted_title(app):
     assert response.status_code == 302
     assert widget(designer.get("/models/hardship_assistance/edit").get_data(as_text=True),
                   "modeler")["formTitles"][FORM] == "基层初审（新）"
+
+
+def test_two_saves_of_one_revision_at_once_keep_the_first(app, monkeypatch):
+    """The other save commits between this one's check and its insert: the unique revision refuses the second."""
+    from bangfu.forms.library import Drafts
+    run_in(app, create_user, "designer2", "designer", "ZJG-CENTER", "designer2-secret", display_name="李设计",
+           hash_profile="fast")
+    assert save(Browser(app, "designer2"), "先到的修改", 0).status_code == 302
+    monkeypatch.setattr(Drafts, "newest_revision", lambda self, name: 0)  # as read before the other commit
+    refused = save(Browser(app, "designer1"), "后到的修改", 0)
+    assert refused.status_code == 409 and "李设计" in refused.get_data(as_text=True)
+    assert drafts(app) == [(1, "designer2", "先到的修改")]

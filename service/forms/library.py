@@ -120,7 +120,7 @@ class Drafts:
     def save(self, name, schema_text, ui_text, user, based_on, now):
         """Store the texts as the form's next revision; Conflict naming who saved since when `based_on` (the
         revision the editor opened) is no longer the newest."""
-        newest = self.session.scalar(select(func.max(FormDraft.revision)).where(FormDraft.name == name)) or 0
+        newest = self.newest_revision(name)
         if newest != based_on:
             raise self._saved_since(name, based_on)
         row = FormDraft(name=name, revision=newest + 1, schema_text=schema_text, ui_text=ui_text,
@@ -131,6 +131,9 @@ class Drafts:
         except IntegrityError:
             raise self._saved_since(name, based_on) from None
         return row
+
+    def newest_revision(self, name):
+        return self.session.scalar(select(func.max(FormDraft.revision)).where(FormDraft.name == name)) or 0
 
     def _saved_since(self, name, based_on):
         later = self.session.scalars(select(FormDraft).where(FormDraft.name == name, FormDraft.revision > based_on)
