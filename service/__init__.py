@@ -47,6 +47,7 @@ def create_app(test_config=None):
         "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]})
     errors.init_app(app)  # after the Api: our JSON error body replaces flask-smorest's handler
     from .audit.routes import blp as audit_blp
+    from .cases.incident_routes import blp as incidents_blp
     from .cases.routes import blp as cases_blp
     from .households.review_routes import blp as reviews_blp
     from .households.routes import blp as households_blp
@@ -59,7 +60,7 @@ def create_app(test_config=None):
     from .process_models.routes import blp as models_blp
     from .tasks.routes import blp as tasks_blp
     api_blueprints = (auth_blp, models_blp, cases_blp, tasks_blp, households_blp, reviews_blp, messages_blp,
-                      money_blp, payments_blp, reports_blp, standards_blp, audit_blp)
+                      money_blp, payments_blp, reports_blp, standards_blp, audit_blp, incidents_blp)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     web.init_app(app, api_blueprints)

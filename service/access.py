@@ -45,6 +45,7 @@ class Action(StrEnum):
     VERIFY_ACCOUNTS = "verify_accounts"  # after a failed transfer: the worker's account checked again
     RECONCILE = "reconcile"  # 对账: awarded = paid + pending + not yet due
     READ_AUDIT = "read_audit"  # the audit log (审计日志): search and export it
+    HANDLE_INCIDENTS = "handle_incidents"  # cases set aside as incidents: list them, retry, skip, terminate
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -100,6 +101,8 @@ PERMISSIONS = {
     Action.RECONCILE: frozenset({Role.FINANCE, Role.SUPERVISOR, Role.CENTRE_HEAD}),
     # The oversight roles: 纪检 (inspectors), 督查 and the centre head read who did what; nobody acts on the log.
     Action.READ_AUDIT: frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.CENTRE_HEAD}),
+    # The head answers for the centre's cases as a whole; no role of the service runs it as an operator.
+    Action.HANDLE_INCIDENTS: frozenset({Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -130,6 +133,7 @@ REFUSALS = {
     Action.VERIFY_ACCOUNTS: "只有援助中心可以核实职工的银行账户",
     Action.RECONCILE: "只有财务、督查和中心负责人可以查看对账",
     Action.READ_AUDIT: "只有纪检、督查和中心负责人可以查看审计日志",
+    Action.HANDLE_INCIDENTS: "只有中心负责人可以处理流程异常的案件",
 }
 
 

@@ -3,6 +3,7 @@ from .audit.models import AuditEntry
 from .calendar import CalendarDay, CalendarYear
 from .cases.models import Case, CaseEvent
 from .db import Base
+from .forms.models import FormDraft
 from .households.incomes import HouseholdIncome
 from .households.models import Household, HouseholdMember, HouseholdStatusChange
 from .messages.models import MessageRead, MessagesReadBefore
@@ -18,7 +19,7 @@ metadata = Base.metadata
 
 __all__ = ["AccountVerification", "AdjustmentLine", "AdjustmentList", "ApiToken", "AuditEntry", "Award",
            "BankResultImport",
-           "FundStandard", "FundStandardItem", "Instalment", "PaymentBatch", "PaymentLine", "ProgrammeBudget",
+           "FormDraft", "FundStandard", "FundStandardItem", "Instalment", "PaymentBatch", "PaymentLine", "ProgrammeBudget",
            "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdIncome",
            "HouseholdMember", "HouseholdStatusChange", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation",
            "PageSession", "ProcessModel", "ProcessModelVersion", "ScheduledFiring", "ScheduledJob", "SignInThrottle",

@@ -126,6 +126,8 @@ def pages_of(api, username, cases):
     found.append(("messages", "/messages"))
     if role in ("assistance_center", "supervisor", "centre_head"):
         found.append(("supervision", "/supervision"))
+    if role == "centre_head":
+        found.append(("incidents", "/incidents"))
     found += [("cases", "/cases"), ("dashboard", "/dashboard"), ("annual-reviews", "/annual-reviews")]
     if role in ("assistance_center", "supervisor"):
         found += [("calendar", "/calendar"), ("notices", "/notices")]

@@ -108,10 +108,12 @@ def test_form_editor_refuses_a_broken_schema_and_keeps_the_text(signed_in, app):
 
 
 def test_form_editor_saves_a_valid_schema_for_the_next_deployment(migrated, tmp_path):
-    """Saving writes the form file; the running model keeps its snapshot until a new version is deployed."""
+    """Saving stores a draft in the database, never a file (not even in FORMS_DIR); the running model keeps its
+    snapshot until a new version is deployed."""
     from conftest import make_app, prepare
     from bangfu import db
     from bangfu.resources import bundled_forms
+    from bangfu.services import services
     forms = tmp_path / "forms"
     app = make_app(migrated, FORMS_DIR=str(forms))
     try:
@@ -120,9 +122,11 @@ def test_form_editor_saves_a_valid_schema_for_the_next_deployment(migrated, tmp_
         edited = json.loads((bundled_forms() / "payment.schema.json").read_text(encoding="utf-8"))
         edited["properties"]["bank_reference"]["title"] = "银行流水号（回单）"
         response = designer.post("/forms/payment.schema.json", {"schema": json.dumps(edited, ensure_ascii=False),
-                                                                 "ui_schema": "{}"})
+                                                                 "ui_schema": "{}", "based_on": 0})
         assert response.status_code == 302
-        saved = json.loads((forms / "payment.schema.json").read_text(encoding="utf-8"))
+        assert not forms.exists()
+        with app.app_context():
+            saved = json.loads(services().forms.using(db.session()).read("payment.schema.json"))
         assert saved["properties"]["bank_reference"]["title"] == "银行流水号（回单）"
         assert "重新部署" in designer.get(response.headers["Location"]).get_data(as_text=True)
     finally:

@@ -11,6 +11,8 @@ ACTION_LABELS = {
     "programme_started": "发起帮扶项目申请", "warmth_started": "发起送温暖",
     "reassigned": "改派任务",
     "migrated": "迁移到新版本流程",
+    "incident_retried": "流程异常：重试", "incident_skipped": "流程异常：跳过失败步骤",
+    "terminated": "流程异常：终止案件",
 }
 
 

@@ -22,6 +22,7 @@ class CaseStatus(StrEnum):
     COMPLETED = "completed"
     WITHDRAWN = "withdrawn"  # a declaration withdrawn by its union before it was ever submitted
     CLOSED_ON_EXIT = "closed_on_exit"  # open when its household left the register (households/review.py)
+    TERMINATED = "terminated"  # an incident the centre head ended (casework/incidents.py), with a reason
 
     @property
     def label(self):
@@ -37,6 +38,7 @@ STATUS_LABELS = {
     CaseStatus.COMPLETED: "已办结",
     CaseStatus.WITHDRAWN: "已撤回",
     CaseStatus.CLOSED_ON_EXIT: "撤档终止",
+    CaseStatus.TERMINATED: "异常终止",
 }
 DRAFT = "draft"  # not a status: an active case whose declaration was never submitted
 # What a case list filters by: drafts first, then the statuses.

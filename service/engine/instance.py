@@ -63,6 +63,14 @@ class OpenTask:
     data: dict = field(default_factory=dict, repr=False)  # the task's workflow data (the engine's own: read only)
 
 
+@dataclass(frozen=True)
+class FailedStep:
+    id: str
+    spec_name: str
+    title: str
+    skippable: bool  # a script, service or business-rule task: the case may go on without its result
+
+
 def task_properties(spec):
     """The spiffworkflow:property name → value pairs a task spec carries in the model."""
     return dict((getattr(spec, "extensions", None) or {}).get("properties", {}))
@@ -171,6 +179,49 @@ class Instance:
     def cancel(self):
         """End the workflow where it stands: every task not yet finished is cancelled."""
         self._bounded(self.workflow.cancel)
+
+    def failed_steps(self):
+        """The tasks SpiffWorkflow marks failed (a script, a condition, a service call that raised)."""
+        return [FailedStep(str(task.id), task.task_spec.name, task.task_spec.bpmn_name or task.task_spec.name,
+                           _skippable(task.task_spec)) for task in self.workflow.get_tasks(state=TaskState.ERROR)]
+
+    def retry(self):
+        """Run the failed tasks again (their model or the data they read may have been repaired), let timers
+        that came due meanwhile fire, and run on; a failure again is recorded as `incident`."""
+        self.incident = None  # the last run's, on an instance kept in memory since
+
+        def run():
+            for task in self.workflow.get_tasks(state=TaskState.ERROR):
+                task._set_state(TaskState.READY)
+                try:
+                    task.run()
+                except _SCRIPT_FAILURES as exc:
+                    self._record_incident(exc, task)
+                    return
+            try:
+                self.workflow.refresh_timers()
+            except TimerValueError as exc:
+                self._record_incident(exc)
+                return
+            skip_missed_cycles(self.workflow.get_tasks(state=TaskState.WAITING))
+            self._steps()
+        self._bounded(run)
+
+    def skip(self, task_id):
+        """Mark a failed script, service or business-rule task done without running it, and run on.
+        TaskNotReady when the task is not such a failed task."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except Exception:
+            task = None
+        if task is None or task.state != TaskState.ERROR or not _skippable(task.task_spec):
+            raise TaskNotReady(task_id)
+        self.incident = None
+
+        def run():
+            task.complete()
+            self._steps()
+        self._bounded(run)
 
     def start_replica_problem(self):
         """Why this instance, just started with no data and advanced, may differ from a start of the same
@@ -292,6 +343,11 @@ class Instance:
         return task
 
 
+def _skippable(spec):
+    return any(cls.__name__ in _SKIPPABLE for cls in type(spec).__mro__)
+
+
+_SKIPPABLE = frozenset({"ScriptTask", "ServiceTask", "BusinessRuleTask"})
 # Task specs a start may run or reach and still be the same for every case (start_replica_problem).
 _REPLICABLE = frozenset({"BpmnStartTask", "StartEvent", "ExclusiveGateway", "ParallelGateway", "InclusiveGateway",
                          "UserTask", "ManualTask", "NoneTask"})

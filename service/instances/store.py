@@ -56,9 +56,10 @@ class InstanceStore:
                 return cached[1]
         return self.restore(case)
 
-    def restore(self, case):
-        """The instance as last committed, never from a cache."""
-        version = case.process_version
+    def restore(self, case, version=None):
+        """The instance as last committed, never from a cache; on `version` (a newer version of the case's
+        model with the same steps, say a repaired script) instead of its own when given."""
+        version = version or case.process_version
         state = zlib.decompress(case.workflow_state).decode("utf-8")
         return self.engine.restore(version.engine_key, lambda: version.spec_json, state)
 

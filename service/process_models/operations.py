@@ -45,7 +45,7 @@ def deploy(session, services, xml, user=None, comment=None):
     """Store the model as a new version; an identical re-deployment returns the existing version."""
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
-    parsed, forms = check_model(xml, services.forms)
+    parsed, forms = check_model(xml, services.forms.using(session))  # the forms' drafts as they stand
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
     model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())

@@ -65,8 +65,9 @@ def init_app(app, api_blueprints):
     formatting.init_app(app)
     assets.init_app(app)
     answer_pages_with(app, _error_page)
-    from . import (audit, auth, cases, dashboard, households, inbox, messages, models, money,  # noqa: F401  (routes
-                   money_nav, money_reports, notices, payments, reviews, standards, tasks, workdays)  # on `pages`)
+    from . import (audit, auth, cases, dashboard, households, inbox, incidents, messages, models,  # noqa: F401
+                   money, money_nav, money_reports, notices, payments, reviews, standards, tasks,  # (routes on
+                   workdays)  # `pages`)
     app.register_blueprint(pages)
 
 

@@ -32,7 +32,8 @@ def _navigation():
     def unread():  # counted only when the page draws the navigation bar
         count = messages.unread_count(db.session(), user, clock.now())
         return f"{messages.UNREAD_LIMIT}+" if count > messages.UNREAD_LIMIT else count
-    return {"unread_messages": unread, "may_supervise": may(user, Action.SUPERVISE_OVERDUE)}
+    return {"unread_messages": unread, "may_supervise": may(user, Action.SUPERVISE_OVERDUE),
+            "may_handle_incidents": may(user, Action.HANDLE_INCIDENTS)}
 
 
 @pages.get("/messages")

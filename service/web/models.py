@@ -1,5 +1,6 @@
 """Designers' pages: process models and their versions, the BPMN modeler with server-side validation and
-deployment, and the form editor. Saved forms are snapshotted into a model at its next deployment."""
+deployment, and the form editor. Saved forms are drafts in the database (forms/library.py), snapshotted into a
+model at its next deployment."""
 import json
 import re
 
@@ -9,8 +10,9 @@ from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure
+from ..errors import Conflict
 from ..forms import SchemaInvalid, check_schema
-from ..forms.library import SCHEMA_SUFFIX, ui_name
+from ..forms.library import save_draft
 from ..forms.messages import json_error
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
@@ -23,15 +25,15 @@ def _designer():
     return ensure(page_user(), Action.DESIGN)
 
 
-def _form_files():
-    return services().forms.schema_names()
+def _forms():
+    return services().forms.using(db.session())
 
 
 @pages.get("/models")
 @login_required
 def models():
     _designer()
-    forms = sorted(services().forms.titles().items(), key=lambda item: (item[1], item[0]))
+    forms = sorted(_forms().titles().items(), key=lambda item: (item[1], item[0]))
     from ..process_models.migration import open_case_counts
     return render_template("models.html", models=list_models(db.session()), forms=forms,
                            open_cases=open_case_counts(db.session()))
@@ -42,7 +44,8 @@ def models():
 def model_editor(key):
     _designer()
     version = latest_version(db.session(), key)
-    widget = {"xml": version.bpmn_xml, "forms": _form_files(), "formTitles": services().forms.titles(),
+    forms = _forms()
+    widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": forms.titles(),
               "validateUrl": url_for("pages.model_validate"),
               "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken"}
     return render_template("model_editor.html", version=version, widget=widget)
@@ -61,7 +64,7 @@ def _posted_xml():
 def model_validate():
     _designer()
     xml, _ = _posted_xml()
-    check_model(xml, services().forms)
+    check_model(xml, _forms())
     return jsonify({"ok": True})
 
 
@@ -78,29 +81,33 @@ def model_deploy():
 @pages.route("/forms/<name>", methods=["GET", "POST"])
 @login_required
 def form_editor(name):
-    _designer()
-    library = services().forms
-    schema_text = library.read(name) if name.endswith(SCHEMA_SUFFIX) else None
-    if schema_text is None:
+    user = _designer()
+    forms = _forms()
+    draft = forms.draft(name)
+    if draft is None:
         abort(404)
-    ui_text = library.read(ui_name(name)) or "{}"
+    schema_text, ui_text, based_on = draft.schema_text, draft.ui_text, draft.revision
     error, status = None, 200
     if request.method == "POST":
         schema_text, ui_text = request.form.get("schema", ""), request.form.get("ui_schema", "") or "{}"
+        based_on = request.form.get("based_on", type=int)
         try:
             schema = _parsed("JSON Schema", schema_text)
             ui_schema = _parsed("界面配置", ui_text)
             check_schema(schema)
+            if based_on is None:
+                raise SchemaInvalid("缺少所依据的版本号，请重新打开表单后再修改")
+            saved = run(save_draft, services().forms, user, name, schema, ui_schema, based_on).revision
         except SchemaInvalid as exc:
             error, status = str(exc), 422
+        except Conflict as exc:
+            error, status = exc.message, 409
         else:
-            library.write(name, json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
-            library.write(ui_name(name), json.dumps(ui_schema, ensure_ascii=False, indent=2) + "\n")
-            flash(f"已保存 {name}；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
+            flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
     widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}
-    title = services().forms.titles().get(name, name)
-    return render_template("form_editor.html", name=name, title=title, widget=widget, error=error), status
+    return render_template("form_editor.html", name=name, title=forms.titles().get(name, name), widget=widget,
+                           error=error, draft=draft, based_on=based_on, history=forms.history(name)), status
 
 
 def _parsed(label, text):

@@ -1,0 +1,123 @@
+"""Form drafts in the database: the form editor saves a new revision with its author and time (every save kept),
+refuses a save made on an older revision naming who saved since, writes no file, and a deployment snapshots the
+drafts as they stand."""
+import json
+
+from sqlalchemy import select
+
+from bangfu import db
+from bangfu.forms.models import FormDraft
+from bangfu.people.operations import create_user
+from bangfu.process_models.models import ProcessModel, ProcessModelVersion
+from bangfu.resources import bundled_forms
+from bangfu.unit_of_work import run_in
+from conftest import INSTANCE_DIR
+from test_pages import Browser, widget
+from test_process_models import script_model, upload
+
+FORM = "preliminary_review.schema.json"
+
+
+def bundled():
+    return json.loads((bundled_forms() / FORM).read_text(encoding="utf-8"))
+
+
+def retitled(title):
+    schema = bundled()
+    schema["properties"]["opinion"]["title"] = title
+    return json.dumps(schema, ensure_ascii=False)
+
+
+def open_form(browser):
+    page = browser.get(f"/forms/{FORM}").get_data(as_text=True)
+    return page, int(__import__("re").search(r'name="based_on" value="(\d+)"', page).group(1))
+
+
+def save(browser, title, based_on):
+    return browser.post(f"/forms/{FORM}", {"schema": retitled(title), "ui_schema": "{}", "based_on": based_on})
+
+
+def drafts(app):
+    with app.app_context():
+        return [(row.revision, row.saved_by.username, json.loads(row.schema_text)["properties"]["opinion"]["title"])
+                for row in db.session().scalars(select(FormDraft).where(FormDraft.name == FORM)
+                                                .order_by(FormDraft.revision))]
+
+
+def deployed_title(app, key="script_check"):
+    with app.app_context():
+        version = db.session().scalars(select(ProcessModelVersion).join(ProcessModel).where(ProcessModel.key == key)
+                                       .order_by(ProcessModelVersion.version.desc())).first()
+        return json.loads(version.forms_json)[FORM]["properties"]["opinion"]["title"]
+
+
+def test_a_save_is_a_new_revision_in_the_database_and_no_file_is_written(app):
+    designer = Browser(app, "designer1")
+    page, based_on = open_form(designer)
+    assert based_on == 0 and "系统内置版本" in page
+    response = save(designer, "初审意见（第一次修改）", based_on)
+    assert response.status_code == 302
+    assert "已保存 preliminary_review.schema.json 第 1 版" in designer.get(response.headers["Location"]).get_data(
+        as_text=True)
+    page, based_on = open_form(designer)
+    assert based_on == 1 and "初审意见（第一次修改）" in widget(page, "form-editor")["schemaText"]
+    assert save(designer, "初审意见（第二次修改）", based_on).status_code == 302
+    assert drafts(app) == [(1, "designer1", "初审意见（第一次修改）"), (2, "designer1", "初审意见（第二次修改）")]
+    assert "保存记录" in open_form(designer)[0]
+    assert not (INSTANCE_DIR / "forms" / FORM).exists()
+    assert bundled()["properties"]["opinion"]["title"] != "初审意见（第二次修改）"
+
+
+def test_a_save_on_an_older_revision_is_refused_naming_who_saved_since(app):
+    run_in(app, create_user, "designer2", "designer", "ZJG-CENTER", "designer2-secret", display_name="李设计",
+           hash_profile="fast")
+    first, second = Browser(app, "designer1"), Browser(app, "designer2")
+    _, first_based_on = open_form(first)
+    _, second_based_on = open_form(second)
+    assert save(second, "李设计的修改", second_based_on).status_code == 302
+
+    refused = save(first, "覆盖别人的修改", first_based_on)
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "李设计" in page and "本次未保存" in page
+    assert "覆盖别人的修改" in widget(page, "form-editor")["schemaText"], "what was typed is kept"
+    assert drafts(app) == [(1, "designer2", "李设计的修改")]
+
+    _, based_on = open_form(first)
+    assert based_on == 1 and save(first, "在最新版上修改", based_on).status_code == 302
+    assert [row[:2] for row in drafts(app)] == [(1, "designer2"), (2, "designer1")]
+
+
+def test_deploying_snapshots_the_drafts_as_they_stand(app, api):
+    designer = Browser(app, "designer1")
+    assert upload(api, script_model()).status_code == 201
+    assert deployed_title(app) == bundled()["properties"]["opinion"]["title"]
+    assert save(designer, "部署前的修改", 0).status_code == 302
+    assert deployed_title(app) != "部署前的修改", "a running model keeps its snapshot"
+    assert upload(api, script_model(), comment="使用新表单").status_code == 201
+    assert deployed_title(app) == "部署前的修改"
+    assert save(designer, "部署后的修改", 1).status_code == 302
+    assert deployed_title(app) == "部署前的修改"
+
+
+def test_the_modeler_lists_a_form_by_its_drafted_title(app):
+    designer = Browser(app, "designer1")
+    schema = bundled()
+    schema["title"] = "基层初审（新）"
+    response = designer.post(f"/forms/{FORM}", {"schema": json.dumps(schema, ensure_ascii=False), "ui_schema": "{}",
+                                                "based_on": 0})
+    assert response.status_code == 302
+    assert widget(designer.get("/models/hardship_assistance/edit").get_data(as_text=True),
+                  "modeler")["formTitles"][FORM] == "基层初审（新）"
+
+
+def test_two_saves_of_one_revision_at_once_keep_the_first(app, monkeypatch):
+    """The other save commits between this one's check and its insert: the unique revision refuses the second."""
+    from bangfu.forms.library import Drafts
+    run_in(app, create_user, "designer2", "designer", "ZJG-CENTER", "designer2-secret", display_name="李设计",
+           hash_profile="fast")
+    assert save(Browser(app, "designer2"), "先到的修改", 0).status_code == 302
+    monkeypatch.setattr(Drafts, "newest_revision", lambda self, name: 0)  # as read before the other commit
+    refused = save(Browser(app, "designer1"), "后到的修改", 0)
+    assert refused.status_code == 409 and "李设计" in refused.get_data(as_text=True)
+    assert drafts(app) == [(1, "designer2", "先到的修改")]

@@ -1,0 +1,210 @@
+"""Cases in incident: the centre head lists them, retries the failed step after a repair (of the data it
+reads, or of the model as a new version), skips a failed script task, or terminates the case; each with a
+reason, in the case's history and the audit log."""
+import json
+from pathlib import Path
+
+import pytest
+
+from bangfu import calendar
+from bangfu.unit_of_work import run_in
+from test_audit import last
+from test_calendar import YEAR_2027
+from test_process_models import upload
+
+DATA = Path(__file__).parent / "data"
+APPROVE = {"decision": "approve"}
+
+
+def model(script):
+    return (DATA / "incident_model.bpmn").read_text(encoding="utf-8").replace("SCRIPT_BODY", script).encode()
+
+
+def case_in_incident(api, script):
+    """A case of the incident model whose script task failed after its review; its confirmation is open."""
+    assert upload(api, model(script)).status_code == 201
+    response = api.post("/api/v1/cases", "union1", json={"process": "incident_check"})
+    assert response.status_code == 201, response.get_json()
+    case_id = response.get_json()["id"]
+    api.complete(case_id, "review", APPROVE)
+    case = api.case(case_id)
+    assert case["status"] == "incident", case
+    return case_id
+
+
+def act(api, case_id, action, user="head1", **body):
+    return api.post(f"/api/v1/incidents/{case_id}/{action}", user, json=body)
+
+
+def open_names(api, case_id):
+    return sorted(t["name"] for t in api.case(case_id)["open_tasks"])
+
+
+def test_the_head_lists_cases_in_incident_with_their_error_and_failed_step(api):
+    case_id = case_in_incident(api, "total = 1 / 0")
+    listed = api.get("/api/v1/incidents", "head1").get_json()["items"]
+    assert [(i["case_id"], i["process"], i["process_version"], i["latest_version"]) for i in listed] == \
+        [(case_id, "incident_check", 1, 1)]
+    assert "计算" in listed[0]["error"] and "ZeroDivisionError" in listed[0]["error"]
+    one = api.get(f"/api/v1/incidents/{case_id}", "head1").get_json()
+    assert [(s["name"], s["title"], s["skippable"]) for s in one["failed_steps"]] == [("compute", "计算", True)]
+
+
+def test_retry_after_the_data_it_reads_is_repaired_goes_on(api, app):
+    """The script counts working days into 2027, whose holidays nobody imported: retried before the import the
+    case stays in incident with the error again; after it, the case goes on."""
+    case_id = case_in_incident(api, 'due = add_working_days("2027-03-01", 3)')
+    assert "2027" in api.case(case_id)["incident"]
+    assert api.post(f"/api/v1/tasks/{api.open_task(case_id, 'confirm')['id']}/complete", "union1",
+                    json={"data": APPROVE}).status_code == 409
+
+    again = act(api, case_id, "retry", reason="先试一次")
+    assert again.status_code == 200 and again.get_json()["status"] == "incident"
+    assert "2027" in again.get_json()["incident"]
+
+    run_in(app, calendar.import_days, YEAR_2027, "2027.csv")
+    done = act(api, case_id, "retry", reason="已导入2027年节假日安排")
+    assert done.status_code == 200, done.get_json()
+    assert done.get_json() == {"case_id": case_id, "status": "active", "incident": None}
+    case = api.case(case_id)
+    assert open_names(api, case_id) == ["confirm"]
+    retried = [e for e in case["history"] if e["action"] == "incident_retried"]
+    assert [(e["actor"], e["opinion"], e["action_label"]) for e in retried] == [
+        ("head1", "先试一次", "流程异常：重试"), ("head1", "已导入2027年节假日安排", "流程异常：重试")]
+    assert case["history"][-1]["action"] == "incident_retried"  # no new incident after the second
+    entry = last(app, "casework.incidents.retry_incident")
+    assert entry.actor_name == "head1" and entry.subject_kind == "case" and entry.subject_id == case_id
+    detail = entry.detail if isinstance(entry.detail, dict) else json.loads(entry.detail)
+    assert detail["outcome"] == "active" and detail["step"] == "compute"
+    api.complete(case_id, "confirm", APPROVE)
+    assert api.case(case_id)["status"] == "completed" and api.case(case_id)["data"]["due"] == "2027-03-04"
+
+
+def test_retry_on_the_newest_version_after_the_model_is_fixed(api):
+    case_id = case_in_incident(api, "total = 1 / 0")
+    assert act(api, case_id, "retry", reason="当前版本重试").get_json()["status"] == "incident"
+    assert upload(api, model("total = 1 + 1"), comment="修正脚本").status_code == 201
+    done = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
+    assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
+    case = api.case(case_id)
+    assert case["process_version"] == 2
+    api.complete(case_id, "confirm", APPROVE)
+    assert api.case(case_id)["status"] == "completed" and api.case(case_id)["data"]["total"] == 2
+
+
+def test_retry_on_a_newest_version_without_the_cases_steps_is_refused(api):
+    case_id = case_in_incident(api, "total = 1 / 0")
+    renamed = model("total = 1 + 1").replace(b'"confirm"', b'"confirm_again"').replace(b">confirm<", b">confirm_again<")
+    assert upload(api, renamed).status_code == 201
+    refused = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
+    assert refused.status_code == 409 and "版本迁移" in refused.get_json()["error"]["message"]
+    assert api.case(case_id)["status"] == "incident" and api.case(case_id)["process_version"] == 1
+
+
+def test_skip_marks_the_failed_script_done_and_the_case_goes_on(api, app):
+    case_id = case_in_incident(api, "total = 1 / 0")
+    done = act(api, case_id, "skip", reason="金额由人工核算，跳过计算")
+    assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
+    case = api.case(case_id)
+    skipped = case["history"][-1]
+    assert (skipped["action"], skipped["task"], skipped["opinion"]) == \
+        ("incident_skipped", "compute", "金额由人工核算，跳过计算")
+    assert "total" not in case["data"] and open_names(api, case_id) == ["confirm"]
+    assert last(app, "casework.incidents.skip_failed_step").actor_name == "head1"
+    api.complete(case_id, "confirm", APPROVE)
+    assert api.case(case_id)["status"] == "completed"
+
+
+def test_a_failed_step_that_is_not_a_script_is_not_skipped(api):
+    """A user task whose own script failed after its form was stored: repaired and retried, never skipped."""
+    text = model("total = 1 + 1").replace(
+        b'<spiffworkflow:property name="formJsonSchemaFilename" value="preliminary_review.schema.json" />\n'
+        b'      </spiffworkflow:properties></bpmn:extensionElements>\n'
+        b'      <bpmn:incoming>f1</bpmn:incoming>',
+        b'<spiffworkflow:property name="formJsonSchemaFilename" value="preliminary_review.schema.json" />\n'
+        b'      </spiffworkflow:properties><spiffworkflow:postScript>x = 1 / 0</spiffworkflow:postScript>'
+        b'</bpmn:extensionElements>\n      <bpmn:incoming>f1</bpmn:incoming>', 1)
+    assert b"postScript" in text
+    assert upload(api, text).status_code == 201
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "incident_check"}).get_json()["id"]
+    api.complete(case_id, "review", APPROVE)
+    assert api.case(case_id)["status"] == "incident"
+    refused = act(api, case_id, "skip", reason="跳过")
+    assert refused.status_code == 409 and "不能跳过" in refused.get_json()["error"]["message"]
+    assert upload(api, model("total = 1 + 1"), comment="去掉出错的脚本").status_code == 201
+    done = act(api, case_id, "retry", reason="已修正初审的脚本", on_latest=True)
+    assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
+    assert open_names(api, case_id) == ["confirm"]
+
+
+def test_terminate_cancels_the_workflow_and_closes_open_tasks(api, app):
+    case_id = case_in_incident(api, "total = 1 / 0")
+    assert open_names(api, case_id) == ["confirm"]
+    done = act(api, case_id, "terminate", reason="申请人已撤回申请")
+    assert done.status_code == 200 and done.get_json() == {"case_id": case_id, "status": "terminated",
+                                                           "incident": None}
+    case = api.case(case_id)
+    assert case["status_label"] == "异常终止" and case["open_tasks"] == [] and case["closed_at"]
+    assert (case["history"][-1]["action"], case["history"][-1]["opinion"]) == ("terminated", "申请人已撤回申请")
+    assert last(app, "casework.incidents.terminate_case").actor_name == "head1"
+    assert api.get("/api/v1/incidents", "head1").get_json()["items"] == []
+
+
+def test_actions_on_a_case_not_in_incident_are_refused_in_chinese(api):
+    case_id = api.start()["id"]
+    for action in ("retry", "skip", "terminate"):
+        refused = act(api, case_id, action, reason="误操作")
+        assert refused.status_code == 409, action
+        assert "未处于流程异常状态" in refused.get_json()["error"]["message"]
+    assert api.get(f"/api/v1/incidents/{case_id}", "head1").status_code == 409
+
+
+def test_a_reason_is_required(api):
+    case_id = case_in_incident(api, "total = 1 / 0")
+    for body in ({}, {"reason": ""}, {"reason": "   "}):
+        refused = act(api, case_id, "terminate", **body)
+        assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["fields"], body
+    assert api.case(case_id)["status"] == "incident"
+
+
+@pytest.mark.parametrize("user", ["center1", "supervisor1", "union1", "designer1"])
+def test_other_roles_are_refused(api, user):
+    case_id = case_in_incident(api, "total = 1 / 0")
+    assert api.get("/api/v1/incidents", user).status_code == 403
+    for action in ("retry", "skip", "terminate"):
+        refused = act(api, case_id, action, user=user, reason="试试")
+        assert refused.status_code == 403 and "中心负责人" in refused.get_json()["error"]["message"]
+    assert api.case(case_id)["status"] == "incident"
+
+
+def test_the_head_handles_incidents_on_the_page(api, app):
+    from test_pages import Browser
+    first = case_in_incident(api, "total = 1 / 0")
+    second = api.post("/api/v1/cases", "union1", json={"process": "incident_check"}).get_json()["id"]
+    api.complete(second, "review", APPROVE)
+    head = Browser(app, "head1")
+    assert 'href="/incidents"' in head.get("/inbox").get_data(as_text=True)
+    assert f'href="/incidents#incident-{first}"' in head.get(f"/cases/{first}").get_data(as_text=True)
+    page = head.get("/incidents").get_data(as_text=True)
+    assert "流程异常" in page and "ZeroDivisionError" in page and page.count('data-action="skip"') == 2
+    assert 'data-action="retry-latest"' not in page
+
+    refused = head.post(f"/incidents/{first}/skip", {"reason": ""})
+    assert refused.status_code == 302
+    assert "请填写处理原因" in head.get("/incidents").get_data(as_text=True)
+    assert api.case(first)["status"] == "incident"
+
+    assert head.post(f"/incidents/{first}/skip", {"reason": "人工核算"}).status_code == 302
+    assert "已跳过失败步骤，当前状态：办理中" in head.get("/incidents").get_data(as_text=True)
+    assert api.case(first)["status"] == "active"
+    assert head.post(f"/incidents/{second}/terminate", {"reason": "重复申报"}).status_code == 302
+    assert api.case(second)["status"] == "terminated"
+    assert "没有流程异常的案件" in head.get("/incidents").get_data(as_text=True)
+
+
+def test_other_roles_have_no_incident_page(app):
+    from test_pages import Browser
+    center = Browser(app, "center1")
+    assert 'href="/incidents"' not in center.get("/inbox").get_data(as_text=True)
+    assert center.get("/incidents").status_code == 403
+    assert center.post("/incidents/1/terminate", {"reason": "x"}).status_code == 403
