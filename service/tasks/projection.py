@@ -17,13 +17,24 @@ def open_rows(session, case_id):
                            .order_by(HumanTask.id)).all()
 
 
+def unassigned(ready_tasks):
+    """The ready tasks no role can do (a version deployed before every human task needed a lane or candidate
+    groups): they get no row, and the case is set aside as an incident naming them."""
+    return [task for task in ready_tasks if role_for_lane(task.lane) is None]
+
+
+def unassigned_text(tasks):
+    names = "、".join(f"“{task.title}”" for task in tasks)
+    return f"任务{names}没有办理角色：模型未把它放在以角色命名的泳道中，也未用候选组指定角色"
+
+
 def sync(session, case, ready_tasks, now, rows=None):
     """Open a row, with its due date, for each ready user task that has none, cancel the rows of tasks no
     longer ready; return the case's open rows. `rows`: its open rows when the caller has them already."""
     rows = {row.spiff_task_id: row for row in (open_rows(session, case.id) if rows is None else rows)}
     added = []
     for task in ready_tasks:
-        if task.id in rows:
+        if task.id in rows or role_for_lane(task.lane) is None:
             continue
         role = role_for_lane(task.lane)
         when = due(task, now)
