@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -19,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from .deadline import DeadlineExceeded, within
 from .sandbox import ScriptLimit, ScriptTimeout, UnsafeCode
 from .timers import TimerValueError, skip_missed_cycles
-from .pending import has_timer_events, pending_timers
+from .pending import has_timer_events, pending_timers, timer_of
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +222,7 @@ class Instance:
         timer event waiting for its time. Nothing delivers a message or signal from outside a case."""
         if self.workflow.get_tasks(state=TaskState.READY):
             return True
-        return any(isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+        return any(timer_of(getattr(task.task_spec, "event_definition", None)) is not None
                    for task in self.workflow.get_tasks(state=TaskState.WAITING))
 
     def _bounded(self, run):

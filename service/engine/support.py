@@ -18,6 +18,7 @@ _ELEMENTS = {
 _DEFINITIONS = {
     "conditionalEventDefinition": "条件事件尚未支持（条件无人重新评估，案件会一直等待）",
     "compensateEventDefinition": "补偿事件尚未支持",
+    "linkEventDefinition": "链接事件尚未支持（请直接用连线）",
 }
 _CATCHES = "self::bpmn:startEvent or self::bpmn:intermediateCatchEvent or self::bpmn:boundaryEvent"
 _THROWS = "self::bpmn:intermediateThrowEvent or self::bpmn:endEvent"
@@ -39,6 +40,17 @@ def problems(root, process):
         for node in root.xpath(f"//bpmn:{tag}", namespaces=NS):
             event = node.getparent()
             found.append((_id(event, tag), f"{label(event)}：{reason}"))
+    for node in root.xpath("//bpmn:scriptTask[@scriptFormat]", namespaces=NS):
+        if node.get("scriptFormat").strip().lower() not in ("python", "text/x-python", ""):
+            found.append((_id(node, "scriptTask"),
+                          f"{label(node)}：只支持 Python 脚本；当前脚本语言为 {node.get('scriptFormat')[:50]}"))
+    for gateway in root.xpath("//bpmn:eventBasedGateway", namespaces=NS):
+        targets = {flow.get("targetRef") for flow in root.xpath("//bpmn:sequenceFlow[@sourceRef=$id]", namespaces=NS,
+                                                                 id=gateway.get("id"))}
+        timers = [t for t in targets if root.xpath("//*[@id=$id]/bpmn:timerEventDefinition", namespaces=NS, id=t)]
+        if len(timers) > 1:
+            found.append((_id(gateway, "eventBasedGateway"),
+                          f"{label(gateway)}：事件网关后最多只能有一个定时器事件（当前 {len(timers)} 个：{'、'.join(sorted(timers))}）"))
     found += _start_problems(process)
     for kind, ref, what in (("message", "messageRef", "消息"), ("signal", "signalRef", "信号")):
         found += _catch_problems(root, kind, ref, what)

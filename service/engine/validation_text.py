@@ -34,6 +34,8 @@ _KNOWN = [
     (r"Ad hoc subprocesses may not contain start or end events", "自由子流程（ad-hoc）尚未支持"),
     (r"Process \S+ is not executable", "流程未设为可执行（isExecutable=\"true\"）"),
     (r"perhaps a form has the same ID\? \(([^)]*)\)", "连线指向的元素 {0} 不存在或 id 重复"),
+    (r"must specify a cardinality or a loop input data reference",
+     "多实例任务须指定实例数（loopCardinality）或输入集合（loopDataInputRef）；camunda:collection 不读取"),
     (r"Data Store", "数据存储尚未支持"),
     (r"[Cc]orrelation", "消息关联（correlation）定义不完整"),
 ]
