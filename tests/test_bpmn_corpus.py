@@ -119,3 +119,59 @@ def _complete(api, task):
         answers["opinion"] = "同意"
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": answers})
     assert response.status_code == 200, (task, response.get_json())
+
+
+def test_a_case_left_waiting_for_a_message_that_cannot_come_is_an_incident_naming_it(api):
+    data = {"file": (BytesIO((CORPUS.parent / "message_lost.bpmn").read_bytes()), "message_lost.bpmn")}
+    assert api.post("/api/v1/process-models", "designer1", data=data,
+                    content_type="multipart/form-data").status_code == 201
+    case = api.post("/api/v1/cases", "union1", json={"process": "message_lost"}).get_json()
+    [task] = case["open_tasks"]
+    response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"opinion": "齐了"}})
+    assert response.status_code == 200, response.get_json()
+    case = api.get(f"/api/v1/cases/{case['id']}", "supervisor1").get_json()
+    assert case["status"] == "incident" and "等待材料齐全" in case["incident"]
+
+
+def test_camunda_due_dates_date_the_tasks(api):
+    assert deploy(api, "form_key_and_due.bpmn").status_code == 201
+    case = api.post("/api/v1/cases", "union1", json={"process": "Process_FormKey"}).get_json()
+    [task] = case["open_tasks"]
+    detail = api.get(f"/api/v1/tasks/{task['id']}", "union1").get_json()
+    assert detail["due_at"].startswith("2026-12-07T15:59:59")  # P1W from Monday 30 November, end of day in China
+    assert detail["form"]["schema"]["title"] == "初审"  # camunda:formKey="embedded:app:forms/preliminary_review.form"
+    api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"decision": "approve"}})
+    [task] = api.get(f"/api/v1/cases/{case['id']}", "supervisor1").get_json()["open_tasks"]
+    assert api.get(f"/api/v1/tasks/{task['id']}", "center1").get_json()["due_at"].startswith("2026-12-31T15:59:59")
+
+
+def test_a_step_without_a_role_in_an_older_version_sets_the_case_aside_naming_it(api, app):
+    """A version deployed before every human task needed a role: its start is an incident, not a 409."""
+    from bangfu.process_models.models import ProcessModelVersion
+    assert deploy(api, "candidate_groups_no_lanes.bpmn").status_code == 201
+
+    def drop_role(session):
+        version = session.query(ProcessModelVersion).join(ProcessModelVersion.process_model).filter_by(
+            key="Process_Groups").one()
+        version.spec_json = version.spec_json.replace('"lane": "grassroots_union"', '"lane": null')
+    run_in(app, drop_role)
+    response = api.post("/api/v1/cases", "union1", json={"process": "Process_Groups"})
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert case["status"] == "incident" and "填写救助申请" in case["incident"] and "角色" in case["incident"]
+
+
+def test_the_models_page_shows_each_steps_role_and_default_form(api, app):
+    from test_pages import Browser
+    assert deploy(api, "plain_tasks_in_lanes.bpmn").status_code == 201
+    html = Browser(app, "designer1").get("/models").get_data(as_text=True)
+    assert "工会初审" in html and "默认审核表单" in html and "默认办理表单" in html and "基层工会" in html
+
+
+def test_spiff_messages_lose_their_memory_addresses():
+    from bangfu.engine.validation_text import translate
+
+    class Odd(Exception):
+        id, name, tag = "Activity_1", "核实", "bpmn:task"
+    element, text = translate(Odd("KeyError(<Element {http://www.omg.org/spec/BPMN/20100524/MODEL}task at 0x7f3a2c1d0e80>)"))
+    assert element == "Activity_1" and "“核实”（Activity_1）" in text and "0x" not in text and "{http" not in text

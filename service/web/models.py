@@ -8,8 +8,10 @@ from flask_wtf.csrf import generate_csrf
 from .. import db
 from ..access import Action, ensure
 from ..forms import SchemaInvalid, check_schema
+from ..forms.defaults import LABELS
 from ..forms.library import SCHEMA_SUFFIX, ui_name
 from ..forms.messages import json_error
+from ..people.roles import LANE_ROLES
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
 from ..unit_of_work import run
@@ -30,7 +32,8 @@ def _form_files():
 def models():
     _designer()
     forms = sorted(services().forms.titles().items(), key=lambda item: (item[1], item[0]))
-    return render_template("models.html", models=list_models(db.session()), forms=forms)
+    return render_template("models.html", models=list_models(db.session()), forms=forms,
+                           role_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
 
 
 @pages.get("/models/<key>/edit")
@@ -67,8 +70,9 @@ def model_deploy():
     user = _designer()
     xml, comment = _posted_xml()
     version, created = run(deploy, services(), xml, user=user, comment=(comment or "").strip()[:500] or None)
+    defaults = [f"{t['name']}：{LABELS[t['default_form']]}" for t in version.user_tasks if t.get("default_form")]
     return jsonify({"created": created, "key": version.process_model.key,
-                    "version": {"version": version.version}}), 201 if created else 200
+                    "version": {"version": version.version}, "defaults": defaults}), 201 if created else 200
 
 
 @pages.route("/forms/<name>", methods=["GET", "POST"])
