@@ -80,10 +80,10 @@ def _sandbox_problems(root):
 
 
 def _executable_process(root):
-    # Camunda Modeler marks every pool executable: a process that a call activity calls is not the one cases start
-    called = {activity.get("calledElement") for activity in root.xpath("//bpmn:callActivity", namespaces=NS)}
-    processes = [process for process in root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
-                 if process.get("id") not in called]
+    processes = root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+    if len(processes) > 1:  # Camunda Modeler marks every pool executable: cases start the one nothing calls
+        called = {activity.get("calledElement") for activity in root.xpath("//bpmn:callActivity", namespaces=NS)}
+        processes = [process for process in processes if process.get("id") not in called]
     if len(processes) != 1:
         raise ModelInvalid([ModelProblem("definitions", "模型必须有且只有一个可执行流程（isExecutable=\"true\"）")])
     if not (processes[0].get("id") or "").strip():
