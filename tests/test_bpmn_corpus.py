@@ -175,3 +175,15 @@ def test_spiff_messages_lose_their_memory_addresses():
         id, name, tag = "Activity_1", "核实", "bpmn:task"
     element, text = translate(Odd("KeyError(<Element {http://www.omg.org/spec/BPMN/20100524/MODEL}task at 0x7f3a2c1d0e80>)"))
     assert element == "Activity_1" and "“核实”（Activity_1）" in text and "0x" not in text and "{http" not in text
+
+
+def test_a_third_party_step_no_step_chose_a_third_party_for_sets_the_case_aside_naming_it(api):
+    xml = (CORPUS / "candidate_groups_no_lanes.bpmn").read_bytes().replace(
+        b'camunda:candidateGroups="grassroots_union"', b'camunda:candidateGroups="third_party"')
+    data = {"file": (BytesIO(xml), "third_party.bpmn")}
+    assert api.post("/api/v1/process-models", "designer1", data=data,
+                    content_type="multipart/form-data").status_code == 201
+    response = api.post("/api/v1/cases", "union1", json={"process": "Process_Groups"})
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert case["status"] == "incident" and "填写救助申请" in case["incident"] and "第三方社会组织" in case["incident"]

@@ -45,6 +45,10 @@ def deploy(session, services, xml, user=None, comment=None):
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
     parsed, forms = check_model(xml, services.forms)
+    try:
+        spec_json = services.engine.dump_spec(parsed)
+    except Exception as exc:  # SpiffWorkflow's serializer meeting a spec it does not know: the model's fault, not ours
+        raise invalid([ModelProblem("document", f"模型无法保存（{type(exc).__name__}）")]) from None
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
     model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())
@@ -60,7 +64,7 @@ def deploy(session, services, xml, user=None, comment=None):
     model.name = parsed.name
     version = ProcessModelVersion(
         process_model=model, version=number, checksum=checksum, bpmn_xml=parsed.xml,
-        spec_json=services.engine.dump_spec(parsed), forms_json=forms_json,
+        spec_json=spec_json, forms_json=forms_json,
         user_tasks_json=json.dumps([asdict(t) for t in parsed.user_tasks], ensure_ascii=False),
         comment=comment, deployed_by=user)
     session.add(version)
