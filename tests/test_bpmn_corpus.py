@@ -37,6 +37,7 @@ REFUSED = {
     "refused_multi_instance_collection.bpmn": ["Activity_Each"],
     "refused_link_events.bpmn": ["Event_ToB", "Event_FromA"],
     "refused_event_gateway_two_timers.bpmn": ["Gateway_Wait"],
+    "refused_call_missing_process.bpmn": ["Activity_CallOut"],
 }
 ENDED = {"completed", "not_eligible", "not_approved", "paid"}
 MAX_STEPS = 30

@@ -51,6 +51,13 @@ def problems(root, process):
         if len(timers) > 1:
             found.append((_id(gateway, "eventBasedGateway"),
                           f"{label(gateway)}：事件网关后最多只能有一个定时器事件（当前 {len(timers)} 个：{'、'.join(sorted(timers))}）"))
+    processes = {node.get("id") for node in root.xpath("//bpmn:process", namespaces=NS)}
+    for node in root.xpath("//bpmn:callActivity[@calledElement]", namespaces=NS):
+        if node.get("calledElement") not in processes:
+            found.append((_id(node, "callActivity"), f"{label(node)}：要调用的流程 {node.get('calledElement')[:100]} "
+                                                     f"不在本模型文件中（被调用的流程须画在同一文件里）"))
+    for node in root.xpath("//bpmn:dataStoreReference", namespaces=NS):
+        found.append((_id(node, "dataStoreReference"), f"{label(node)}：数据存储尚未支持"))
     found += _start_problems(process)
     for kind, ref, what in (("message", "messageRef", "消息"), ("signal", "signalRef", "信号")):
         found += _catch_problems(root, kind, ref, what)

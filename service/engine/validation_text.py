@@ -28,14 +28,18 @@ _KNOWN = [
     (r"Time Specification Error", "定时器的时间无效"),
     (r"Duplicate process ID: (\S+)", "流程 id {0} 重复"),
     (r"There is no support implemented for this task type", "不支持此类元素"),
-    (r"Cannot resolve dataInputAssociation (\S+)", "数据输入关联 {0} 无法解析（引用的数据对象不存在）"),
-    (r"Cannot resolve dataOutputAssociation (\S+)", "数据输出关联 {0} 无法解析（引用的数据对象不存在）"),
+    (r"Cannot resolve dataInputAssociation", "数据输入关联无法解析（引用的数据对象不存在）"),
+    (r"Cannot resolve dataOutputAssociation", "数据输出关联无法解析（引用的数据对象不存在）"),
     (r"Sequential ordering for ad hoc subprocesses not supported", "自由子流程（ad-hoc）尚未支持"),
     (r"Ad hoc subprocesses may not contain start or end events", "自由子流程（ad-hoc）尚未支持"),
     (r"Process \S+ is not executable", "流程未设为可执行（isExecutable=\"true\"）"),
     (r"perhaps a form has the same ID\? \(([^)]*)\)", "连线指向的元素 {0} 不存在或 id 重复"),
     (r"must specify a cardinality or a loop input data reference",
      "多实例任务须指定实例数（loopCardinality）或输入集合（loopDataInputRef）；camunda:collection 不读取"),
+    (r"must specify exactly one of cardinality",
+     "多实例任务只能指定实例数（loopCardinality）或输入集合（loopDataInputRef）之一"),
+    (r"loopMaximum or loopCondition must be specified", "循环任务须指定最大次数（loopMaximum）或结束条件（loopCondition）"),
+    (r"Cancel Events may only be used with transactions", "取消事件只能用于事务子流程"),
     (r"Data Store", "数据存储尚未支持"),
     (r"[Cc]orrelation", "消息关联（correlation）定义不完整"),
 ]
@@ -58,7 +62,7 @@ def translate(exc):
     for pattern, text in _KNOWN:
         found = pattern.search(message)
         if found:
-            reason = text.format(*found.groups())
+            reason = text.format(*(clean(group or "") or "（未命名）" for group in found.groups()))
             break
     else:
         reason = f"模型无法解析（{clean(message) or '解析器未给出原因'}）"
