@@ -121,6 +121,11 @@ def _strip_location(fields):
     return named
 
 
+def _is_missing_value(exc):
+    """Whether an IntegrityError is a NOT NULL violation (SQLite's text, PostgreSQL's SQLSTATE 23502)."""
+    return getattr(exc.orig, "sqlstate", None) == "23502" or "NOT NULL constraint failed" in str(exc.orig)
+
+
 def init_app(app):
     @app.errorhandler(DomainError)
     def _domain(exc):
@@ -131,7 +136,10 @@ def init_app(app):
         return _answer(422, "validation_failed", "输入包含无法保存的字符，或数值、文字超出允许范围")
 
     @app.errorhandler(IntegrityError)
-    def _duplicate(_exc):
+    def _duplicate(exc):
+        if _is_missing_value(exc):  # a value the service failed to give: its own fault, not a conflict
+            log.exception("missing value")
+            return _answer(500, "internal_error", _HTTP_MESSAGES[500], generic=True)
         return _answer(409, "conflict", "与已有数据冲突（例如编号重复），本次操作未生效，请刷新后重试")
 
     @app.errorhandler(RecursionError)

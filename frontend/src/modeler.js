@@ -348,8 +348,10 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
         dirty = false;
         const version = result.payload && result.payload.version && result.payload.version.version;
         const created = !(result.payload && result.payload.created === false);
-        setStatus(created ? `已部署为第 ${version ?? '?'} 版。新发起的案件将使用此版本，进行中的案件仍按原版本办理。`
-          : `与第 ${version ?? '?'} 版相同，未产生新版本`, 'bf-ok');
+        const defaults = (result.payload && result.payload.defaults) || [];
+        const defaultsText = defaults.length ? ` 未指定表单的步骤使用默认表单：${defaults.join('；')}。` : '';
+        setStatus((created ? `已部署为第 ${version ?? '?'} 版。新发起的案件将使用此版本，进行中的案件仍按原版本办理。`
+          : `与第 ${version ?? '?'} 版相同，未产生新版本。`) + defaultsText, 'bf-ok');
         deployBox.hidden = true;
         commentInput.value = '';
         const base = document.querySelector('[data-model-version]');

@@ -330,6 +330,9 @@ def _run(services, work):
 def _settle(session, services, case, instance, user, now, open_rows=None, state=None):
     """Bring the task rows and the case row in step with the instance, then save it under the version check."""
     ready = instance.open_tasks()
+    unworkable = projection.unworkable(case, ready)
+    if unworkable and not instance.incident:
+        instance.incident = unworkable
     rows = projection.sync(session, case, ready, now, open_rows)
     settle_status(session, case, instance, user, now, "、".join(task.title for task in ready))
     sync_case_timer(session, case, instance)

@@ -1,6 +1,7 @@
 """SpiffWorkflow lives behind this package; the rest of the service never imports it."""
 from . import timing  # noqa: F401  (Spiff's timers read the service clock)
-from .parsing import ModelInvalid, ModelProblem, ParsedModel, UserTaskDefinition, parse_model
+from .human_tasks import UserTaskDefinition
+from .parsing import ModelInvalid, ModelProblem, ParsedModel, parse_model
 from .sandbox import ScriptTimeout, UnsafeCode
 from .start_timers import StartTimer
 from .instance import EngineFailure, FailedStep, Instance, Limits, OpenTask, TaskNotReady

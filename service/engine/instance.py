@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from .deadline import DeadlineExceeded, within
 from .sandbox import ScriptLimit, ScriptTimeout, UnsafeCode
 from .timers import TimerValueError, skip_missed_cycles
-from .pending import has_timer_events, pending_timers
+from .pending import has_timer_events, pending_timers, timer_of
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +262,19 @@ class Instance:
             return
         if not self.workflow.completed and not self.workflow.get_tasks(state=_CAN_GO_ON):
             self.incident = "流程无法继续：既没有待办任务，也没有等待中的事件（模型中可能有无尽循环）"
+        elif not self.workflow.completed and not self._may_move():
+            waits = "、".join(sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id or t.task_spec.name
+                                     for t in self.workflow.get_tasks(state=TaskState.WAITING)
+                                     if getattr(t.task_spec, "event_definition", None) is not None}))
+            self.incident = f"流程无法继续：没有待办任务，也没有等待中的定时器；所等待的事件（{waits or '无'}）不会到来"
+
+    def _may_move(self):
+        """Whether something can still move the workflow: a ready task (a person's, after the engine ran) or a
+        timer event waiting for its time. Nothing delivers a message or signal from outside a case."""
+        if self.workflow.get_tasks(state=TaskState.READY):
+            return True
+        return any(timer_of(getattr(task.task_spec, "event_definition", None)) is not None
+                   for task in self.workflow.get_tasks(state=TaskState.WAITING))
 
     def _bounded(self, run):
         """Run engine work within the step and time limits; EngineFailure when it cannot finish cleanly."""

@@ -5,9 +5,12 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from . import support
+from .human_tasks import assign, definitions
 from .sandbox import UnsafeCode, compile_expression, compile_script
 from .start_timers import StartTimer
 from .timer_checks import check_timers, is_iso_timer, is_timer
+from .validation_text import translate
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -18,12 +21,6 @@ _EXPRESSIONS = (".//bpmn:conditionExpression | .//bpmn:completionCondition | .//
 # Longest texts the database keeps for a process id and name and a user task's name.
 MAX_PROCESS_ID, MAX_NAME = 100, 200
 _SCRIPTS = ".//bpmn:scriptTask/bpmn:script | .//spiffworkflow:preScript | .//spiffworkflow:postScript"
-_UNSUPPORTED = {
-    "serviceTask": "服务任务尚未支持",
-    "businessRuleTask": "业务规则任务（DMN）尚未支持",
-    "sendTask": "发送任务尚未支持",
-    "receiveTask": "接收任务尚未支持",
-}
 
 
 @dataclass
@@ -39,16 +36,6 @@ class ModelInvalid(Exception):
 
 
 @dataclass
-class UserTaskDefinition:
-    id: str
-    name: str
-    lane: str | None
-    form: str | None
-    ui_form: str | None
-    properties: dict = field(default_factory=dict)
-
-
-@dataclass
 class ParsedModel:
     process_id: str
     name: str
@@ -57,6 +44,10 @@ class ParsedModel:
     xml: str  # the document as UTF-8 text, whatever encoding it arrived in
     user_tasks: list = field(default_factory=list)
     start_timer: StartTimer | None = None  # the timer start event's schedule, when the process has one
+
+    def assign(self, task, lane, properties):
+        """Record the deployment's role (as the lane name) and properties (forms, due date) of a human task."""
+        assign((self.spec, *self.subprocess_specs.values()), task, lane, properties)
 
 
 def _element_id(node):
@@ -85,14 +76,14 @@ def _sandbox_problems(root):
             compile_script(node.text or "")
         except UnsafeCode as exc:
             problems += [ModelProblem(_element_id(node), f"脚本不安全或有误：{p}") for p in exc.problems]
-    for tag, reason in _UNSUPPORTED.items():
-        for node in root.xpath(f".//bpmn:{tag}", namespaces=NS):
-            problems.append(ModelProblem(node.get("id", tag), reason))
     return problems
 
 
 def _executable_process(root):
     processes = root.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS)
+    if len(processes) > 1:  # Camunda Modeler marks every pool executable: cases start the one nothing calls
+        called = {activity.get("calledElement") for activity in root.xpath("//bpmn:callActivity", namespaces=NS)}
+        processes = [process for process in processes if process.get("id") not in called]
     if len(processes) != 1:
         raise ModelInvalid([ModelProblem("definitions", "模型必须有且只有一个可执行流程（isExecutable=\"true\"）")])
     if not (processes[0].get("id") or "").strip():
@@ -131,6 +122,7 @@ def parse_model(xml: bytes) -> ParsedModel:
         raise ModelInvalid([ModelProblem("document", f"XML 格式错误：{exc}")]) from None
     process = _executable_process(root)
     problems = _sandbox_problems(root) + _length_problems(root, process) + _recursion_problems(root, process.get("id"))
+    problems += [ModelProblem(element, problem) for element, problem in support.problems(root, process)]
     text = etree.tostring(root, encoding="unicode")  # the model as written; Spiff gets fixed timer values quoted
     timer_problems, start_timer = check_timers(root, process)
     problems += [ModelProblem(element, problem) for element, problem in timer_problems]
@@ -142,17 +134,10 @@ def parse_model(xml: bytes) -> ParsedModel:
         spec = parser.get_spec(process.get("id"))
         subprocess_specs = parser.get_subprocess_specs(process.get("id"))
     except ValidationException as exc:
-        raise ModelInvalid([ModelProblem(exc.id or exc.tag or "document", str(exc).split("\n")[0])]) from None
+        raise ModelInvalid([ModelProblem(*translate(exc))]) from None
     except Exception as exc:  # the parser failing in its own code on a document it did not expect
         raise ModelInvalid([ModelProblem("document", f"无法解析模型（{type(exc).__name__}）")]) from None
-    user_tasks = []
-    for task_spec in spec.task_specs.values():
-        if type(task_spec).__name__ == "UserTask":
-            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-            user_tasks.append(UserTaskDefinition(
-                id=task_spec.name, name=task_spec.bpmn_name or task_spec.name, lane=task_spec.lane,
-                form=props.get("formJsonSchemaFilename"), ui_form=props.get("formUiSchemaFilename"),
-                properties=dict(props)))
+    user_tasks = definitions(root, (spec, *subprocess_specs.values()))
     return ParsedModel(process.get("id"), process.get("name") or process.get("id"), spec,
                        subprocess_specs, '<?xml version="1.0" encoding="UTF-8"?>\n' + text, user_tasks, start_timer)
 
@@ -163,7 +148,7 @@ def _length_problems(root, process):
         problems.append(ModelProblem("definitions", f"流程 id 不能超过 {MAX_PROCESS_ID} 个字符"))
     if len(process.get("name") or "") > MAX_NAME:
         problems.append(ModelProblem(process.get("id")[:MAX_PROCESS_ID], f"流程名称不能超过 {MAX_NAME} 个字符"))
-    for node in root.xpath(".//bpmn:userTask", namespaces=NS):
+    for node in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
         if len(node.get("name") or "") > MAX_NAME or len(node.get("id") or "") > MAX_PROCESS_ID:
             problems.append(ModelProblem((node.get("id") or "userTask")[:MAX_PROCESS_ID],
                                          f"任务 id 不能超过 {MAX_PROCESS_ID} 个字符，名称不能超过 {MAX_NAME} 个字符"))

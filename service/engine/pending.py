@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, DurationTimerEventDefinition,
                                                               TimeDateEventDefinition, TimerEventDefinition)
 from SpiffWorkflow.util.task import TaskState
@@ -30,8 +31,8 @@ def pending_timers(workflow):
     """The workflow's waiting timer events with their due times, earliest first."""
     found = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
+        definition = timer_of(getattr(task.task_spec, "event_definition", None))
+        if definition is None:
             continue
         due = _due(definition, task._get_internal_data("event_value"))
         if due is None:
@@ -45,8 +46,18 @@ def pending_timers(workflow):
 @functools.lru_cache(maxsize=256)
 def has_timer_events(spec):
     """Whether any task of the process spec (a restored spec object, cached per version) is a timer event."""
-    return any(isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+    return any(timer_of(getattr(task_spec, "event_definition", None)) is not None
                for task_spec in spec.task_specs.values())
+
+
+def timer_of(definition):
+    """The timer an event waits on: its own definition, or the timer among an event-based gateway's events (the
+    deployment allows one per gateway: Spiff keeps one due time per waiting task)."""
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
 
 
 def _due(definition, value):

@@ -8,16 +8,11 @@ from sqlalchemy import func, select
 from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
-from ..people.roles import LANE_ROLES, role_for_lane
+from ..people.roles import role_for_lane
 from ..scheduler.starts import schedule_start
 from ..tasks import deadlines
+from . import assignment
 from .models import ProcessModel, ProcessModelVersion
-
-
-def _lane_problems(user_tasks):
-    allowed = "、".join(f"{role.label}（{role}）" for role in LANE_ROLES)
-    return [ModelProblem(t.id, f"用户任务必须位于以角色命名的泳道中：{allowed}；当前为 {t.lane or '无'}")
-            for t in user_tasks if role_for_lane(t.lane) is None]
 
 
 def _deadline_problems(user_tasks):
@@ -25,7 +20,10 @@ def _deadline_problems(user_tasks):
 
 
 def invalid(problems):
-    return ValidationFailed("流程模型无效，未部署", {p.element: [p.problem] for p in problems})
+    fields = {}
+    for p in problems:
+        fields.setdefault(p.element, []).append(p.problem)
+    return ValidationFailed("流程模型无效，未部署", fields)
 
 
 def check_model(xml, forms):
@@ -34,8 +32,9 @@ def check_model(xml, forms):
         parsed = parse_model(xml)
     except ModelInvalid as exc:
         raise invalid(exc.problems) from None
-    forms, problems = collect_forms(forms, parsed.user_tasks)
-    problems = _lane_problems(parsed.user_tasks) + _deadline_problems(parsed.user_tasks) + problems
+    problems = assignment.assign(parsed, forms)
+    forms, form_problems = collect_forms(forms, [t for t in parsed.user_tasks if t.role])
+    problems += _deadline_problems(parsed.user_tasks) + form_problems
     if problems:
         raise invalid(problems)
     return parsed, forms
@@ -46,6 +45,10 @@ def deploy(session, services, xml, user=None, comment=None):
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
     parsed, forms = check_model(xml, services.forms.using(session))  # the forms' drafts as they stand
+    try:
+        spec_json = services.engine.dump_spec(parsed)
+    except Exception as exc:  # SpiffWorkflow's serializer meeting a spec it does not know: the model's fault, not ours
+        raise invalid([ModelProblem("document", f"模型无法保存（{type(exc).__name__}）")]) from None
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
     model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())
@@ -61,7 +64,7 @@ def deploy(session, services, xml, user=None, comment=None):
     model.name = parsed.name
     version = ProcessModelVersion(
         process_model=model, version=number, checksum=checksum, bpmn_xml=parsed.xml,
-        spec_json=services.engine.dump_spec(parsed), forms_json=forms_json,
+        spec_json=spec_json, forms_json=forms_json,
         user_tasks_json=json.dumps([asdict(t) for t in parsed.user_tasks], ensure_ascii=False),
         comment=comment, deployed_by=user)
     session.add(version)
@@ -95,7 +98,7 @@ def process_steps(session, role=None):
     steps = {}
     for model in list_models(session):
         for task in json.loads(model.versions[-1].user_tasks_json) if model.versions else []:
-            if role is None or role_for_lane(task["lane"]) == role:
+            if role is None or (task.get("role") or role_for_lane(task["lane"])) == role:
                 steps.setdefault(task["id"], task["name"])
     return list(steps.items())
 

@@ -1,14 +1,19 @@
 from marshmallow import fields, validate
 
 from ..api.schema import FileUpload, Schema, computed
+from ..forms.defaults import LABELS
 
 
 class UserTaskSchema(Schema):
     id = fields.String()
     name = fields.String()
     lane = fields.String(allow_none=True)
+    role = fields.String(allow_none=True, metadata={"description": "the role that does the task"})
     form = fields.String(allow_none=True)
     ui_form = fields.String(allow_none=True)
+    default_form = fields.String(allow_none=True, metadata={
+        "description": "review or completion: the default form the task got (the model names none)"})
+    default_form_label = computed(lambda t: LABELS.get(t.get("default_form")), "string", nullable=True)
 
 
 class VersionSummarySchema(Schema):

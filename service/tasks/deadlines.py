@@ -22,6 +22,7 @@ from .models import HumanTask, TaskState
 DUE_IN_DAYS = "dueInDays"
 DUE_IN_WORKING_DAYS = "dueInWorkingDays"
 DUE_DATE_FROM = "dueDateFrom"
+DUE_DATE = "dueDate"  # a fixed day (ISO date), from a Camunda model's camunda:dueDate
 MAX_DUE_DAYS = 365
 DATA_PATH = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+")
 
@@ -42,6 +43,8 @@ def due_at(task, opened_at):
 def due(task, opened_at, workdays=None):
     """The opening task's Due: a named date wins, then working days, then calendar days."""
     named = _named_date(task.data, task.properties.get(DUE_DATE_FROM))
+    if named is None:
+        named = _date(task.properties.get(DUE_DATE))
     if named is not None:
         return Due(calendar.due_on(named))
     working = due_days(task.properties.get(DUE_IN_WORKING_DAYS))
@@ -92,6 +95,10 @@ def _named_date(data, path):
     value = data or {}
     for key in path.split("."):
         value = value.get(key) if isinstance(value, dict) else None
+    return _date(value)
+
+
+def _date(value):
     try:
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:

@@ -5,7 +5,7 @@ calls `sync` before it saves, so rows and state commit together.
 """
 from sqlalchemy import select
 
-from ..access import task_organisation
+from ..access import ORG_SCOPE, task_organisation
 from ..people.roles import role_for_lane
 from .deadlines import due
 from .models import HumanTask, TaskState
@@ -17,18 +17,42 @@ def open_rows(session, case_id):
                            .order_by(HumanTask.id)).all()
 
 
+def _holder(case, task):
+    """(role, organisation) that works the task, or None when nobody can: no role (a version deployed before every
+    human task needed a lane or candidate groups), or an organisation's role and the case names none of that kind
+    (a third party's step in a model where no step chose the third party)."""
+    role = role_for_lane(task.lane)
+    if role is None:
+        return None
+    organisation = task_organisation(case, role)
+    return None if organisation is None and role in ORG_SCOPE else (role, organisation)
+
+
+def unworkable(case, ready_tasks):
+    """Why nobody can do some of the ready tasks (they get no row; the case is set aside), or None."""
+    reasons = []
+    for task in ready_tasks:
+        role = role_for_lane(task.lane)
+        if role is None:
+            reasons.append(f"任务“{task.title}”没有办理角色：模型未把它放在以角色命名的泳道中，也未用候选组指定角色")
+        elif _holder(case, task) is None:
+            reasons.append(f"任务“{task.title}”由{role.label}办理，但本案件尚未确定办理的{role.label}机构")
+    return "；".join(reasons) or None
+
+
 def sync(session, case, ready_tasks, now, rows=None):
     """Open a row, with its due date, for each ready user task that has none, cancel the rows of tasks no
     longer ready; return the case's open rows. `rows`: its open rows when the caller has them already."""
     rows = {row.spiff_task_id: row for row in (open_rows(session, case.id) if rows is None else rows)}
     added = []
     for task in ready_tasks:
-        if task.id in rows:
+        holder = _holder(case, task)
+        if task.id in rows or holder is None:
             continue
-        role = role_for_lane(task.lane)
+        role, organisation = holder
         when = due(task, now)
         added.append(HumanTask(case_id=case.id, spiff_task_id=task.id, spec_name=task.spec_name, title=task.title,
-                               role=role, organisation_id=task_organisation(case, role), form=task.form,
+                               role=role, organisation_id=organisation, form=task.form,
                                ui_form=task.ui_form, created_at=now, due_at=when.at,
                                due_working_days=when.working_days if when.pending_year else None,
                                due_pending_year=when.pending_year))

@@ -12,8 +12,10 @@ from .. import db
 from ..access import Action, ensure
 from ..errors import Conflict
 from ..forms import SchemaInvalid, check_schema
+from ..forms.defaults import LABELS
 from ..forms.library import save_draft
 from ..forms.messages import json_error
+from ..people.roles import LANE_ROLES
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
 from ..unit_of_work import run
@@ -36,7 +38,8 @@ def models():
     forms = sorted(_forms().titles().items(), key=lambda item: (item[1], item[0]))
     from ..process_models.migration import open_case_counts
     return render_template("models.html", models=list_models(db.session()), forms=forms,
-                           open_cases=open_case_counts(db.session()))
+                           open_cases=open_case_counts(db.session()),
+                           role_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
 
 
 @pages.get("/models/<key>/edit")
@@ -74,8 +77,9 @@ def model_deploy():
     user = _designer()
     xml, comment = _posted_xml()
     version, created = run(deploy, services(), xml, user=user, comment=(comment or "").strip()[:500] or None)
+    defaults = [f"{t['name']}：{LABELS[t['default_form']]}" for t in version.user_tasks if t.get("default_form")]
     return jsonify({"created": created, "key": version.process_model.key,
-                    "version": {"version": version.version}}), 201 if created else 200
+                    "version": {"version": version.version}, "defaults": defaults}), 201 if created else 200
 
 
 @pages.route("/forms/<name>", methods=["GET", "POST"])

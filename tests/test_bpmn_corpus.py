@@ -1,0 +1,190 @@
+"""Standard BPMN in, and what deploys runs: every model of tests/data/bpmn-corpus/ (written as Camunda Modeler
+and bpmn.io write them) either deploys and runs to its end with default answers — timers fired by moving the
+clock — or is refused naming the element the service would not run. No server error, no case left waiting
+on nothing."""
+import json
+import re
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+
+from bangfu.casework.commands import fire_timers
+from bangfu.services import services
+from bangfu.testing import LANE_USER
+from bangfu.unit_of_work import run_in
+
+CORPUS = Path(__file__).parent / "data" / "bpmn-corpus"
+ACCEPTED = sorted(p.name for p in CORPUS.glob("*.bpmn") if not p.name.startswith("refused_"))
+# Each refused model, and the element(s) its refusal must name.
+REFUSED = {
+    "refused_receive_task.bpmn": ["Activity_Receive"],
+    "refused_send_task.bpmn": ["Activity_Send"],
+    "refused_business_rule_task.bpmn": ["Activity_Dmn"],
+    "refused_message_catch_without_sender.bpmn": ["Event_Bank"],
+    "refused_signal_boundary_without_sender.bpmn": ["Event_Stop"],
+    "refused_event_gateway_message.bpmn": ["Event_Reply"],
+    "refused_task_outside_lanes.bpmn": ["Activity_Orphan"],
+    "refused_unknown_candidate_group.bpmn": ["Activity_Mgr"],
+    "refused_missing_form_key.bpmn": ["Activity_Form"],
+    "refused_conditional_event.bpmn": ["Event_Cond"],
+    "refused_message_start.bpmn": ["StartEvent_Msg"],
+    "refused_due_date_expression.bpmn": ["Activity_Due"],
+    "refused_juel_condition.bpmn": ["Flow_3"],
+    "refused_complex_gateway.bpmn": ["Gateway_Complex"],
+    "refused_groovy_script.bpmn": ["Activity_Groovy"],
+    "refused_gateway_without_condition.bpmn": ["Flow_3"],
+    "refused_multi_instance_collection.bpmn": ["Activity_Each"],
+    "refused_link_events.bpmn": ["Event_ToB", "Event_FromA"],
+    "refused_event_gateway_two_timers.bpmn": ["Gateway_Wait"],
+    "refused_call_missing_process.bpmn": ["Activity_CallOut"],
+}
+ENDED = {"completed", "not_eligible", "not_approved", "paid"}
+MAX_STEPS = 30
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def deploy(api, name):
+    data = {"file": (BytesIO((CORPUS / name).read_bytes()), name)}
+    return api.post("/api/v1/process-models", "designer1", data=data, content_type="multipart/form-data")
+
+
+def test_the_corpus_covers_what_designers_draw():
+    assert len(ACCEPTED) >= 20
+    assert sorted(REFUSED) == sorted(p.name for p in CORPUS.glob("refused_*.bpmn"))
+    text = "".join((CORPUS / name).read_text(encoding="utf-8") for name in ACCEPTED)
+    for element in ("<bpmn:task ", "<bpmn:manualTask ", "<bpmn:transaction ", "<bpmn:subProcess ", "<bpmn:callActivity ",
+                    "<bpmn:timerEventDefinition", "<bpmn:eventBasedGateway ", "<bpmn:multiInstanceLoopCharacteristics",
+                    "camunda:candidateGroups", "camunda:formKey", "camunda:dueDate", "zeebe:assignmentDefinition"):
+        assert element in text, element
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_a_model_the_service_would_not_run_is_refused_naming_the_element(api, name):
+    response = deploy(api, name)
+    assert response.status_code == 422, response.get_json()
+    fields = response.get_json()["error"]["fields"]
+    for element in REFUSED[name]:
+        assert element in fields, fields
+    for problems in fields.values():
+        for problem in problems:
+            assert _CHINESE.search(problem) and "0x" not in problem and "<" not in problem, problem
+    models = [m["key"] for m in api.get("/api/v1/process-models", "designer1").get_json()]
+    assert models == ["hardship_assistance"]
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_an_accepted_model_runs_to_its_end_with_default_answers(api, clock, name):
+    response = deploy(api, name)
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    tasks = body["version"]["user_tasks"]
+    assert tasks and all(task["role"] in LANE_USER and task["form"] for task in tasks), tasks
+    for task in tasks:
+        if task["default_form"]:
+            assert task["form"] == f"default_{task['default_form']}.schema.json"
+            assert task["default_form_label"].startswith("默认")
+    started = api.post("/api/v1/cases", "union1", json={"process": body["key"]})
+    assert started.status_code == 201, started.get_json()
+    case_id = started.get_json()["id"]
+    done = []
+    for _ in range(MAX_STEPS):
+        case = api.get(f"/api/v1/cases/{case_id}", "supervisor1").get_json()
+        assert case["status"] != "incident", case.get("incident")
+        if case["status"] in ENDED:
+            break
+        if case["open_tasks"]:
+            task = case["open_tasks"][0]
+            done.append(task["name"])
+            _complete(api, task)
+        else:  # it must be waiting on a timer: let it fire
+            before = json.dumps(case, sort_keys=True)
+            clock.advance(days=40)
+            run_in(api.app, lambda session: fire_timers(session, services(), case_id))
+            after = api.get(f"/api/v1/cases/{case_id}", "supervisor1").get_json()
+            assert json.dumps(after, sort_keys=True) != before, f"{name}: waits on nothing ({after['status']})"
+    else:
+        pytest.fail(f"{name} did not end within {MAX_STEPS} steps; done: {done}")
+    assert done, "no step was done by anyone"
+
+
+def _complete(api, task):
+    user = LANE_USER[task["role"]]
+    detail = api.get(f"/api/v1/tasks/{task['id']}", user)
+    assert detail.status_code == 200, detail.get_json()
+    properties = detail.get_json()["form"]["schema"].get("properties", {})
+    answers = {}
+    if "decision" in properties:
+        answers["decision"] = properties["decision"]["enum"][0]
+    if "opinion" in properties:
+        answers["opinion"] = "同意"
+    response = api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": answers})
+    assert response.status_code == 200, (task, response.get_json())
+
+
+def test_a_case_left_waiting_for_a_message_that_cannot_come_is_an_incident_naming_it(api):
+    data = {"file": (BytesIO((CORPUS.parent / "message_lost.bpmn").read_bytes()), "message_lost.bpmn")}
+    assert api.post("/api/v1/process-models", "designer1", data=data,
+                    content_type="multipart/form-data").status_code == 201
+    case = api.post("/api/v1/cases", "union1", json={"process": "message_lost"}).get_json()
+    [task] = case["open_tasks"]
+    response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"opinion": "齐了"}})
+    assert response.status_code == 200, response.get_json()
+    case = api.get(f"/api/v1/cases/{case['id']}", "supervisor1").get_json()
+    assert case["status"] == "incident" and "等待材料齐全" in case["incident"]
+
+
+def test_camunda_due_dates_date_the_tasks(api):
+    assert deploy(api, "form_key_and_due.bpmn").status_code == 201
+    case = api.post("/api/v1/cases", "union1", json={"process": "Process_FormKey"}).get_json()
+    [task] = case["open_tasks"]
+    detail = api.get(f"/api/v1/tasks/{task['id']}", "union1").get_json()
+    assert detail["due_at"].startswith("2026-12-07T15:59:59")  # P1W from Monday 30 November, end of day in China
+    assert detail["form"]["schema"]["title"] == "初审"  # camunda:formKey="embedded:app:forms/preliminary_review.form"
+    api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"decision": "approve"}})
+    [task] = api.get(f"/api/v1/cases/{case['id']}", "supervisor1").get_json()["open_tasks"]
+    assert api.get(f"/api/v1/tasks/{task['id']}", "center1").get_json()["due_at"].startswith("2026-12-31T15:59:59")
+
+
+def test_a_step_without_a_role_in_an_older_version_sets_the_case_aside_naming_it(api, app):
+    """A version deployed before every human task needed a role: its start is an incident, not a 409."""
+    from bangfu.process_models.models import ProcessModelVersion
+    assert deploy(api, "candidate_groups_no_lanes.bpmn").status_code == 201
+
+    def drop_role(session):
+        version = session.query(ProcessModelVersion).join(ProcessModelVersion.process_model).filter_by(
+            key="Process_Groups").one()
+        version.spec_json = version.spec_json.replace('"lane": "grassroots_union"', '"lane": null')
+    run_in(app, drop_role)
+    response = api.post("/api/v1/cases", "union1", json={"process": "Process_Groups"})
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert case["status"] == "incident" and "填写救助申请" in case["incident"] and "角色" in case["incident"]
+
+
+def test_the_models_page_shows_each_steps_role_and_default_form(api, app):
+    from test_pages import Browser
+    assert deploy(api, "plain_tasks_in_lanes.bpmn").status_code == 201
+    html = Browser(app, "designer1").get("/models").get_data(as_text=True)
+    assert "工会初审" in html and "默认审核表单" in html and "默认办理表单" in html and "基层工会" in html
+
+
+def test_spiff_messages_lose_their_memory_addresses():
+    from bangfu.engine.validation_text import translate
+
+    class Odd(Exception):
+        id, name, tag = "Activity_1", "核实", "bpmn:task"
+    element, text = translate(Odd("KeyError(<Element {http://www.omg.org/spec/BPMN/20100524/MODEL}task at 0x7f3a2c1d0e80>)"))
+    assert element == "Activity_1" and "“核实”（Activity_1）" in text and "0x" not in text and "{http" not in text
+
+
+def test_a_third_party_step_no_step_chose_a_third_party_for_sets_the_case_aside_naming_it(api):
+    xml = (CORPUS / "candidate_groups_no_lanes.bpmn").read_bytes().replace(
+        b'camunda:candidateGroups="grassroots_union"', b'camunda:candidateGroups="third_party"')
+    data = {"file": (BytesIO(xml), "third_party.bpmn")}
+    assert api.post("/api/v1/process-models", "designer1", data=data,
+                    content_type="multipart/form-data").status_code == 201
+    response = api.post("/api/v1/cases", "union1", json={"process": "Process_Groups"})
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    assert case["status"] == "incident" and "填写救助申请" in case["incident"] and "第三方社会组织" in case["incident"]
