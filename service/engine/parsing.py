@@ -6,6 +6,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from .sandbox import UnsafeCode, compile_expression, compile_script
+from .service_tasks import service_task_problems
 from .start_timers import StartTimer
 from .timer_checks import check_timers, is_iso_timer, is_timer
 
@@ -19,7 +20,6 @@ _EXPRESSIONS = (".//bpmn:conditionExpression | .//bpmn:completionCondition | .//
 MAX_PROCESS_ID, MAX_NAME = 100, 200
 _SCRIPTS = ".//bpmn:scriptTask/bpmn:script | .//spiffworkflow:preScript | .//spiffworkflow:postScript"
 _UNSUPPORTED = {
-    "serviceTask": "服务任务尚未支持",
     "businessRuleTask": "业务规则任务（DMN）尚未支持",
     "sendTask": "发送任务尚未支持",
     "receiveTask": "接收任务尚未支持",
@@ -85,6 +85,7 @@ def _sandbox_problems(root):
             compile_script(node.text or "")
         except UnsafeCode as exc:
             problems += [ModelProblem(_element_id(node), f"脚本不安全或有误：{p}") for p in exc.problems]
+    problems += [ModelProblem(element, problem) for element, problem in service_task_problems(root, NS)]
     for tag, reason in _UNSUPPORTED.items():
         for node in root.xpath(f".//bpmn:{tag}", namespaces=NS):
             problems.append(ModelProblem(node.get("id", tag), reason))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
+from ..named_operations.binding import model_problems as operation_problems
 from ..people.roles import LANE_ROLES, role_for_lane
 from ..scheduler.starts import schedule_start
 from ..tasks import deadlines
@@ -36,6 +37,7 @@ def check_model(xml, forms):
         raise invalid(exc.problems) from None
     forms, problems = collect_forms(forms, parsed.user_tasks)
     problems = _lane_problems(parsed.user_tasks) + _deadline_problems(parsed.user_tasks) + problems
+    problems += operation_problems(parsed)
     if problems:
         raise invalid(problems)
     return parsed, forms
