@@ -158,7 +158,7 @@ def _amount_problems(ctx, data, args):
     if over is None and "decision" in data and aid_type in AID_PROGRAMMES and value is not None \
             and Decimal(str(value)) <= 0:
         over = f"{PROGRAMME_LABELS[AID_PROGRAMMES[aid_type]]}的审批金额应大于 0；不予帮扶请选择不予通过"
-    return {args["amount_field"]: [over]} if over else {}
+    return {args.refs["amount"]: [over]} if over else {}
 
 
 def _file_number_problems(ctx, data, args):
