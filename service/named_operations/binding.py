@@ -113,9 +113,9 @@ def _call_problems(call, service_task):
                 if operation.param(name) is None]
     for param in operation.params:
         value = call.given.get(param.name)
-        if value is None and param.required:
+        if not value and param.required:
             problems.append(f"业务操作 {call.operation}（{operation.label}）缺少必填参数 {param.name}（{param.label}）")
-        elif value is not None and param.choices:
+        elif value and param.choices:
             literal = _literal(value) if service_task else value
             if literal not in param.choices:
                 allowed = "、".join(f"{k}（{v}）" for k, v in param.choices.items())

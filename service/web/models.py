@@ -10,6 +10,7 @@ from ..access import Action, ensure
 from ..forms import SchemaInvalid, check_schema
 from ..forms.library import SCHEMA_SUFFIX, ui_name
 from ..forms.messages import json_error
+from ..named_operations.catalogue import listed as operation_list
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
 from ..unit_of_work import run
@@ -40,7 +41,8 @@ def model_editor(key):
     version = latest_version(db.session(), key)
     widget = {"xml": version.bpmn_xml, "forms": _form_files(), "formTitles": services().forms.titles(),
               "validateUrl": url_for("pages.model_validate"),
-              "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken"}
+              "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken",
+              "operations": operation_list()}
     return render_template("model_editor.html", version=version, widget=widget)
 
 
