@@ -231,3 +231,28 @@ def test_versions_deployed_before_named_operations_keep_the_rules_of_their_task_
     run_in(app, mark_new)
     answer = complete(api, unnamed, "declaration", bad, "union1")
     assert answer.status_code == 200, answer.get_json()  # no names, no rules
+
+
+def test_what_a_service_task_wrote_is_taken_back_when_the_engine_work_is_discarded(api, app, rng):
+    """After filing, the model loops between two gateways until the run's step bound: the completion's engine
+    work is discarded and the case set aside; the household stays declared, not filed."""
+    endless = medical_relief().replace(b'<bpmn:sequenceFlow id="f4" sourceRef="file_it" targetRef="end" />', (
+        b'<bpmn:sequenceFlow id="f4" sourceRef="file_it" targetRef="spin" />'
+        b'<bpmn:exclusiveGateway id="spin"><bpmn:incoming>f4</bpmn:incoming><bpmn:incoming>back</bpmn:incoming>'
+        b'<bpmn:outgoing>round</bpmn:outgoing></bpmn:exclusiveGateway>'
+        b'<bpmn:exclusiveGateway id="spin_again"><bpmn:incoming>round</bpmn:incoming><bpmn:outgoing>back</bpmn:outgoing>'
+        b'</bpmn:exclusiveGateway>'
+        b'<bpmn:sequenceFlow id="round" sourceRef="spin" targetRef="spin_again" />'
+        b'<bpmn:sequenceFlow id="back" sourceRef="spin_again" targetRef="spin" />')).replace(
+        b'<bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>', b'').replace(
+        b'<bpmn:flowNodeRef>end</bpmn:flowNodeRef>',
+        b'<bpmn:flowNodeRef>spin</bpmn:flowNodeRef><bpmn:flowNodeRef>spin_again</bpmn:flowNodeRef>')
+    deployed = upload(api, endless)
+    assert deployed.status_code == 201, deployed.get_json()
+    case_id = start(api, "medical_relief")["id"]
+    assert complete(api, case_id, "apply", declaration(rng), "union1").status_code == 200
+    complete(api, case_id, "decide", {"decision": "approve", "category": "deep"}, "center1")
+    case = api.case(case_id)
+    assert case["status"] == "incident"
+    assert household_of(app, case_id) == ("declared", None, None)
+    assert case["file_number"] is None and case["category"] is None
