@@ -26,7 +26,8 @@ MEDICAL_RELIEF = """<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:lane id="lane_union" name="基层工会"><bpmn:flowNodeRef>start</bpmn:flowNodeRef>
         <bpmn:flowNodeRef>apply</bpmn:flowNodeRef></bpmn:lane>
       <bpmn:lane id="lane_centre" name="援助中心"><bpmn:flowNodeRef>decide</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>keep_category</bpmn:flowNodeRef><bpmn:flowNodeRef>file_it</bpmn:flowNodeRef><bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>
+        <bpmn:flowNodeRef>keep_category</bpmn:flowNodeRef><bpmn:flowNodeRef>file_it</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>end</bpmn:flowNodeRef></bpmn:lane>
     </bpmn:laneSet>
     <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="apply" name="医疗补助申请">
@@ -240,8 +241,8 @@ def test_what_a_service_task_wrote_is_taken_back_when_the_engine_work_is_discard
         b'<bpmn:sequenceFlow id="f4" sourceRef="file_it" targetRef="spin" />'
         b'<bpmn:exclusiveGateway id="spin"><bpmn:incoming>f4</bpmn:incoming><bpmn:incoming>back</bpmn:incoming>'
         b'<bpmn:outgoing>round</bpmn:outgoing></bpmn:exclusiveGateway>'
-        b'<bpmn:exclusiveGateway id="spin_again"><bpmn:incoming>round</bpmn:incoming><bpmn:outgoing>back</bpmn:outgoing>'
-        b'</bpmn:exclusiveGateway>'
+        b'<bpmn:exclusiveGateway id="spin_again"><bpmn:incoming>round</bpmn:incoming>'
+        b'<bpmn:outgoing>back</bpmn:outgoing></bpmn:exclusiveGateway>'
         b'<bpmn:sequenceFlow id="round" sourceRef="spin" targetRef="spin_again" />'
         b'<bpmn:sequenceFlow id="back" sourceRef="spin_again" targetRef="spin" />')).replace(
         b'<bpmn:endEvent id="end"><bpmn:incoming>f4</bpmn:incoming></bpmn:endEvent>', b'').replace(

@@ -12,6 +12,7 @@ stored) keep the rules their task ids had: TASK_ID_RULES is that old binding wri
 run exactly as before; every version deployed since binds by name only.
 """
 import ast
+import functools
 import re
 from dataclasses import dataclass
 
@@ -99,7 +100,12 @@ def task_calls(version, task_name, properties):
         text = TASK_ID_RULES.get(version.process_model.key, {}).get(task_name)
     else:
         text = properties.get(PROPERTY)
-    return parse_calls(text) if text else []
+    return _parsed(text) if text else ()
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text):
+    return tuple(parse_calls(text))
 
 
 def _call_problems(call, service_task):
