@@ -9,7 +9,7 @@ operation (a Conflict, a ValidationFailed) ends the whole command with that answ
 import json
 
 from ..engine import service_calls
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
 from .binding import task_calls
 from .catalogue import OPERATIONS
 
@@ -46,7 +46,10 @@ def _args(ctx, data, operation, given):
 def _bound(ctx, task_name):
     ctx.task_name = task_name
     for call in task_calls(ctx.case.process_version, task_name, ctx.task_properties(task_name)):
-        yield OPERATIONS[call.operation], call.given
+        operation = OPERATIONS.get(call.operation)
+        if operation is None:  # refused at deployment; a version stored before an operation was withdrawn
+            raise Conflict(f"此步骤调用的业务操作 {call.operation} 已不存在，不能办理；请流程设计人员修改模型")
+        yield operation, call.given
 
 
 def problems(task_name, ctx, data):
