@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy import inspect as sa_inspect
 
 from bangfu import calendar, db, testing
+from bangfu.demo import declaration as demo_declaration
 from bangfu.migrate import alembic_config, upgrade
 from bangfu.cases.models import Case
 from bangfu.households.models import Household
@@ -306,3 +307,36 @@ def test_0021_seals_the_personal_data_a_database_holds_and_a_downgrade_opens_it(
         on_disk = sqlite_file_bytes(own_database)
         for number in {data["id_number"], data["phone"], data["bank_card_number"]}:
             assert number.encode() not in on_disk, number
+
+
+def test_versions_deployed_before_named_operations_keep_the_rules_of_their_task_ids(own_database, clock):
+    """A version stored before 0031 names no operations: the migration marks it `rules_by_task_id`, and its open
+    case's declaration is still checked as its task id was."""
+    app, case_id = _app_with_a_declaration(own_database)
+    with db.engine_of(app).begin() as conn:
+        spec = conn.execute(text("SELECT v.spec_json FROM process_model_versions v JOIN process_models m "
+                                 "ON m.id = v.process_model_id WHERE m.key = 'hardship_assistance'")).scalar()
+        old = re.sub(r', "operations": "[^"]*"|"operations": "[^"]*", ', "", spec)
+        assert '"operations"' in spec and '"operations"' not in old
+        conn.execute(text("UPDATE process_model_versions SET spec_json = :old WHERE spec_json = :spec"),
+                     {"old": old, "spec": spec})
+    db.engine_of(app).dispose()
+
+    _alembic(own_database, command.downgrade, "0028_form_drafts")
+    _alembic(own_database, command.upgrade, "head")
+    engine = create_engine(own_database)
+    with engine.connect() as conn:
+        assert set(conn.execute(text("SELECT rules_by_task_id FROM process_model_versions")).scalars()) == {True}
+    engine.dispose()
+
+    app = make_app(own_database, INSTANCE_PATH=str(INSTANCE_DIR))
+    client = testing.UserClient(app)
+    task = client.get(f"/api/v1/cases/{case_id}", "union1").get_json()["open_tasks"][0]
+    household = demo_declaration(random.Random(5))
+    too_many = dict(household, household_size=len(household["family_members"]) + 1)
+    refused = client.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": too_many})
+    assert refused.status_code == 422
+    assert "data.household_size" in refused.get_json()["error"]["fields"]
+    assert client.post(f"/api/v1/tasks/{task['id']}/complete", "union1",
+                       json={"data": household}).status_code == 200
+    db.engine_of(app).dispose()

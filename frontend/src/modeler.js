@@ -12,6 +12,8 @@
  *     "formTitles":  {"declaration.schema.json": "困难职工家庭申报表", ...}   optional; the form select shows these
  *     "validateUrl": "/models/validate",            POST {"xml"} as JSON
  *     "deployUrl":   "/models/deploy",              POST {"xml", "comment"} as JSON
+ *     "operations":  [{name, label, kind, kind_label, description, service_task, params: [{name, label, type,
+ *                     type_label, required, default, choices: [{value, label}]}]}]   as GET /api/v1/operations
  *     "csrfToken":   "...",
  *     "csrfHeader":  "X-CSRFToken",                 request header that carries csrfToken
  *     "height":      "70vh"                         optional
@@ -28,7 +30,11 @@
  * <select> of the *.schema.json files, written to the property formJsonSchemaFilename; the
  * property formUiSchemaFilename follows it (X.uischema.json when that file is in "forms", or when
  * "forms" lists no *.uischema.json at all; removed otherwise); for a sequence flow its condition
- * (bpmn:conditionExpression body, empty = none). Every change goes through bpmn-js commands,
+ * (bpmn:conditionExpression body, empty = none). Named operations (业务操作): a user task's property
+ * `operations` lists the operations it runs around its completion, `名称(参数=值, …)` separated by commas
+ * (a select adds one with its required parameters); a service task picks one operation for its
+ * <spiffworkflow:serviceTaskOperator id=…> and fills a <spiffworkflow:parameter> expression per parameter,
+ * each labelled in Chinese. Every change goes through bpmn-js commands,
  * so Ctrl+Z / Ctrl+Y undo and redo them.
  * Toolbar: 校验, 部署新版本 (asks for a comment first), 下载 BPMN. Zoom buttons ＋ － 全图 还原 over the diagram.
  * element.bangfu = {modeler, validate(), deploy(comment), saveXML()}; element.dataset.bfReady === "1".
@@ -41,6 +47,7 @@ import { readableView, zoomControls } from './lib/zoom.js';
 
 const SPIFF = 'spiffworkflow';
 const FORM_PROP = 'formJsonSchemaFilename';
+const OPERATIONS_PROP = 'operations';
 const UI_PROP = 'formUiSchemaFilename';
 
 const TYPE_NAMES = {
@@ -106,6 +113,59 @@ function uiFileFor(schemaFile, forms) {
   return !listsUi || forms.includes(candidate) ? candidate : '';
 }
 
+function serviceOperator(bo) {
+  const ext = bo.extensionElements;
+  return ext && (ext.values || []).find((v) => v.$instanceOf && v.$instanceOf('spiffworkflow:ServiceTaskOperator'));
+}
+
+/** Point a service task at operation `op` (null: none): its operator and one parameter per parameter of `op`. */
+function setServiceOperation(modeler, element, op) {
+  const modeling = modeler.get('modeling');
+  const moddle = modeler.get('moddle');
+  const bo = element.businessObject;
+  const ext = bo.extensionElements;
+  const others = ext ? (ext.values || []).filter((v) => !(v.$instanceOf && v.$instanceOf('spiffworkflow:ServiceTaskOperator'))) : [];
+  if (!op) {
+    if (ext) modeling.updateModdleProperties(element, ext, { values: others });
+    return;
+  }
+  const previous = serviceOperator(bo);
+  const kept = {};
+  ((previous && previous.parameterList && previous.parameterList.parameters) || []).forEach((p) => { kept[p.id] = p.value; });
+  const parameters = op.params.map((param) => moddle.create(`${SPIFF}:Parameter`, {
+    id: param.name, type: 'str', value: kept[param.name] ?? (param.default ? quoteDefault(param) : ''),
+  }));
+  const list = moddle.create(`${SPIFF}:Parameters`, { parameters });
+  parameters.forEach((p) => { p.$parent = list; });
+  const operator = moddle.create(`${SPIFF}:ServiceTaskOperator`, { id: op.name, parameterList: list });
+  list.$parent = operator;
+  if (ext) {
+    operator.$parent = ext;
+    modeling.updateModdleProperties(element, ext, { values: [...others, operator] });
+  } else {
+    const created = moddle.create('bpmn:ExtensionElements', { values: [operator] });
+    operator.$parent = created;
+    created.$parent = bo;
+    modeling.updateProperties(element, { extensionElements: created });
+  }
+}
+
+/** A parameter's default as a service task expression: a field is read from the data, anything else is text. */
+function quoteDefault(param) {
+  return param.type === 'field' ? param.default : JSON.stringify(param.default);
+}
+
+function operationCall(op) {
+  const required = op.params.filter((p) => p.required).map((p) => `${p.name}=`);
+  return required.length ? `${op.name}(${required.join(', ')})` : op.name;
+}
+
+function paramLine(param) {
+  const choices = param.choices.length ? `：${param.choices.map((c) => `${c.value}（${c.label}）`).join('、')}` : '';
+  const fallback = param.default ? `，默认 ${param.default}` : '';
+  return `${param.name}（${param.label}，${param.type_label}${param.required ? '，必填' : ''}${fallback}）${choices}`;
+}
+
 async function postJson(config, url, body) {
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
   if (config.csrfToken) headers[config.csrfHeader || 'X-CSRFToken'] = config.csrfToken;
@@ -119,6 +179,8 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   const forms = Array.isArray(config.forms) ? config.forms.map(String) : [];
   const schemaForms = forms.filter((f) => !/\.uischema\.json$/.test(f));
   const titles = config.formTitles && typeof config.formTitles === 'object' ? config.formTitles : {};
+  const operations = Array.isArray(config.operations) ? config.operations : [];
+  const operationNamed = (name) => operations.find((op) => op.name === name);
   container.classList.add('bf-modeler');
 
   const status = el('span', { class: 'bf-modeler-status', role: 'status', 'aria-live': 'polite' });
@@ -219,6 +281,62 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
       });
       const ui = getSpiffProperty(bo, UI_PROP);
       rows.push(field('表单（JSON Schema 文件）', select, ui ? `界面配置：${ui}` : '用户任务必须指定表单'));
+    }
+
+    if (type === 'bpmn:UserTask' && operations.length) {
+      const textarea = el('textarea', { name: 'bf-operations', rows: '3', spellcheck: 'false', placeholder: 'bangfu.check_declaration, bangfu.assess_household' });
+      textarea.value = getSpiffProperty(bo, OPERATIONS_PROP) || '';
+      textarea.addEventListener('change', () => { setSpiffProperty(modeler, element, OPERATIONS_PROP, textarea.value.trim()); renderPanel(); });
+      const add = el('select', { name: 'bf-operation-add' });
+      add.append(el('option', { value: '' }, '（添加业务操作）'));
+      operations.forEach((op) => add.append(el('option', { value: op.name, title: op.description }, `${op.label}〔${op.kind_label}〕 ${op.name}`)));
+      add.addEventListener('change', () => {
+        const op = operationNamed(add.value);
+        if (!op) return;
+        const text = textarea.value.trim();
+        setSpiffProperty(modeler, element, OPERATIONS_PROP, text ? `${text}, ${operationCall(op)}` : operationCall(op));
+        renderPanel();
+      });
+      const named = (textarea.value.match(/[\w.]+(?=\s*(\(|,|$))/g) || []).map(operationNamed).filter(Boolean);
+      rows.push(field('业务操作（办理时运行）', textarea,
+        '按顺序运行：校验在提交前（问题显示在表单字段上），推导数据在办理前，登记业务数据在办理后。参数写作 名称(参数=字段)，字段可写 任务ID.字段'));
+      rows.push(add);
+      named.forEach((op) => rows.push(el('div', { class: 'bf-muted' }, el('strong', {}, `${op.label}：`), op.description,
+        op.params.length ? el('ul', {}, op.params.map((p) => el('li', {}, paramLine(p)))) : null)));
+    }
+
+    if (type === 'bpmn:ServiceTask') {
+      const operator = serviceOperator(bo);
+      const chosen = operator ? operator.id : '';
+      const select = el('select', { name: 'bf-service-operation' });
+      select.append(el('option', { value: '' }, '（未选择业务操作）'));
+      const callable = operations.filter((op) => op.service_task);
+      if (chosen && !callable.some((op) => op.name === chosen)) callable.push({ name: chosen, label: `${chosen}（未知）`, kind_label: '', params: [] });
+      callable.forEach((op) => {
+        const option = el('option', { value: op.name, title: op.description || '' }, `${op.label} ${op.name}`);
+        if (op.name === chosen) option.selected = true;
+        select.append(option);
+      });
+      select.addEventListener('change', () => { setServiceOperation(modeler, element, operationNamed(select.value) || null); renderPanel(); });
+      const op = operationNamed(chosen);
+      rows.push(field('业务操作（服务任务）', select, op ? `${op.kind_label}：${op.description}` : '服务任务调用一个业务操作，在办理的同一事务中运行'));
+      const given = (operator && operator.parameterList && operator.parameterList.parameters) || [];
+      (op ? op.params : []).forEach((param) => {
+        const current = given.find((p) => p.id === param.name);
+        const input = el('input', { type: 'text', name: `bf-param-${param.name}`, value: (current && current.value) || '', spellcheck: 'false', autocomplete: 'off',
+          placeholder: param.type === 'field' ? 'open_file["file_number"]' : '"文本"' });
+        input.addEventListener('change', () => {
+          const value = input.value.trim();
+          if (current) modeling.updateModdleProperties(element, current, { value });
+          else if (operator && operator.parameterList) {
+            const created = moddle.create(`${SPIFF}:Parameter`, { id: param.name, type: 'str', value });
+            created.$parent = operator.parameterList;
+            modeling.updateModdleProperties(element, operator.parameterList, { parameters: [...given, created] });
+          }
+          renderPanel();
+        });
+        rows.push(field(`${param.label}（${param.name}${param.required ? '，必填' : ''}）`, input, `${param.type_label}：表达式，如 任务ID["字段"] 或 "文本"`));
+      });
     }
 
     if (type === 'bpmn:SequenceFlow') {

@@ -25,6 +25,7 @@ from ..engine import EngineFailure, TaskNotReady
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..forms import load_form, validate
 from ..instances.store import CaseDataTooLarge
+from ..named_operations import running
 from ..people.duties import ensure_independent
 from ..people.operations import system_user
 from ..process_models.operations import latest_version
@@ -139,7 +140,8 @@ def _complete(session, services, user, task, other_open, data, held=False):
     if not held:
         take_for_completion(session, user, task)
     now = utcnow()
-    state, failure = _run(services, lambda: _completed(services, instance, task, data, extra))
+    state, failure = _run_with_service_tasks(session, services, case, user, instance,
+                                             lambda: _completed(services, instance, task, data, extra))
     if failure:
         set_incident(session, case, user, failure, now)
         drop_case_timer(session, case)
@@ -268,7 +270,7 @@ def fire_timers(session, services, case_id):
     def fired():
         instance.fire_timers()
         return services.store.dump(instance)
-    state, failure = _run(services, fired)
+    state, failure = _run_with_service_tasks(session, services, case, None, instance, fired)
     if failure:
         set_incident(session, case, None, failure, now)
         drop_case_timer(session, case)
@@ -325,6 +327,14 @@ def _run(services, work):
     except CaseDataTooLarge:
         limit = services.store.max_state_bytes // 1024
         return None, f"案件数据超过上限（{limit} KB），已中止"
+
+
+def _run_with_service_tasks(session, services, case, user, instance, work):
+    """_run, with the service tasks the engine reaches calling their named operations in this transaction."""
+    def context(view):
+        return rules.RuleContext(session, case, view, notice_min_days=services.notice_min_days, user=user,
+                                 services=services)
+    return running.run_with_service_tasks(session, context, instance, lambda: _run(services, work))
 
 
 def _settle(session, services, case, instance, user, now, open_rows=None, state=None):

@@ -8,6 +8,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from . import support
 from .human_tasks import assign, definitions
 from .sandbox import UnsafeCode, compile_expression, compile_script
+from .service_tasks import service_task_problems
 from .start_timers import StartTimer
 from .timer_checks import check_timers, is_iso_timer, is_timer
 from .validation_text import translate
@@ -76,6 +77,7 @@ def _sandbox_problems(root):
             compile_script(node.text or "")
         except UnsafeCode as exc:
             problems += [ModelProblem(_element_id(node), f"脚本不安全或有误：{p}") for p in exc.problems]
+    problems += [ModelProblem(element, problem) for element, problem in service_task_problems(root, NS)]
     return problems
 
 

@@ -40,6 +40,7 @@ from .restricted import (
     FORBIDDEN_NAMES, MAX_INT_BITS, MAX_ITEMS, ScriptLimit, ScriptTimeout, UnsafeCode, compile_expression,
     compile_script, namespace, run_bounded,
 )
+from . import service_calls
 from .deadline import shielded
 from .script_pool import shared_pool
 from .workdays import HELPER_NAMES, Workdays, YearNotKnown, helpers
@@ -110,8 +111,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             context.pop(key, None)
         return True
 
-    def call_service(self, context, **kwargs):
-        raise UnsafeCode(["服务任务（serviceTask）未启用"])
+    def call_service(self, context, operation_name, operation_params, **kwargs):
+        return service_calls.call(context, operation_name, operation_params)
 
     def _in_worker(self, op, source, context):
         names = _names(source, "eval" if op == "eval" else "exec")

@@ -8,7 +8,6 @@ naming the same message or signal); the case's run then delivers it.
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
 
 _ELEMENTS = {
-    "serviceTask": "服务任务尚未支持",
     "businessRuleTask": "业务规则任务（DMN 决策表）尚未支持",
     "sendTask": "发送任务尚未支持（本服务不对外发送消息）",
     "receiveTask": "接收任务尚未支持（本服务不接收外部消息，案件会一直等待）",

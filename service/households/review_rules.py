@@ -1,6 +1,6 @@
-"""Domain rules of the annual review's and the exit's tasks, by process and task id (cases/rules.py looks
-them up here for these processes, as it keeps the hardship application's itself). Whichever bundled or
-designer-made model runs these task ids, household changes happen here and in register.py, never in a model.
+"""Domain rules of the household file (the annual review, the exit, the follow-up) as named operations
+(named_operations/registry.py). Whichever bundled or designer-made model calls them, household changes happen
+here and in register.py, never in a model. The bundled models call them from these tasks:
 
 - 委派年度复核走访 `assign_review_visit`: a third party chosen becomes the case's visiting organisation.
 - 入户走访 `review_visit_center` / `review_visit_third_party`: each month's verified income is kept on the
@@ -20,6 +20,7 @@ from .. import clock
 from ..cases.privacy import mask_answer
 from ..db import utcnow
 from ..errors import Conflict
+from ..named_operations.registry import Operation
 from ..people.models import Organisation
 from ..wording import long_date
 from . import incomes, register, review
@@ -38,13 +39,13 @@ def _household(ctx):
     return household
 
 
-def _assign_problems(ctx, data):
+def _assign_problems(ctx, data, args):
     if data.get("visit_due_date") and date.fromisoformat(data["visit_due_date"]) < clock.today():
         return {"visit_due_date": [f"走访完成期限不能早于今天（{long_date(clock.today())}）"]}
     return {}
 
 
-def _assign_record(ctx, data, extra):
+def _assign_record(ctx, data, extra, args):
     if data.get("visit_by") == "third_party":
         org = ctx.session.scalar(select(Organisation).where(Organisation.code == data["third_party_org"]))
         ctx.case.third_party_org_id = org.id
@@ -52,18 +53,18 @@ def _assign_record(ctx, data, extra):
         ctx.case.third_party_org_id = None
 
 
-def _visit_problems(ctx, data):
+def _visit_problems(ctx, data, args):
     found = incomes.month_problems(data, clock.today())
     if data.get("visit_date") and date.fromisoformat(data["visit_date"]) > clock.today():
         found["visit_date"] = ["走访日期不能晚于今天"]
     return found
 
 
-def _visit_record(ctx, data, extra):
+def _visit_record(ctx, data, extra, args):
     incomes.record(ctx.session, ctx.case.household_id, incomes.from_visit(data), ctx.case.id, utcnow())
 
 
-def _conclusion_record(ctx, data, extra):
+def _conclusion_record(ctx, data, extra, args):
     if data.get("decision") == "stay":
         household = _household(ctx)
         if household.status != HouseholdStatus.FILED:
@@ -76,7 +77,7 @@ def _exit_reason(ctx):
     return ctx.case_data.get("review_conclusion") or ctx.case_data.get("exit_request") or {}
 
 
-def _approval_derive(ctx, data):
+def _approval_derive(ctx, data, args):
     """A 脱困 exit approved: the follow-up timer waits until BANGFU_FOLLOW_UP_MONTHS months from today."""
     if data.get("decision") != "approve" or _exit_reason(ctx).get("exit_reason") != "out_of_hardship":
         return {"follow_up": False, "follow_up_at": None}
@@ -84,7 +85,7 @@ def _approval_derive(ctx, data):
     return {"follow_up": True, "follow_up_at": f"{due.isoformat()}T{review.SCHEDULED_HOUR:%H:%M}:00+08:00"}
 
 
-def _approval_record(ctx, data, extra):
+def _approval_record(ctx, data, extra, args):
     if data.get("decision") != "approve":
         return
     reason = _exit_reason(ctx)
@@ -97,33 +98,40 @@ def _approval_record(ctx, data, extra):
     review.end_open_cases(ctx.session, ctx.services, household, ctx.case, ctx.user, now)
 
 
-def _follow_up_problems(ctx, data):
+def _follow_up_problems(ctx, data, args):
     if data.get("visit_date") and date.fromisoformat(data["visit_date"]) > clock.today():
         return {"visit_date": ["回访日期不能晚于今天"]}
     return {}
 
 
-def _follow_up_record(ctx, data, extra):
+def _follow_up_record(ctx, data, extra, args):
     review.record_follow_up(_household(ctx), bool(data.get("returned_to_hardship")),
                             date.fromisoformat(data["visit_date"]), utcnow())
 
 
-_EXIT_TAIL = {
-    "derive": {"exit_approval": _approval_derive},
-    "record": {"exit_approval": _approval_record, "follow_up_visit": _follow_up_record},
-    "problems": {"follow_up_visit": _follow_up_problems},
-}
-RULES = {
-    review.ANNUAL_REVIEW: {
-        "problems": {"assign_review_visit": _assign_problems, "review_visit_center": _visit_problems,
-                     "review_visit_third_party": _visit_problems, **_EXIT_TAIL["problems"]},
-        "derive": dict(_EXIT_TAIL["derive"]),
-        "record": {"assign_review_visit": _assign_record, "review_visit_center": _visit_record,
-                   "review_visit_third_party": _visit_record, "review_conclusion": _conclusion_record,
-                   **_EXIT_TAIL["record"]},
-    },
-    review.HOUSEHOLD_EXIT: {key: dict(value) for key, value in _EXIT_TAIL.items()},
-}
+OPERATIONS = [
+    Operation("bangfu.check_visit_due_date", "走访期限核验", "checks", "走访完成期限不能早于今天",
+              check=_assign_problems, service_task=False),
+    Operation("bangfu.assign_visitor", "登记走访机构", "record",
+              "由第三方走访时案件记下该第三方社会组织，由中心走访时清空", record=_assign_record, service_task=False),
+    Operation("bangfu.check_income_months", "核实收入月份核验", "checks",
+              "每月核实收入只能登记一次，且月份须已结束；走访日期不能晚于今天", check=_visit_problems,
+              service_task=False),
+    Operation("bangfu.record_incomes", "记录核实收入", "record", "走访核实的每月家庭收入记入家庭档案",
+              record=_visit_record, service_task=False),
+    Operation("bangfu.keep_filed", "继续在档", "record", "年度复核结论为继续在档：家庭保持在档，困难类别保持或调整",
+              record=_conclusion_record, service_task=False),
+    Operation("bangfu.schedule_follow_up", "安排防返困回访", "derive",
+              "脱困退出获批：按设置的月数安排回访，存 follow_up 与 follow_up_at 供回访定时器使用",
+              derive=_approval_derive, service_task=False),
+    Operation("bangfu.record_exit", "家庭退出", "record",
+              "退出审批通过：家庭按复核结论或退出申请的原因退出名册，其他在办案件结束；脱困退出登记回访",
+              record=_approval_record, service_task=False),
+    Operation("bangfu.check_follow_up", "回访日期核验", "checks", "回访日期不能晚于今天", check=_follow_up_problems,
+              service_task=False),
+    Operation("bangfu.record_follow_up", "记录回访结果", "record", "回访结果记入家庭档案；返困的职工可再次申报",
+              record=_follow_up_record, service_task=False),
+]
 
 
 def exit_suggestion(session, task, role):

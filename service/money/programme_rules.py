@@ -1,5 +1,5 @@
-"""Domain rules of the aid programmes' own processes, by process key and task id (cases/rules.py looks them
-up here). Each application is held to the standard in force on the day; approval creates the award.
+"""Domain rules of the aid programmes, as named operations (named_operations/registry.py) their models call.
+Each application is held to the standard in force on the day; approval creates the award.
 
 - 金秋助学 `education_grant`: the student is a member listed in the household's file (matched by the keyed
   ID digest, register.id_digest); students already aided elsewhere and military or free teacher-training
@@ -21,6 +21,7 @@ from .. import clock
 from ..errors import Conflict
 from ..households import register
 from ..households.models import Household, HouseholdMember, HouseholdStatus
+from ..named_operations.registry import Operation, Param
 from ..wording import long_date, yuan
 from . import budgets
 from .awards import Grant, create_award, month_starts
@@ -30,7 +31,6 @@ from .models import PROGRAMME_LABELS, Award, Programme
 EDUCATION, MEDICAL, SUDDEN, WARMTH = "education_grant", "medical_aid", "sudden_aid", "festival_warmth"
 PROCESS_PROGRAMME = {EDUCATION: Programme.EDUCATION, MEDICAL: Programme.MEDICAL, SUDDEN: Programme.SUDDEN,
                      WARMTH: Programme.WARMTH}
-APPLICATION_STEPS = ("application", "application_centre")
 APPROVAL_STEPS = {"approval", "programme_approval", "warmth_approval"}  # where the budget warning shows
 FEN = Decimal("0.01")
 
@@ -60,7 +60,7 @@ def school_year_end(school_year):
 
 # ---------------------------------------------------------------- 金秋助学
 
-def _education_problems(ctx, data):
+def _education_problems(ctx, data, args):
     household, found = _household(ctx), {}
     digest = register.id_digest(data["id_number"])
     if _listed_member(ctx.session, household, digest) is None:
@@ -94,7 +94,7 @@ def _granted_in_school_year(session, digest, period_end):
 
 # ---------------------------------------------------------------- 医疗救助
 
-def _medical_problems(ctx, data):
+def _medical_problems(ctx, data, args):
     household, found = _household(ctx), {}
     if not _patient_listed(ctx.session, household, data.get("patient_id_number")):
         found["patient_id_number"] = ["该患者不是本家庭档案所列家庭成员，不能申请医疗救助（请先核实家庭成员）"]
@@ -120,7 +120,7 @@ def _patient_listed(session, household, id_number):
 
 # ---------------------------------------------------------------- 意外致困
 
-def _sudden_problems(ctx, data):
+def _sudden_problems(ctx, data, args):
     household, found = _household(ctx), {}
     if date.fromisoformat(data["accident_date"]) > clock.today():
         found["accident_date"] = [f"事故日期不能晚于今天（{long_date(clock.today())}）"]
@@ -132,9 +132,9 @@ def _sudden_problems(ctx, data):
 
 # ---------------------------------------------------------------- approval
 
-def _grant(ctx, data, on):
+def _grant(ctx, data, on, programme_name):
     """(Grant, problem) for approving this case on `on`: the amount held to the application and the standard."""
-    programme = PROCESS_PROGRAMME[ctx.case.process_version.process_model.key]
+    programme = PROGRAMME_CHOICES[programme_name]
     household = _household(ctx)
     applied = application(ctx.case_data)
     level = applied.get("school_level")
@@ -170,40 +170,46 @@ def _grant(ctx, data, on):
                  category=household.category, **extra), None
 
 
-def _approval_problems(ctx, data):
+def _approval_problems(ctx, data, args):
     if data.get("decision") != "approve":
         return {}
-    grant, problem = _grant(ctx, data, clock.today())
+    grant, problem = _grant(ctx, data, clock.today(), args["programme"])
     if problem is None and grant.programme == Programme.EDUCATION and \
             _granted_in_school_year(ctx.session, grant.student_id_digest, grant.period_end):
         problem = "该学生本学年已获金秋助学，每生每学年一次"
     return {"approved_amount": [problem]} if problem else {}
 
 
-def _approval_record(ctx, data, extra):
-    if data.get("decision") != "approve":
+def _approval_record(ctx, data, extra, args):
+    if data.get("decision", "approve") != "approve":  # a service task on the approved path has no decision
         return
     today = clock.today()
-    grant, problem = _grant(ctx, data, today)
+    grant, problem = _grant(ctx, data, today, args["programme"])
     if problem:  # the standard changed between the check and now: the unit of work rolls back
         raise Conflict(problem, {"data.approved_amount": [problem]})
     award = create_award(ctx.session, _household(ctx), grant, today, ctx.user, ctx.case)
     ctx.case.approved_amount = award.amount  # the case list, the case page and the register's export read it
 
 
-def _application_steps(check):
-    return {step: check for step in APPLICATION_STEPS}
-
-
-RULES = {
-    EDUCATION: {"problems": {**_application_steps(_education_problems), "programme_approval": _approval_problems},
-                "record": {"programme_approval": _approval_record}},
-    MEDICAL: {"problems": {**_application_steps(_medical_problems), "programme_approval": _approval_problems},
-              "record": {"programme_approval": _approval_record}},
-    SUDDEN: {"problems": {**_application_steps(_sudden_problems), "programme_approval": _approval_problems},
-             "record": {"programme_approval": _approval_record}},
-    WARMTH: {"problems": {"warmth_approval": _approval_problems}, "record": {"warmth_approval": _approval_record}},
-}
+_PROGRAMME = Param("programme", "帮扶项目", "choice", required=True,
+                   choices={"education": "金秋助学", "medical": "医疗救助", "sudden": "意外致困", "warmth": "送温暖"})
+PROGRAMME_CHOICES = {"education": Programme.EDUCATION, "medical": Programme.MEDICAL, "sudden": Programme.SUDDEN,
+                     "warmth": Programme.WARMTH}
+OPERATIONS = [
+    Operation("bangfu.check_education_application", "金秋助学申请核验", "checks",
+              "学生须为在档家庭档案所列成员；已获其他资助、军校生和公费师范生不予资助；每生每学年一次；金额按学段标准",
+              check=_education_problems, service_task=False),
+    Operation("bangfu.check_medical_application", "医疗救助申请核验", "checks",
+              "患者须为在档家庭档案所列成员；个人自付 = 总费用 − 医保报销；救助金额不超过个人自付和标准上限",
+              check=_medical_problems, service_task=False),
+    Operation("bangfu.check_sudden_application", "意外致困申请核验", "checks",
+              "家庭须在档；事故日期不晚于今天；金额不超过标准上限", check=_sudden_problems, service_task=False),
+    Operation("bangfu.check_programme_award", "帮扶项目审批核验", "checks",
+              "批准金额按当日有效标准核定，不超过申请金额，须大于 0；家庭须在档；金秋助学每生每学年一次",
+              (_PROGRAMME,), check=_approval_problems, service_task=False),
+    Operation("bangfu.create_programme_award", "生成帮扶项目资金", "record",
+              "审批通过：按当日有效标准为家庭生成帮扶资金，案件记下批准金额", (_PROGRAMME,), record=_approval_record),
+]
 
 
 # ---------------------------------------------------------------- the approver's budget warning

@@ -2,7 +2,7 @@
 import json
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -40,6 +40,8 @@ class ProcessModelVersion(Base):
     comment: Mapped[str | None] = mapped_column(String(500))
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Deployed before domain operations had names: its tasks keep the rules their ids had (named_operations/binding)
+    rules_by_task_id: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     process_model: Mapped[ProcessModel] = relationship(back_populates="versions")
     deployed_by: Mapped[User | None] = relationship()

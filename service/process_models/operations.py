@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
 from ..forms import collect_forms
+from ..named_operations.binding import model_problems as operation_problems
 from ..people.roles import role_for_lane
 from ..scheduler.starts import schedule_start
 from ..tasks import deadlines
@@ -35,6 +36,7 @@ def check_model(xml, forms):
     problems = assignment.assign(parsed, forms)
     forms, form_problems = collect_forms(forms, [t for t in parsed.user_tasks if t.role])
     problems += _deadline_problems(parsed.user_tasks) + form_problems
+    problems += operation_problems(parsed)
     if problems:
         raise invalid(problems)
     return parsed, forms

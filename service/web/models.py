@@ -15,6 +15,7 @@ from ..forms import SchemaInvalid, check_schema
 from ..forms.defaults import LABELS
 from ..forms.library import save_draft
 from ..forms.messages import json_error
+from ..named_operations.catalogue import listed as operation_list
 from ..people.roles import LANE_ROLES
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
@@ -50,7 +51,8 @@ def model_editor(key):
     forms = _forms()
     widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": forms.titles(),
               "validateUrl": url_for("pages.model_validate"),
-              "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken"}
+              "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken",
+              "operations": operation_list()}
     return render_template("model_editor.html", version=version, widget=widget)
 
 
