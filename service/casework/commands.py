@@ -140,7 +140,7 @@ def _complete(session, services, user, task, other_open, data, held=False):
     if not held:
         take_for_completion(session, user, task)
     now = utcnow()
-    state, failure = _run_with_service_tasks(session, services, case, user, instance,
+    state, failure = run_with_service_tasks(session, services, case, user, instance,
                                              lambda: _completed(services, instance, task, data, extra))
     if failure:
         set_incident(session, case, user, failure, now)
@@ -270,7 +270,7 @@ def fire_timers(session, services, case_id):
     def fired():
         instance.fire_timers()
         return services.store.dump(instance)
-    state, failure = _run_with_service_tasks(session, services, case, None, instance, fired)
+    state, failure = run_with_service_tasks(session, services, case, None, instance, fired)
     if failure:
         set_incident(session, case, None, failure, now)
         drop_case_timer(session, case)
@@ -329,8 +329,9 @@ def _run(services, work):
         return None, f"案件数据超过上限（{limit} KB），已中止"
 
 
-def _run_with_service_tasks(session, services, case, user, instance, work):
-    """_run, with the service tasks the engine reaches calling their named operations in this transaction."""
+def run_with_service_tasks(session, services, case, user, instance, work):
+    """_run, with the service tasks the engine reaches calling their named operations in this transaction: every
+    command that moves a case's engine (a completion, a timer, an incident's retry or skip, a version move)."""
     def context(view):
         return rules.RuleContext(session, case, view, notice_min_days=services.notice_min_days, user=user,
                                  services=services)

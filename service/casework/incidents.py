@@ -29,7 +29,7 @@ from ..households import register
 from ..process_models.operations import latest_version
 from ..scheduler.timers import drop_case_timer
 from ..tasks import projection
-from .commands import _run, _settle
+from .commands import _run, _settle, run_with_service_tasks
 
 MAX_REASON = 500
 MAX_LISTED = 200
@@ -158,7 +158,7 @@ def _finish(session, services, user, case, instance, work, action, reason, step,
     now = utcnow()
     event = history.record(session, case, user, action, task=step, opinion=reason, when=now)
     previous = case.process_version.version
-    state, failure = _run(services, work)
+    state, failure = run_with_service_tasks(session, services, case, user, instance, work)
     if failure:  # the engine work is discarded: the case stays where it was, with the new error
         set_incident(session, case, user, failure, now)
         drop_case_timer(session, case)

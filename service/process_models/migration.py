@@ -22,10 +22,8 @@ from ..cases import history
 from ..cases.models import STATUS_LABELS, Case, CaseStatus
 from ..cases.operations import settle_status
 from ..db import utcnow
-from ..engine import EngineFailure
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..forms.store import step_forms, version_documents
-from ..instances.store import CaseDataTooLarge
 from ..people.roles import Role, role_for_lane
 from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
@@ -188,13 +186,14 @@ def move_case(session, services, user, case_id, source_id, target_id):
     if not move.can_move:
         return move
     before = {task.id: task for task in instance.open_tasks()}
-    try:
+    from ..casework.commands import run_with_service_tasks  # casework builds on process models
+
+    def moved():
         services.engine.migrate(instance, target.engine_key, lambda: target.spec_json)
-        state = services.store.dump(instance)
-    except EngineFailure as exc:
-        return CaseMove(case, reasons=[f"迁移未生效：{exc.text}"])
-    except CaseDataTooLarge:
-        return CaseMove(case, reasons=["迁移未生效：案件数据超过上限"])
+        return services.store.dump(instance)
+    state, failure = run_with_service_tasks(session, services, case, user, instance, moved)
+    if failure:
+        return CaseMove(case, reasons=[f"迁移未生效：{failure}"])
     if instance.incident:
         return CaseMove(case, reasons=[f"迁移未生效：新版本运行出错（{instance.incident}）"])
     now = utcnow()
