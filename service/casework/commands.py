@@ -228,7 +228,7 @@ def reassign_task(session, user, task_id, username):
     from ..people.models import User
     from ..people.roles import Role
     from sqlalchemy import select
-    if user.role != Role.CENTRE_HEAD:
+    if Role.CENTRE_HEAD not in user.roles:
         raise Forbidden("只有中心负责人可以改派任务")
     task = get_task(session, user, task_id)
     if task.state != "open":
