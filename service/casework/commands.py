@@ -240,7 +240,7 @@ def reassign_task(session, user, task_id, username):
         raise ValidationFailed("改派对象不存在或已停用", {"username": [f"没有在职用户 {username}"]})
     if not may_act_on(target, task):
         raise ValidationFailed("改派对象的角色或机构与任务不符", {"username": ["须为该任务所属角色和机构的人员"]})
-    ensure_independent(session, target, task)
+    ensure_independent(session, target, task, someone_else=True)
     previous = task.assignee.username
     task.assignee = target
     history.record(session, task.case, user, "reassigned", task=task)

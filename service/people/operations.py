@@ -74,6 +74,15 @@ def find_user(session, username):
     return user
 
 
+def reassign_candidates(session, task):
+    """Active users who could take the task over (改派): of its role and organisation, not its holder. Duties
+    are checked when it is given (people/duties.py), with the reason."""
+    from ..access import may_act_on  # access builds on people's models
+    users = session.scalars(select(User).where(User.active.is_(True), User.username != SYSTEM_USERNAME)
+                            .order_by(User.username)).all()
+    return [user for user in users if user.id != task.assignee_id and may_act_on(user, task)]
+
+
 def list_users(session):
     """Every person who can sign in or once could, by organisation then name (the system user left out)."""
     return session.scalars(select(User).join(User.organisation).where(User.username != SYSTEM_USERNAME)

@@ -66,7 +66,8 @@ def init_app(app, api_blueprints):
     assets.init_app(app)
     answer_pages_with(app, _error_page)
     from . import (audit, auth, cases, dashboard, households, inbox, messages, models, money,  # noqa: F401  (routes
-                   money_nav, money_reports, notices, payments, reviews, standards, tasks, workdays)  # on `pages`)
+                   money_nav, money_reports, notices, payments, people, reviews, standards, tasks,  # on `pages`)
+                   workdays)
     app.register_blueprint(pages)
 
 
