@@ -97,4 +97,7 @@ def test_a_delegated_task_shows_in_the_colleagues_inbox_marked_and_the_delegatio
     expect(mine.locator(".bf-tag-delegated")).to_have_text("委托 · center1")
     expect(colleague.locator(".bf-delegations")).to_contain_text("受 center1 委托")
     shot(colleague, "people-delegated-inbox-phone")
+    mine.locator("a", has_text="办理").first.click()
+    expect(colleague.locator(".bf-delegated")).to_contain_text("委托：center1 已认领此任务，委托期间由您代办")
+    expect(colleague.locator("[data-jsonschema-form]")).to_be_visible()  # the form is theirs to fill
     colleague.context.close()
