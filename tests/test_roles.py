@@ -242,3 +242,22 @@ def test_delegations_are_refused_when_they_make_no_sense_and_can_be_ended(api):
     assert "delegation_ended" in _actions(api.app)
     for_someone = _delegate(api, "center2", "center1", today, today, delegator="finance1", expect=403)
     assert "中心负责人" in for_someone["error"]["message"]
+
+
+# ---------------------------------------------------------------- the 人员 page
+
+def test_the_people_page_is_the_centre_heads_and_停用_needs_the_forms_token(api):
+    from test_pages import Browser
+    assert Browser(api.app, "supervisor1").get("/people").status_code == 403
+    assert Browser(api.app, "supervisor1").post("/people/finance2/deactivate").status_code == 403
+    head = Browser(api.app, "head1")
+    listed = head.get("/people").get_data(as_text=True)
+    assert "finance2" in listed and "财务（主要）" in listed and "停用" in listed
+    assert head.post("/people/finance2/deactivate", csrf=False).status_code == 400
+    assert api.get("/api/v1/tasks", "finance2").status_code == 200  # still in service
+    confirm = head.get("/people/finance2/deactivate").get_data(as_text=True)
+    assert "确认停用" in confirm and "立即失效" in confirm
+    assert head.post("/people/finance2/deactivate").status_code == 302
+    assert api.get("/api/v1/tasks", "finance2").status_code == 401
+    assert head.post("/people/head1/deactivate").status_code == 302  # refused with a message: not oneself
+    assert "不能停用自己" in head.get("/people").get_data(as_text=True)

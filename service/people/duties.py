@@ -1,6 +1,6 @@
 """Segregation of duties: the pairs of steps that, within one case, must be done by different people.
 
-A user may change roles (and may one day hold several), so a role check alone does not keep a step and its
+A user may hold several roles (user_roles) and change them, so a role check alone does not keep a step and its
 check independent. Claiming or completing a task is refused when the same user completed its paired step
 in the same case, in either order and however often the case looped back.
 
