@@ -1,28 +1,32 @@
 """End-to-end case throughput: the service over HTTP vs. bare SpiffWorkflow with a naive JSON round trip.
 
-    python bench/cases.py --cases 50 [--profile] [--profile-cases 5] [--seed 7]
+    python bench/cases.py --cases 50 [--rounds 3] [--profile] [--profile-cases 5] [--seed 7]
 
 Service side: a fresh SQLite file (migrate.upgrade, deploy, organisations, users with the
 "fast" hash profile, bearer tokens), then per case POST /api/v1/cases and, for every open task
 (from the start response, then from each completion's next_tasks), POST /api/v1/tasks/{id}/complete as the lane's
 user, all through the in-process Flask test client. Each completion is timed on its own.
 
-Engine side (the baseline): the same BPMN parsed once with SpiffBpmnParser; per case a
-BpmnWorkflow with the default PythonScriptEngine, each READY manual task completed with the same
-data stored as task.data[task_spec.name] = data, then do_engine_steps, and after the start and
-after every task a full serialize_json + deserialize_json of the whole workflow, spec included
-(BpmnWorkflowSerializer over SPIFF_CONFIG) -- what a naive service storing the workflow would do.
+Engine side (the baseline, bench/engine_baseline.py, in a process of its own): the same BPMN parsed once;
+per case a BpmnWorkflow, each READY manual task completed with the same form data, then do_engine_steps,
+and after the start and after every task a full serialize_json + deserialize_json of the whole workflow,
+spec included -- what a naive service storing the workflow as one JSON document would do.
 
-The two sides run interleaved (case i on the service, then case i on the engine) so that other
-load on the machine affects both alike. Cases/second counts everything a client does for a case: for the service the start, and the completions; for the engine the start, the steps and the round trips.
-The last line is `throughput ratio service/engine: X`.
+The two sides run interleaved (case i on the service, then case i on the engine, never both at once) so
+that other load on the machine affects both alike, in `--rounds` rounds of `--cases` cases each; each
+round gives a ratio and the result is their median. Cases/second counts everything a client does for a
+case: for the service the start and the completions; for the engine the start, the steps and the round trips.
+The last line is `throughput ratio service/engine: X` (the median).
 """
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,17 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _setup import (  # noqa: E402
     BPMN, LANE_USER, ORDER, PROCESS, Client, check, make_app, percentile, print_machine, summary, without_bank,
 )
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer  # noqa: E402
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # noqa: E402
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # noqa: E402
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
-from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
 from bangfu.demo import answers, declaration  # noqa: E402
 
 RANK = {name: i for i, name in enumerate(ORDER)}
-NOTICE_OVER = "2026-01-09T23:59:59+08:00"  # the bare engine's notice timer: a notice already over
-VISIT_DEADLINE = "2099-12-31T23:59:59+08:00"  # the bare engine's 督办 timer on the visit: never reached
 
 
 def case_inputs(rng, n):
@@ -88,67 +85,66 @@ class ServiceDriver:
 
 # --------------------------------------------------------------------------- bare SpiffWorkflow
 
-class EngineDriver:
+class EngineProcess:
+    """bench/engine_baseline.py in a child process, one case at a time."""
+
     def __init__(self):
-        parser = SpiffBpmnParser()
-        parser.add_bpmn_file(str(BPMN))
-        self.spec = parser.get_spec(PROCESS)
-        self.subprocess_specs = parser.get_subprocess_specs(PROCESS)
-        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        script = Path(__file__).resolve().parent / "engine_baseline.py"
+        self.child = subprocess.Popen([sys.executable, str(script), str(BPMN), PROCESS, json.dumps(ORDER)],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.state_bytes = []
 
-    def round_trip(self, workflow):
-        text = self.serializer.serialize_json(workflow)
-        self.state_bytes.append(len(text))
-        return self.serializer.deserialize_json(text)
-
     def run_case(self, data, timings, per_task):
-        workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
-        workflow.do_engine_steps()
-        workflow = self.round_trip(workflow)
-        done = []
-        while True:
-            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-            if not ready:
-                break
-            task = min(ready, key=lambda t: RANK.get(t.task_spec.name, 99))
-            name = task.task_spec.name
-            t0 = time.perf_counter()
-            task.data[name] = data[name]
-            if name == "public_notice":  # what the service's rules derive: the notice's end, over already
-                task.data[name] = dict(data[name], notice_ends_at=NOTICE_OVER)
-            if name == "assign_third_party":  # and the visit's due instant, for its 督办 timer
-                task.data["visit_deadline"] = VISIT_DEADLINE
-            task.run()
-            workflow.do_engine_steps()
-            workflow = self.round_trip(workflow)
-            elapsed = (time.perf_counter() - t0) * 1000
-            timings.append(elapsed)
+        """Run one case in the child; returns its wall time (seconds) as the child measured it."""
+        self.child.stdin.write(json.dumps({"case": data}) + "\n")
+        self.child.stdin.flush()
+        answer = json.loads(self.child.stdout.readline() or '{"error": "the engine process ended"}')
+        if "error" in answer:
+            raise SystemExit(answer["error"])
+        timings.extend(answer["timings"])
+        for name, elapsed in zip(answer["names"], answer["timings"]):
             per_task.setdefault(name, []).append(elapsed)
-            done.append(name)
-        if not workflow.completed or done != ORDER:
-            raise SystemExit(f"engine case stopped after {done}")
+        self.state_bytes.extend(answer["state_bytes"])
+        return answer["wall"]
+
+    def close(self):
+        self.child.stdin.write(json.dumps({"stop": True}) + "\n")
+        self.child.stdin.close()
+        self.child.wait(timeout=30)
 
 
-def drive(driver, inputs):
-    timings, per_task = [], {}
-    t0 = time.perf_counter()
+class Side:
+    """One side's figures over a round or the whole run."""
+
+    def __init__(self):
+        self.wall, self.cases, self.timings, self.per_task = 0.0, 0, [], {}
+
+    @property
+    def rate(self):
+        return self.cases / self.wall
+
+
+def drive_interleaved(service, engine, inputs, totals):
+    """Case i on the service, then case i on the engine, so background load hits both alike. Returns the
+    round's (service, engine) figures and adds them to `totals`."""
+    rnd = {"service": Side(), "engine": Side()}
     for data in inputs:
-        driver.run_case(data, timings, per_task)
-    wall = time.perf_counter() - t0
-    return len(inputs) / wall, wall, timings, per_task
-
-
-def drive_interleaved(service, engine, inputs):
-    """Case i on the service, then case i on the engine, so background load hits both alike."""
-    sides = {"service": (service, [], {}, [0.0]), "engine": (engine, [], {}, [0.0])}
-    for data in inputs:
-        for driver, timings, per_task, wall in sides.values():
-            t0 = time.perf_counter()
-            driver.run_case(data, timings, per_task)
-            wall[0] += time.perf_counter() - t0
-    return {name: (len(inputs) / wall[0], wall[0], timings, per_task)
-            for name, (_, timings, per_task, wall) in sides.items()}
+        side = rnd["service"]
+        t0 = time.perf_counter()
+        service.run_case(data, side.timings, side.per_task)
+        side.wall += time.perf_counter() - t0
+        side.cases += 1
+        side = rnd["engine"]
+        side.wall += engine.run_case(data, side.timings, side.per_task)
+        side.cases += 1
+    for name, side in rnd.items():
+        total = totals[name]
+        total.wall += side.wall
+        total.cases += side.cases
+        total.timings += side.timings
+        for task, values in side.per_task.items():
+            total.per_task.setdefault(task, []).extend(values)
+    return rnd["service"], rnd["engine"]
 
 
 def profile_service(driver, inputs, top=12):
@@ -180,7 +176,8 @@ def profile_service(driver, inputs, top=12):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=50)
+    parser.add_argument("--cases", type=int, default=50, help="cases per round on each side")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the ratio is their median")
     parser.add_argument("--warmup", type=int, default=2, help="cases run on each side before timing")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="always print a cProfile of a few service cases")
@@ -189,47 +186,59 @@ def main():
 
     print_machine()
     rng = random.Random(args.seed)
-    inputs = case_inputs(rng, args.cases)
-    warm = case_inputs(random.Random(args.seed + 1), args.warmup + args.profile_cases)
+    # What the service receives over HTTP is JSON: the engine gets the same, decoded.
+    rounds = [json.loads(json.dumps(case_inputs(rng, args.cases))) for _ in range(args.rounds)]
+    warm = json.loads(json.dumps(case_inputs(random.Random(args.seed + 1), args.warmup + args.profile_cases)))
 
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-cases-") as tmp:
         t0 = time.perf_counter()
         app = make_app(tmp)
         service = ServiceDriver(app)
         print(f"set-up (migrate, deploy, people, tokens): {time.perf_counter() - t0:.2f} s; db {tmp}")
-        engine = EngineDriver()
+        engine = EngineProcess()
+        try:
+            for data in warm[:args.warmup]:
+                service.run_case(data, [], {})
+                engine.run_case(data, [], {})
+            engine.state_bytes.clear()
 
-        drive(service, warm[:args.warmup])
-        drive(engine, warm[:args.warmup])
-        engine.state_bytes.clear()
-
-        load_before = os.getloadavg()[0]
-        results = drive_interleaved(service, engine, inputs)
-        s_rate, s_wall, s_times, s_per = results["service"]
-        e_rate, e_wall, e_times, e_per = results["engine"]
-
-        print(f"\ncases: {args.cases} (+{args.warmup} warm-up each side), {len(s_times)} task completions each side, "
-              f"interleaved case by case; load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
-        print(f"service (HTTP, SQLite file): {s_rate:8.2f} cases/s  ({s_wall:.2f} s)  "
-              f"task completion {summary(s_times)}")
-        print(f"engine  (bare Spiff + JSON): {e_rate:8.2f} cases/s  ({e_wall:.2f} s)  "
-              f"task completion {summary(e_times)}")
+            load_before = os.getloadavg()[0]
+            totals = {"service": Side(), "engine": Side()}
+            ratios = []
+            print(f"\n{args.rounds} rounds of {args.cases} cases (+{args.warmup} warm-up each side), "
+                  f"interleaved case by case:")
+            for number, inputs in enumerate(rounds, 1):
+                s_round, e_round = drive_interleaved(service, engine, inputs, totals)
+                ratios.append(s_round.rate / e_round.rate)
+                print(f"  round {number}: service {s_round.rate:7.2f} cases/s, engine {e_round.rate:7.2f} cases/s, "
+                      f"completion p95 {percentile(s_round.timings, 95):6.2f} / "
+                      f"{percentile(e_round.timings, 95):6.2f} ms, "
+                      f"ratio {ratios[-1]:.2f}")
+        finally:
+            engine.close()
+        s_all, e_all = totals["service"], totals["engine"]
+        print(f"\nall rounds: {len(s_all.timings)} task completions each side; "
+              f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+        print(f"service (HTTP, SQLite file): {s_all.rate:8.2f} cases/s  ({s_all.wall:.2f} s)  "
+              f"task completion {summary(s_all.timings)}")
+        print(f"engine  (bare Spiff + JSON): {e_all.rate:8.2f} cases/s  ({e_all.wall:.2f} s)  "
+              f"task completion {summary(e_all.timings)}")
         print(f"engine JSON state incl. spec: mean {sum(engine.state_bytes) / len(engine.state_bytes) / 1024:.1f} KiB")
         print("\nper task p50 / p95 ms:        service            engine")
         for name in ORDER:
-            s, e = s_per.get(name, []), e_per.get(name, [])
+            s, e = s_all.per_task.get(name, []), e_all.per_task.get(name, [])
             print(f"  {name:20} {percentile(s, 50):7.2f} /{percentile(s, 95):7.2f}   "
                   f"{percentile(e, 50):7.2f} /{percentile(e, 95):7.2f}")
-        completion_share = sum(s_times) / 1000 / s_wall
-        print(f"service time in task completions: {completion_share:.0%} of wall "
+        print(f"service time in task completions: {sum(s_all.timings) / 1000 / s_all.wall:.0%} of wall "
               f"(rest: POST /cases)")
 
-        ratio = s_rate / e_rate
+        ratio = statistics.median(ratios)
         if args.profile or ratio < 0.5:
             print(f"\nprofile hint: cProfile of {args.profile_cases} service cases"
                   f"{' (ratio below 0.5)' if ratio < 0.5 else ''}")
             print(profile_service(service, warm[args.warmup:]))
         app.extensions["bangfu.db"].kw["bind"].dispose()
+    print(f"ratios by round: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"throughput ratio service/engine: {ratio:.2f}")
 
 

@@ -34,7 +34,8 @@ class Action(StrEnum):
     START_WARMTH = "start_warmth"  # 送温暖 for every filed household at once
     APPROVE_WARMTH = "approve_warmth"  # approve a festival's whole 送温暖 list
     VIEW_MONEY_REPORTS = "view_money_reports"  # 帮扶资金报表 (reports upward), its page and its Excel workbook
-    VIEW_STANDARDS = "view_standards"  # fund standards (资金标准) and half-yearly adjustment lists (每半年调整)
+    VIEW_STANDARDS = "view_standards"  # fund standards (资金标准): the Party group's documents and amounts
+    VIEW_ADJUSTMENTS = "view_adjustments"  # half-yearly adjustment lists (每半年调整): households and their aid
     DRAFT_STANDARD = "draft_standard"  # draft or revise a fund standard before it is approved
     APPROVE_STANDARD = "approve_standard"  # approve or reject a fund standard someone else drafted
     ADJUST_AID = "adjust_aid"  # generate, edit and submit a half-yearly adjustment list
@@ -82,11 +83,13 @@ PERMISSIONS = {
     # their aid are on its register pages), as are third parties and designers.
     Action.VIEW_MONEY_REPORTS: frozenset({Role.ASSISTANCE_CENTER, Role.SUPERVISOR, Role.APPROVER, Role.FINANCE,
                                           Role.INSPECTOR, Role.CENTRE_HEAD}),
-    # Standards are the centre's to draft and the approver's to decide; finance pays by them and the
-    # supervisors and the head oversee them. The adjustment lists name households and their aid, as the
-    # register does, for the same centre roles.
+    # Standards are the centre's to draft and the approver's to decide; finance pays by them, the supervisors
+    # and the head oversee them, and the inspectors check approvals against them. The adjustment lists name
+    # households and their aid, for the centre roles; their notes are masked as circumstances (privacy.py).
     Action.VIEW_STANDARDS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR,
-                                      Role.CENTRE_HEAD}),
+                                      Role.CENTRE_HEAD, Role.INSPECTOR}),
+    Action.VIEW_ADJUSTMENTS: frozenset({Role.ASSISTANCE_CENTER, Role.APPROVER, Role.FINANCE, Role.SUPERVISOR,
+                                        Role.CENTRE_HEAD}),
     Action.DRAFT_STANDARD: frozenset({Role.ASSISTANCE_CENTER}),
     Action.APPROVE_STANDARD: frozenset({Role.APPROVER}),
     Action.ADJUST_AID: frozenset({Role.ASSISTANCE_CENTER}),
@@ -117,7 +120,8 @@ REFUSALS = {
     Action.START_WARMTH: "只有援助中心可以发起送温暖",
     Action.APPROVE_WARMTH: "只有审批人可以审批送温暖名单",
     Action.VIEW_MONEY_REPORTS: "只有援助中心、审批、财务、纪检、督查和中心负责人可以查看帮扶资金报表",
-    Action.VIEW_STANDARDS: "您的角色不能查看资金标准和半年调整清单",
+    Action.VIEW_STANDARDS: "您的角色不能查看资金标准",
+    Action.VIEW_ADJUSTMENTS: "您的角色不能查看半年调整清单",
     Action.DRAFT_STANDARD: "只有援助中心可以起草资金标准",
     Action.APPROVE_STANDARD: "只有审批人可以审批资金标准",
     Action.ADJUST_AID: "只有援助中心可以生成、修改和提交半年调整清单",

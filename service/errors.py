@@ -10,6 +10,8 @@ from marshmallow import ValidationError as SchemaValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from .sealing import SealError
+
 log = logging.getLogger(__name__)
 
 
@@ -58,7 +60,7 @@ class TooManyRequests(DomainError):
 _HTTP_MESSAGES = {
     400: "请求有误", 401: "请先登录或提供有效的访问令牌", 403: "无权执行此操作", 404: "未找到",
     405: "不支持的请求方法", 409: "操作冲突，请刷新后重试", 413: "上传内容过大", 415: "不支持的内容类型",
-    422: "提交的数据有误", 500: "服务器内部错误",
+    422: "提交的数据有误", 500: "服务器内部错误", 503: "服务暂时不可用",
 }
 
 
@@ -150,7 +152,16 @@ def init_app(app):
         code = "validation_failed" if exc.code == 422 else exc.name.lower().replace(" ", "_")
         return _answer(exc.code, code, message, fields, passed_headers(exc), generic=True)
 
+    @app.errorhandler(SealError)
+    def _unreadable(exc):
+        # The message names the column and the key id, never a value: an operator can act on it.
+        log.error("sealed data unreadable: %s", exc)
+        return _answer(503, "data_unreadable", "部分数据无法解密：服务缺少加密这些数据时使用的密钥，"
+                       "或数据已被改动。本次操作未生效，请联系系统管理员（详见服务日志）。")
+
     @app.errorhandler(Exception)
     def _unexpected(exc):
+        if isinstance(getattr(exc, "orig", None), SealError):  # raised while binding, wrapped by SQLAlchemy
+            return _unreadable(exc.orig)
         log.exception("unhandled error")
         return _answer(500, "internal_error", _HTTP_MESSAGES[500], generic=True)

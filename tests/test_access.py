@@ -3,7 +3,7 @@ import io
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bangfu.unit_of_work import run_in
 from bangfu.people.models import User
@@ -68,6 +68,25 @@ def test_a_deactivated_user_can_neither_sign_in_nor_use_an_old_token(api, app):
     signed_in = api.post("/api/v1/auth/token", json={"username": "center1", "password": "center1-secret"})
     me = api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {old_token}"})
     assert (signed_in.status_code, me.status_code, error_of(me)["code"]) == (401, 401, "unauthorized")
+
+
+
+def test_a_token_is_refused_from_its_expiry_on(api, app):
+    """The expiry is compared in SQL (people.operations.user_for_token): a stored instant against the
+    clock's, to the second, on both databases."""
+    from datetime import timedelta
+
+    from bangfu import clock
+    from bangfu.people.models import ApiToken
+    from bangfu.people.operations import digest
+    token = api.token("center1")
+    expires = run_in(app, lambda session: session.scalar(
+        select(ApiToken.expires_at).where(ApiToken.token_hash == digest(token))))
+    me = lambda: api.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code  # noqa: E731
+    clock.set_to(expires - timedelta(seconds=1))
+    assert me() == 200
+    clock.set_to(expires)
+    assert me() == 401
 
 
 ENDPOINTS = [("GET", "/api/v1/auth/me"), ("GET", "/api/v1/process-models"), ("POST", "/api/v1/process-models"),

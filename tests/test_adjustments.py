@@ -14,6 +14,7 @@ from bangfu.money.awards import Grant, create_award
 from bangfu.money.models import AdjustmentList, Award, Instalment
 from bangfu.testing import approved_standard
 from bangfu.unit_of_work import run_in
+from test_pages import signed_in  # noqa: F401  (a fixture)
 
 
 @pytest.fixture
@@ -146,6 +147,33 @@ def test_the_maker_cannot_approve_and_others_cannot_act(app, api, case_at):
     assert api.post(f"/api/v1/adjustments/{body['id']}/approve", "center1", json={}).status_code == 403
     assert api.get("/api/v1/adjustments", "union1").status_code == 403
     assert api.get("/api/v1/adjustments", "approver1").get_json()["items"][0]["status"] == "submitted"
+
+
+def test_the_notes_say_why_a_family_s_aid_changes_so_only_those_who_read_circumstances_read_them(
+        app, api, case_at, signed_in):
+    """A note may quote the family's health or income: the centre, the approver and the head read it; finance
+    and the supervisors see the amounts with the note hidden; the inspectors check approvals against the fund
+    standards (which they may read) but not the households' lines."""
+    first, _ = filed_with_living_aid(app, case_at)
+    standard_id = approved_standard(app)
+    body = generate(api, standard_id).get_json()
+    line_id = lines_by_household(body)[first]["id"]
+    assert api.patch(f"/api/v1/adjustments/{body['id']}/lines", "center1", json={"lines": [
+        {"id": line_id, "proposed_amount": 0, "note": "妻子病故，家庭月收入升至 9000 元"}]}).status_code == 200
+    for user in ("center1", "approver1", "head1"):
+        line = lines_by_household(api.get(f"/api/v1/adjustments/{body['id']}", user).get_json())[first]
+        assert line["note"] == "妻子病故，家庭月收入升至 9000 元", user
+    for user in ("finance1", "supervisor1"):
+        line = lines_by_household(api.get(f"/api/v1/adjustments/{body['id']}", user).get_json())[first]
+        assert (line["note"], line["proposed_amount"]) == ("（已隐藏）", "0.00"), user
+        page = signed_in(user).get(f"/adjustments/{body['id']}").get_data(as_text=True)
+        assert "（已隐藏）" in page and "9000" not in page, user
+    assert api.get(f"/api/v1/adjustments/{body['id']}", "inspector1").status_code == 403
+    assert api.get(f"/api/v1/fund-standards/{standard_id}", "inspector1").status_code == 200
+    inspector = signed_in("inspector1")
+    page = inspector.get(f"/fund-standards/{standard_id}")
+    assert page.status_code == 200 and "查看本标准的半年调整清单" not in page.get_data(as_text=True)
+    assert inspector.get(f"/adjustments/{body['id']}").status_code == 403
 
 
 def test_a_draft_standard_gets_no_list(api, case_at):

@@ -178,6 +178,24 @@ def test_bangfu_keys_rotate_reports_counts_audits_and_names_a_missing_key(app, a
         assert "rot2" in line and "未配置" in line and "Traceback" not in result.output
 
 
+def test_a_value_under_a_key_the_service_lacks_is_a_clear_503_naming_nothing_personal(
+        app, api, paid, household, migrated, caplog):
+    """An operator who drops a key still in use: requests that meet such a value are refused with a message the
+    user can pass on, the log names the column and the key (never the value), and pages answer the same."""
+    from test_pages import Browser
+    household_id = api.case(paid)["household_id"]
+    lacking = make_app(migrated, DATA_KEYS=f"other:{new_key()}")
+    response = api_as(lacking).get(f"/api/v1/households/{household_id}", "center1")
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "data_unreadable" and "密钥" in error["message"]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "数据密钥 test1 未配置" in logged and household["id_number"] not in logged
+    page = Browser(lacking, "center1").get(f"/households/{household_id}")
+    assert page.status_code == 503 and "无法解密" in page.get_data(as_text=True)
+    db.engine_of(lacking).dispose()
+
+
 def test_bangfu_keys_new_prints_a_key_the_service_accepts():
     result = CliRunner().invoke(main, ["keys", "new", "--id", "k2027"], prog_name="bangfu")
     assert result.exit_code == 0

@@ -54,6 +54,17 @@ def sees_whole(role, field):
     return _holds(role, POLICY[field][0])
 
 
+def mask_circumstance(name, text, role):
+    """Free text outside a form that may describe the family (an adjustment line's note): whole for the roles
+    that read the circumstances (and the view audited), HIDDEN for the others."""
+    if text in (None, ""):
+        return text
+    if not _holds(role, KINDS["circumstances"]):
+        return HIDDEN
+    audit.note_unmasked(name)
+    return text
+
+
 def mask(data, role, schemas=None):
     """A copy of case data with every sensitive field the role does not need masked.
 

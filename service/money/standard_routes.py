@@ -19,9 +19,9 @@ authenticate_blueprint(blp, actions={
     ("FundStandardItem", "PUT"): Action.DRAFT_STANDARD,
     ("FundStandardApproval", "POST"): Action.APPROVE_STANDARD,
     ("FundStandardRejection", "POST"): Action.APPROVE_STANDARD,
-    ("Adjustments", "GET"): Action.VIEW_STANDARDS,
+    ("Adjustments", "GET"): Action.VIEW_ADJUSTMENTS,
     ("Adjustments", "POST"): Action.ADJUST_AID,
-    ("AdjustmentItem", "GET"): Action.VIEW_STANDARDS,
+    ("AdjustmentItem", "GET"): Action.VIEW_ADJUSTMENTS,
     ("AdjustmentLines", "PATCH"): Action.ADJUST_AID,
     ("AdjustmentSubmission", "POST"): Action.ADJUST_AID,
     ("AdjustmentApproval", "POST"): Action.APPROVE_ADJUSTMENT,
@@ -75,7 +75,7 @@ class FundStandardRejection(MethodView):
 
 
 def _detail(adjustment):
-    return views.adjustment_view(db.session(), adjustment, with_lines=True)
+    return views.adjustment_view(db.session(), adjustment, with_lines=True, role=current_user().roles)
 
 
 @blp.route("/adjustments")

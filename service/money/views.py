@@ -4,6 +4,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from .. import clock
+from ..cases.privacy import mask_circumstance
 from ..households.assessment import CATEGORY_LABELS
 from ..households.models import Household
 from ..people.models import User
@@ -20,7 +21,8 @@ def _user(session, user_id):
     return session.get(User, user_id) if user_id else None
 
 
-def adjustment_view(session, adjustment, with_lines=False):
+def adjustment_view(session, adjustment, with_lines=False, role=None):
+    """The list and, `with_lines`, each household's line; the lines' notes masked for `role` as circumstances."""
     standard = session.get(FundStandard, adjustment.standard_id)
     lines = adjustment.lines
     view = {
@@ -43,7 +45,8 @@ def adjustment_view(session, adjustment, with_lines=False):
             "category": households[line.household_id].category,
             "category_label": CATEGORY_LABELS.get(households[line.household_id].category),
             "current_award_id": line.current_award_id, "current_amount": line.current_amount,
-            "proposed_amount": line.proposed_amount, "note": line.note, "decision": line.decision,
-            "decision_note": line.decision_note,
+            "proposed_amount": line.proposed_amount, "decision": line.decision,
+            "note": mask_circumstance("adjustment_note", line.note, role),
+            "decision_note": mask_circumstance("adjustment_decision_note", line.decision_note, role),
             "new_award_id": line.new_award_id} for line in lines]
     return view

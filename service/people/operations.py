@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from ..db import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -168,11 +168,15 @@ def token_for_username(session, username, days):
     return issue_token(session, user, days)[0]
 
 
+# Built once: every API request runs it, and building and keying the statement anew cost as much as running it.
+_USER_OF_TOKEN = select(User).join(ApiToken, ApiToken.user_id == User.id).where(
+    ApiToken.token_hash == bindparam("token_hash"), ApiToken.expires_at > bindparam("now"), User.active.is_(True))
+
+
 def user_for_token(session, raw):
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(raw)))
-    if token is None or token.expires_at <= utcnow() or not token.user.active:
-        return None
-    return token.user
+    """The active user an unexpired token belongs to, or None. Read from the database on every request, not
+    cached: a token deleted or a user deactivated by any process is refused from the next request on."""
+    return session.scalar(_USER_OF_TOKEN, {"token_hash": digest(raw), "now": utcnow()})
 
 
 def open_page_session(session, user_id):

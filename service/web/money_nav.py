@@ -13,7 +13,7 @@ TABS = [
     ("帮扶项目", "pages.awards_page", Action.READ_AWARDS, ()),
     ("预算", "pages.budgets_page", Action.READ_BUDGETS, ()),
     ("资金标准", "pages.standards_page", Action.VIEW_STANDARDS, ("pages.standard_form", "pages.standard_page")),
-    ("半年调整", "pages.adjustments_page", Action.VIEW_STANDARDS, ("pages.adjustment_page",)),
+    ("半年调整", "pages.adjustments_page", Action.VIEW_ADJUSTMENTS, ("pages.adjustment_page",)),
     ("代发批次", "pages.payment_batches", Action.MAKE_PAYMENTS, ("pages.payment_batch",)),
     ("代发失败", "pages.account_checks", Action.VERIFY_ACCOUNTS, ()),
     ("对账", "pages.reconciliation_page", Action.RECONCILE, ()),

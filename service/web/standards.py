@@ -130,7 +130,8 @@ def standard_page(standard_id):
         may_decide=may(user, Action.APPROVE_STANDARD) and standard.status == StandardStatus.DRAFT
         and standard.drafted_by_id != user.id,
         may_generate=may(user, Action.ADJUST_AID) and standard.status == StandardStatus.APPROVED,
-        adjustment=adjustments.list_for(session, standard.id), StandardStatus=StandardStatus,
+        adjustment=adjustments.list_for(session, standard.id) if may(user, Action.VIEW_ADJUSTMENTS) else None,
+        StandardStatus=StandardStatus,
         period_label=standards.period_label, item_label=standards.item_label, limit_text=standards.limit_text)
 
 
@@ -153,7 +154,7 @@ def decide_standard_page(standard_id, decision):
 @pages.get("/adjustments")
 @login_required
 def adjustments_page():
-    ensure(page_user(), Action.VIEW_STANDARDS)
+    ensure(page_user(), Action.VIEW_ADJUSTMENTS)
     session = db.session()
     lists = [views.adjustment_view(session, a) for a in adjustments.list_adjustments(session)]
     return render_template("adjustments.html", lists=lists)
@@ -179,7 +180,7 @@ def generate_adjustment_page():
 @pages.get("/adjustments/<id:list_id>")
 @login_required
 def adjustment_page(list_id):
-    return _adjustment(ensure(page_user(), Action.VIEW_STANDARDS), list_id)
+    return _adjustment(ensure(page_user(), Action.VIEW_ADJUSTMENTS), list_id)
 
 
 def _adjustment(user, list_id, entered=None, problems=None, status=200):
@@ -188,7 +189,7 @@ def _adjustment(user, list_id, entered=None, problems=None, status=200):
     (`entered`, by line id) and the reasons by line and field (`problems`)."""
     session = db.session()
     adjustment = adjustments.get_list(session, list_id)
-    view = views.adjustment_view(session, adjustment, with_lines=True)
+    view = views.adjustment_view(session, adjustment, with_lines=True, role=user.roles)
     return render_template(
         "adjustment.html", adjustment=view, entered=entered or {}, problems=problems or {},
         may_edit=may(user, Action.ADJUST_AID) and adjustment.status == "draft",
