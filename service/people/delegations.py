@@ -93,7 +93,12 @@ def of_user(session, user):
 
 def colleagues(session, user):
     """Active users the user could delegate to: holding one of the user's task roles (same union for a union)."""
-    others = session.scalars(select(User).where(User.active.is_(True), User.id != user.id)
+    if user.roles.isdisjoint(LANE_ROLES):
+        return []
+    # Roles suit one kind of organisation, and a union's role the same union: read only where they can be.
+    same = User.organisation_id == user.organisation_id if user.roles <= ORG_SCOPE.keys() \
+        else User.organisation.has(kind=user.organisation.kind)
+    others = session.scalars(select(User).where(User.active.is_(True), User.id != user.id, same)
                              .order_by(User.username)).all()
     return [other for other in others if shared_roles(user, other)]
 
