@@ -57,12 +57,12 @@ def create_app(test_config=None):
     from .money.routes import blp as money_blp
     from .money.standard_routes import blp as standards_blp
     from .named_operations.routes import blp as operations_blp
-    from .people.routes import blp as auth_blp
+    from .people.routes import blp as auth_blp, delegations_blp, users_blp
     from .process_models.routes import blp as models_blp
     from .tasks.routes import blp as tasks_blp
     api_blueprints = (auth_blp, models_blp, cases_blp, tasks_blp, households_blp, reviews_blp, messages_blp,
                       money_blp, payments_blp, reports_blp, standards_blp, audit_blp, incidents_blp,
-                      operations_blp)
+                      operations_blp, users_blp, delegations_blp)
     for blueprint in api_blueprints:
         api.register_blueprint(blueprint)
     web.init_app(app, api_blueprints)

@@ -6,7 +6,7 @@ and commands all ask here; nothing else decides on roles.
 """
 from enum import StrEnum
 
-from sqlalchemy import false, select, true
+from sqlalchemy import false, or_, select, true
 
 from .cases.models import Case
 from .errors import Forbidden
@@ -46,6 +46,7 @@ class Action(StrEnum):
     RECONCILE = "reconcile"  # 对账: awarded = paid + pending + not yet due
     READ_AUDIT = "read_audit"  # the audit log (审计日志): search and export it
     HANDLE_INCIDENTS = "handle_incidents"  # cases set aside as incidents: list them, retry, skip, terminate
+    MANAGE_USERS = "manage_users"  # the 人员 page and /users: add users, grant and revoke roles, deactivate
 
 
 # Roles that work only on their own organisation's cases, and the case column that names it:
@@ -103,6 +104,8 @@ PERMISSIONS = {
     Action.READ_AUDIT: frozenset({Role.INSPECTOR, Role.SUPERVISOR, Role.CENTRE_HEAD}),
     # The head answers for the centre's cases as a whole; no role of the service runs it as an operator.
     Action.HANDLE_INCIDENTS: frozenset({Role.CENTRE_HEAD}),
+    # The centre head runs the centre's staff: who holds which role, who leaves.
+    Action.MANAGE_USERS: frozenset({Role.CENTRE_HEAD}),
 }
 REFUSALS = {
     Action.START_CASE: "只有基层工会可以申报困难职工家庭",
@@ -134,11 +137,13 @@ REFUSALS = {
     Action.RECONCILE: "只有财务、督查和中心负责人可以查看对账",
     Action.READ_AUDIT: "只有纪检、督查和中心负责人可以查看审计日志",
     Action.HANDLE_INCIDENTS: "只有中心负责人可以处理流程异常的案件",
+    Action.MANAGE_USERS: "只有中心负责人可以管理人员和角色",
 }
 
 
 def may(user, action):
-    return user.role in PERMISSIONS[action]
+    """Whether any role the user holds allows the action."""
+    return not user.roles.isdisjoint(PERMISSIONS[action])
 
 
 def ensure(user, action):
@@ -147,27 +152,32 @@ def ensure(user, action):
     return user
 
 
+def _own_organisation_only(user, action):
+    """Whether the action reaches only the user's own organisation's rows: every role that allows it to the
+    user is a union's (a union works on its own households)."""
+    return all(role == Role.GRASSROOTS_UNION for role in user.roles & PERMISSIONS[action])
+
+
 # ---------------------------------------------------------------- cases
 
 def case_filter(user):
     """SQL condition: the cases the user may read."""
-    if user.role in READ_ALL:
+    if not user.roles.isdisjoint(READ_ALL):
         return true()
-    column = ORG_SCOPE.get(user.role)
-    return column == user.organisation_id if column is not None else false()
+    columns = [ORG_SCOPE[role] for role in sorted(user.roles & ORG_SCOPE.keys())]
+    return or_(*[column == user.organisation_id for column in columns]) if columns else false()
 
 
 def may_read_case(user, case):
-    if user.role in READ_ALL:
+    if not user.roles.isdisjoint(READ_ALL):
         return True
-    column = ORG_SCOPE.get(user.role)
-    return column is not None and getattr(case, column.key) == user.organisation_id
+    return any(getattr(case, ORG_SCOPE[role].key) == user.organisation_id for role in user.roles & ORG_SCOPE.keys())
 
 
 def organisation_filter(user):
     """SQL condition: the organisations a case-list filter offers the user, those whose cases it may read
     (a union: only itself; the centre's roles: every one)."""
-    if user.role in READ_ALL:
+    if not user.roles.isdisjoint(READ_ALL):
         return true()
     return (Organisation.id == user.organisation_id) | Organisation.id.in_(
         select(Case.organisation_id).where(case_filter(user)))
@@ -185,7 +195,7 @@ def household_filter(user):
     supervisor and inspector; a union its own; nobody else any."""
     if not may(user, Action.BROWSE_HOUSEHOLDS):
         return false()
-    if user.role == Role.GRASSROOTS_UNION:
+    if _own_organisation_only(user, Action.BROWSE_HOUSEHOLDS):
         return Household.organisation_id == user.organisation_id
     return true()
 
@@ -193,7 +203,8 @@ def household_filter(user):
 def may_read_household(user, household):
     if not may(user, Action.BROWSE_HOUSEHOLDS):
         return False
-    return user.role != Role.GRASSROOTS_UNION or household.organisation_id == user.organisation_id
+    return not _own_organisation_only(user, Action.BROWSE_HOUSEHOLDS) \
+        or household.organisation_id == user.organisation_id
 
 
 # ---------------------------------------------------------------- awards
@@ -203,13 +214,13 @@ def award_filter(user):
     from .money.models import Award  # money/ builds on this module
     if not may(user, Action.READ_AWARDS):
         return false()
-    if user.role == Role.GRASSROOTS_UNION:
+    if _own_organisation_only(user, Action.READ_AWARDS):
         return Award.organisation_id == user.organisation_id
     return true()
 
 
 def may_read_award(user, award):
-    return may(user, Action.READ_AWARDS) and (user.role != Role.GRASSROOTS_UNION
+    return may(user, Action.READ_AWARDS) and (not _own_organisation_only(user, Action.READ_AWARDS)
                                              or award.organisation_id == user.organisation_id)
 
 
@@ -221,21 +232,21 @@ def task_organisation(case, role):
     return getattr(case, column.key) if column is not None else None
 
 
-def _task_owner(user):
-    """(role, organisation) of the tasks the user works on."""
-    return user.role, user.organisation_id if user.role in ORG_SCOPE else None
+def _task_owners(user):
+    """(role, organisation) of each pool of tasks the user works on: one per role held."""
+    return sorted((role, user.organisation_id if role in ORG_SCOPE else None) for role in user.roles)
 
 
 def task_filter(user):
-    """SQL condition: tasks of the user's role and organisation (one index range of the inbox)."""
-    role, organisation = _task_owner(user)
-    same_org = HumanTask.organisation_id == organisation if organisation is not None \
-        else HumanTask.organisation_id.is_(None)
-    return (HumanTask.role == role) & same_org
+    """SQL condition: tasks of the user's roles and organisation (one index range of the inbox per role)."""
+    pools = [(HumanTask.role == role) & (HumanTask.organisation_id == organisation if organisation is not None
+                                        else HumanTask.organisation_id.is_(None))
+             for role, organisation in _task_owners(user)]
+    return or_(*pools) if pools else false()
 
 
 def may_act_on(user, task):
-    return (task.role, task.organisation_id) == _task_owner(user)
+    return (task.role, task.organisation_id) in _task_owners(user)
 
 
 def ensure_can_act(user, task):

@@ -161,12 +161,36 @@ def user_deactivate(username):
 @click.option("--org", "org_code", required=True)
 @click.option("--password", required=True)
 @click.option("--name", "display_name", default=None)
+@click.option("--also", "more_roles", multiple=True, type=click.Choice([r.value for r in Role]),
+              help="a further role the user holds (repeatable); --role is the primary one")
 @friendly
-def user_add(username, role, org_code, password, display_name):
-    """Add a user with a role in an organisation."""
+def user_add(username, role, org_code, password, display_name, more_roles):
+    """Add a user with a role (and any further roles) in an organisation."""
     from .people.operations import create_user
-    run_in(_app(), create_user, username, role, org_code, password, display_name)
+    run_in(_app(), create_user, username, role, org_code, password, display_name, more_roles=more_roles)
     click.echo(f"user {username} added")
+
+
+@user.command("roles")
+@click.argument("username")
+@click.option("--grant", "granted", multiple=True, type=click.Choice([r.value for r in Role]))
+@click.option("--revoke", "revoked", multiple=True, type=click.Choice([r.value for r in Role]))
+@friendly
+def user_roles(username, granted, revoked):
+    """Show a user's roles; grant or revoke roles (the tasks of a revoked role they claimed go back to the pool)."""
+    from .people.operations import find_user, grant_role, revoke_role
+
+    def change(session):
+        released = 0
+        for role in granted:
+            grant_role(session, username, role)
+        for role in revoked:
+            released += revoke_role(session, username, role)[1]
+        user = find_user(session, username)
+        return user.role, sorted(user.roles), released
+    primary, roles, released = run_in(_app(), change)
+    click.echo(f"user {username}: {', '.join(roles)} (primary {primary})"
+               + (f"; {released} claimed task(s) back to the pool" if released else ""))
 
 
 @main.command()

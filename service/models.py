@@ -10,7 +10,7 @@ from .messages.models import MessageRead, MessagesReadBefore
 from .money.models import (AccountVerification, AdjustmentLine, AdjustmentList, Award, BankResultImport,
                            FundStandard, FundStandardItem, Instalment, PaymentBatch, PaymentLine,
                            ProgrammeBudget)
-from .people.models import ApiToken, Organisation, PageSession, SignInThrottle, User
+from .people.models import ApiToken, Delegation, Organisation, PageSession, SignInThrottle, User, UserRole
 from .process_models.models import ProcessModel, ProcessModelVersion
 from .scheduler.models import ScheduledFiring, ScheduledJob, Timer
 from .tasks.models import HumanTask
@@ -18,7 +18,7 @@ from .tasks.models import HumanTask
 metadata = Base.metadata
 
 __all__ = ["AccountVerification", "AdjustmentLine", "AdjustmentList", "ApiToken", "AuditEntry", "Award",
-           "BankResultImport",
+           "BankResultImport", "Delegation", "UserRole",
            "FormDraft", "FundStandard", "FundStandardItem", "Instalment", "PaymentBatch", "PaymentLine", "ProgrammeBudget",
            "CalendarDay", "CalendarYear", "Case", "CaseEvent", "Household", "HouseholdIncome",
            "HouseholdMember", "HouseholdStatusChange", "HumanTask", "MessageRead", "MessagesReadBefore", "Organisation",

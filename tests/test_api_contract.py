@@ -60,9 +60,10 @@ def test_every_operation_answers_each_role_as_documented(case, role, seeded, api
     call_and_validate(case, seeded, {"Authorization": f"Bearer {api.token(role)}"})
 
 
-# The centre head (中心负责人) alone may reassign a task (改派), and reads the audit log with the inspectors and
-# supervisors: its operations as that role, with real tasks in the pool to reassign.
-@schema.include(path_regex=r"^/api/v1/(tasks|audit)").parametrize()
+# The centre head (中心负责人) alone may reassign a task (改派) and manage the staff (users, their roles,
+# delegations made for someone away), and reads the audit log with the inspectors and supervisors: its operations
+# as that role, with real tasks in the pool to reassign and real users to change.
+@schema.include(path_regex=r"^/api/v1/(tasks|audit|users|delegations)").parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_the_centre_heads_operations_answer_as_documented(case, seeded, api):

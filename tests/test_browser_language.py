@@ -131,6 +131,8 @@ def pages_of(api, username, cases):
     found += [("cases", "/cases"), ("dashboard", "/dashboard"), ("annual-reviews", "/annual-reviews")]
     if role in ("assistance_center", "supervisor"):
         found += [("calendar", "/calendar"), ("notices", "/notices")]
+    if role == "centre_head":
+        found += [("people", "/people"), ("people-deactivate", "/people/finance2/deactivate")]
     if role == "grassroots_union":
         found.append(("declare", "/cases/new"))
     if api.get("/api/v1/households", username).status_code == 200:

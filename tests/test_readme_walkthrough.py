@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from bangfu import clock
 from bangfu.demo import load_demo
 from bangfu.money.models import FundStandard, FundStandardItem
-from bangfu.people.models import Organisation, User
+from bangfu.people.models import Organisation, User, UserRole
 from bangfu.unit_of_work import run_in
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -30,6 +30,7 @@ def test_readme_walkthrough_pays_a_household(app, server, tmp_path):
     def demo_only(session):  # the demo brings its own people (and standards), with the README's passwords
         session.execute(delete(FundStandardItem))
         session.execute(delete(FundStandard))
+        session.execute(delete(UserRole))
         session.execute(delete(User))
         session.execute(delete(Organisation))
         load_demo(session)

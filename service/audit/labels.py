@@ -58,6 +58,12 @@ ACTIONS = {
     "scheduler.tick._timer_failed": "定时器触发失败",
     "scheduler.tick._ensure_jobs": "登记定时任务",
     "demo.load_demo": "载入演示数据",
+    "user_deactivated": "停用用户",
+    "task_reassigned": "改派任务",
+    "role_granted": "授予角色",
+    "role_revoked": "撤销角色",
+    "delegation_created": "设置委托",
+    "delegation_ended": "提前结束委托",
 }
 SUBJECTS = {"case": "案件", "household": "家庭档案", "batch": "代发批次", "user": "用户", "standard": "资金标准",
             "adjustment_list": "半年调整清单", "award": "帮扶项目", "organisation": "机构", "process_model": "流程模型"}

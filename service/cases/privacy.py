@@ -44,9 +44,14 @@ POLICY = {
 KINDS = {"circumstances": _NEEDS_CIRCUMSTANCES, "oversight": _NEEDS_CIRCUMSTANCES | {Role.INSPECTOR}}
 
 
+def _holds(role, readers):
+    """Whether `role` (one role, or the set a user holds: any of them will do) is among `readers`."""
+    return role in readers if isinstance(role, str) else not frozenset(role).isdisjoint(readers)
+
+
 def sees_whole(role, field):
-    """Whether the role reads the named POLICY field unmasked."""
-    return role in POLICY[field][0]
+    """Whether the role (or any of a set of roles) reads the named POLICY field unmasked."""
+    return _holds(role, POLICY[field][0])
 
 
 def mask_circumstance(name, text, role):
@@ -54,7 +59,7 @@ def mask_circumstance(name, text, role):
     that read the circumstances (and the view audited), HIDDEN for the others."""
     if text in (None, ""):
         return text
-    if role not in KINDS["circumstances"]:
+    if not _holds(role, KINDS["circumstances"]):
         return HIDDEN
     audit.note_unmasked(name)
     return text
@@ -98,10 +103,10 @@ def _masked_field(key, value, role, field):
     if value in (None, "", []):
         return _mask(value, role, field)
     kind = field.get(SENSITIVE)
-    if kind is not None and role not in KINDS.get(kind, ()):
+    if kind is not None and not _holds(role, KINDS.get(kind, ())):
         return HIDDEN
     rule = POLICY.get(key)
-    if rule and role not in rule[0]:
+    if rule and not _holds(role, rule[0]):
         return rule[1](value)
     if kind is not None or rule:
         audit.note_unmasked(key)  # shown whole: the request is logged as a view of personal data

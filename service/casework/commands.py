@@ -230,7 +230,7 @@ def reassign_task(session, user, task_id, username):
     from ..people.models import User
     from ..people.roles import Role
     from sqlalchemy import select
-    if user.role != Role.CENTRE_HEAD:
+    if Role.CENTRE_HEAD not in user.roles:
         raise Forbidden("只有中心负责人可以改派任务")
     task = get_task(session, user, task_id)
     if task.state != "open":
@@ -242,7 +242,7 @@ def reassign_task(session, user, task_id, username):
         raise ValidationFailed("改派对象不存在或已停用", {"username": [f"没有在职用户 {username}"]})
     if not may_act_on(target, task):
         raise ValidationFailed("改派对象的角色或机构与任务不符", {"username": ["须为该任务所属角色和机构的人员"]})
-    ensure_independent(session, target, task)
+    ensure_independent(session, target, task, someone_else=True)
     previous = task.assignee.username
     task.assignee = target
     history.record(session, task.case, user, "reassigned", task=task)

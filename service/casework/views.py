@@ -15,6 +15,7 @@ from ..forms import display, resolve_choices, step_forms, version_documents
 from ..households.assessment import CATEGORY_LABELS
 from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..households import review_rules
+from ..people.delegations import delegator_ids
 from ..money import case_payment, programme_rules
 from ..scheduler.models import Timer
 from ..tasks import operations as tasks
@@ -65,13 +66,13 @@ def case_detail(session, services, user, case_id=None, case=None):
     audit.viewing("case", case.id, case.household_id)
     instance = services.store.load(case)
     schemas = {step: schema for step, (schema, _) in step_forms(case.process_version).items()}
-    history = [View(event, opinion=mask_opinion(event.opinion, user.role, schemas.get(event.task_name)))
+    history = [View(event, opinion=mask_opinion(event.opinion, user.roles, schemas.get(event.task_name)))
                for event in queries.case_history(session, case.id)]
     open_tasks = open_rows(session, case.id)
     # An open case with no step open waits on a timer (公示期满, the 防返困 follow-up months away): say which.
     waiting = session.get(Timer, case.id) if case.status == CaseStatus.ACTIVE and not open_tasks else None
     return CaseDetail(case, instance=instance, open_tasks=open_tasks, waiting=waiting,
-                      history=history, data=mask(instance.data, user.role, schemas),
+                      history=history, data=mask(instance.data, user.roles, schemas),
                       withdrawable=may_withdraw(user, case),
                       returned_for_correction=case.id in queries.returned_for_correction(session, [case.id]))
 
@@ -85,19 +86,21 @@ def task_detail(session, services, user, task_id):
     task = tasks.get_task(session, user, task_id)
     detail = case_detail(session, services, user, case=task.case)
     form = tasks.task_form(session, task)
-    rounds = _rounds(session, detail.instance, task, user.role)
+    rounds = _rounds(session, detail.instance, task, user.roles)
     this_round = sum(step["task"].spec_name == task.spec_name for step in rounds) + 1 \
         if task.state == TaskState.OPEN else None
     bank_payment = case_payment.bank_payment(session, task)  # the bank's result completes it, never a form
-    editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in (None, user.id) \
+    holders = {None, user.id} | (delegator_ids(session, user) if task.assignee_id not in (None, user.id) else set())
+    editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in holders \
         and task.case.status != CaseStatus.INCIDENT and bank_payment is None
-    own = _own_data(detail, task, rounds, user.role)
+    own = _own_data(detail, task, rounds, user.roles)
     return View(task, form={"schema": form.schema if form else None, "ui_schema": form.ui_schema if form else None},
                 data=own, rows=None if editable or not form else display.rows(form.schema, form.ui_schema, own),
                 context=detail.data, history=detail.history,
-                editable=editable, assessment=assessment(detail.data, task.case), earlier_steps=_with_rows(session, rounds),
-                exit_suggestion=review_rules.exit_suggestion(session, task, user.role),
-                household_file=review_rules.household_file(session, task, user.role),
+                editable=editable, delegated=editable and task.assignee_id not in (None, user.id),
+                assessment=assessment(detail.data, task.case), earlier_steps=_with_rows(session, rounds),
+                exit_suggestion=review_rules.exit_suggestion(session, task, user.roles),
+                household_file=review_rules.household_file(session, task, user.roles),
                 panel=facts.task_panel(task.spec_name, task.case, detail.data), round=this_round,
                 household_warnings=facts.household_warnings(session, task),
                 budget_warnings=programme_rules.budget_warnings(session, task, detail.instance.data)
@@ -169,7 +172,10 @@ def inbox(session, user, args):
                                       step=args.get("step"), text=args.get("text"),
                                       order=args.get("sort") or "due")
     returned = queries.returned_for_correction(session, list({task.case_id for task in items}))
-    return {"items": [View(task, returned_for_correction=task.case_id in returned) for task in items],
+    delegators = delegator_ids(session, user) if any(task.assignee_id not in (None, user.id) for task in items) \
+        else set()
+    return {"items": [View(task, returned_for_correction=task.case_id in returned,
+                           delegated=task.assignee_id in delegators) for task in items],
             "total": total, "total_exact": exact, "page": args["page"], "page_size": args["page_size"]}
 
 

@@ -35,7 +35,7 @@ def household_query(user, filters):
         text = filters["text"]
         matches = [Household.worker_name.icontains(text, autoescape=True),
                    Household.file_number.icontains(text, autoescape=True)]
-        if WHOLE_ID.match(normalise_id(text)) and sees_whole(user.role, "id_number"):
+        if WHOLE_ID.match(normalise_id(text)) and sees_whole(user.roles, "id_number"):
             digest = id_digest(text)
             matches += [Household.worker_id_digest == digest,
                         Household.id.in_(select(HouseholdMember.household_id).where(HouseholdMember.id_digest == digest))]

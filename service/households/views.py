@@ -47,7 +47,7 @@ def household_page(session, user, args):
     """A page of the register the user may read."""
     filters = household_filters(args)
     items, total = list_households(session, user, filters, args["page"], args["page_size"])
-    return {"items": [_listed(h, user.role) for h in items], "total": total, "page": args["page"],
+    return {"items": [_listed(h, user.roles) for h in items], "total": total, "page": args["page"],
             "page_size": args["page_size"], "filters": filters}
 
 
@@ -64,7 +64,7 @@ def household_detail(session, services, user, household_id):
     """One household's file as the user may see it."""
     household = get_household(session, user, household_id)
     audit.viewing("household", household.id, household.id)
-    role = user.role
+    role = user.roles
     members = [View(m, relation_label=RELATION_LABELS.get(m.relation, m.relation or ""),
                     masked_id=mask_answer({"id_number": m.id_number}, role)["id_number"]) for m in household.members]
     cases = session.scalars(select(Case).where(Case.household_id == household.id)

@@ -88,7 +88,7 @@ def _count(session, query, limit):
 
 def unread_count(session, user, now):
     """How many of the user's messages are unread, up to UNREAD_LIMIT + 1 (more reads "99+")."""
-    if user.role not in LANE_ROLES:
+    if user.roles.isdisjoint(LANE_ROLES):
         return 0
     arrived, overdue = _sources(user, now, _read_before(session, user), unread_only=True)
     found = _count(session, arrived, UNREAD_LIMIT)
@@ -99,7 +99,7 @@ def unread_count(session, user, now):
 
 def message_page(session, user, now, unread=False, page=1, page_size=50):
     """The user's messages, newest first: (messages, total up to COUNT_LIMIT, whether total is exact)."""
-    if user.role not in LANE_ROLES:
+    if user.roles.isdisjoint(LANE_ROLES):
         return [], 0, True
     read_before = _read_before(session, user)
     both = union_all(*_sources(user, now, read_before, unread)).subquery()
@@ -155,7 +155,7 @@ def parse_ids(ids):
 def mark_read(session, user, now, ids=None, everything=False):
     """Mark the user's messages read: the ones named (those that are not theirs, or no longer there, are
     left alone), or all of them. Returns how many messages were marked now."""
-    if user.role not in LANE_ROLES:
+    if user.roles.isdisjoint(LANE_ROLES):
         return 0
     if everything:
         return _mark_all(session, user, now)

@@ -75,7 +75,7 @@ class FundStandardRejection(MethodView):
 
 
 def _detail(adjustment):
-    return views.adjustment_view(db.session(), adjustment, with_lines=True, role=current_user().role)
+    return views.adjustment_view(db.session(), adjustment, with_lines=True, role=current_user().roles)
 
 
 @blp.route("/adjustments")

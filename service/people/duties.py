@@ -1,6 +1,6 @@
 """Segregation of duties: the pairs of steps that, within one case, must be done by different people.
 
-A user may change roles (and may one day hold several), so a role check alone does not keep a step and its
+A user may hold several roles (user_roles) and change them, so a role check alone does not keep a step and its
 check independent. Claiming or completing a task is refused when the same user completed its paired step
 in the same case, in either order and however often the case looped back.
 
@@ -29,8 +29,9 @@ def paired_steps(step):
     return {b if a == step else a for a, b in SEPARATE_STEPS if step in (a, b)}
 
 
-def ensure_independent(session, user, task):
-    """Forbidden when `user` completed a step of the task's case that must be independent of this one."""
+def ensure_independent(session, user, task, someone_else=False):
+    """Forbidden when `user` completed a step of the task's case that must be independent of this one;
+    `someone_else`: the caller asks on the user's behalf (改派), and the message names them."""
     paired = paired_steps(task.spec_name)
     if not paired:
         return
@@ -38,5 +39,6 @@ def ensure_independent(session, user, task):
         HumanTask.case_id == task.case_id, HumanTask.state == TaskState.COMPLETED,
         HumanTask.completed_by_id == user.id, HumanTask.spec_name.in_(paired)).limit(1))
     if done is not None:
-        raise Forbidden(f"职责分离：您已办理本案件的「{done.title}」，「{task.title}」须由其他人员办理",
-                        {"task": [f"与「{done.title}」须由不同人员办理"]})
+        who = user.display_name if someone_else else "您"
+        raise Forbidden(f"职责分离：{who}已办理本案件的「{done.title}」，「{task.title}」须由其他人员办理",
+                        {"username" if someone_else else "task": [f"与「{done.title}」须由不同人员办理"]})

@@ -1,7 +1,7 @@
 """Organisations, users and API tokens."""
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, utcnow
@@ -30,6 +30,44 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organisation: Mapped[Organisation] = relationship()
+    # Every role the user holds, the primary `role` among them (people/roles.py); loaded with the user.
+    role_grants: Mapped[list["UserRole"]] = relationship(lazy="selectin", cascade="all, delete-orphan",
+                                                         order_by="UserRole.role")
+
+    @property
+    def roles(self):
+        """The roles the user holds: what access.py authorises by."""
+        return frozenset({self.role} | {grant.role for grant in self.role_grants})
+
+
+class UserRole(Base):
+    """A role a user holds; `users.role` is the primary one (the page they land on), held here too."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Delegation(Base):
+    """A user on leave has a colleague work their claimed tasks from `starts_on` to `ends_on` (China's days,
+    both included); `ended_at` when it was ended early. Past `ends_on` it is over by itself."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (CheckConstraint("delegator_id <> delegate_id", name="not_to_oneself"),
+                      CheckConstraint("starts_on <= ends_on", name="period_in_order"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id], lazy="joined")
+    delegate: Mapped[User] = relationship(foreign_keys=[delegate_id], lazy="joined")
 
 
 class ApiToken(Base):

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, select
 
 from ..db import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
-from .models import ApiToken, Organisation, PageSession, User
+from .models import ApiToken, Delegation, Organisation, PageSession, User, UserRole
 from .roles import OrgKind, Role
 
 _hashers = {
@@ -34,24 +34,102 @@ def create_organisation(session, code, name, kind):
     return org
 
 
-def create_user(session, username, role, org_code, password, display_name=None, hash_profile="standard"):
+def _role_for(org, role, field="role"):
+    """The Role named `role`, if a user of organisation `org` may hold it."""
+    if role not in set(Role):
+        raise ValidationFailed("角色无效", {field: [f"应为 {', '.join(Role)} 之一"]})
+    role = Role(role)
+    if org.kind != role.org_kind:
+        raise ValidationFailed("角色与机构类型不符", {"org" if field == "role" else field: [
+            f"{role.label}须属于{role.org_kind.label}类机构"]})
+    return role
+
+
+def create_user(session, username, role, org_code, password, display_name=None, hash_profile="standard",
+                more_roles=()):
+    """A user whose primary role is `role` (the page they land on), holding `more_roles` as well."""
     if role not in set(Role):
         raise ValidationFailed("角色无效", {"role": [f"应为 {', '.join(Role)} 之一"]})
     org = session.scalar(select(Organisation).where(Organisation.code == org_code))
     if org is None:
         raise ValidationFailed("机构不存在", {"org": [f"没有代码为 {org_code} 的机构"]})
-    role = Role(role)
-    if org.kind != role.org_kind:
-        raise ValidationFailed("角色与机构类型不符", {"org": [f"{role.label}须属于{role.org_kind.label}类机构"]})
+    role = _role_for(org, role)
+    extra = [_role_for(org, other, "roles") for other in more_roles]
     if len(password) < 8:
         raise ValidationFailed("密码太短", {"password": ["至少 8 个字符"]})
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"用户名 {username} 已存在", {"username": ["已存在"]})
     user = User(username=username, role=role, organisation=org, display_name=display_name or username,
-                password_hash=hash_password(password, hash_profile))
+                password_hash=hash_password(password, hash_profile),
+                role_grants=[UserRole(role=held) for held in sorted({role, *extra})])
     session.add(user)
     session.flush()
     return user
+
+
+def find_user(session, username):
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"用户 {username} 不存在")
+    return user
+
+
+def reassign_candidates(session, task):
+    """Active users who could take the task over (改派): of its role and organisation, not its holder. Duties
+    are checked when it is given (people/duties.py), with the reason."""
+    from ..access import may_act_on  # access builds on people's models
+    users = session.scalars(select(User).where(User.active.is_(True), User.username != SYSTEM_USERNAME)
+                            .order_by(User.username)).all()
+    return [user for user in users if user.id != task.assignee_id and may_act_on(user, task)]
+
+
+def list_users(session):
+    """Every person who can sign in or once could, by organisation then name (the system user left out)."""
+    return session.scalars(select(User).join(User.organisation).where(User.username != SYSTEM_USERNAME)
+                           .order_by(Organisation.code, User.username)).all()
+
+
+def grant_role(session, username, role):
+    """Let the user hold `role` as well; True when it is new to them."""
+    from ..audit.recording import note
+    user = find_user(session, username)
+    role = _role_for(user.organisation, role)
+    if role in user.roles:
+        return user, False
+    user.role_grants.append(UserRole(role=role))
+    note(session, action="role_granted", subject=("user", user.id), role=str(role))
+    session.flush()
+    return user, True
+
+
+def revoke_role(session, username, role):
+    """Take a role from the user; the tasks of that role they had claimed go back to the pool. Their primary
+    role stays theirs (it decides where they land): another role becomes primary only by making a new user."""
+    from ..audit.recording import note
+    user = find_user(session, username)
+    if role not in user.roles:
+        raise ValidationFailed("该用户没有此角色", {"role": [f"{username} 没有角色 {role}"]})
+    if role == user.role:
+        raise Conflict(f"「{Role(role).label}」是 {username} 的主要角色，不能撤销；如其离岗请停用该用户",
+                       {"role": ["主要角色不能撤销"]})
+    user.role_grants = [grant for grant in user.role_grants if grant.role != role]
+    session.flush()
+    released = _release_claimed(session, user, lambda task: task.role == role)
+    note(session, action="role_revoked", subject=("user", user.id), role=role, released_tasks=released)
+    session.flush()
+    return user, released
+
+
+def _release_claimed(session, user, which=lambda task: True):
+    """Give the open tasks the user claimed (those `which` picks) back to the pool, each in its case's history."""
+    from ..cases import history  # cases/ builds on people/
+    from ..tasks.models import HumanTask, TaskState
+    claimed = [task for task in session.scalars(select(HumanTask).where(
+        HumanTask.assignee_id == user.id, HumanTask.state == TaskState.OPEN)).all() if which(task)]
+    for task in claimed:
+        task.assignee = None
+        history.record(session, task.case, user, "unclaimed", task=task)
+    return len(claimed)
 
 
 def check_password(session, username, password):
@@ -138,20 +216,18 @@ def system_user(session):
 def deactivate_user(session, username):
     """Take a user out of service at once: inactive, every API token and page session revoked, and the tasks
     they had claimed back in the pool for their colleagues (each recorded in its case's history)."""
-    from ..cases import history  # cases/ builds on people/
-    from ..tasks.models import HumanTask, TaskState
     from ..audit.recording import note
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"用户 {username} 不存在")
+    from .. import clock
+    user = find_user(session, username)
     user.active = False
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     session.execute(delete(PageSession).where(PageSession.user_id == user.id))
-    claimed = session.scalars(select(HumanTask).where(
-        HumanTask.assignee_id == user.id, HumanTask.state == TaskState.OPEN)).all()
-    for task in claimed:
-        task.assignee = None
-        history.record(session, task.case, user, "unclaimed", task=task)
-    note(session, action="user_deactivated", subject=("user", user.id), released_tasks=len(claimed))
+    released = _release_claimed(session, user)
+    # Their delegations, given or received, end with them.
+    for delegation in session.scalars(select(Delegation).where(
+            (Delegation.delegator_id == user.id) | (Delegation.delegate_id == user.id),
+            Delegation.ended_at.is_(None), Delegation.ends_on >= clock.today())):
+        delegation.ended_at = clock.now()
+    note(session, action="user_deactivated", subject=("user", user.id), released_tasks=released)
     session.flush()
-    return user, len(claimed)
+    return user, released

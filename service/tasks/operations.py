@@ -1,6 +1,6 @@
 """Reading human tasks (the inbox, one task, a task with what a command needs) and claiming them."""
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import ensure_can_act, ensure_can_read, task_filter
@@ -8,6 +8,7 @@ from ..cases.models import Case
 from ..households.models import Household
 from ..errors import Conflict, NotFound
 from ..forms import load_form
+from ..people.delegations import delegator_ids, delegators_of
 from ..people.models import User
 from ..process_models.models import ProcessModelVersion
 from .models import HumanTask, TaskState
@@ -22,7 +23,8 @@ INBOX_ORDERS = {  # each served by an index (models.HumanTask): due dates first,
 
 
 def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, order="due"):
-    """Open tasks of the user's role and organisation, unclaimed or claimed by the user, in `order` (one of
+    """Open tasks of the user's roles and organisation, unclaimed or claimed by the user (or by a colleague who
+    delegated their tasks to the user, people/delegations.py: among "mine"), in `order` (one of
     INBOX_ORDERS: earliest due first by default); optionally of one step (BPMN task id) or for households
     matching `text`.
 
@@ -34,12 +36,13 @@ def inbox(session, user, mine=None, page=1, page_size=50, step=None, text=None, 
                                              Case.submitted_at, Case.household_id),
         joinedload(HumanTask.case).joinedload(Case.household).load_only(Household.file_number),
         joinedload(HumanTask.assignee).load_only(User.username, User.display_name))
+    held = or_(HumanTask.assignee_id == user.id, HumanTask.assignee_id.in_(delegators_of(user)))
     if mine is True:
-        query = query.where(HumanTask.assignee_id == user.id)
+        query = query.where(held)
     elif mine is False:
         query = query.where(HumanTask.assignee_id.is_(None))
     else:
-        query = query.where(or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
+        query = query.where(or_(HumanTask.assignee_id.is_(None), held))
     if step:
         query = query.where(HumanTask.spec_name == step)
     if text:
@@ -85,21 +88,24 @@ def task_form(session, task):
 
 
 def ensure_workable(user, task):
-    """The user may work on the task now: their role and organisation's, open, not claimed by someone else."""
+    """The user may work on the task now: their role and organisation's, open, not claimed by someone else
+    (unless that someone delegated their tasks to the user)."""
     ensure_can_act(user, task)
     if task.state != TaskState.OPEN:
         raise Conflict(DONE_MESSAGE)
-    if task.assignee_id not in (None, user.id):
+    if task.assignee_id not in (None, user.id) and task.assignee_id not in delegator_ids(object_session(task), user):
         raise Conflict(f"该任务已被 {task.assignee.display_name} 认领")
 
 
 def claim(session, user, task):
     """Claim an open task for the user; True when it was claimed now, False when the user had it already.
 
-    One conditional UPDATE: of two users claiming at once, one gets it and the other a Conflict."""
+    One conditional UPDATE: of two users claiming at once, one gets it and the other a Conflict. A task a
+    colleague delegated to the user is taken over from them."""
     ensure_can_act(user, task)
     result = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.state == TaskState.OPEN, HumanTask.assignee_id.is_(None))
+        HumanTask.id == task.id, HumanTask.state == TaskState.OPEN,
+        or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id.in_(delegators_of(user))))
         .values(assignee_id=user.id).execution_options(synchronize_session=False))
     session.refresh(task)
     if result.rowcount:
@@ -113,7 +119,8 @@ def take_for_completion(session, user, task):
     and a claim (or two completions) arriving together exactly one wins; Conflict for the other."""
     result = session.execute(update(HumanTask).where(
         HumanTask.id == task.id, HumanTask.state == TaskState.OPEN,
-        or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
+        or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id,
+            HumanTask.assignee_id.in_(delegators_of(user))))
         .values(assignee_id=user.id).execution_options(synchronize_session=False))
     if result.rowcount:
         set_committed_value(task, "assignee_id", user.id)  # what the row now holds, without reading it back

@@ -23,6 +23,8 @@ class TaskSchema(Schema):
     role = fields.String()
     state = fields.String()
     assignee = computed(lambda t: t.assignee.username if t.assignee else None, "string", nullable=True)
+    delegated = computed(lambda t: bool(getattr(t, "delegated", False)), "boolean",
+                         description="in an inbox: claimed by a colleague who delegated their tasks to the caller (委托)")
     created_at = fields.DateTime()
     due_at = fields.DateTime(allow_none=True, metadata={"description": "办理期限: late after this instant"})
     overdue = computed(lambda t: is_overdue(t, utcnow()), "boolean", description="open and past its due date")

@@ -66,8 +66,8 @@ def init_app(app, api_blueprints):
     assets.init_app(app)
     answer_pages_with(app, _error_page)
     from . import (audit, auth, cases, dashboard, households, inbox, incidents, messages, models,  # noqa: F401
-                   money, money_nav, money_reports, notices, payments, reviews, standards, tasks,  # (routes on
-                   workdays)  # `pages`)
+                   money, money_nav, money_reports, notices, payments, people, reviews, standards, tasks,  # (routes
+                   workdays)  # on `pages`)
     app.register_blueprint(pages)
 
 

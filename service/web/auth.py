@@ -78,8 +78,17 @@ def start_page(user):
 @pages.app_context_processor
 def _inject_user():
     user = page_user()
-    return {"current_user": user, "has_inbox": user is not None and user.role in LANE_ROLES,
-            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS)}
+    return {"current_user": user, "has_inbox": user is not None and not user.roles.isdisjoint(LANE_ROLES),
+            "has_register": user is not None and may(user, Action.BROWSE_HOUSEHOLDS),
+            "may_browse_cases": user is not None and may(user, Action.BROWSE_CASES),
+            "may_notices": user is not None and may(user, Action.NOTICE_LIST),
+            "may_manage_people": user is not None and may(user, Action.MANAGE_USERS),
+            "role_labels": role_labels}
+
+
+def role_labels(user):
+    """The user's roles in words, the primary one first: 援助中心、审批人."""
+    return "、".join(Role(role).label for role in sorted(user.roles, key=lambda role: (role != user.role, role)))
 
 
 @pages.route("/login", methods=["GET", "POST"])

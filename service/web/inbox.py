@@ -1,9 +1,10 @@
 """The inbox page: my tasks and tasks to claim, with claim and unclaim in one click."""
 from flask import flash, redirect, render_template, request, url_for
 
-from .. import db
+from .. import clock, db
 from ..casework import commands, views
 from ..errors import DomainError
+from ..people import delegations
 from ..process_models.operations import process_steps
 from ..tasks.schemas import TaskQuerySchema
 from ..unit_of_work import run
@@ -19,8 +20,11 @@ def inbox():
     args = page_args(TaskQuerySchema())
     mine = views.inbox(session, user, {**args, "mine": True, "page": 1})
     waiting = views.inbox(session, user, {**args, "mine": False})
-    return render_template("inbox.html", mine=mine, waiting=waiting, args=args,
-                           steps=process_steps(session, user.role))
+    steps = dict(step for role in sorted(user.roles) for step in process_steps(session, role))
+    given, received = delegations.of_user(session, user)
+    return render_template("inbox.html", mine=mine, waiting=waiting, args=args, steps=list(steps.items()),
+                           given=given, received=received, colleagues=delegations.colleagues(session, user),
+                           today=clock.today(), delegation_status=delegations.status)
 
 
 @pages.post("/tasks/<id:task_id>/claim")

@@ -189,7 +189,7 @@ def _adjustment(user, list_id, entered=None, problems=None, status=200):
     (`entered`, by line id) and the reasons by line and field (`problems`)."""
     session = db.session()
     adjustment = adjustments.get_list(session, list_id)
-    view = views.adjustment_view(session, adjustment, with_lines=True, role=user.role)
+    view = views.adjustment_view(session, adjustment, with_lines=True, role=user.roles)
     return render_template(
         "adjustment.html", adjustment=view, entered=entered or {}, problems=problems or {},
         may_edit=may(user, Action.ADJUST_AID) and adjustment.status == "draft",

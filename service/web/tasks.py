@@ -8,7 +8,10 @@ from ..access import Action, ensure
 from ..api import loads
 from ..casework import commands, views
 from ..errors import DomainError, ValidationFailed
+from ..people.operations import reassign_candidates
+from ..people.roles import Role
 from ..services import services
+from ..tasks.models import TaskState
 from ..tasks.projection import open_rows
 from ..unit_of_work import run
 from . import pages
@@ -16,11 +19,32 @@ from .auth import login_required, page_user
 
 
 def _render(task_id, form_data=None, errors=None, status=200):
-    detail = views.task_detail(db.session(), services(), page_user(), task_id)
+    user = page_user()
+    detail = views.task_detail(db.session(), services(), user, task_id)
     widget = {"schema": detail.form["schema"] or {}, "uiSchema": detail.form["ui_schema"] or {},
               "formData": form_data if form_data is not None else detail.data,
               "errors": errors or {}, "readonly": not detail.editable, "inputName": "data"}
-    return render_template("task.html", task=detail, widget=widget), status
+    return render_template("task.html", task=detail, widget=widget, reassign_to=_reassign_candidates(user, detail)), \
+        status
+
+
+def _reassign_candidates(user, task):
+    """Whom the centre head may give a claimed open task to (改派); None when the page offers no 改派."""
+    if Role.CENTRE_HEAD not in user.roles or task.state != TaskState.OPEN or task.assignee_id is None:
+        return None
+    return reassign_candidates(db.session(), task)
+
+
+@pages.post("/tasks/<id:task_id>/reassign")
+@login_required
+def reassign(task_id):
+    username = request.form.get("username") or ""
+    try:
+        task = run(commands.reassign_task, page_user(), task_id, username)
+        flash(f"已改派给 {task.assignee.display_name}", "success")
+    except DomainError as exc:
+        flash(f"改派未成功：{exc.message}", "error")
+    return redirect(url_for("pages.task_page", task_id=task_id))
 
 
 @pages.get("/tasks/<id:task_id>")

@@ -1,0 +1,103 @@
+"""The centre head's people pages in a real browser: 改派 on a task page with a duty refusal shown in words, the
+人员 page at 375 px with 停用 behind a confirmation; a colleague's delegated task in the inbox, marked 委托."""
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from bangfu import clock as service_clock
+from browser_helpers import shot, sign_in
+
+PHONE = {"width": 375, "height": 800}
+
+
+def test_the_centre_head_reassigns_on_the_task_page_and_a_duty_refusal_is_shown(browser, server, api, case_at):
+    case_id = case_at("payment")  # approver1 approved it
+    assert api.post("/api/v1/users/approver1/roles", "head1", json={"role": "finance"}).status_code == 200
+    task = api.open_task(case_id, "payment")
+    assert api.post(f"/api/v1/tasks/{task['id']}/claim", "finance1").status_code == 200
+
+    page = sign_in(browser, server, "head1")
+    page.goto(f"{server}/tasks/{task['id']}")
+    reassign = page.locator(".bf-reassign")
+    expect(reassign).to_contain_text("将此任务从 finance1 改派给")
+    reassign.locator("select[name=username]").select_option(label="approver1")
+    reassign.locator("button[type=submit]").click()
+    page.wait_for_url(f"{server}/tasks/{task['id']}")
+    alert = page.locator("main [role=alert], main .bf-flash-error, main .bf-flash").first
+    expect(page.locator("main")).to_contain_text("改派未成功：职责分离：approver1已办理本案件的「审批」")
+    shot(page, "people-reassign-refused")
+    assert "Forbidden" not in page.inner_text("body") and alert.count() == 1
+    assert api.open_task(case_id, "payment")["assignee"] == "finance1"  # unchanged
+
+    page.locator(".bf-reassign select[name=username]").select_option(label="finance2")
+    page.locator(".bf-reassign button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("已改派给 finance2")
+    assert api.open_task(case_id, "payment")["assignee"] == "finance2"
+    page.context.close()
+
+
+def test_nobody_but_the_centre_head_is_offered_reassignment(browser, server, api, case_at):
+    case_id = case_at("payment")
+    task = api.open_task(case_id, "payment")
+    api.post(f"/api/v1/tasks/{task['id']}/claim", "finance1")
+    page = sign_in(browser, server, "supervisor1")
+    page.goto(f"{server}/tasks/{task['id']}")
+    expect(page.locator("h1")).to_be_visible()
+    assert page.locator(".bf-reassign").count() == 0
+    page.context.close()
+
+
+def test_the_people_page_on_a_phone_deactivates_after_a_confirmation(browser, server, api):
+    page = sign_in(browser, server, "head1", PHONE)
+    page.click("nav >> text=人员")
+    page.wait_for_url(f"{server}/people")
+    row = page.locator("tr", has=page.locator("td", has_text="finance2"))
+    expect(row).to_contain_text("财务（主要）")
+    expect(row).to_contain_text("在职")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    shot(page, "people-list-phone")
+
+    row.locator("select[name=role]").select_option(label="督查")
+    row.locator("text=增加角色").click()
+    expect(page.locator("main")).to_contain_text("已为 finance2 增加角色「督查」")
+
+    page.locator("tr", has=page.locator("td", has_text="finance2")).locator("text=停用").click()
+    expect(page.locator("h1")).to_have_text("停用 finance2？")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    shot(page, "people-deactivate-phone")
+    page.click("text=确认停用")
+    page.wait_for_url(f"{server}/people")
+    expect(page.locator("main")).to_contain_text("已停用 finance2")
+    expect(page.locator("tr", has=page.locator("td", has_text="finance2"))).to_contain_text("已停用")
+    assert api.get("/api/v1/tasks", "finance2").status_code == 401
+    page.context.close()
+
+
+def test_a_delegated_task_shows_in_the_colleagues_inbox_marked_and_the_delegation_is_made_on_the_page(
+        browser, server, api, case_at):
+    assert api.post("/api/v1/users", "head1", json={
+        "username": "center2", "display_name": "center2", "role": "assistance_center", "org": "ZJG-CENTER",
+        "password": "center2-secret"}).status_code == 201
+    case_id = case_at("re_review")
+    task = api.open_task(case_id, "re_review")
+    api.post(f"/api/v1/tasks/{task['id']}/claim", "center1")
+
+    page = sign_in(browser, server, "center1", PHONE)
+    page.click("text=委托同事代办")
+    page.select_option("select[name=delegate]", label="center2")
+    page.fill("input[name=ends_on]", (service_clock.today() + timedelta(days=6)).isoformat())
+    page.click("form.bf-delegate-form button[type=submit]")
+    expect(page.locator("main")).to_contain_text("已委托 center2")
+    expect(page.locator(".bf-delegations")).to_contain_text("生效中")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    page.context.close()
+
+    colleague = sign_in(browser, server, "center2", PHONE, start="/inbox")
+    mine = colleague.locator("section", has=colleague.locator("h2", has_text="我已认领"))
+    expect(mine.locator(".bf-tag-delegated")).to_have_text("委托 · center1")
+    expect(colleague.locator(".bf-delegations")).to_contain_text("受 center1 委托")
+    shot(colleague, "people-delegated-inbox-phone")
+    mine.locator("a", has_text="办理").first.click()
+    expect(colleague.locator(".bf-delegated")).to_contain_text("委托：center1 已认领此任务，委托期间由您代办")
+    expect(colleague.locator("[data-jsonschema-form]")).to_be_visible()  # the form is theirs to fill
+    colleague.context.close()
