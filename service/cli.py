@@ -347,3 +347,7 @@ main.add_command(audit_group)
 from .keys_cli import keys_group  # noqa: E402
 
 main.add_command(keys_group)
+
+from .simulation.cli import simulate  # noqa: E402
+
+main.add_command(simulate)
