@@ -26,7 +26,8 @@ def summary_lines(session, simulation, months, verdict, years_words, seconds):
         lines += [f"  ✗ {name}: {problem}" for problem in problems]
     first = [m.seconds for m in months if m.year == months[0].year]
     last = [m.seconds for m in months if m.year == months[-1].year]
-    lines.append(f"总用时 {seconds:.0f} s")
+    lines.append(f"总用时 {seconds:.0f} s（逐月合计 {sum(m.seconds for m in months):.0f} s，"
+                 f"本进程 CPU {sum(m.cpu_seconds for m in months):.0f} s）")
     lines.append(f"month time ratio last year/first year: {mean(last) / mean(first):.2f}")
     figures = verdict.figures
     differs = "; ".join(p for problems in verdict.problems.values() for p in problems)
