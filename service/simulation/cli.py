@@ -68,3 +68,33 @@ def run_and_report(app, params, echo):
     for line in lines:
         echo(line)
     return verdict.ok
+
+
+def demo_history(app, years, households, echo):
+    """`bangfu demo --years N`: N years of history up to the start of this month, once (a database that holds
+    cases already keeps them), then back to the real clock."""
+    from .. import clock
+    from .driver import Simulation
+    with app.app_context():
+        if run_in(app, count_cases):
+            echo("数据库中已有案件，不再生成演示历史")
+            return run_in(app, demo_users)
+    today = clock.today()
+    params = Parameters(years=years, households=households, seed=2026, start=date(today.year - years, today.month, 1),
+                        declarations_per_month=max(3.0, households * 6 / 923))
+    try:
+        Simulation(app, params, echo).run()
+    finally:
+        clock.reset()
+    with app.app_context():
+        return run_in(app, demo_users)
+
+
+def demo_users(session):
+    """(username, password, role) of the demo's people: the demo's own and those the replay adds."""
+    from sqlalchemy import select
+
+    from ..demo import demo_password
+    from ..people.models import User
+    return [(u.username, demo_password(u.username), u.role)
+            for u in session.scalars(select(User).where(User.active.is_(True)).order_by(User.id))]

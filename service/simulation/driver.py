@@ -100,7 +100,9 @@ class Simulation:
     def _prepare(self, opening):
         self.do(population.create_people, self.svc, self.p.unions)
         self._load_users()
-        years = range(opening.year, self.p.end.year + 2)
+        last = self.p.end - timedelta(days=1)
+        # The years the replay counts working days in: its own, and the next when it runs through December.
+        years = range(opening.year, last.year + (2 if last.month == 12 else 1))
         self.do(population.ensure_calendar_years, years, "center1")
         half = date(opening.year, 1 if opening.month < 7 else 7, 1)
         self.do(population.approve_half_year, self.p, half, self.user("center1"), self.user("approver1"))

@@ -48,7 +48,7 @@ def create_people(session, services, unions):
         for code, name, kind in ORGANISATIONS:
             create_organisation(session, code, name, kind)
         for username, role, org, display in USERS:
-            create_user(session, username, role, org, demo_password(username), display, hash_profile="fast")
+            create_user(session, username, role, org, demo_password(username), display)
     have = set(session.scalars(select(User.username)))
     orgs = set(session.scalars(select(Organisation.code)))
     for number, code in enumerate(union_codes(unions), start=1):
@@ -58,10 +58,10 @@ def create_people(session, services, unions):
         username = f"union{number}"
         if username not in have:
             create_user(session, username, "grassroots_union", code, demo_password(username),
-                        f"{extra[1] if extra else code} 工会干事", hash_profile="fast")
+                        f"{extra[1] if extra else code} 工会干事")
     for username, role, org, display in MORE_USERS:
         if username not in have:
-            create_user(session, username, role, org, demo_password(username), display, hash_profile="fast")
+            create_user(session, username, role, org, demo_password(username), display)
 
 
 def employer_of(code):
