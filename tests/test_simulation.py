@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from conftest import _empty_tables, make_app
+from test_cli import database, ok, refused  # noqa: F401  (database: the CLI tests' untouched database)
 
 from bangfu import clock, db
 from bangfu.simulation.checks import audit, check_all
@@ -57,3 +58,10 @@ def _paid_before(app, start):
             PaymentLine.state == LineState.PAID, PaymentLine.settled_on < start))
     with app.app_context():
         return run_in(app, paid)
+
+
+def test_simulate_refuses_a_database_that_holds_cases_unless_forced(database):  # noqa: F811
+    ok("init")
+    ok("demo")
+    error = refused("simulate", "--years", "1", "--households", "5")
+    assert "已有" in error and "--force" in error
