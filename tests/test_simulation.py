@@ -23,7 +23,7 @@ def empty_app(migrated):
 
 def test_a_year_of_fifty_households_reconciles_and_leaves_nothing_twice_or_stuck(empty_app):
     params = Parameters(years=1, households=50, seed=7, start=date(2021, 1, 1), declarations_per_month=3,
-                        failed_transfers=0.05)
+                        failed_transfers=0.05, return_to_hardship=0.3)
     printed = []
     simulation = Simulation(empty_app, params, printed.append)
     months = simulation.run()
@@ -32,10 +32,11 @@ def test_a_year_of_fifty_households_reconciles_and_leaves_nothing_twice_or_stuck
     assert len(printed) == 12 and all("在档" in line and "转账失败" in line for line in printed)
     assert kept.refusals == [] and kept.incidents == []
     assert kept.opening == 50
-    # The year happened: exits at the January review, failed transfers paid again, returns counted.
+    # The year happened: exits at the January review, failed transfers paid again, workers returning.
     assert sum(kept.exits.values()) > 5
     assert sum(m.failed for m in months) > 0
     assert sum(m.paid for m in months) > 0
+    assert kept.returns  # workers found in need again at the 脱困 follow-up declared again (their links are checked)
 
     with empty_app.app_context():
         verdict = run_in(empty_app, check_all, kept, params.start, params.end, clock.today())

@@ -22,7 +22,9 @@ from ..tasks.models import HumanTask, TaskState
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (HouseholdStatus.DECLARED, HouseholdStatus.FILED)
-STALE_TASK_DAYS = 60  # an open task untouched this long is stuck, not waiting
+# An open task untouched this long is stuck, not waiting: the replay's users take a task up within days, and a
+# living-aid case's 发放确认 whose transfer failed waits one month for the next batch.
+STALE_TASK_DAYS = 60
 
 
 @dataclass
@@ -133,7 +135,6 @@ def stuck(session, today):
     stale = session.scalars(select(HumanTask.spec_name).where(
         HumanTask.state == TaskState.OPEN, HumanTask.spec_name != "notice_objection",
         HumanTask.created_at < clock.now() - timedelta(days=STALE_TASK_DAYS))).all()
-    # The bank pays a living-aid case's 发放确认: one whose transfer failed waits for the next batch, no longer.
     if stale:
         problems.append(f"{len(stale)} 个待办任务超过 {STALE_TASK_DAYS} 天无人办理（{'、'.join(sorted(set(stale)))}）")
     return problems

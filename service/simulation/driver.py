@@ -77,6 +77,8 @@ class Simulation:
         self.workers = {}  # household id -> (declaration, union code)
         self.waiting_returns = []  # (declaration, union code, old household id) to declare again
         self.months = []
+        self.done = set()  # the year's events already done: ("standard", year, month), ("education", year), ...
+        self.warmth_stage = {}  # year -> 1 once the festival's cases are started, 2 once the list is signed
 
     # ------------------------------------------------------------------ running
 
@@ -192,7 +194,7 @@ class Simulation:
         working = self._working_days(day)
         index = working.index(day)
         if not opening:
-            self._yearly(day, index)
+            self._yearly(day)
         if index == 0:
             self._adjustments()
             self._build_batch()
@@ -235,25 +237,25 @@ class Simulation:
 
     # ------------------------------------------------------------------ the year's events
 
-    def _yearly(self, day, index):
+    def _yearly(self, day):
         centre, approver = self.user("center1"), self.user("approver1")
-        if day.month in (6, 12) and day.day >= 10 and not self.plans["year"].get(("standard", day.year, day.month)):
-            self.plans["year"][("standard", day.year, day.month)] = True
+        if day.month in (6, 12) and day.day >= 10 and ("standard", day.year, day.month) not in self.done:
+            self.done.add(("standard", day.year, day.month))
             following = date(day.year, 7, 1) if day.month == 6 else date(day.year + 1, 1, 1)
             self.do(population.approve_half_year, self.p, following, centre, approver)
             if day.month == 12:
                 self.do(population.set_budgets, centre, day.year + 1)
         festival = population.SPRING_FESTIVAL.get(day.year)
         if festival and festival - timedelta(days=21) <= day < festival:
-            stage = self.plans["year"].get(("warmth", day.year), 0)
+            stage = self.warmth_stage.get(day.year, 0)
             if stage == 0:
                 self.do(programmes.start_warmth, self.svc, centre, day.year, "spring")
-                self.plans["year"][("warmth", day.year)] = 1
+                self.warmth_stage[day.year] = 1
             elif stage == 1:
                 self._warmth_list(day.year)
-                self.plans["year"][("warmth", day.year)] = 2
-        if day.month == 9 and day.day >= 5 and not self.plans["year"].get(("education", day.year)):
-            self.plans["year"][("education", day.year)] = True
+                self.warmth_stage[day.year] = 2
+        if day.month == 9 and day.day >= 5 and ("education", day.year) not in self.done:
+            self.done.add(("education", day.year))
             self._education(day.year)
 
     def _warmth_list(self, year):
