@@ -367,10 +367,11 @@ class Simulation:
             .where(HumanTask.state == TaskState.OPEN).order_by(HumanTask.id)).all())
 
     def _take_up_tasks(self, day, opening):
+        self.left_today = set()  # households whose exit was approved during this pass: their other cases ended
         for row in self._open_tasks():
             task_id, step, role, created_at, case_id, org_id, third_party_id, household_id, process = row
-            if clock.local_date(created_at) >= day:
-                continue  # arrived today: taken up from tomorrow
+            if clock.local_date(created_at) >= day or household_id in self.left_today:
+                continue  # arrived today (taken up from tomorrow), or ended with its household's exit just now
             if random.Random(task_id * 1000003 + day.toordinal() + self.p.seed).random() >= self.p.act_chance:
                 continue
             answer = self._answer(step, process, case_id, household_id, day, opening)
@@ -401,6 +402,7 @@ class Simulation:
             self.kept.register += 1
         elif step == "exit_approval" and answer["decision"] == "approve":
             self.kept.register -= 1
+            self.left_today.add(household_id)
             self.kept.exits[self.plans[case_id].get("exit_reason", "?")] += 1
         elif step == "follow_up_visit" and answer["returned_to_hardship"]:
             declaration, code = self.workers[household_id]
