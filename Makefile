@@ -37,7 +37,7 @@ install: $(BIN)/bangfu $(BUNDLE)
 # Development mode: a random secret key kept in instance/ instead of BANGFU_SECRET_KEY (see README: production).
 run: install
 	BANGFU_ENV=development $(BIN)/bangfu init
-	BANGFU_ENV=development $(BIN)/bangfu demo
+	BANGFU_ENV=development $(BIN)/bangfu demo $(if $(DEMO_YEARS),--years $(DEMO_YEARS))
 	BANGFU_ENV=development $(BIN)/bangfu serve --host $(HOST) --port $(PORT)
 
 test: install $(CHROMIUM)

@@ -1,5 +1,6 @@
 """The `bangfu` command: set up the database, manage people, deploy models, serve."""
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -60,11 +61,21 @@ def init():
 
 
 @main.command()
+@click.option("--years", default=0, show_default=True, type=click.IntRange(0, 10),
+              help="replay this many years of a centre's history up to this month (bangfu simulate) instead of "
+                   "the few cases at each stage")
+@click.option("--households", default=150, show_default=True, type=click.IntRange(1, 2000),
+              help="with --years: households on the register when the history begins")
 @friendly
-def demo():
-    """Load demo organisations, one user per role, and cases at different stages."""
+def demo(years, households):
+    """Load demo organisations, one user per role, and cases at different stages (or years of history)."""
     from .demo import load_demo
-    users = run_in(_app(), load_demo)
+    if years:
+        from .simulation.cli import demo_history
+        os.environ.setdefault("BANGFU_ANNUAL_REVIEW_DATE", "01-05")
+        users = demo_history(_app(), years, households, click.echo)
+    else:
+        users = run_in(_app(), load_demo)
     click.echo("Demo users (username / password / role):")
     for username, password, role in users:
         click.echo(f"  {username:12} {password:18} {role}")
@@ -375,3 +386,7 @@ main.add_command(keys_group)
 from .process_models.cli import cases_group  # noqa: E402
 
 main.add_command(cases_group)
+
+from .simulation.cli import simulate  # noqa: E402
+
+main.add_command(simulate)
