@@ -1,5 +1,5 @@
 """Reading human tasks (the inbox, one task, a task with what a command needs) and claiming them."""
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -64,14 +64,27 @@ def get_task(session, user, task_id):
     return task
 
 
-def task_for_command(session, user, task_id):
-    """(task, the case's other open tasks) in one query, with the case, its model and its instance state."""
+def _task_with_case_statement():
+    task_id = bindparam("task_id")
     case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
     case_load = joinedload(HumanTask.case)
-    rows = session.scalars(select(HumanTask).where(
+    return select(HumanTask).where(
         HumanTask.case_id == case_of_task, or_(HumanTask.state == TaskState.OPEN, HumanTask.id == task_id)).options(
         case_load.joinedload(Case.process_version).joinedload(ProcessModelVersion.process_model),
-        case_load.undefer(Case.workflow_state))).unique().all()
+        case_load.undefer(Case.workflow_state))
+
+
+# Built once (every completion runs them): a statement built per call costs several times its execution.
+_TASK_WITH_CASE = _task_with_case_statement()
+_TAKE = update(HumanTask).where(
+    HumanTask.id == bindparam("task_id"), HumanTask.state == TaskState.OPEN,
+    or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == bindparam("user_id"))).values(
+    assignee_id=bindparam("user_id")).execution_options(synchronize_session=False)
+
+
+def task_for_command(session, user, task_id):
+    """(task, the case's other open tasks) in one query, with the case, its model and its instance state."""
+    rows = session.scalars(_TASK_WITH_CASE, {"task_id": task_id}).unique().all()
     task = next((row for row in rows if row.id == task_id), None)
     if task is None:
         raise NotFound("任务不存在")
@@ -111,10 +124,7 @@ def claim(session, user, task):
 def take_for_completion(session, user, task):
     """Hold the open task for the user's completion with one conditional UPDATE, so that of a completion
     and a claim (or two completions) arriving together exactly one wins; Conflict for the other."""
-    result = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.state == TaskState.OPEN,
-        or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id))
-        .values(assignee_id=user.id).execution_options(synchronize_session=False))
+    result = session.execute(_TAKE, {"task_id": task.id, "user_id": user.id})
     if result.rowcount:
         set_committed_value(task, "assignee_id", user.id)  # what the row now holds, without reading it back
         return
