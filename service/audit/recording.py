@@ -114,6 +114,16 @@ def note(session, action=None, actor=None, subject=None, actor_name=None, **deta
     hint.setdefault("detail", {}).update(detail)
 
 
+def written(session, table, identity, **subjects):
+    """A row the command wrote with a Core statement (no ORM object for the flush to show): logged as one."""
+    touched = session.info.get(_TOUCHED)
+    if touched is None or not session.info.get(_WATCHING):
+        return
+    touched.rows.add((table, identity))
+    for kind, subject_id in subjects.items():
+        touched.add_subject(kind, subject_id)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, _context):
     touched = session.info.get(_TOUCHED)
