@@ -114,12 +114,15 @@ def note(session, action=None, actor=None, subject=None, actor_name=None, **deta
     hint.setdefault("detail", {}).update(detail)
 
 
-def written(session, table, identity, **subjects):
-    """A row the command wrote with a Core statement (no ORM object for the flush to show): logged as one."""
+def written(session, table, identity, step=None, **subjects):
+    """A row the command wrote with a statement of its own, not through the flush: logged as if flushed.
+    `step`: (spec name, title) of a task row; `subjects`: kind=id of the subjects the row points at."""
     touched = session.info.get(_TOUCHED)
     if touched is None or not session.info.get(_WATCHING):
         return
     touched.rows.add((table, identity))
+    if step is not None:
+        touched.steps[step[0]] = step[1] or step[0]
     for kind, subject_id in subjects.items():
         touched.add_subject(kind, subject_id)
 

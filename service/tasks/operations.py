@@ -4,6 +4,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import ensure_can_act, ensure_can_read, task_filter
+from ..audit import recording
 from ..cases.models import Case
 from ..households.models import Household
 from ..errors import Conflict, NotFound
@@ -79,7 +80,8 @@ _TASK_WITH_CASE = _task_with_case_statement()
 _TAKE = update(HumanTask).where(
     HumanTask.id == bindparam("task_id"), HumanTask.state == TaskState.OPEN,
     or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == bindparam("user_id"))).values(
-    assignee_id=bindparam("user_id")).execution_options(synchronize_session=False)
+    state=TaskState.COMPLETED, assignee_id=bindparam("user_id"), completed_by_id=bindparam("user_id"),
+    completed_at=bindparam("now")).execution_options(synchronize_session=False)
 
 
 def task_for_command(session, user, task_id):
@@ -121,16 +123,26 @@ def claim(session, user, task):
     return False
 
 
-def take_for_completion(session, user, task):
-    """Hold the open task for the user's completion with one conditional UPDATE, so that of a completion
-    and a claim (or two completions) arriving together exactly one wins; Conflict for the other."""
-    result = session.execute(_TAKE, {"task_id": task.id, "user_id": user.id})
+def take_for_completion(session, user, task, now):
+    """Take the open task for the user's completion and mark it completed, with one conditional UPDATE, so
+    that of a completion and a claim (or two completions) arriving together exactly one wins; Conflict for
+    the other. `reopen` undoes the mark when the engine then fails."""
+    result = session.execute(_TAKE, {"task_id": task.id, "user_id": user.id, "now": now})
     if result.rowcount:
-        set_committed_value(task, "assignee_id", user.id)  # what the row now holds, without reading it back
+        for key, value in (("state", TaskState.COMPLETED), ("assignee_id", user.id), ("assignee", user),
+                           ("completed_by_id", user.id), ("completed_at", now)):
+            set_committed_value(task, key, value)  # what the row now holds, without reading it back
+        recording.written(session, HumanTask.__tablename__, (task.id,), step=(task.spec_name, task.title),
+                          case=task.case_id)
         return
     session.refresh(task)
     ensure_workable(user, task)
     raise Conflict(DONE_MESSAGE)
+
+
+def reopen(task):
+    """The task taken for a completion stays open (held for its user): the engine could not complete it."""
+    task.state, task.completed_by_id, task.completed_at = TaskState.OPEN, None, None
 
 
 def take_for_system(session, user, task):
