@@ -43,3 +43,21 @@ def test_a_completion_writes_its_task_row_once_and_its_audit_entry_still_names_t
     after = api.case(case["id"])
     assert [t["name"] for t in after["open_tasks"]] == ["preliminary_review"]
     assert [e["action"] for e in after["history"]] == ["started", "completed"]
+
+
+def test_a_completion_that_leaves_no_timer_pending_drops_the_timer_row_and_its_entry_counts_it(api, app):
+    from bangfu.scheduler.models import Timer
+    from test_timer_paths import deploy, start
+    deploy(api, "timer_boundary.bpmn", CANCEL="true", TIMER="<bpmn:timeDuration>P3D</bpmn:timeDuration>")
+    case_id = start(api, "timer_boundary")
+
+    def timer_rows():
+        with db.engine_of(app).connect() as conn:
+            return conn.execute(select(Timer.case_id).where(Timer.case_id == case_id)).all()
+    assert len(timer_rows()) == 1, "the task's boundary timer waits"
+    sent = statements_of(app, lambda: api.complete(case_id, "handle", {"decision": "approve"}))
+    assert timer_rows() == []
+    assert [s for s in sent if s.upper().startswith("DELETE FROM TIMERS")]
+    assert not [s for s in sent if s.upper().startswith("SELECT") and "FROM TIMERS" in s.upper()]
+    detail = json.loads(last_entry(app, "casework.commands.complete_task").detail)
+    assert detail["rows"]["timers"] == 1 and case_id in detail["subjects"]["case"]
