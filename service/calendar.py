@@ -168,8 +168,11 @@ def package_days(year):
     return sorted(found)
 
 
+_STAMP = select(func.count(CalendarYear.year), func.max(CalendarYear.imported_at))  # built once: read per command
+
+
 def _stamp(session):
-    count, last = session.execute(select(func.count(CalendarYear.year), func.max(CalendarYear.imported_at))).one()
+    count, last = session.execute(_STAMP).one()
     return count, last.isoformat() if last else None
 
 

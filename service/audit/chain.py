@@ -19,6 +19,9 @@ from .models import AuditEntry
 GENESIS = "0" * 64
 LOCK_KEY = 0x6261_6E67_6675_0A01  # "bangfu" + audit: one advisory lock for the whole log
 _table = AuditEntry.__table__
+_LAST = select(_table.c.seq, _table.c.hash).order_by(_table.c.seq.desc()).limit(1)  # built once: every command
+_INSERT = insert(_table)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _HASHED = ("seq", "at", "actor_id", "actor_name", "address", "action", "subject_kind", "subject_id",
            "household_id", "detail")
 
@@ -44,14 +47,14 @@ def append(connection, action, actor_id=None, actor_name="system", address=None,
            subject_id=None, household_id=None, detail=None):
     """Append one entry in the connection's transaction (which commits or rolls back with it); returns its seq."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-    last = connection.execute(select(_table.c.seq, _table.c.hash).order_by(_table.c.seq.desc()).limit(1)).first()
+        connection.execute(_LOCK, {"key": LOCK_KEY})
+    last = connection.execute(_LAST).first()
     fields = {"seq": last.seq + 1 if last else 1, "at": clock.now(), "actor_id": actor_id,
               "actor_name": (actor_name or "system")[:64], "address": (address or None) and address[:64],
               "action": action[:120], "subject_kind": subject_kind, "subject_id": subject_id,
               "household_id": household_id, "detail": canonical_detail(detail)}
     prev_hash = last.hash if last else GENESIS
-    connection.execute(insert(_table).values(**fields, prev_hash=prev_hash, hash=entry_hash(fields, prev_hash)))
+    connection.execute(_INSERT, {**fields, "prev_hash": prev_hash, "hash": entry_hash(fields, prev_hash)})
     return fields["seq"]
 
 

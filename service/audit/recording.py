@@ -114,6 +114,19 @@ def note(session, action=None, actor=None, subject=None, actor_name=None, **deta
     hint.setdefault("detail", {}).update(detail)
 
 
+def written(session, table, identity, step=None, **subjects):
+    """A row the command wrote with a statement of its own, not through the flush: logged as if flushed.
+    `step`: (spec name, title) of a task row; `subjects`: kind=id of the subjects the row points at."""
+    touched = session.info.get(_TOUCHED)
+    if touched is None or not session.info.get(_WATCHING):
+        return
+    touched.rows.add((table, identity))
+    if step is not None:
+        touched.steps[step[0]] = step[1] or step[0]
+    for kind, subject_id in subjects.items():
+        touched.add_subject(kind, subject_id)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session, _context):
     touched = session.info.get(_TOUCHED)

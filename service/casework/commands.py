@@ -33,7 +33,8 @@ from ..scheduler.timers import drop_case_timer, sync_case_timer
 from ..tasks import projection
 from ..tasks.models import HumanTask
 from ..tasks.operations import (DONE_MESSAGE, claim, ensure_can_act, ensure_workable, get_task, mark_completed,
-                               release, take_for_completion, take_for_system, task_for_command, task_form)
+                               release, reopen, take_for_completion, take_for_system, task_for_command,
+                               task_form)
 
 MAX_FORM_BYTES = 256 * 1024
 INCIDENT_MESSAGE = "流程运行异常，本次办理未生效；案件已暂停，等待管理人员处理"
@@ -137,12 +138,15 @@ def _complete(session, services, user, task, other_open, data, held=False):
                             user=user, services=services)
     _check_form(session, task, ctx, data)
     extra = rules.derive(task.spec_name, ctx, data)
-    if not held:
-        take_for_completion(session, user, task)
     now = utcnow()
+    if held:
+        mark_completed(task, user, now)
+    else:
+        take_for_completion(session, user, task, now)
     state, failure = run_with_service_tasks(session, services, case, user, instance,
                                              lambda: _completed(services, instance, task, data, extra))
     if failure:
+        reopen(task)
         set_incident(session, case, user, failure, now)
         drop_case_timer(session, case)
         session.flush()
@@ -151,7 +155,6 @@ def _complete(session, services, user, task, other_open, data, held=False):
     # case (the visit and the oversight finishing at once) the case row's version check at the store's
     # flush decides: the loser is rolled back whole and run again by the unit of work.
     with session.no_autoflush:
-        mark_completed(task, user, now)
         if case.submitted_at is None:
             case.submitted_at = now
         rules.record(task.spec_name, ctx, data, extra)

@@ -8,7 +8,7 @@ Declared here, once. The other four-eyes rules live where their rows are, as CHE
 a payment batch's maker and checker (money.models.PaymentBatch, `maker_checker`) and a fund standard's
 drafter and approver (money.models.FundStandard, `four_eyes`).
 """
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..errors import Forbidden
 from ..tasks.models import HumanTask, TaskState
@@ -24,6 +24,12 @@ SEPARATE_STEPS = (
 )
 
 
+_DONE_PAIRED = select(HumanTask).where(  # built once: checked at every claim and completion
+    HumanTask.case_id == bindparam("case_id"), HumanTask.state == TaskState.COMPLETED,
+    HumanTask.completed_by_id == bindparam("user_id"), HumanTask.spec_name.in_(bindparam("paired", expanding=True))
+).limit(1)
+
+
 def paired_steps(step):
     """The steps that must be done by someone other than whoever does `step`."""
     return {b if a == step else a for a, b in SEPARATE_STEPS if step in (a, b)}
@@ -35,9 +41,7 @@ def ensure_independent(session, user, task, someone_else=False):
     paired = paired_steps(task.spec_name)
     if not paired:
         return
-    done = session.scalar(select(HumanTask).where(
-        HumanTask.case_id == task.case_id, HumanTask.state == TaskState.COMPLETED,
-        HumanTask.completed_by_id == user.id, HumanTask.spec_name.in_(paired)).limit(1))
+    done = session.scalar(_DONE_PAIRED, {"case_id": task.case_id, "user_id": user.id, "paired": sorted(paired)})
     if done is not None:
         who = user.display_name if someone_else else "您"
         raise Forbidden(f"职责分离：{who}已办理本案件的「{done.title}」，「{task.title}」须由其他人员办理",

@@ -140,7 +140,8 @@ def _lock_case(session, case_id):
     """Take the case row and its open task rows, or raise CaseBusy when another transaction holds one.
 
     Lock order: a firing holds the timer row first; a completion holds its task row, then the case row (its
-    versioned UPDATE), then the timer row. A firing that waited for either row could deadlock with it, so
+    versioned UPDATE) and the timer row, in either order (a case left waiting on no timer drops its row
+    before the case is flushed). A firing that waited for either row could deadlock with it, so
     it takes them without waiting (SKIP LOCKED) and leaves a busy case to the next tick; whichever commits
     first, the other's version check on the case settles the rest. SQLite has one writer: nothing to take."""
     if session.get_bind().dialect.name != "postgresql":

@@ -1,9 +1,10 @@
 """Reading human tasks (the inbox, one task, a task with what a command needs) and claiming them."""
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..access import ensure_can_act, ensure_can_read, task_filter
+from ..audit import recording
 from ..cases.models import Case
 from ..households.models import Household
 from ..errors import Conflict, NotFound
@@ -67,14 +68,28 @@ def get_task(session, user, task_id):
     return task
 
 
-def task_for_command(session, user, task_id):
-    """(task, the case's other open tasks) in one query, with the case, its model and its instance state."""
+def _task_with_case_statement():
+    task_id = bindparam("task_id")
     case_of_task = select(HumanTask.case_id).where(HumanTask.id == task_id).scalar_subquery()
     case_load = joinedload(HumanTask.case)
-    rows = session.scalars(select(HumanTask).where(
+    return select(HumanTask).where(
         HumanTask.case_id == case_of_task, or_(HumanTask.state == TaskState.OPEN, HumanTask.id == task_id)).options(
         case_load.joinedload(Case.process_version).joinedload(ProcessModelVersion.process_model),
-        case_load.undefer(Case.workflow_state))).unique().all()
+        case_load.undefer(Case.workflow_state))
+
+
+# Built once (every completion runs them): a statement built per call costs several times its execution.
+_TASK_WITH_CASE = _task_with_case_statement()
+_TAKE = update(HumanTask).where(
+    HumanTask.id == bindparam("task_id"), HumanTask.state == TaskState.OPEN,
+    or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == bindparam("user_id"))).values(
+    state=TaskState.COMPLETED, assignee_id=bindparam("user_id"), completed_by_id=bindparam("user_id"),
+    completed_at=bindparam("now")).execution_options(synchronize_session=False)
+
+
+def task_for_command(session, user, task_id):
+    """(task, the case's other open tasks) in one query, with the case, its model and its instance state."""
+    rows = session.scalars(_TASK_WITH_CASE, {"task_id": task_id}).unique().all()
     task = next((row for row in rows if row.id == task_id), None)
     if task is None:
         raise NotFound("任务不存在")
@@ -114,20 +129,33 @@ def claim(session, user, task):
     return False
 
 
-def take_for_completion(session, user, task):
-    """Hold the open task for the user's completion with one conditional UPDATE, so that of a completion
-    and a claim (or two completions) arriving together exactly one wins; Conflict for the other."""
-    result = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.state == TaskState.OPEN,
-        or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == user.id,
-            HumanTask.assignee_id.in_(delegators_of(user))))
-        .values(assignee_id=user.id).execution_options(synchronize_session=False))
+def take_for_completion(session, user, task, now):
+    """Take the open task for the user's completion and mark it completed, with one conditional UPDATE, so
+    that of a completion and a claim (or two completions) arriving together exactly one wins; Conflict for
+    the other. A task a colleague delegated to the user is taken over from them (a second UPDATE, built per
+    call as the delegation is dated today). `reopen` undoes the mark when the engine then fails."""
+    result = session.execute(_TAKE, {"task_id": task.id, "user_id": user.id, "now": now})
+    if not result.rowcount:
+        result = session.execute(update(HumanTask).where(
+            HumanTask.id == task.id, HumanTask.state == TaskState.OPEN,
+            HumanTask.assignee_id.in_(delegators_of(user))).values(
+            state=TaskState.COMPLETED, assignee_id=user.id, completed_by_id=user.id, completed_at=now)
+            .execution_options(synchronize_session=False))
     if result.rowcount:
-        set_committed_value(task, "assignee_id", user.id)  # what the row now holds, without reading it back
+        for key, value in (("state", TaskState.COMPLETED), ("assignee_id", user.id), ("assignee", user),
+                           ("completed_by_id", user.id), ("completed_at", now)):
+            set_committed_value(task, key, value)  # what the row now holds, without reading it back
+        recording.written(session, HumanTask.__tablename__, (task.id,), step=(task.spec_name, task.title),
+                          case=task.case_id)
         return
     session.refresh(task)
     ensure_workable(user, task)
     raise Conflict(DONE_MESSAGE)
+
+
+def reopen(task):
+    """The task taken for a completion stays open (held for its user): the engine could not complete it."""
+    task.state, task.completed_by_id, task.completed_at = TaskState.OPEN, None, None
 
 
 def take_for_system(session, user, task):
