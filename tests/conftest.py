@@ -104,16 +104,21 @@ SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Typ
 
 
 def page_policy_breaches(path, response):
-    """What a response breaks of the pages' policy: a missing security header, or (an HTML page) inline script."""
+    """What a response breaks of the pages' policy: a missing security header, or (an HTML page) inline script or
+    a title with markup in it."""
     breaches = [f"{path}: no {name}" for name in SECURITY_HEADERS if name not in response.headers]
     csp = response.headers.get("Content-Security-Policy", "")
     if csp and ("frame-ancestors 'none'" not in csp or not re.search(r"script-src 'self'", csp)
                 or re.search(r"script-src[^;]*'unsafe-inline'", csp)):
         breaches.append(f"{path}: weak Content-Security-Policy {csp}")
     if response.mimetype == "text/html" and not response.direct_passthrough:
-        found = INLINE_SCRIPT.search(response.get_data(as_text=True))
+        html = response.get_data(as_text=True)
+        found = INLINE_SCRIPT.search(html)
         if found:
             breaches.append(f"{path}: inline script {found.group(0)[:80]}")
+        title = re.search(r"<title>(.*?)</title>", html, re.S)
+        if title and ("<" in title.group(1) or len(title.group(1)) > 120):  # a block left open in a template
+            breaches.append(f"{path}: the page's title holds markup: {title.group(1)[:80]!r}")
     return breaches
 
 
