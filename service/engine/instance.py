@@ -154,15 +154,16 @@ class Instance:
 
     def fire_timers(self):
         """Let timer events whose time has come fire, and run on from them."""
-        def run():
-            try:
-                self.workflow.refresh_timers()
-            except TimerValueError as exc:
-                self._record_incident(exc)
-                return
-            skip_missed_cycles(self.workflow.get_tasks(state=TaskState.WAITING))
-            self._steps()
-        self._bounded(run)
+        self._bounded(self._timers_then_steps)
+
+    def _timers_then_steps(self):
+        try:
+            self.workflow.refresh_timers()
+        except TimerValueError as exc:
+            self._record_incident(exc)
+            return
+        skip_missed_cycles(self.workflow.get_tasks(state=TaskState.WAITING))
+        self._steps()
 
     def pending_timers(self):
         """The timer events the workflow waits on, with the due times the engine computed when it reached
@@ -198,13 +199,7 @@ class Instance:
                 except _SCRIPT_FAILURES as exc:
                     self._record_incident(exc, task)
                     return
-            try:
-                self.workflow.refresh_timers()
-            except TimerValueError as exc:
-                self._record_incident(exc)
-                return
-            skip_missed_cycles(self.workflow.get_tasks(state=TaskState.WAITING))
-            self._steps()
+            self._timers_then_steps()
         self._bounded(run)
 
     def skip(self, task_id):
