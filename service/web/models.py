@@ -40,7 +40,7 @@ def models():
     from ..process_models.migration import open_case_counts
     return render_template("models.html", models=list_models(db.session()), forms=forms,
                            open_cases=open_case_counts(db.session()),
-                           role_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
+                           lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
 
 
 @pages.get("/models/<key>/edit")
