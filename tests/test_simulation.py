@@ -1,6 +1,7 @@
 """A year of a centre with 50 households replayed through the service's own commands and scheduler ticks
 (`bangfu simulate`), and every point the issue lists under "What must hold" asserted on the result."""
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from conftest import _empty_tables, make_app
@@ -9,7 +10,7 @@ from test_cli import database, ok, refused  # noqa: F401  (database: the CLI tes
 from bangfu import clock, db
 from bangfu.simulation.checks import audit, check_all
 from bangfu.simulation.driver import Simulation
-from bangfu.simulation.parameters import Parameters
+from bangfu.simulation.parameters import Parameters, with_settings
 from bangfu.unit_of_work import run_in
 
 
@@ -66,3 +67,13 @@ def test_simulate_refuses_a_database_that_holds_cases_unless_forced(database):  
     ok("demo")
     error = refused("simulate", "--years", "1", "--households", "5")
     assert "已有" in error and "--force" in error
+
+
+def test_a_centre_replays_its_own_rates_and_a_wrong_setting_is_named(database):  # noqa: F811
+    tuned = with_settings(Parameters(), ["annual_exit_rate=0.4", "warmth_amount = 600"])
+    assert (tuned.annual_exit_rate, tuned.warmth_amount) == (0.4, Decimal("600"))
+    for setting, reason in (("exit_rate=0.4", "没有名为 exit_rate 的参数"), ("annual_exit_rate=1.5", "应在 0 到 1 之间"),
+                            ("warmth_amount=-1", "不小于 0"), ("living_aid_share=nan", "不小于 0"),
+                            ("objections=many", "应为数字")):
+        error = refused("simulate", "--years", "1", "--set", setting, exit_code=2)
+        assert reason in error and "--set" in error, error

@@ -6,7 +6,7 @@ from datetime import date
 import click
 
 from ..unit_of_work import run_in
-from .parameters import Parameters
+from .parameters import Parameters, with_settings
 
 YEAR_WORDS = {1: "one year", 2: "two years", 3: "three years", 4: "four years", 5: "five years",
               6: "six years", 7: "seven years", 8: "eight years", 9: "nine years", 10: "ten years"}
@@ -21,8 +21,10 @@ YEAR_WORDS = {1: "one year", 2: "two years", 3: "three years", 4: "four years", 
               help="the first simulated day (the opening register is declared in the weeks before it)")
 @click.option("--review-date", default="01-05", show_default=True, metavar="MM-DD",
               help="BANGFU_ANNUAL_REVIEW_DATE for the replay, unless the environment sets it")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="change a rate or amount of service/simulation/parameters.py, e.g. --set annual_exit_rate=0.4")
 @click.option("--force", is_flag=True, help="run into a database that already holds cases")
-def simulate(years, households, seed, start_text, review_date, force):
+def simulate(years, households, seed, start_text, review_date, settings, force):
     """Drive the service through YEARS of a centre's work: declarations, visits, notices, approvals, monthly bank
     batches, half-yearly adjustments, annual reviews, exits and returns, 金秋助学 and 送温暖; then check that the
     money reconciles to the fen, nothing happened twice or is stuck, and the register agrees with itself."""
@@ -33,7 +35,10 @@ def simulate(years, households, seed, start_text, review_date, force):
         raise click.BadParameter("应为 YYYY-MM-DD", param_hint="--start") from None
     os.environ.setdefault("BANGFU_ANNUAL_REVIEW_DATE", review_date)
     app = _app()
-    params = Parameters(years=years, households=households, seed=seed, start=start)
+    try:
+        params = with_settings(Parameters(years=years, households=households, seed=seed, start=start), settings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--set") from None
     with app.app_context():
         existing = run_in(app, count_cases)
     if existing and not force:

@@ -1,7 +1,8 @@
 """The simulation's rates and amounts. Defaults come from the seed (923 households falling to 160 over five
 years, 3,017 household-times, over 7 million yuan, 468 university students aided) and the domain brief (低保
 lines, categories, exit reasons); each is a parameter so that a centre can replay its own figures."""
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal
 
@@ -39,3 +40,29 @@ class Parameters:
     @property
     def end(self):
         return date(self.start.year + self.years, self.start.month, self.start.day)
+
+
+# The rates and amounts a replay may change from the command line (`--set name=value`); the rest are set by their
+# own options (years, households, seed, start) or are tables (categories, exit reasons). Rates are shares of 0..1;
+# the per-month counts and the amounts are any number from 0.
+TUNABLE = {f.name: f.type for f in fields(Parameters) if f.type in (float, Decimal)}
+COUNTS = {"declarations_per_month", "exits_any_time_per_month"}
+
+
+def with_settings(params, settings):
+    """`params` with each "name=value" of `settings` applied; ValueError naming the setting otherwise."""
+    changes = {}
+    for setting in settings:
+        name, _, text = (part.strip() for part in setting.partition("="))
+        if name not in TUNABLE:
+            raise ValueError(f"{setting}：没有名为 {name} 的参数（可设：{'、'.join(sorted(TUNABLE))}）")
+        try:
+            value = TUNABLE[name](text)
+        except (ValueError, ArithmeticError):
+            raise ValueError(f"{setting}：{name} 应为数字") from None
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{setting}：{name} 应为不小于 0 的数字")
+        if TUNABLE[name] is float and name not in COUNTS and value > 1:
+            raise ValueError(f"{setting}：{name} 是比率，应在 0 到 1 之间")
+        changes[name] = value
+    return replace(params, **changes)
