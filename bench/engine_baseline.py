@@ -24,6 +24,7 @@ import logging
 import sys
 import time
 
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -32,6 +33,15 @@ from SpiffWorkflow.util.task import TaskState
 
 NOTICE_OVER = "2026-01-09T23:59:59+08:00"  # the notice's end the service's rules derive: over already
 VISIT_DEADLINE = "2099-12-31T23:59:59+08:00"  # the visit's due instant, for its 督办 timer: never reached
+FILE_NUMBER = "DA2026000001"  # the number the service's bangfu.give_file_number derives at 建档
+
+
+class NoServices(TaskDataEnvironment):
+    """A service task (建档's bangfu.file_household) calls nothing here: the baseline is the engine alone, and
+    what the service's operation writes is part of what the service is measured doing."""
+
+    def call_service(self, context, **kwargs):
+        return "{}"
 
 for _name in ("spiff", "spiff.task", "spiff.workflow", "spiff.data"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -45,17 +55,20 @@ class EngineDriver:
         self.subprocess_specs = parser.get_subprocess_specs(process)
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
         self.order = order
+        self.script_engine = PythonScriptEngine(environment=NoServices())
         self.rank = {name: i for i, name in enumerate(order)}
 
     def round_trip(self, workflow, state_bytes):
         text = self.serializer.serialize_json(workflow)
         state_bytes.append(len(text))
-        return self.serializer.deserialize_json(text)
+        restored = self.serializer.deserialize_json(text)
+        restored.script_engine = self.script_engine
+        return restored
 
     def run_case(self, data):
         t_case = time.perf_counter()
         timings, names, state_bytes = [], [], []
-        workflow = BpmnWorkflow(self.spec, self.subprocess_specs)
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
         workflow.do_engine_steps()
         workflow = self.round_trip(workflow, state_bytes)
         while True:
@@ -68,6 +81,8 @@ class EngineDriver:
             task.data[name] = data[name]
             if name == "public_notice":
                 task.data[name] = dict(data[name], notice_ends_at=NOTICE_OVER)
+            if name == "open_file":
+                task.data[name] = dict(data[name], file_number=FILE_NUMBER)
             if name == "assign_third_party":
                 task.data["visit_deadline"] = VISIT_DEADLINE
             task.run()
