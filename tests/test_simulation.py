@@ -11,6 +11,7 @@ from bangfu import clock, db
 from bangfu.simulation.checks import audit, check_all
 from bangfu.simulation.driver import Simulation
 from bangfu.simulation.parameters import Parameters, with_settings
+from bangfu.simulation.report import summary_lines
 from bangfu.unit_of_work import run_in
 
 
@@ -48,6 +49,11 @@ def test_a_year_of_fifty_households_reconciles_and_leaves_nothing_twice_or_stuck
     assert figures["paid"] == sum(m.paid for m in months) + _paid_before(empty_app, params.start)
     assert figures["awarded"] == figures["paid"] + figures["pending"] + figures["not_yet_due"]
     assert figures["times"] > 25  # 送温暖 alone reaches every household filed at the Spring Festival
+    with empty_app.app_context():
+        summary = run_in(empty_app, summary_lines, simulation, months, verdict, "one year", 1.0)
+    [reasons] = [line for line in summary if "退出原因" in line]
+    assert "脱困" in reasons and "out_of_hardship" not in reasons  # what an operator reads is Chinese
+    assert summary[-1].startswith("one year: households 50 -> ") and summary[-1].endswith("reconciled: yes")
 
 
 def _paid_before(app, start):

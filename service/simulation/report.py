@@ -3,6 +3,7 @@ counted, the checks, the month time ratio and the last line."""
 from datetime import timedelta
 from statistics import mean
 
+from ..households.models import EXIT_REASONS
 from ..money.reports import Period, money_report
 from ..wording import yuan
 
@@ -18,7 +19,7 @@ def summary_lines(session, simulation, months, verdict, years_words, seconds):
                      f"（新建档 {register.entered if register else 0}，退出 {register.exited if register else 0}）  "
                      f"户次 {money.times if money else 0}  审批 {yuan(money.awarded) if money else yuan(0)}  "
                      f"发放 {yuan(money.paid) if money else yuan(0)}")
-    lines.append("  退出原因：" + "，".join(f"{reason} {count}" for reason, count in kept.exits.most_common()))
+    lines.append("  退出原因：" + "，".join(f"{EXIT_REASONS.get(reason, reason)} {count}" for reason, count in kept.exits.most_common()))
     if kept.refusals:
         lines.append(f"  服务拒绝的操作 {len(kept.refusals)} 次，例如：")
         lines += [f"    {day} {what}：{message[:200]}" for day, what, message in kept.refusals[:10]]
