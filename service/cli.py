@@ -76,9 +76,9 @@ def demo(years, households):
         users = demo_history(_app(), years, households, click.echo)
     else:
         users = run_in(_app(), load_demo)
-    click.echo("Demo users (username / password / role):")
+    click.echo("演示用户（用户名 / 密码 / 角色）：")
     for username, password, role in users:
-        click.echo(f"  {username:12} {password:18} {role}")
+        click.echo(f"  {username:12} {password:18} {Role(role).label}（{role}）")
 
 
 @main.group("annual-review")
