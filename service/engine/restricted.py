@@ -22,6 +22,7 @@ import operator
 import re
 import sys
 import time
+import types
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getiter
@@ -240,17 +241,39 @@ def compile_script(source):
     return _compiled(source, "exec", compile_restricted_exec)
 
 
-def run_bounded(code, names, timeout):
-    """Run restricted code in `names`, stopped between lines once `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
+def _own_code_ids(code):
+    """Ids of `code` and of the code objects nested in it (comprehensions, lambdas, functions it defines)."""
+    ids = {id(code)}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            ids |= _own_code_ids(const)
+    return ids
 
-    def tracer(frame, event, arg):
-        if time.monotonic() > deadline:
+
+def run_bounded(code, names, timeout, clock=time.monotonic):
+    """Run restricted code in `names`, stopped between its lines once `timeout` seconds have passed.
+
+    Only the restricted code's own frames are traced and interrupted. Any other Python code that runs in
+    this thread meanwhile (a guard, a helper, and above all a weakref or GC callback run by a collection
+    that happens in the middle of the script) is left alone: an exception raised there would be
+    swallowed by CPython ("Exception ignored in ...") and, as a trace function that raises is unset, the
+    script would then run on with no bound at all. The frames of that other code run untraced (they are
+    bounded by size, see above), and the script's next line after them is stopped."""
+    deadline = clock() + timeout
+    own = _own_code_ids(code)
+
+    def line(frame, event, arg):
+        if clock() > deadline:
             raise ScriptTimeout(f"脚本运行超过 {timeout} 秒，已中止")
-        return tracer
+        return line
+
+    def call(frame, event, arg):
+        if id(frame.f_code) not in own:
+            return None  # not the script's: no line events for it, and never interrupted
+        return line(frame, event, arg)
 
     previous = sys.gettrace()
-    sys.settrace(tracer)
+    sys.settrace(call)
     try:
         return eval(code, names)  # noqa: S307 - restricted code object
     finally:
