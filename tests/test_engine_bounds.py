@@ -317,3 +317,54 @@ def test_an_engine_run_whose_deadline_was_swallowed_in_a_gc_callback_is_stopped_
         instance.complete(review.id, {"decision": "approve"})
     assert swallowed == [DeadlineExceeded]
     assert not instance.is_completed, "the loop ran on to its end past the deadline"
+
+
+def _script_tracer_out_of_time_in_the_engine():
+    """The trace function of a condition run by run_bounded, as it would be if it were left in the thread,
+    with a clock past its deadline whenever the engine is running its steps (SpiffWorkflow's own code)."""
+    from bangfu.engine import restricted
+
+    def clock():
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_name == "do_engine_steps" and "SpiffWorkflow" in frame.f_code.co_filename:
+                return 1000.0
+            frame = frame.f_back
+        return 0.0
+    captured = []
+
+    class CapturingSys:
+        gettrace = staticmethod(sys.gettrace)
+
+        @staticmethod
+        def settrace(function):
+            if function is not None:
+                captured.append(function)
+    real = restricted.sys
+    restricted.sys = CapturingSys
+    try:
+        restricted.run_bounded(restricted.compile_expression("1 + 1"), {}, 1.0, clock=clock)
+    finally:
+        restricted.sys = real
+    return captured[0]
+
+
+def test_a_script_tracer_out_of_time_never_stops_the_engines_own_code(api):
+    """How the endless loop once answered 200 under load: a condition's tracer, left tracing the thread (an
+    engine deadline had landed just as it was set), raised ScriptTimeout a second on inside SpiffWorkflow's
+    own code; that counts as the designer's script failing, so the completion was kept and the case set
+    aside with "流程：脚本运行超过 1.0 秒". A script's tracer interrupts the script's own frames only."""
+    assert upload(api, model("endless_loop.bpmn")).status_code == 201
+    case = start(api, "endless_loop")
+    [task] = case["open_tasks"]
+    previous = sys.gettrace()
+    sys.settrace(_script_tracer_out_of_time_in_the_engine())
+    try:
+        response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"decision": "approve"}})
+    finally:
+        sys.settrace(previous)
+    assert response.status_code == 409
+    assert "步" in response.get_json()["error"]["fields"]["case"][0]
+    after = api.case(case["id"])
+    assert [t["id"] for t in after["open_tasks"]] == [task["id"]], "the completion did not happen"
+    assert [e["action"] for e in after["history"]] == ["started", "incident"]

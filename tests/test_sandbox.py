@@ -1,5 +1,6 @@
 """The script sandbox: what a designer's script may and may not do."""
 import gc
+import sys
 import weakref
 
 import pytest
@@ -154,3 +155,30 @@ def test_a_script_stays_bounded_in_functions_and_comprehensions_it_defines():
     with pytest.raises(ScriptTimeout):
         run_bounded(comprehension, namespace({}, {"clock_tick": lambda: setattr(clock, "now", 10)}), 1.0,
                     clock=clock)
+
+
+def test_a_script_interrupted_as_its_tracer_is_set_leaves_no_tracer_behind(monkeypatch):
+    """The engine's deadline is raised asynchronously and may land just as a condition's tracer is set. A
+    tracer left behind would trace the thread's later work and, a second on, raise ScriptTimeout in
+    whatever code runs then (the engine's own: an endless loop became a script failure and the command
+    answered 200)."""
+    from bangfu.engine import restricted
+
+    class Interrupted(BaseException):
+        pass
+
+    class LandingSys:  # sys, with an exception landing right after settrace
+        gettrace = staticmethod(sys.gettrace)
+
+        @staticmethod
+        def settrace(function):
+            sys.settrace(function)
+            if function is not None:
+                raise Interrupted()
+    previous = sys.gettrace()
+    monkeypatch.setattr(restricted, "sys", LandingSys)
+    with pytest.raises(Interrupted):
+        run_bounded(compile_expression("1 + 1"), namespace({}), 1.0)
+    left = sys.gettrace()
+    sys.settrace(previous)
+    assert left is previous

@@ -241,13 +241,13 @@ def compile_script(source):
     return _compiled(source, "exec", compile_restricted_exec)
 
 
-def _own_code_ids(code):
-    """Ids of `code` and of the code objects nested in it (comprehensions, lambdas, functions it defines)."""
-    ids = {id(code)}
+def _own_codes(code):
+    """`code` and the code objects nested in it (comprehensions, lambdas, functions it defines), by id."""
+    codes = {id(code): code}  # the objects are kept: an id stays theirs
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            ids |= _own_code_ids(const)
-    return ids
+            codes.update(_own_codes(const))
+    return codes
 
 
 def run_bounded(code, names, timeout, clock=time.monotonic):
@@ -258,9 +258,11 @@ def run_bounded(code, names, timeout, clock=time.monotonic):
     that happens in the middle of the script) is left alone: an exception raised there would be
     swallowed by CPython ("Exception ignored in ...") and, as a trace function that raises is unset, the
     script would then run on with no bound at all. The frames of that other code run untraced (they are
-    bounded by size, see above), and the script's next line after them is stopped."""
+    bounded by size, see above), and the script's next line after them is stopped. For the same reason a
+    tracer left in the thread after the script (were one ever left) could not interrupt the service's own
+    code: a ScriptTimeout raised in the engine's code is taken for the designer's script failing."""
     deadline = clock() + timeout
-    own = _own_code_ids(code)
+    own = _own_codes(code)
 
     def line(frame, event, arg):
         if clock() > deadline:
@@ -273,8 +275,10 @@ def run_bounded(code, names, timeout, clock=time.monotonic):
         return line(frame, event, arg)
 
     previous = sys.gettrace()
-    sys.settrace(call)
     try:
+        # Set inside the try: an exception landing as soon as it is set (the engine's deadline is raised
+        # asynchronously) must not leave it tracing the thread's later work.
+        sys.settrace(call)
         return eval(code, names)  # noqa: S307 - restricted code object
     finally:
         sys.settrace(previous)
