@@ -2,12 +2,14 @@
 
 Scripts come from process designers, so they run with RestrictedPython: no
 imports, no names or attributes starting with an underscore, a short list of
-builtins (no open, eval, getattr tricks), and a wall-clock bound enforced by a
-trace function. The trace function only runs between Python lines, so work done
-inside one builtin call is bounded by size instead: `range` yields at most
-MAX_ITEMS numbers, and `*`, `**`, `<<` and the string methods that multiply
-their input refuse results that would be too large. Code is compiled once per
-source text and cached.
+builtins (no open, eval, getattr tricks), and a bound on the CPU time their
+thread spends, enforced by a trace function. CPU time, not wall-clock time:
+restricted code cannot wait for anything, and a machine under load (or another
+thread holding the interpreter) must not make a trivial condition time out. The
+trace function only runs between Python lines, so work done inside one builtin
+call is bounded by size instead: `range` yields at most MAX_ITEMS numbers, and
+`*`, `**`, `<<` and the string methods that multiply their input refuse results
+that would be too large. Code is compiled once per source text and cached.
 
 These checks give designers clear errors, but they cannot bound memory or the
 time spent inside one builtin call; script_pool.py runs code under OS limits for
@@ -250,8 +252,9 @@ def _own_codes(code):
     return codes
 
 
-def run_bounded(code, names, timeout, clock=time.monotonic):
-    """Run restricted code in `names`, stopped between its lines once `timeout` seconds have passed.
+def run_bounded(code, names, timeout, clock=time.thread_time):
+    """Run restricted code in `names`, stopped between its lines once its thread has used `timeout` seconds
+    of CPU (by `clock`).
 
     Only the restricted code's own frames are traced and interrupted. Any other Python code that runs in
     this thread meanwhile (a guard, a helper, and above all a weakref or GC callback run by a collection
