@@ -1,13 +1,17 @@
 """No model can hold a request or a lock: endless ones are refused at deployment or stopped by the engine's
 bounds, and the case is set aside as an incident in its last committed state, never a 500 or a hang."""
+import gc
+import sys
 import threading
 import time
+import weakref
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bangfu.engine import Engine, EngineFailure, Limits, parse_model
-from bangfu.engine.deadline import DeadlineExceeded, within
+from bangfu.engine.deadline import DeadlineExceeded, _watchdog, within
 from conftest import Api, make_app, prepare
 from http_helpers import post_json as _post
 from test_process_models import upload
@@ -233,3 +237,134 @@ def test_a_deadline_set_just_as_its_block_ends_never_reaches_the_callers_code():
             pass
         outside += 1  # a stray exception here would fail the test
     assert outside == 2000
+
+
+class _Node:
+    pass
+
+
+def _land_in_a_gc_callback(deadline):
+    """Fire `deadline` from inside a weakref callback run by a collection, as a late deadline may fire while
+    a collection runs in the engine's thread: its exception lands in the callback, where CPython swallows it."""
+    def callback(_ref):
+        _watchdog.fire_now(deadline.token)
+        for _ in range(1000):  # the exception lands at once, here at the latest
+            pass
+    node = _Node()
+    node.cycle = node
+    ref = weakref.ref(node, callback)
+    del node
+    gc.collect()
+    return ref
+
+
+@contextmanager
+def _swallowed():
+    """The exceptions CPython swallows meanwhile (Exception ignored in ...)."""
+    seen = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: seen.append(unraisable.exc_type)
+    try:
+        yield seen
+    finally:
+        sys.unraisablehook = previous
+
+
+def test_a_deadline_swallowed_in_a_gc_callback_still_ends_its_block_at_the_next_step():
+    steps = []
+    with _swallowed() as swallowed, pytest.raises(DeadlineExceeded):
+        with within(60) as deadline:
+            for step in range(3):
+                deadline.check()  # the block's step boundary
+                steps.append(step)
+                if step == 0:
+                    _land_in_a_gc_callback(deadline)
+    assert swallowed == [DeadlineExceeded], "the deadline's exception landed in the callback"
+    assert steps == [0]
+
+
+def test_a_block_that_ran_on_past_a_swallowed_deadline_does_not_end_as_if_in_time():
+    finished = []
+    with _swallowed() as swallowed, pytest.raises(DeadlineExceeded):
+        with within(60) as deadline:
+            _land_in_a_gc_callback(deadline)
+            finished.append(True)
+    assert swallowed == [DeadlineExceeded] and finished == [True]
+
+
+def test_an_engine_run_whose_deadline_was_swallowed_in_a_gc_callback_is_stopped_not_committed(monkeypatch):
+    """The loop ends after twenty rounds, well within the step bound: only the time bound can stop it. Its
+    deadline fires during the first condition, inside a GC callback; the run must not finish and stand."""
+    xml = model("endless_loop.bpmn").replace(b"<bpmn:script>rounds = 1</bpmn:script>",
+                                             b"<bpmn:script>trail = trail + [1]</bpmn:script>")
+    xml = xml.replace(b"rounds &gt; 0", b"len(trail) &lt; 20")
+    engine = Engine(limits=Limits(steps=10**6, seconds=60))
+    spec = engine.dump_spec(parse_model(xml))
+    instance = engine.start("loop", lambda: spec)
+    instance.seed({"trail": []})
+    instance.advance()
+    [review] = instance.open_tasks()
+    environment = engine.script_engine.environment
+    evaluate = environment.evaluate
+    traps = []
+
+    def evaluate_late(expression, context, external_context=None):
+        if not traps:
+            traps.append(_land_in_a_gc_callback(instance._deadline))
+        return evaluate(expression, context, external_context)
+    monkeypatch.setattr(environment, "evaluate", evaluate_late)
+    with _swallowed() as swallowed, pytest.raises(EngineFailure, match="60 秒"):
+        instance.complete(review.id, {"decision": "approve"})
+    assert swallowed == [DeadlineExceeded]
+    assert not instance.is_completed, "the loop ran on to its end past the deadline"
+
+
+def _script_tracer_out_of_time_in_the_engine():
+    """The trace function of a condition run by run_bounded, as it would be if it were left in the thread,
+    with a clock past its deadline whenever the engine is running its steps (SpiffWorkflow's own code)."""
+    from bangfu.engine import restricted
+
+    def clock():
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_code.co_name == "do_engine_steps" and "SpiffWorkflow" in frame.f_code.co_filename:
+                return 1000.0
+            frame = frame.f_back
+        return 0.0
+    captured = []
+
+    class CapturingSys:
+        gettrace = staticmethod(sys.gettrace)
+
+        @staticmethod
+        def settrace(function):
+            if function is not None:
+                captured.append(function)
+    real = restricted.sys
+    restricted.sys = CapturingSys
+    try:
+        restricted.run_bounded(restricted.compile_expression("1 + 1"), {}, 1.0, clock=clock)
+    finally:
+        restricted.sys = real
+    return captured[0]
+
+
+def test_a_script_tracer_out_of_time_never_stops_the_engines_own_code(api):
+    """How the endless loop once answered 200 under load: a condition's tracer, left tracing the thread (an
+    engine deadline had landed just as it was set), raised ScriptTimeout a second on inside SpiffWorkflow's
+    own code; that counts as the designer's script failing, so the completion was kept and the case set
+    aside with "流程：脚本运行超过 1.0 秒". A script's tracer interrupts the script's own frames only."""
+    assert upload(api, model("endless_loop.bpmn")).status_code == 201
+    case = start(api, "endless_loop")
+    [task] = case["open_tasks"]
+    previous = sys.gettrace()
+    sys.settrace(_script_tracer_out_of_time_in_the_engine())
+    try:
+        response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"decision": "approve"}})
+    finally:
+        sys.settrace(previous)
+    assert response.status_code == 409
+    assert "步" in response.get_json()["error"]["fields"]["case"][0]
+    after = api.case(case["id"])
+    assert [t["id"] for t in after["open_tasks"]] == [task["id"]], "the completion did not happen"
+    assert [e["action"] for e in after["history"]] == ["started", "incident"]

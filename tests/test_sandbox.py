@@ -1,6 +1,11 @@
 """The script sandbox: what a designer's script may and may not do."""
+import gc
+import sys
+import weakref
+
 import pytest
 
+from bangfu.engine.restricted import compile_script, namespace, run_bounded
 from bangfu.engine.sandbox import ScriptLimit, SandboxEnvironment, ScriptTimeout, UnsafeCode, compile_expression
 
 
@@ -98,3 +103,82 @@ def test_engine_turns_a_timeout_into_an_incident_not_a_hang():
     assert instance.incident and "计算" in instance.incident
     restored = engine.restore("t", lambda: spec_json, engine.dump(instance))
     assert restored.open_tasks() == []
+
+
+class _Clock:
+    """A settable clock for run_bounded."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class _Node:
+    pass
+
+
+def _collected_later(callback):
+    """An object only a reference cycle keeps: the next collection runs `callback` (a weakref callback)."""
+    node = _Node()
+    node.cycle = node
+    return weakref.ref(node, callback)
+
+
+def test_a_script_whose_time_runs_out_while_a_gc_callback_runs_is_still_stopped():
+    """A collection in the middle of a script runs Python callbacks in its thread. The time bound passing
+    during one of them must stop the script at its next line, not be raised (and swallowed) in the callback,
+    which would leave the script running with no bound at all."""
+    clock = _Clock()
+
+    def late(_ref):  # the clock passes the deadline while the callback runs
+        clock.now += 10
+
+    trap = _collected_later(late)  # noqa: F841 - the weakref must live until it is collected
+    names = namespace({}, {"collect": gc.collect})
+    code = compile_script("collect()\ntotal = 0\nfor i in range(1000):\n    total += 1\n")
+    with pytest.raises(ScriptTimeout):
+        run_bounded(code, names, 1.0, clock=clock)
+    assert names.get("total", 0) < 1000, "the script ran on past its time bound"
+    assert clock.now == 10, "the callback ran inside the script"
+
+
+def test_a_script_stays_bounded_in_functions_and_comprehensions_it_defines():
+    clock = _Clock()
+    code = compile_script("def spin():\n    clock_tick()\n    while True:\n        pass\nspin()\n")
+    names = namespace({}, {"clock_tick": lambda: setattr(clock, "now", 10)})
+    with pytest.raises(ScriptTimeout):
+        run_bounded(code, names, 1.0, clock=clock)
+    comprehension = compile_expression("[clock_tick() for i in range(3)] and [i for i in range(10**5) if i < 0]")
+    clock.now = 0
+    with pytest.raises(ScriptTimeout):
+        run_bounded(comprehension, namespace({}, {"clock_tick": lambda: setattr(clock, "now", 10)}), 1.0,
+                    clock=clock)
+
+
+def test_a_script_interrupted_as_its_tracer_is_set_leaves_no_tracer_behind(monkeypatch):
+    """The engine's deadline is raised asynchronously and may land just as a condition's tracer is set. A
+    tracer left behind would trace the thread's later work and, a second on, raise ScriptTimeout in
+    whatever code runs then (the engine's own: an endless loop became a script failure and the command
+    answered 200)."""
+    from bangfu.engine import restricted
+
+    class Interrupted(BaseException):
+        pass
+
+    class LandingSys:  # sys, with an exception landing right after settrace
+        gettrace = staticmethod(sys.gettrace)
+
+        @staticmethod
+        def settrace(function):
+            sys.settrace(function)
+            if function is not None:
+                raise Interrupted()
+    previous = sys.gettrace()
+    monkeypatch.setattr(restricted, "sys", LandingSys)
+    with pytest.raises(Interrupted):
+        run_bounded(compile_expression("1 + 1"), namespace({}), 1.0)
+    left = sys.gettrace()
+    sys.settrace(previous)
+    assert left is previous

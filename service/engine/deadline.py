@@ -8,6 +8,13 @@ eval loop. Code that must not be cut half-way (the script pool's bookkeeping) ru
 deadline passing meanwhile is raised, as an ordinary exception, when the shield ends. An exception set
 just as the block finished is taken in `within` itself, never in the caller's code. (Clearing it with
 SetAsyncExc(id, NULL) instead leaves CPython 3.11's eval breaker set for good: the next traced code spins.)
+
+An asynchronous exception lands in whatever Python code the thread runs at that moment, and that may be a
+weakref or GC callback (or a finaliser) run by a collection in the middle of the block, where CPython
+swallows it ("Exception ignored in ..."). The block must end all the same: `within.check()`, called at
+the block's step boundaries, raises DeadlineExceeded once the deadline has fired, and a block that ends
+with its deadline fired but no exception left to take raises it on leaving. Before the deadline fires a
+check is one set lookup.
 """
 import ctypes
 import heapq
@@ -80,7 +87,7 @@ class _Watchdog:
     def _watch(self):
         with self._lock:
             while True:
-                while self._heap and self._heap[0][1] not in self._armed:
+                while self._heap and not self._due_later(self._heap[0][1]):
                     heapq.heappop(self._heap)
                 if not self._heap:
                     self._wake.wait()
@@ -91,11 +98,25 @@ class _Watchdog:
                     self._wake.wait(delay)
                     continue
                 heapq.heappop(self._heap)
-                thread_id = self._armed[token]
-                if self._shields.get(thread_id):
-                    self._held[token] = thread_id
-                elif _set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(DeadlineExceeded)):
-                    self._fired.add(token)
+                self._fire(token)
+
+    def _due_later(self, token):
+        return token in self._armed and token not in self._fired and token not in self._held
+
+    def _fire(self, token):
+        thread_id = self._armed[token]
+        if self._shields.get(thread_id):
+            self._held[token] = thread_id
+        else:
+            self._fired.add(token)  # first: fired on its own thread (fire_now) it lands as the call returns
+            if not _set_async_exc(ctypes.c_ulong(thread_id), ctypes.py_object(DeadlineExceeded)):
+                self._fired.discard(token)  # the thread has gone
+
+    def fire_now(self, token):
+        """Fire an armed deadline at once, as if its time had come: tests choose where its exception lands."""
+        with self._lock:
+            if self._due_later(token):
+                self._fire(token)
 
 
 _watchdog = _Watchdog()
@@ -121,18 +142,28 @@ class within:
 
     def __exit__(self, exc_type, exc, traceback):
         if _watchdog.disarm(self.token) and exc_type is not DeadlineExceeded:
-            _absorb()
+            if not _absorb() and exc_type is None:
+                raise DeadlineExceeded()  # it was swallowed on its way and the block ran on past its deadline
         return False
+
+    def check(self):
+        """Raise DeadlineExceeded when the deadline has fired, even if its exception never ended the block
+        (swallowed in a callback); called between the block's steps."""
+        if self.token in _watchdog._fired:  # no lock: a set lookup, all it costs before the deadline
+            _absorb()  # still on its way: taken here, never later in the caller's code
+            raise DeadlineExceeded()
 
 
 def _absorb():
-    """Take the exception set on this thread just as its block finished; the block's work stands."""
+    """Take the exception set on this thread; True when it came (it had not landed yet). An exception set
+    just as the block finished is taken here, and the block's work stands."""
     until = time.monotonic() + _ABSORB_SECONDS
     try:
         while time.monotonic() < until:  # every call checks the eval breaker: it lands at once
             pass
     except DeadlineExceeded:
-        pass
+        return True
+    return False
 
 
 @contextmanager

@@ -83,6 +83,7 @@ class Instance:
         self.workflow = workflow
         self.limits = limits
         self.incident = None
+        self._deadline = None  # the running command's time bound (deadline.within), checked at every step
 
     def open_tasks(self):
         tasks = []
@@ -246,8 +247,11 @@ class Instance:
 
     def _steps(self):
         steps = itertools.count(1)
+        deadline = self._deadline
 
         def count(_task):
+            if deadline is not None:
+                deadline.check()  # a deadline whose exception was swallowed (in a GC callback) still stops the run
             if next(steps) > self.limits.steps:
                 raise _StepLimit()
         try:
@@ -274,8 +278,12 @@ class Instance:
     def _bounded(self, run):
         """Run engine work within the step and time limits; EngineFailure when it cannot finish cleanly."""
         try:
-            with within(self.limits.seconds):
-                run()
+            with within(self.limits.seconds) as deadline:
+                self._deadline = deadline
+                try:
+                    run()
+                finally:
+                    self._deadline = None
         except DeadlineExceeded:
             raise EngineFailure(f"流程运行超过 {self.limits.seconds:g} 秒，已中止") from None
         except InstanceLimit:

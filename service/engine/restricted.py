@@ -2,12 +2,14 @@
 
 Scripts come from process designers, so they run with RestrictedPython: no
 imports, no names or attributes starting with an underscore, a short list of
-builtins (no open, eval, getattr tricks), and a wall-clock bound enforced by a
-trace function. The trace function only runs between Python lines, so work done
-inside one builtin call is bounded by size instead: `range` yields at most
-MAX_ITEMS numbers, and `*`, `**`, `<<` and the string methods that multiply
-their input refuse results that would be too large. Code is compiled once per
-source text and cached.
+builtins (no open, eval, getattr tricks), and a bound on the CPU time their
+thread spends, enforced by a trace function. CPU time, not wall-clock time:
+restricted code cannot wait for anything, and a machine under load (or another
+thread holding the interpreter) must not make a trivial condition time out. The
+trace function only runs between Python lines, so work done inside one builtin
+call is bounded by size instead: `range` yields at most MAX_ITEMS numbers, and
+`*`, `**`, `<<` and the string methods that multiply their input refuse results
+that would be too large. Code is compiled once per source text and cached.
 
 These checks give designers clear errors, but they cannot bound memory or the
 time spent inside one builtin call; script_pool.py runs code under OS limits for
@@ -22,6 +24,7 @@ import operator
 import re
 import sys
 import time
+import types
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getiter
@@ -240,18 +243,45 @@ def compile_script(source):
     return _compiled(source, "exec", compile_restricted_exec)
 
 
-def run_bounded(code, names, timeout):
-    """Run restricted code in `names`, stopped between lines once `timeout` seconds have passed."""
-    deadline = time.monotonic() + timeout
+def _own_codes(code):
+    """`code` and the code objects nested in it (comprehensions, lambdas, functions it defines), by id."""
+    codes = {id(code): code}  # the objects are kept: an id stays theirs
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            codes.update(_own_codes(const))
+    return codes
 
-    def tracer(frame, event, arg):
-        if time.monotonic() > deadline:
+
+def run_bounded(code, names, timeout, clock=time.thread_time):
+    """Run restricted code in `names`, stopped between its lines once its thread has used `timeout` seconds
+    of CPU (by `clock`).
+
+    Only the restricted code's own frames are traced and interrupted. Any other Python code that runs in
+    this thread meanwhile (a guard, a helper, and above all a weakref or GC callback run by a collection
+    that happens in the middle of the script) is left alone: an exception raised there would be
+    swallowed by CPython ("Exception ignored in ...") and, as a trace function that raises is unset, the
+    script would then run on with no bound at all. The frames of that other code run untraced (they are
+    bounded by size, see above), and the script's next line after them is stopped. For the same reason a
+    tracer left in the thread after the script (were one ever left) could not interrupt the service's own
+    code: a ScriptTimeout raised in the engine's code is taken for the designer's script failing."""
+    deadline = clock() + timeout
+    own = _own_codes(code)
+
+    def line(frame, event, arg):
+        if clock() > deadline:
             raise ScriptTimeout(f"脚本运行超过 {timeout} 秒，已中止")
-        return tracer
+        return line
+
+    def call(frame, event, arg):
+        if id(frame.f_code) not in own:
+            return None  # not the script's: no line events for it, and never interrupted
+        return line(frame, event, arg)
 
     previous = sys.gettrace()
-    sys.settrace(tracer)
     try:
+        # Set inside the try: an exception landing as soon as it is set (the engine's deadline is raised
+        # asynchronously) must not leave it tracing the thread's later work.
+        sys.settrace(call)
         return eval(code, names)  # noqa: S307 - restricted code object
     finally:
         sys.settrace(previous)
