@@ -260,3 +260,36 @@ def test_other_roles_have_no_incident_page(app):
     assert 'href="/incidents"' not in center.get("/inbox").get_data(as_text=True)
     assert center.get("/incidents").status_code == 403
     assert center.post("/incidents/1/terminate", {"reason": "x"}).status_code == 403
+
+
+def test_the_head_previews_the_move_before_retrying_on_the_newest_version(api, app):
+    """The page offers 在第 N 版上重试… as a preview of the move (which task becomes which, or why the case
+    cannot move, in Chinese) with the retry form; and a link to the version's migration preview."""
+    from test_pages import Browser
+    case_id = case_in_incident(api, "total = 1 / 0")
+    head = Browser(app, "head1")
+    assert 'data-action="retry-latest-preview"' not in head.get("/incidents").get_data(as_text=True)
+
+    assert upload(api, without_confirm(), comment="去掉确认").status_code == 201
+    page = head.get("/incidents").get_data(as_text=True)
+    assert f'href="/incidents/{case_id}/latest"' in page and "在第 2 版上重试…" in page
+    assert 'href="/models/incident_check/versions/1/migration?to=2"' in page
+    refused = head.get(f"/incidents/{case_id}/latest").get_data(as_text=True)
+    assert "不能迁移" in refused and "待办任务「确认」（<code>confirm</code>）在新版本中已删除" in refused
+    assert 'data-action="retry-latest"' not in refused and "不能在第 2 版上重试" in refused
+    # Posted all the same (a stale page): refused, the case as it was.
+    head.post(f"/incidents/{case_id}/retry", {"reason": "试试", "on_latest": "1"})
+    assert "不能迁移到第 2 版" in head.get("/incidents").get_data(as_text=True)
+    assert api.case(case_id)["process_version"] == 1
+
+    assert upload(api, model("total = 1 + 1"), comment="修正脚本").status_code == 201
+    preview = head.get(f"/incidents/{case_id}/latest").get_data(as_text=True)
+    assert "可以迁移" in preview and "确认 → 确认" in preview and 'data-action="retry-latest"' in preview
+    migration = head.get("/models/incident_check/versions/1/migration?to=3")
+    assert migration.status_code == 200 and "返回流程异常" in migration.get_data(as_text=True)
+    assert head.post(f"/incidents/{case_id}/retry", {"reason": "第3版已修正脚本", "on_latest": "1"}).status_code == 302
+    assert "已重试，当前状态：办理中" in head.get("/incidents").get_data(as_text=True)
+    case = api.case(case_id)
+    assert (case["status"], case["process_version"]) == ("active", 3)
+    assert [e["action"] for e in case["history"]][-2:] == ["migrated", "incident_retried"]
+    assert Browser(app, "center1").get(f"/incidents/{case_id}/latest").status_code == 403
