@@ -85,7 +85,12 @@ def test_retry_on_the_newest_version_after_the_model_is_fixed(api, app):
     again and it finishes; the history shows the move, then the retry, and the audit entry says both."""
     case_id = case_in_incident(api, "total = 1 / 0")
     assert act(api, case_id, "retry", reason="当前版本重试").get_json()["status"] == "incident"
+    assert api.get(f"/api/v1/incidents/{case_id}/retry-preview", "head1").status_code == 409  # on the newest
     assert upload(api, model("total = 1 + 1"), comment="修正脚本").status_code == 201
+    preview = api.get(f"/api/v1/incidents/{case_id}/retry-preview", "head1").get_json()
+    assert preview["to_version"] == 2 and preview["move"]["can_move"] and preview["move"]["reasons"] == []
+    assert [(t["from_step"], t["to_step"]) for t in preview["move"]["tasks"]] == [("confirm", "confirm")]
+    assert api.get(f"/api/v1/incidents/{case_id}/retry-preview", "center1").status_code == 403
     done = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
     assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
     case = api.case(case_id)
@@ -106,6 +111,8 @@ def test_retry_on_a_newest_version_without_the_cases_steps_is_refused(api, app):
     assert upload(api, without_confirm()).status_code == 201
     assert api.get("/api/v1/incidents", "head1").status_code == 200  # the head's API token made before counting
     before, entries = api.case(case_id), len(_entries(app))
+    preview = api.get(f"/api/v1/incidents/{case_id}/retry-preview", "head1").get_json()["move"]
+    assert not preview["can_move"] and preview["reasons"] == ["待办任务「确认」（confirm）在新版本中已删除"]
     refused = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
     assert refused.status_code == 409, refused.get_json()
     message = refused.get_json()["error"]["message"]
