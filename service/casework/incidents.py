@@ -27,7 +27,7 @@ from ..cases import history
 from ..cases.models import STATUS_LABELS, Case, CaseEvent, CaseStatus
 from ..cases.operations import set_incident
 from ..db import utcnow
-from ..engine import TaskNotReady
+from ..engine import EngineFailure, TaskNotReady
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..households import register
 from ..process_models import migration
@@ -117,6 +117,10 @@ def retry_incident(session, services, user, case_id, reason, on_latest=False):
             # Not advanced: a case in incident can go on only from its failed steps, which the retry runs.
             services.engine.migrate(instance, move.target.engine_key, lambda: move.target.spec_json, advance=False)
         instance.retry()
+        if move is not None and instance.incident:
+            # Failed again on the new version: the move is discarded with the engine work, and with it what the
+            # service tasks it reached wrote (run_with_service_tasks rolls their savepoint back).
+            raise EngineFailure(instance.incident)
         return services.store.dump(instance)
     return _finish(session, services, user, case, instance, retried, "incident_retried", reason,
                    failed[0] if len(failed) == 1 else None, move)
@@ -192,16 +196,14 @@ def terminate_case(session, services, user, case_id, reason):
 
 def _finish(session, services, user, case, instance, work, action, reason, step, move=None):
     """Record the action, run the engine work and bring the case in step: active again, or a new incident.
-    With a `move` (a retry on a newer version) the move is recorded first, and kept only when the retry on the
-    new version leaves no incident."""
+    With a `move` (a retry on a newer version) the move is recorded first, and kept only when the work succeeds
+    (the retry on the new version raises EngineFailure when it fails again)."""
     now = utcnow()
     source = case.process_version
     if move is not None:
         move.event = migration.record_move(session, user, case, move.source, move.target, now)
     event = history.record(session, case, user, action, task=step, opinion=reason, when=now)
     state, failure = run_with_service_tasks(session, services, case, user, instance, work)
-    if move is not None and not failure and instance.incident:
-        failure = instance.incident
     if failure:  # the engine work is discarded: the case stays where it was, with the new error
         if move is not None:
             _undo_move(session, case, move)
