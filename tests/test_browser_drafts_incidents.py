@@ -29,3 +29,28 @@ def test_the_head_skips_a_failed_step_on_the_incidents_page(browser, server, api
     assert "已跳过失败步骤" in page.inner_text(".bf-flash-success")
     assert api.case(case_id)["status"] == "active"
     page.context.close()
+
+
+def test_the_head_previews_the_move_then_retries_on_the_newest_version(browser, server, api):
+    """From the incident card to the preview of the move (in Chinese, fitting a phone) and the retry there."""
+    from test_browser_language import OPEN_ALL, VIEWPORTS, VISIBLE_TEXT, foreign
+    from test_incidents import model
+    from test_process_models import upload
+    case_id = case_in_incident(api, "total = 1 / 0")
+    assert upload(api, model("total = 1 + 1"), comment="修正脚本").status_code == 201
+    page = sign_in(browser, server, "head1", VIEWPORTS["phone"])
+    page.goto(f"{server}/incidents")
+    page.locator(f"#incident-{case_id} [data-action=retry-latest-preview]").click()
+    page.wait_for_selector("[data-action=retry-latest]")
+    page.evaluate(OPEN_ALL)
+    error = ["ZeroDivisionError", "division", "by", "zero"]  # the engine's error, quoted as it came
+    assert foreign(page.evaluate(VISIBLE_TEXT, True), ["head1", *error]) == []
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    assert "确认 → 确认" in page.inner_text("main")
+    page.fill("textarea[name=reason]", "第 2 版已修正脚本")
+    page.click("[data-action=retry-latest]")
+    page.wait_for_selector(".bf-flash-success")
+    assert "已重试，当前状态：办理中" in page.inner_text(".bf-flash-success")
+    case = api.case(case_id)
+    assert (case["status"], case["process_version"]) == ("active", 2)
+    page.context.close()

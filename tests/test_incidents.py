@@ -80,25 +80,84 @@ def test_retry_after_the_data_it_reads_is_repaired_goes_on(api, app):
     assert api.case(case_id)["status"] == "completed" and api.case(case_id)["data"]["due"] == "2027-03-04"
 
 
-def test_retry_on_the_newest_version_after_the_model_is_fixed(api):
+def test_retry_on_the_newest_version_after_the_model_is_fixed(api, app):
+    """The repair deployed as version 2: the case moves there by version migration, then its failed step runs
+    again and it finishes; the history shows the move, then the retry, and the audit entry says both."""
     case_id = case_in_incident(api, "total = 1 / 0")
     assert act(api, case_id, "retry", reason="当前版本重试").get_json()["status"] == "incident"
+    assert api.get(f"/api/v1/incidents/{case_id}/retry-preview", "head1").status_code == 409  # on the newest
     assert upload(api, model("total = 1 + 1"), comment="修正脚本").status_code == 201
+    preview = api.get(f"/api/v1/incidents/{case_id}/retry-preview", "head1").get_json()
+    assert preview["to_version"] == 2 and preview["move"]["can_move"] and preview["move"]["reasons"] == []
+    assert [(t["from_step"], t["to_step"]) for t in preview["move"]["tasks"]] == [("confirm", "confirm")]
+    assert api.get(f"/api/v1/incidents/{case_id}/retry-preview", "center1").status_code == 403
     done = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
     assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
     case = api.case(case_id)
-    assert case["process_version"] == 2
+    assert case["process_version"] == 2 and open_names(api, case_id) == ["confirm"]
+    tail = [(e["action"], e.get("task_title"), e["opinion"]) for e in case["history"]][-2:]
+    assert tail == [("migrated", "流程版本 第 1 版 → 第 2 版", None), ("incident_retried", "计算", "模型已修正")]
+    entry = last(app, "casework.incidents.retry_incident")
+    detail = entry.detail if isinstance(entry.detail, dict) else json.loads(entry.detail)
+    assert (detail["process"], detail["from_version"], detail["to_version"], detail["outcome"]) == \
+        ("incident_check", 1, 2, "active")
     api.complete(case_id, "confirm", APPROVE)
     assert api.case(case_id)["status"] == "completed" and api.case(case_id)["data"]["total"] == 2
 
 
-def test_retry_on_a_newest_version_without_the_cases_steps_is_refused(api):
+def test_retry_on_a_newest_version_without_the_cases_steps_is_refused(api, app):
+    """Version 2 drops the confirmation the case stands on: refused with the element named, nothing changed."""
     case_id = case_in_incident(api, "total = 1 / 0")
-    renamed = model("total = 1 + 1").replace(b'"confirm"', b'"confirm_again"').replace(b">confirm<", b">confirm_again<")
-    assert upload(api, renamed).status_code == 201
+    assert upload(api, without_confirm()).status_code == 201
+    assert api.get("/api/v1/incidents", "head1").status_code == 200  # the head's API token made before counting
+    before, entries = api.case(case_id), len(_entries(app))
+    preview = api.get(f"/api/v1/incidents/{case_id}/retry-preview", "head1").get_json()["move"]
+    assert not preview["can_move"] and preview["reasons"] == ["待办任务「确认」（confirm）在新版本中已删除"]
     refused = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
-    assert refused.status_code == 409 and "版本迁移" in refused.get_json()["error"]["message"]
-    assert api.case(case_id)["status"] == "incident" and api.case(case_id)["process_version"] == 1
+    assert refused.status_code == 409, refused.get_json()
+    message = refused.get_json()["error"]["message"]
+    assert "不能迁移到第 2 版" in message and "「确认」（confirm）在新版本中已删除" in message, message
+    after = api.case(case_id)
+    assert (after["status"], after["process_version"], after["incident"]) == ("incident", 1, before["incident"])
+    assert after["history"] == before["history"]
+    assert [e.action for e in _entries(app)[entries:]] == []
+
+
+def test_a_retry_that_fails_again_on_the_newest_version_leaves_the_case_on_its_version(api):
+    """Version 2's script fails too: the move is discarded with the retry, the case stays on version 1 with
+    the new error, and a later repair (version 3) still moves it."""
+    case_id = case_in_incident(api, "total = 1 / 0")
+    assert upload(api, model("total = undefined_name"), comment="仍有错误").status_code == 201
+    again = act(api, case_id, "retry", reason="第2版", on_latest=True)
+    assert again.status_code == 200 and again.get_json()["status"] == "incident"
+    assert "undefined_name" in again.get_json()["incident"]
+    case = api.case(case_id)
+    assert case["process_version"] == 1 and "migrated" not in [e["action"] for e in case["history"]]
+    assert [e["action"] for e in case["history"]][-2:] == ["incident_retried", "incident"]
+    assert upload(api, model("total = 1 + 1"), comment="修正").status_code == 201
+    done = act(api, case_id, "retry", reason="第3版", on_latest=True)
+    assert done.get_json()["status"] == "active" and api.case(case_id)["process_version"] == 3
+
+
+def without_confirm():
+    """The incident model (script repaired) without its confirmation: the fork leads straight to the join."""
+    text = model("total = 1 + 1").decode()
+    start, end = text.index('    <bpmn:userTask id="confirm"'), text.index("</bpmn:userTask>", text.index('id="confirm"'))
+    text = text[:start] + text[end + len("</bpmn:userTask>\n"):]
+    text = text.replace("<bpmn:flowNodeRef>confirm</bpmn:flowNodeRef>", "")
+    text = text.replace('<bpmn:incoming>f5</bpmn:incoming><bpmn:incoming>f6</bpmn:incoming>',
+                        '<bpmn:incoming>f5</bpmn:incoming><bpmn:incoming>f4</bpmn:incoming>')
+    text = text.replace('<bpmn:sequenceFlow id="f4" sourceRef="fork" targetRef="confirm" />',
+                        '<bpmn:sequenceFlow id="f4" sourceRef="fork" targetRef="join" />')
+    text = text.replace('<bpmn:sequenceFlow id="f6" sourceRef="confirm" targetRef="join" />', "")
+    assert 'id="confirm"' not in text
+    return text.encode()
+
+
+def _entries(app):
+    """The audit log's entries of commands (views of personal data, as reading the case here, left out)."""
+    from test_audit import entries
+    return [e for e in entries(app) if e.action != "privacy.viewed_unmasked"]
 
 
 def test_skip_marks_the_failed_script_done_and_the_case_goes_on(api, app):
@@ -208,3 +267,36 @@ def test_other_roles_have_no_incident_page(app):
     assert 'href="/incidents"' not in center.get("/inbox").get_data(as_text=True)
     assert center.get("/incidents").status_code == 403
     assert center.post("/incidents/1/terminate", {"reason": "x"}).status_code == 403
+
+
+def test_the_head_previews_the_move_before_retrying_on_the_newest_version(api, app):
+    """The page offers 在第 N 版上重试… as a preview of the move (which task becomes which, or why the case
+    cannot move, in Chinese) with the retry form; and a link to the version's migration preview."""
+    from test_pages import Browser
+    case_id = case_in_incident(api, "total = 1 / 0")
+    head = Browser(app, "head1")
+    assert 'data-action="retry-latest-preview"' not in head.get("/incidents").get_data(as_text=True)
+
+    assert upload(api, without_confirm(), comment="去掉确认").status_code == 201
+    page = head.get("/incidents").get_data(as_text=True)
+    assert f'href="/incidents/{case_id}/latest"' in page and "在第 2 版上重试…" in page
+    assert 'href="/models/incident_check/versions/1/migration?to=2"' in page
+    refused = head.get(f"/incidents/{case_id}/latest").get_data(as_text=True)
+    assert "不能迁移" in refused and "待办任务「确认」（<code>confirm</code>）在新版本中已删除" in refused
+    assert 'data-action="retry-latest"' not in refused and "不能在第 2 版上重试" in refused
+    # Posted all the same (a stale page): refused, the case as it was.
+    head.post(f"/incidents/{case_id}/retry", {"reason": "试试", "on_latest": "1"})
+    assert "不能迁移到第 2 版" in head.get("/incidents").get_data(as_text=True)
+    assert api.case(case_id)["process_version"] == 1
+
+    assert upload(api, model("total = 1 + 1"), comment="修正脚本").status_code == 201
+    preview = head.get(f"/incidents/{case_id}/latest").get_data(as_text=True)
+    assert "可以迁移" in preview and "确认 → 确认" in preview and 'data-action="retry-latest"' in preview
+    migration = head.get("/models/incident_check/versions/1/migration?to=3")
+    assert migration.status_code == 200 and "返回流程异常" in migration.get_data(as_text=True)
+    assert head.post(f"/incidents/{case_id}/retry", {"reason": "第3版已修正脚本", "on_latest": "1"}).status_code == 302
+    assert "已重试，当前状态：办理中" in head.get("/incidents").get_data(as_text=True)
+    case = api.case(case_id)
+    assert (case["status"], case["process_version"]) == ("active", 3)
+    assert [e["action"] for e in case["history"]][-2:] == ["migrated", "incident_retried"]
+    assert Browser(app, "center1").get(f"/incidents/{case_id}/latest").status_code == 403

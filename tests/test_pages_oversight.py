@@ -90,6 +90,19 @@ def test_deploy_without_the_csrf_header_is_refused(signed_in):
     assert response.status_code == 400
 
 
+def test_forms_sharing_a_title_are_told_apart_by_their_file_name(signed_in):
+    """审批 is the title of the hardship approval's form and of the programmes' approval form: the models page
+    and the modeler's form list name each with its file, other forms by their title alone."""
+    designer = signed_in("designer1")
+    listing = designer.get("/models").get_data(as_text=True)
+    assert ">审批（approval）</a>" in listing and ">审批（programme_approval）</a>" in listing
+    assert ">审批</a>" not in listing and ">公示</a>" in listing
+    titles = widget(designer.get("/models/hardship_assistance/edit").get_data(as_text=True), "modeler")["formTitles"]
+    assert titles["approval.schema.json"] == "审批（approval）"
+    assert titles["programme_approval.schema.json"] == "审批（programme_approval）"
+    assert titles["public_notice.schema.json"] == "公示"
+
+
 def test_only_designers_open_the_modeler(signed_in):
     assert signed_in("center1").get("/models").status_code == 403
 

@@ -64,6 +64,7 @@ ACTIONS = {
     "role_revoked": "撤销角色",
     "delegation_created": "设置委托",
     "delegation_ended": "提前结束委托",
+    "delegation_lapsed": "委托到期结束",
 }
 SUBJECTS = {"case": "案件", "household": "家庭档案", "batch": "代发批次", "user": "用户", "standard": "资金标准",
             "adjustment_list": "半年调整清单", "award": "帮扶项目", "organisation": "机构", "process_model": "流程模型"}

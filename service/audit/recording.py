@@ -114,6 +114,12 @@ def note(session, action=None, actor=None, subject=None, actor_name=None, **deta
     hint.setdefault("detail", {}).update(detail)
 
 
+def entry(session, action, subject=(None, None), **detail):
+    """Append an entry of its own to the command's transaction, besides the command's: for a command that
+    does one thing to each of several subjects (a job ending several delegations), by the system."""
+    return chain.append(session.connection(), action, None, SYSTEM, None, subject[0], subject[1], None, detail)
+
+
 def written(session, table, identity, step=None, **subjects):
     """A row the command wrote with a statement of its own, not through the flush: logged as if flushed.
     `step`: (spec name, title) of a task row; `subjects`: kind=id of the subjects the row points at."""

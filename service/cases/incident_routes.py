@@ -8,11 +8,12 @@ from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
 from ..unit_of_work import run
 from .incident_schemas import (IncidentActionSchema, IncidentListSchema, IncidentOutcomeSchema, IncidentSchema,
-                               RetrySchema, SkipSchema)
+                               RetryPreviewSchema, RetrySchema, SkipSchema)
 
 blp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents", description="流程异常的案件")
 authenticate_blueprint(blp, actions={("Incidents", "GET"): Action.HANDLE_INCIDENTS,
                                     ("IncidentItem", "GET"): Action.HANDLE_INCIDENTS,
+                                    ("IncidentRetryPreview", "GET"): Action.HANDLE_INCIDENTS,
                                     **{(view, "POST"): Action.HANDLE_INCIDENTS
                                        for view in ("IncidentRetry", "IncidentSkip", "IncidentTermination")}})
 
@@ -31,6 +32,17 @@ class IncidentItem(MethodView):
     def get(self, case_id):
         """One case in incident with its failed steps; 409 when it is not in incident."""
         return incidents.incident_detail(db.session(), services(), current_user(), case_id)
+
+
+@blp.route("/<id:case_id>/retry-preview")
+class IncidentRetryPreview(MethodView):
+    @blp.response(200, RetryPreviewSchema)
+    def get(self, case_id):
+        """What a retry with `on_latest` would move: the case's move to the newest version of its model (which
+        open task becomes which, what it loses), or why it cannot move; changes nothing. 409 when the case is
+        on the newest version already or not in incident."""
+        target, move = incidents.retry_preview(db.session(), services(), current_user(), case_id)
+        return {"to_version": target.version, "move": move}
 
 
 @blp.route("/<id:case_id>/retry")

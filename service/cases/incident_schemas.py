@@ -2,6 +2,7 @@ from marshmallow import fields, validate
 
 from ..api.schema import Schema, computed, listing
 from ..casework.incidents import MAX_REASON
+from ..process_models.schemas import CaseMoveSchema
 
 
 class FailedStepSchema(Schema):
@@ -36,7 +37,14 @@ class IncidentActionSchema(Schema):
 
 class RetrySchema(IncidentActionSchema):
     on_latest = fields.Boolean(load_default=False, metadata={
-        "description": "first move the case onto the newest version of its model (a repair that keeps its steps)"})
+        "description": "first move the case onto the newest version of its model, as version migration does "
+                       "(refused, nothing changed, when it cannot move: see retry-preview)"})
+
+
+class RetryPreviewSchema(Schema):
+    to_version = fields.Integer(metadata={"description": "the newest version of the case's model"})
+    move = fields.Nested(CaseMoveSchema, metadata={"description": "the case's move there, as a migration preview "
+                                                                  "gives it (can_move, reasons, tasks, lost_*)"})
 
 
 class SkipSchema(IncidentActionSchema):

@@ -124,12 +124,14 @@ class Engine:
         spec, subprocess_specs = self._spec(key, load_spec_json)
         return migration.plan(self.serializer.registry, instance.workflow, spec, subprocess_specs)
 
-    def migrate(self, instance, key, load_spec_json):
-        """Move the instance onto the version `key` and run on from where it stands; its plan must allow it."""
+    def migrate(self, instance, key, load_spec_json, advance=True):
+        """Move the instance onto the version `key` and run on from where it stands; its plan must allow it.
+        Without `advance` it stays where the move left it: an incident's retry runs on from its failed steps."""
         spec, subprocess_specs = self._spec(key, load_spec_json)
         instance._bounded(lambda: migration.migrate(self.serializer.registry, instance.workflow, spec,
                                                     subprocess_specs))
-        instance.advance()
+        if advance:
+            instance.advance()
 
     def dump(self, instance):
         dct = self.serializer.to_dict(instance.workflow)

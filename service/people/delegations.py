@@ -2,12 +2,19 @@
 period. The colleague sees them in their inbox marked 委托 and may claim or complete them; the duties
 (people/duties.py) apply to whoever does a step. A period is China's days, both ends included: after its last
 day the delegation is over by itself, and either of the two (or the centre head) may end it sooner.
-"""
-from datetime import date
 
-from sqlalchemy import select
+A delegation over by itself is recorded too: each night the scheduler's `delegations_lapsed` job
+(people/schedule.py) gives each one past its last day and not ended its `ended_at` (the start of the day
+after its last, China time) and an audit entry of its own. Once, however many service processes run the job:
+the firing row is unique per due time, and each delegation is ended by a conditional UPDATE (`ended_at IS
+NULL`), whose row count says which transaction ended it; only that one writes the entry.
+"""
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select, update
 
 from .. import clock
+from ..config import LOCAL_TIMEZONE
 from ..access import Action, ORG_SCOPE, may
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .models import Delegation, User
@@ -81,6 +88,39 @@ def end(session, user, delegation_id):
          delegate=delegation.delegate.username)
     session.flush()
     return delegation
+
+
+def end_lapsed(session, today=None):
+    """End the delegations past their last day that nobody ended (as of `today`, China's date), each with an
+    audit entry 'delegation_lapsed'; returns their ids."""
+    return end_listed(session, lapsed(session, today))
+
+
+def lapsed(session, today=None):
+    """(id, delegator id, last day) of the delegations past their last day and not ended."""
+    today = today or clock.today()
+    return session.execute(select(Delegation.id, Delegation.delegator_id, Delegation.ends_on)
+                           .where(Delegation.ended_at.is_(None), Delegation.ends_on < today)
+                           .order_by(Delegation.id)).all()
+
+
+def end_listed(session, listed):
+    """End the `lapsed` delegations still not ended, each with its entry. One another transaction ended
+    meanwhile (another process's run of the job) is left to it: the database decides, by the conditional
+    UPDATE's row count (PostgreSQL's UPDATE waits for the other's row lock, then finds `ended_at` set)."""
+    from ..audit.recording import entry
+    ended = []
+    for delegation_id, delegator_id, ends_on in listed:
+        over_at = datetime.combine(ends_on + timedelta(days=1), time(0), LOCAL_TIMEZONE)
+        result = session.execute(update(Delegation).where(Delegation.id == delegation_id,
+                                                          Delegation.ended_at.is_(None))
+                                 .values(ended_at=over_at).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            continue
+        entry(session, "delegation_lapsed", ("user", delegator_id), delegation=delegation_id,
+              ends_on=ends_on.isoformat())
+        ended.append(delegation_id)
+    return ended
 
 
 def of_user(session, user):

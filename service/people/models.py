@@ -52,7 +52,8 @@ class UserRole(Base):
 
 class Delegation(Base):
     """A user on leave has a colleague work their claimed tasks from `starts_on` to `ends_on` (China's days,
-    both included); `ended_at` when it was ended early. Past `ends_on` it is over by itself."""
+    both included); `ended_at` when it was ended early. Past `ends_on` it is over by itself, and the nightly
+    job (people/schedule.py) then sets `ended_at` to the start of the day after `ends_on`, with its audit entry."""
 
     __tablename__ = "delegations"
     __table_args__ = (CheckConstraint("delegator_id <> delegate_id", name="not_to_oneself"),

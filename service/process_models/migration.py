@@ -137,7 +137,7 @@ def preview(session, services, user, key, from_number, to_number):
     moves = []
     for case in cases:
         try:
-            moves.append(_assess(session, services, case, services.store.restore(case), source, target))
+            moves.append(assess(session, services, case, services.store.restore(case), source, target))
         except Exception as exc:  # one unreadable case must not hide the others
             log.warning("migration preview of case %s failed: %s", case.id, type(exc).__name__)
             moves.append(CaseMove(case, reasons=["无法读取案件的流程状态，不能迁移"]))
@@ -182,10 +182,10 @@ def move_case(session, services, user, case_id, source_id, target_id):
     if case.status not in OPEN_STATUSES:
         return CaseMove(case, reasons=[f"案件{STATUS_LABELS.get(case.status, case.status)}，无需迁移"])
     instance = services.store.load(case, for_command=True)
-    move = _assess(session, services, case, instance, source, target)
+    move = assess(session, services, case, instance, source, target)
     if not move.can_move:
         return move
-    before = {task.id: task for task in instance.open_tasks()}
+    before = open_tasks_by_id(instance)
     from ..casework.commands import run_with_service_tasks  # casework builds on process models
 
     def moved():
@@ -197,15 +197,8 @@ def move_case(session, services, user, case_id, source_id, target_id):
     if instance.incident:
         return CaseMove(case, reasons=[f"迁移未生效：新版本运行出错（{instance.incident}）"])
     now = utcnow()
-    case.process_version_id = target.id
-    session.expire(case, ["process_version"])
-    ready = instance.open_tasks()
-    due_changed = {task.id for task in ready if task.id in before
-                   and _due_rules(task.properties) != _due_rules(before[task.id].properties)}
-    event = history.record(session, case, user, "migrated", when=now)
-    event.task_title = f"流程版本 第 {source.version} 版 → 第 {target.version} 版"
-    for row in projection.respec(session, case, ready, due_changed):
-        history.record(session, case, user, "unclaimed", task=row, when=now)
+    record_move(session, user, case, source, target, now)
+    ready = respec_moved(session, user, case, instance, before, now)
     projection.sync(session, case, ready, now)
     settle_status(session, case, instance, user, now, "、".join(task.title for task in ready))
     if instance.may_wait_on_timers():
@@ -213,10 +206,40 @@ def move_case(session, services, user, case_id, source_id, target_id):
     else:
         drop_case_timer(session, case)
     services.store.save(session, case, instance, state)
-    note(session, subject=("case", case.id), process=source.process_model.key, from_version=source.version,
-         to_version=target.version)
+    note(session, subject=("case", case.id), **move_detail(source, target))
     move.moved = True
     return move
+
+
+def open_tasks_by_id(instance):
+    """The instance's open tasks by id, taken before a move to compare their due rules after it."""
+    return {task.id: task for task in instance.open_tasks()}
+
+
+def record_move(session, user, case, source, target, now):
+    """The case stands on `target` now: its version switched and the move in its history (the 'migrated'
+    event, returned). The engine has moved the instance (services.engine.migrate)."""
+    case.process_version_id = target.id
+    session.expire(case, ["process_version"])
+    event = history.record(session, case, user, "migrated", when=now)
+    event.task_title = f"流程版本 第 {source.version} 版 → 第 {target.version} 版"
+    return event
+
+
+def respec_moved(session, user, case, instance, before, now):
+    """The open task rows take the new version's names, forms, roles and (where its rules changed) due dates;
+    a claim the new role or organisation ends goes back to the pool, in the history. Returns the open tasks."""
+    ready = instance.open_tasks()
+    due_changed = {task.id for task in ready if task.id in before
+                   and _due_rules(task.properties) != _due_rules(before[task.id].properties)}
+    for row in projection.respec(session, case, ready, due_changed):
+        history.record(session, case, user, "unclaimed", task=row, when=now)
+    return ready
+
+
+def move_detail(source, target):
+    """What the audit entry of a move says of it (a move alone, or an incident's retry on a newer version)."""
+    return {"process": source.process_model.key, "from_version": source.version, "to_version": target.version}
 
 
 def _ensure(user):
@@ -236,10 +259,12 @@ def _hold(session, case_id):
     return len(held) == session.scalar(select(func.count()).select_from(HumanTask).where(open_rows))
 
 
-def _assess(session, services, case, instance, source, target):
-    """The CaseMove of one case: the engine's plan, the case's own refusals, the claims and data it touches."""
+def assess(session, services, case, instance, source, target, incident_allowed=False):
+    """The CaseMove of one case: the engine's plan, the case's own refusals, the claims and data it touches.
+    A case in incident moves only as the first half of its retry (`incident_allowed`, casework/incidents.py):
+    a version move alone would leave its failed step failed."""
     move = CaseMove(case)
-    if case.status == CaseStatus.INCIDENT:
+    if case.status == CaseStatus.INCIDENT and not incident_allowed:
         move.reasons.append(f"案件处于流程异常状态，须先处理异常：{case.incident or ''}".rstrip("："))
     plan = services.engine.plan_migration(instance, target.engine_key, lambda: target.spec_json)
     move.reasons.extend(plan.refusals)

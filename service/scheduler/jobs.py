@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-JOB_MODULES: tuple[str, ...] = ("bangfu.households.schedule", "bangfu.money.schedule")
+JOB_MODULES: tuple[str, ...] = ("bangfu.households.schedule", "bangfu.money.schedule", "bangfu.people.schedule")
 START_PREFIX = "start:"
 
 

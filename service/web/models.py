@@ -3,13 +3,14 @@ deployment, and the form editor. Saved forms are drafts in the database (forms/l
 model at its next deployment."""
 import json
 import re
+from collections import Counter
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from .. import db
-from ..access import Action, ensure
+from ..access import Action, ensure, may
 from ..errors import Conflict
 from ..forms import SchemaInvalid, check_schema
 from ..forms.defaults import LABELS
@@ -17,6 +18,7 @@ from ..forms.library import save_draft
 from ..forms.messages import json_error
 from ..named_operations.catalogue import listed as operation_list
 from ..people.roles import LANE_ROLES
+from ..process_models import migration
 from ..process_models.operations import check_model, deploy, latest_version, list_models
 from ..services import services
 from ..unit_of_work import run
@@ -32,14 +34,21 @@ def _forms():
     return services().forms.using(db.session())
 
 
+def form_labels(titles):
+    """{schema file name: how the designer's pages name the form}: its title, with its file name where two
+    forms share the title (审批 is the hardship approval's and the programmes' approval's)."""
+    counts = Counter(titles.values())
+    return {name: f"{title}（{name.removesuffix('.schema.json')}）" if counts[title] > 1 else title
+            for name, title in titles.items()}
+
+
 @pages.get("/models")
 @login_required
 def models():
     _designer()
-    forms = sorted(_forms().titles().items(), key=lambda item: (item[1], item[0]))
-    from ..process_models.migration import open_case_counts
+    forms = sorted(form_labels(_forms().titles()).items(), key=lambda item: (item[1], item[0]))
     return render_template("models.html", models=list_models(db.session()), forms=forms,
-                           open_cases=open_case_counts(db.session()),
+                           open_cases=migration.open_case_counts(db.session()),
                            lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
 
 
@@ -49,7 +58,7 @@ def model_editor(key):
     _designer()
     version = latest_version(db.session(), key)
     forms = _forms()
-    widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": forms.titles(),
+    widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": form_labels(forms.titles()),
               "validateUrl": url_for("pages.model_validate"),
               "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken",
               "operations": operation_list()}
@@ -124,30 +133,23 @@ def _parsed(label, text):
         raise SchemaInvalid(json_error(label, exc)) from None
 
 
-@pages.get("/models/<key>/versions/<int:number>/migration")
+@pages.route("/models/<key>/versions/<int:number>/migration", methods=["GET", "POST"])
 @login_required
 def model_migration(key, number):
-    """The preview of moving a version's open cases to a newer version (迁移), with the button that moves them."""
-    from ..process_models import migration
-    to = request.args.get("to", type=int)
+    """The preview of moving a version's open cases to a newer version (迁移), and (POST) the move of those
+    that can; designers and the centre head (migration checks Action.MIGRATE_CASES)."""
+    user = page_user()
+    to = request.values.get("to", type=int)
     if to is None:
         abort(400)
-    result = migration.preview(db.session(), services(), page_user(), key, number, to)
-    return render_template("model_migration.html", result=result,
+    if request.method == "POST":
+        result = migration.migrate(services(), user, key, number, to)
+        flash(f"已迁移到第 {to} 版 {len(result.moved)} 件；未迁移 {len(result.refused)} 件"
+              + ("（原因见下表）" if result.refused else ""), "success" if not result.refused else "info")
+        return redirect(url_for("pages.model_migration", key=key, number=number, to=to))
+    result = migration.preview(db.session(), services(), user, key, number, to)
+    return render_template("model_migration.html", result=result, may_design=may(user, Action.DESIGN),
                            movable=sum(move.can_move for move in result.cases))
-
-
-@pages.post("/models/<key>/versions/<int:number>/migration")
-@login_required
-def model_migrate(key, number):
-    from ..process_models import migration
-    to = request.form.get("to", type=int)
-    if to is None:
-        abort(400)
-    result = migration.migrate(services(), page_user(), key, number, to)
-    flash(f"已迁移到第 {to} 版 {len(result.moved)} 件；未迁移 {len(result.refused)} 件"
-          + ("（原因见下表）" if result.refused else ""), "success" if not result.refused else "info")
-    return redirect(url_for("pages.model_migration", key=key, number=number, to=to))
 
 
 _IDENTIFIER = re.compile(r"([A-Za-z_][\w.\-]*)")
