@@ -72,7 +72,7 @@ def _pages_show_the_year(app, kept, figures):
     assert {label: sizes[label] for label in kept_sizes} == kept_sizes
     assert sizes["2020年12月"] == kept.opening and kept_sizes["2021年1月"] < kept.opening  # the January review
     page = supervisor.get("/reports/money?year=2021").get_data(as_text=True)
-    assert widget(page, "chart-register")["datasets"][0]["data"] == list(kept_sizes.values())
+    assert widget(page, "chart-register")["datasets"][0]["data"] == [kept.opening, *kept_sizes.values()]
     by_year = widget(page, "chart-by-year")
     paid = dict(zip(by_year["labels"], by_year["datasets"][1]["data"]))
     assert Decimal(paid["2021年"]) == figures["period_paid"]
