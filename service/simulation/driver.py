@@ -375,10 +375,12 @@ class Simulation:
 
     def _take_up_tasks(self, day, opening):
         self.left_today = set()  # households whose exit was approved during this pass: their other cases ended
+        moved = set()  # cases a task was completed in during this pass: their other open tasks may have changed
         for row in self._open_tasks():
             task_id, step, role, created_at, case_id, org_id, third_party_id, household_id, process = row
-            if clock.local_date(created_at) >= day or household_id in self.left_today:
-                continue  # arrived today (taken up from tomorrow), or ended with its household's exit just now
+            if clock.local_date(created_at) >= day or household_id in self.left_today or case_id in moved:
+                continue  # arrived today (taken up from tomorrow), ended with its household's exit just now, or
+                # beside a task of its case just completed (an oversight's irregularity withdraws the 复审): tomorrow
             if random.Random(task_id * 1000003 + day.toordinal() + self.p.seed).random() >= self.p.act_chance:
                 continue
             answer = self._answer(step, process, case_id, household_id, day, opening)
@@ -386,6 +388,7 @@ class Simulation:
                 continue
             user = self._user_for(role, org_id, third_party_id)
             done = self.do(complete_task, self.svc, user, task_id, answer, what=f"{process}.{step}")
+            moved.add(case_id)
             if done is None:
                 continue
             if done.incident:
