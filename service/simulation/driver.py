@@ -489,7 +489,7 @@ class Simulation:
                     "findings": "年度复核入户走访，家庭情况已核实", "applicant_signed": True,
                     "investigators_signed": True}
         if step == "review_conclusion":
-            if rng.random() < self._review_exit_chance(day.year):
+            if self._review_exits(day.year):
                 reason = plan["exit_reason"] = self._choice(p.exit_reasons)
                 return {"decision": "exit", "exit_reason": reason, "opinion": EXIT_OPINIONS[reason]}
             category = self.read(lambda s: s.scalar(select(Household.category).where(Household.id == household_id)))
@@ -510,14 +510,21 @@ class Simulation:
             return {"decision": "approve", "opinion": "同意"}
         return None  # 送温暖审批: the approver signs the festival's list as a whole
 
-    def _review_exit_chance(self, year):
-        """The chance that a household's January review concludes 退出, fixed for the year at its first conclusion:
-        the year's exits are `annual_exit_rate` of the opening register, however small the register has become
-        (the register falls in a straight line, as the seed's 923 → 160 in five years), never more than all."""
-        chances = self.__dict__.setdefault("_exit_chances", {})
-        if year not in chances:
-            chances[year] = min(1.0, self.p.annual_exit_rate * self.kept.opening / max(1, self.kept.register))
-        return chances[year]
+    def _review_exits(self, year):
+        """Whether this January review concludes 退出. The year's review takes out `annual_exit_rate` of the opening
+        register, however small the register has become (it falls in a straight line, as the seed's 923 → 160 in
+        five years), never more than it reviews: each conclusion exits with the chance of the exits still to make
+        among the reviews still to conclude, so the year's count is that, and which households leave is random."""
+        quotas = self.__dict__.setdefault("_exit_quotas", {})
+        if year not in quotas:
+            reviews = self.read(lambda s: s.scalar(select(func.count()).select_from(Case).where(
+                Case.review_year == year, Case.household_id.is_not(None))))
+            quotas[year] = [round(self.p.annual_exit_rate * self.kept.opening), max(1, reviews)]
+        quota = quotas[year]  # [exits still to make, reviews still to conclude]
+        leaves = self.rng.random() * quota[1] < quota[0]
+        quota[0] -= leaves
+        quota[1] = max(1, quota[1] - 1)
+        return leaves
 
     def _living_cap(self, category, day):
         def cap(session):
