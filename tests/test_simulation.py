@@ -29,7 +29,7 @@ def empty_app(migrated):
 
 def test_a_year_of_fifty_households_reconciles_and_leaves_nothing_twice_or_stuck(empty_app):
     params = Parameters(years=1, households=50, seed=7, start=date(2021, 1, 1), declarations_per_month=3,
-                        failed_transfers=0.05, return_to_hardship=0.3)
+                        failed_transfers=0.05, return_to_hardship=0.5)
     printed = []
     simulation = Simulation(empty_app, params, printed.append)
     months = simulation.run()
