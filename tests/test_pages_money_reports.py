@@ -3,6 +3,7 @@ year in Chinese; and in Chromium at 1280 px and on a 375 px phone, the charts dr
 the screen."""
 import json
 import re
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -40,7 +41,17 @@ def test_the_page_shows_every_table_with_its_total_and_the_charts_data(history):
     assert programmes["format"] == "money" and programmes["labels"][0] == "生活救助"
     assert [d["label"] for d in programmes["datasets"]] == ["审批金额", "发放金额"]
     assert programmes["datasets"][1]["data"][0] == "2301.50"
-    assert chart(html, "register")["datasets"][0]["data"] == [3, 3, 4, 4, 4, 4, 4, 4, 3, 3, 3]
+    # The register from the year's opening (the end of 2025) through each month's end, so a January fall shows.
+    register = chart(html, "register")
+    assert register["labels"][:2] == ["年初", "1月"]
+    assert register["datasets"][0]["data"] == [2, 3, 3, 4, 4, 4, 4, 4, 4, 3, 3, 3]
+    # Yuan by year, the year's being the by-programme table's total; exits by reason, in words.
+    by_year = chart(html, "by-year")
+    paid = dict(zip(by_year["labels"], by_year["datasets"][1]["data"]))
+    assert Decimal(paid["2026年"]) == sum(Decimal(amount) for amount in programmes["datasets"][1]["data"])
+    assert by_year["labels"] == ["2024年", "2025年", "2026年"] and paid["2025年"] == "3000.00"
+    exits = chart(html, "exits")
+    assert dict(zip(exits["labels"], exits["datasets"][0]["data"])) == {"脱困": 1, "迁出": 1}
 
 
 def test_the_page_defaults_to_this_year_and_filters_a_month(history):

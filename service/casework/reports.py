@@ -1,12 +1,13 @@
-"""Figures for supervisors: where cases are, how long steps take, how the register grows.
+"""Figures for supervisors: where cases are, how long steps take, how the register changes.
 All within the cases the user may read, and only cases whose declaration was submitted: a draft is not
 a case in 申报 until its union submits it."""
 from sqlalchemy import func, select
 
-from ..access import case_filter
+from ..access import case_filter, household_filter
 from ..cases.models import Case, CaseStatus, draft, submitted
 from ..db import utcnow
 from ..households.assessment import CATEGORY_LABELS
+from ..households.models import Household, HouseholdStatus, HouseholdStatusChange
 from ..people.models import Organisation
 from ..tasks.deadlines import overdue
 from ..tasks.models import HumanTask, TaskState
@@ -68,17 +69,14 @@ def average_days_by_stage(session, user):
     return [(title, round(float(avg or 0), 1), count) for title, avg, count in rows]
 
 
-def register_by_month(session, user):
-    """Households filed (一户一档), cumulative by the month their file was opened."""
-    dialect = session.get_bind().dialect.name
-    month = _month(HumanTask.completed_at, dialect)
-    rows = session.execute(select(month, func.count(func.distinct(HumanTask.case_id)))
-                           .join(Case, Case.id == HumanTask.case_id)
-                           .where(HumanTask.spec_name == "open_file", HumanTask.state == TaskState.COMPLETED,
-                                  case_filter(user))
-                           .group_by(month).order_by(month)).all()
-    total, series = 0, []
-    for label, count in rows:
-        total += count
-        series.append((label, total))
-    return series
+def register_by_month(session, user, today):
+    """在档户数 at each month's end, from the first filing through `today`'s month, of the households the user may
+    read (the money report's own count, money/reports.register_sizes): it falls with exits."""
+    from ..money.reports import register_sizes  # the money reports build on casework; this reads them
+    households = household_filter(user)
+    first = session.scalar(select(func.min(HouseholdStatusChange.changed_on))
+                           .join(Household, Household.id == HouseholdStatusChange.household_id)
+                           .where(HouseholdStatusChange.to_status == HouseholdStatus.FILED, households))
+    if first is None:
+        return []
+    return [(line.label, line.at_end) for line in register_sizes(session, first, today, households)]

@@ -64,6 +64,16 @@ class MonthLine:
 
 
 @dataclass
+class RegisterMonth:
+    """The register in one month of a span of years (reports.register_sizes)."""
+    month: date  # its first day
+    label: str
+    entered: int
+    exited: int
+    at_end: int
+
+
+@dataclass
 class GrantLine:
     student_name: str | None
     school_level: str | None

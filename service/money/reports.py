@@ -21,19 +21,21 @@ do), grouped by all four dimensions at once; the by-programme, by-fund, by-categ
 folded from those rows.
 """
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
 from ..households.assessment import CATEGORY_LABELS
-from ..households.models import Household, HouseholdStatus, HouseholdStatusChange
+from ..households.models import EXIT_REASONS, Household, HouseholdStatus, HouseholdStatusChange
 from ..people.models import Organisation
 from ..people.roles import OrgKind
 from .standards import SCHOOL_LEVELS
 from .models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, Award, MoneyTotal, Programme
-from .report_lines import ZERO, GrantLine, MonthLine, MoneyLine, MoneyReport, Period, RegisterLine, Table
+from .report_lines import (ZERO, GrantLine, MonthLine, MoneyLine, MoneyReport, Period, RegisterLine, RegisterMonth,
+                           Table)
 
-__all__ = ["Period", "money_report", "register_table", "money_tables", "grants_table", "months_table"]
+__all__ = ["Period", "money_report", "register_table", "money_tables", "grants_table", "months_table",
+           "register_sizes", "exits_by_reason", "yearly_totals"]
 FILED = HouseholdStatus.FILED
 # 金秋助学 school levels as the education programme records them; an unknown key is shown as it is.
 DIMENSIONS = {  # table key (in the order of the award keys read below): its title, the label of one value
@@ -70,13 +72,51 @@ def _entries(upto=None, since=None):
     return entered, exited
 
 
-def _count_by(session, key, condition):
-    query = select(key, func.count()).select_from(HouseholdStatusChange).where(condition).group_by(key)
-    return dict(session.execute(query).all())
+def register_sizes(session, first, last, households=None):
+    """在档户数 at each month's end from `first`'s month through `last`'s (dates): a RegisterMonth each (the month's
+    first day, its entries and exits, the size at its end). `households`: an SQL condition on Household limiting
+    whose register it is (a union's own households); None: the whole register. The one count of the register
+    over time: the report's months table and the dashboard's chart both read it."""
+    first = date(first.year, first.month, 1)
+    if last < first:
+        return []
+    changes = select(HouseholdStatusChange.changed_on).select_from(HouseholdStatusChange)
+    if households is not None:
+        changes = changes.join(Household, Household.id == HouseholdStatusChange.household_id).where(households)
+
+    def count(condition):
+        return session.scalar(select(func.count()).select_from(changes.where(condition).subquery()))
+    before_in, before_out = _entries(upto=first - timedelta(days=1))
+    size = count(before_in) - count(before_out)
+    through = date(last.year + last.month // 12, last.month % 12 + 1, 1) - timedelta(days=1)  # last's month's end
+    within_in, within_out = _entries(upto=through, since=first)
+    entered, exited = (_count_by_month(session, changes, condition) for condition in (within_in, within_out))
+    lines, month = [], first
+    while month <= last:
+        key = (month.year, month.month)
+        size += entered.get(key, 0) - exited.get(key, 0)
+        lines.append(RegisterMonth(month, f"{month.year}年{month.month}月", entered.get(key, 0), exited.get(key, 0),
+                                   size))
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return lines
 
 
-def _count(session, condition):
-    return session.scalar(select(func.count()).select_from(HouseholdStatusChange).where(condition))
+def _count_by_month(session, changes, condition):
+    """{(year, month): count} of the status changes meeting `condition`."""
+    rows = changes.where(condition).subquery()
+    year, month = func.extract("year", rows.c.changed_on), func.extract("month", rows.c.changed_on)
+    return {(int(y), int(m)): count for y, m, count in
+            session.execute(select(year, month, func.count()).group_by(year, month)).all()}
+
+
+def exits_by_reason(session, period):
+    """Exits from the register (退出在档) in the period by reason, most first: [(label, count)]. A filing undone
+    (审批未通过) has no exit reason and is shown as such."""
+    _, exited = _entries(upto=period.last, since=period.first)
+    rows = session.execute(select(HouseholdStatusChange.reason, func.count()).where(exited)
+                           .group_by(HouseholdStatusChange.reason)).all()
+    return sorted(((EXIT_REASONS.get(reason, reason) if reason else "撤销建档", count) for reason, count in rows),
+                  key=lambda row: (-row[1], row[0]))
 
 
 def register_table(session, period, names):
@@ -100,16 +140,9 @@ def months_table(session, period, today):
     """在档户数 at each month's end of the period's year, through `today`'s month in the current year."""
     year = period.year
     last_month = 12 if year < today.year else (today.month if year == today.year else 0)
-    before_in, before_out = _entries(upto=date(year - 1, 12, 31))
-    size = _count(session, before_in) - _count(session, before_out)
-    within_in, within_out = _entries(upto=date(year, 12, 31), since=date(year, 1, 1))
-    month = func.extract("month", HouseholdStatusChange.changed_on)
-    entered, exited = (_count_by(session, month, c) for c in (within_in, within_out))
-    lines = []
-    for number in range(1, last_month + 1):
-        size += entered.get(number, 0) - exited.get(number, 0)
-        lines.append(MonthLine(number, f"{year}年{number}月", entered.get(number, 0), exited.get(number, 0), size))
-    return Table("months", "在档户数（逐月末）", lines)
+    sizes = register_sizes(session, date(year, 1, 1), date(year, last_month, 1)) if last_month else []
+    return Table("months", "在档户数（逐月末）",
+                 [MonthLine(line.month.month, line.label, line.entered, line.exited, line.at_end) for line in sizes])
 
 
 # ---------------------------------------------------------------- money
@@ -123,6 +156,18 @@ def _total_rows(session, period):
              .where(MoneyTotal.month >= period.first, MoneyTotal.month <= period.last).group_by(*keys))
     for programme, fund, category, organisation, times, awarded, paid in session.execute(query):
         yield programme, fund, category or None, organisation, int(times or 0), awarded or ZERO, paid or ZERO
+
+
+def yearly_totals(session, years):
+    """户次, awarded and paid of each year of `years` (the same monthly totals as the report): [(year, MoneyLine)],
+    in the order given; a year without any help has a line of zeros."""
+    found = []
+    for year in years:
+        times, awarded, paid = 0, ZERO, ZERO
+        for *_, row_times, row_awarded, row_paid in _total_rows(session, Period(year, None)):
+            times, awarded, paid = times + row_times, awarded + row_awarded, paid + row_paid
+        found.append((year, MoneyLine(year, f"{year}年", times, awarded, paid)))
+    return found
 
 
 def money_tables(session, period, names):

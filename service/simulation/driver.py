@@ -22,7 +22,7 @@ from ..errors import DomainError
 from ..households import review as reviews
 from ..households.models import Household, HouseholdStatus
 from ..money import adjustments, bank, batches, programmes, verification
-from ..money.models import AdjustmentList, AdjustmentStatus, LineState, PaymentLine
+from ..money.models import AdjustmentList, AdjustmentStatus, LineState, PaymentLine, Programme
 from ..money.payment_demo import result_file
 from ..money.standards import in_force, item_for
 from ..people.models import Organisation, User
@@ -79,6 +79,7 @@ class Simulation:
         self.months = []
         self.done = set()  # the year's events already done: ("standard", year, month), ("education", year), ...
         self.warmth_stage = {}  # year -> 1 once the festival's cases are started, 2 once the list is signed
+        self.at_bank = []  # (batch id, day exported): batches whose result file the bank has still to send
 
     # ------------------------------------------------------------------ running
 
@@ -195,11 +196,10 @@ class Simulation:
         index = working.index(day)
         if not opening:
             self._yearly(day)
+        self._bank_results(day)
         if index == 0:
             self._adjustments()
-            self._build_batch()
-        if index == 1:
-            self._bank_results()
+            self._build_batch(day)
         if index == 4:
             self._verify_accounts()
         count = declare if declare is not None else self._poisson(self.p.declarations_per_month / len(working))
@@ -269,6 +269,9 @@ class Simulation:
                 self.do(complete_task, self.svc, approver, task_id,
                         {"decision": "reject", "opinion": "该户已享受其他慰问，本次不重复慰问"})
         self.do(programmes.approve_warmth, self.svc, approver, year, "spring")
+        # Paid before the festival in a batch of its own (a household whose January review ends in 退出 a few
+        # days later still gets what it was approved: the bank has the line, as for any exported batch).
+        self._build_batch(clock.today(), Programme.WARMTH, "送温暖")
 
     def _education(self, year):
         """金秋助学: the union applies for a household's student of age (the centre reviews, an approver approves)."""
@@ -322,19 +325,24 @@ class Simulation:
                 self.do(adjustments.submit, self.user("center1"), list_id)
             self.do(adjustments.decide, self.user("approver2"), list_id)
 
-    def _build_batch(self):
-        built = self.do(batches.build_batch, self.user("finance1"), None, None, "每月代发")
+    def _build_batch(self, day, programme=None, note="每月代发"):
+        """Finance builds a batch (the month's, on its first working day, or a programme's), the second finance
+        user approves it and it is exported; the bank's result file comes the next working day."""
+        built = self.do(batches.build_batch, self.user("finance1"), None, programme, note)
         if built is None or built.batch is None:
-            self.batch_id = None
             return
-        self.batch_id = built.batch.id
-        self.do(batches.approve_batch, self.user("finance2"), self.batch_id)
-        self.do(bank.export_batch, self.user("finance2"), self.batch_id, "csv", "generic")
+        self.do(batches.approve_batch, self.user("finance2"), built.batch.id)
+        self.do(bank.export_batch, self.user("finance2"), built.batch.id, "csv", "generic")
+        self.at_bank.append((built.batch.id, day))
 
-    def _bank_results(self):
-        batch_id = getattr(self, "batch_id", None)
-        if batch_id is None:
-            return
+    def _bank_results(self, day):
+        """The result files of the batches exported on an earlier working day."""
+        waiting, self.at_bank = self.at_bank, [(batch, built) for batch, built in self.at_bank if built >= day]
+        for batch_id, built in waiting:
+            if built < day:
+                self._bank_result(batch_id)
+
+    def _bank_result(self, batch_id):
         lines = self.read(lambda s: s.execute(select(PaymentLine.reference, PaymentLine.amount).where(
             PaymentLine.batch_id == batch_id, PaymentLine.state == LineState.PENDING)
             .order_by(PaymentLine.sequence)).all())
@@ -342,8 +350,7 @@ class Simulation:
         rows = [(ref, amount, paid, None if paid else self.rng.choice(["账户已销户", "户名与账号不符", "账户冻结"]))
                 for ref, amount, paid, _ in rows]
         self.do(bank.import_results, self.svc, self.user("finance1"), batch_id, result_file(rows),
-                f"回盘{clock.today():%Y%m}.csv")
-        self.batch_id = None
+                f"回盘{clock.today():%Y%m%d}-{batch_id}.csv")
 
     def _verify_accounts(self):
         """The centre checks each failed transfer's account with the worker; the instalment is paid next month."""
@@ -368,10 +375,12 @@ class Simulation:
 
     def _take_up_tasks(self, day, opening):
         self.left_today = set()  # households whose exit was approved during this pass: their other cases ended
+        moved = set()  # cases a task was completed in during this pass: their other open tasks may have changed
         for row in self._open_tasks():
             task_id, step, role, created_at, case_id, org_id, third_party_id, household_id, process = row
-            if clock.local_date(created_at) >= day or household_id in self.left_today:
-                continue  # arrived today (taken up from tomorrow), or ended with its household's exit just now
+            if clock.local_date(created_at) >= day or household_id in self.left_today or case_id in moved:
+                continue  # arrived today (taken up from tomorrow), ended with its household's exit just now, or
+                # beside a task of its case just completed (an oversight's irregularity withdraws the 复审): tomorrow
             if random.Random(task_id * 1000003 + day.toordinal() + self.p.seed).random() >= self.p.act_chance:
                 continue
             answer = self._answer(step, process, case_id, household_id, day, opening)
@@ -379,6 +388,7 @@ class Simulation:
                 continue
             user = self._user_for(role, org_id, third_party_id)
             done = self.do(complete_task, self.svc, user, task_id, answer, what=f"{process}.{step}")
+            moved.add(case_id)
             if done is None:
                 continue
             if done.incident:
@@ -479,7 +489,7 @@ class Simulation:
                     "findings": "年度复核入户走访，家庭情况已核实", "applicant_signed": True,
                     "investigators_signed": True}
         if step == "review_conclusion":
-            if rng.random() < p.annual_exit_rate:
+            if self._review_exits(day.year):
                 reason = plan["exit_reason"] = self._choice(p.exit_reasons)
                 return {"decision": "exit", "exit_reason": reason, "opinion": EXIT_OPINIONS[reason]}
             category = self.read(lambda s: s.scalar(select(Household.category).where(Household.id == household_id)))
@@ -499,6 +509,22 @@ class Simulation:
         if step == "programme_approval":
             return {"decision": "approve", "opinion": "同意"}
         return None  # 送温暖审批: the approver signs the festival's list as a whole
+
+    def _review_exits(self, year):
+        """Whether this January review concludes 退出. The year's review takes out `annual_exit_rate` of the opening
+        register, however small the register has become (it falls in a straight line, as the seed's 923 → 160 in
+        five years), never more than it reviews: each conclusion exits with the chance of the exits still to make
+        among the reviews still to conclude, so the year's count is that, and which households leave is random."""
+        quotas = self.__dict__.setdefault("_exit_quotas", {})
+        if year not in quotas:
+            reviews = self.read(lambda s: s.scalar(select(func.count()).select_from(Case).where(
+                Case.review_year == year, Case.household_id.is_not(None))))
+            quotas[year] = [round(self.p.annual_exit_rate * self.kept.opening), max(1, reviews)]
+        quota = quotas[year]  # [exits still to make, reviews still to conclude]
+        leaves = self.rng.random() * quota[1] < quota[0]
+        quota[0] -= leaves
+        quota[1] = max(1, quota[1] - 1)
+        return leaves
 
     def _living_cap(self, category, day):
         def cap(session):

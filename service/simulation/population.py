@@ -112,8 +112,8 @@ def standard_draft(params, start):
     items = [item("living", "cap", line, category="deep"),
              item("living", "cap", line * 2 / 3, category="relative"),
              item("living", "cap", line * 5 / 6, category="sudden"),
-             item("education", "fixed", 5000, school_level="university"),
-             item("education", "fixed", 3000, school_level="high_school"),
+             item("education", "fixed", params.education_university, school_level="university"),
+             item("education", "fixed", params.education_high_school, school_level="high_school"),
              item("medical", "cap", 20000), item("warmth", "fixed", params.warmth_amount),
              item("sudden", "cap", 10000)]
     issued = date(start.year - 1, 12, 10) if start.month == 1 else date(start.year, 6, 10)

@@ -1,7 +1,7 @@
 """The dashboard: open cases by stage, category and organisation; late tasks; days per stage; the register."""
 from flask import render_template
 
-from .. import db
+from .. import clock, db
 from ..access import Action, ensure
 from ..casework import reports
 from ..process_models.operations import process_steps
@@ -26,14 +26,9 @@ def dashboard():
         "by-category": _chart("doughnut", "办理中案件（按困难类别）", reports.open_by_category(session, user), "案件数"),
         "by-organisation": _chart("bar", "办理中案件（按申报工会）", reports.open_by_organisation(session, user), "案件数"),
         "stage-days": _chart("bar", "各步骤平均办理天数", [(t, d) for t, d, _ in stage_days], "天"),
-        "register": _chart("line", "在册困难家庭（建档累计）",
-                           [(_month(label), n) for label, n in reports.register_by_month(session, user)], "户"),
+        "register": _chart("line", "在档困难家庭（逐月末户数）", reports.register_by_month(session, user, clock.today()),
+                           "在档户数"),
     }
     return render_template("dashboard.html", charts=charts, late=reports.late_tasks(session, user),
                            stage_days=stage_days, drafts=reports.drafts(session, user))
 
-
-def _month(label):
-    """2026年11月 for the report's 2026-11."""
-    year, month = label.split("-")
-    return f"{year}年{int(month)}月"
