@@ -39,6 +39,31 @@ VISIBLE_TEXT = """(identifiers) => {
 }"""
 
 
+# The hints (placeholders) of a page's visible one-line inputs that do not fit their box: cut off, the reader
+# sees 姓名、档案编号或完整身份 and not what to type.
+CUT_HINTS = """() => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('input[placeholder]')].filter((input) => input.offsetParent).filter((input) => {
+    const style = getComputedStyle(input);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return canvas.measureText(input.placeholder).width > room + 1;
+  }).map((input) => input.placeholder);
+}"""
+
+
+# On a phone a table becomes cards, each value under its column's name in a 5.5em column (app.css): the names
+# that do not fit it break (下次年度复 / 核).
+CUT_LABELS = """() => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('.bf-cards td[data-label]')].filter((td) => td.offsetParent).filter((td) => {
+    const style = getComputedStyle(td, '::before');
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    return canvas.measureText(td.dataset.label).width > parseFloat(style.width) + 1;
+  }).map((td) => td.dataset.label);
+}"""
+
+
 def foreign(text, known_names=()):
     """What in a page's text is not Chinese for its reader: English words, ISO dates, raw amounts."""
     for name in known_names:
@@ -184,6 +209,8 @@ def test_no_english_key_value_or_iso_date_reaches_any_page_of_the_role(browser, 
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 if overflow > 1:
                     problems[where].append(f"页面横向溢出 {overflow}px")
+                problems[where] += [f"提示文字被截断：{hint}" for hint in page.evaluate(CUT_HINTS)]
+                problems[where] += [f"卡片栏名折行：{label}" for label in sorted(set(page.evaluate(CUT_LABELS)))]
         page.context.close()
     found = {where: words for where, words in problems.items() if words}
     assert found == {}, "\n".join(f"{where}: {sorted(set(words))}" for where, words in found.items())
