@@ -104,7 +104,9 @@ INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/js
 # stored key (out_of_hardship, third_party): those slip past the pages' walk, which opens pages but submits nothing.
 FLASH = re.compile(r'<p class="bf-flash [^"]*"[^>]*>(.*?)</p>', re.S)
 FLASH_LEAKS = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])|(?<![A-Za-z0-9_])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
-EXAMPLE = re.compile(r"（如[^）]*）")  # a format shown as the example to type: 应为 年-月-日（如 2027-01-01）
+# What a message may show as it is: a format's example to type (应为 年-月-日（如 2027-01-01）), what the user
+# typed, quoted (日期“2027-13-01”无效), and a file's name (preliminary_review.schema.json).
+EXAMPLE = re.compile(r"（如[^）]*）|“[^”]*”|[\w-]+(?:\.[A-Za-z]+)+")
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
 
 

@@ -64,6 +64,31 @@ CUT_LABELS = """() => {
 }"""
 
 
+# What must never break across lines on a phone: a date (2026年12月6 / 日) wherever it is written, a conclusion
+# (通 / 过), a tag.
+WHOLE = "mark[class^='bf-decision-'], .bf-tag"
+BROKEN = r"""(selector) => {
+  const lines = (range) => new Set([...range.getClientRects()].filter((r) => r.width > 0)
+    .map((r) => Math.round(r.top))).size;
+  const broken = [...document.querySelectorAll(selector)].filter((e) => e.offsetParent).filter((e) => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return lines(range) > 1;
+  }).map((e) => e.textContent.trim());
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.offsetParent || getComputedStyle(node.parentElement).whiteSpace.startsWith('pre')) continue;
+    for (const found of node.textContent.matchAll(/\d{4}年\d{1,2}月\d{1,2}日/g)) {
+      const range = document.createRange();
+      range.setStart(node, found.index);
+      range.setEnd(node, found.index + found[0].length);
+      if (lines(range) > 1) broken.push(found[0]);
+    }
+  }
+  return broken;
+}"""
+
+
 def foreign(text, known_names=()):
     """What in a page's text is not Chinese for its reader: English words, ISO dates, raw amounts."""
     for name in known_names:
@@ -211,6 +236,7 @@ def test_no_english_key_value_or_iso_date_reaches_any_page_of_the_role(browser, 
                     problems[where].append(f"页面横向溢出 {overflow}px")
                 problems[where] += [f"提示文字被截断：{hint}" for hint in page.evaluate(CUT_HINTS)]
                 problems[where] += [f"卡片栏名折行：{label}" for label in sorted(set(page.evaluate(CUT_LABELS)))]
+                problems[where] += [f"折行：{text}" for text in sorted(set(page.evaluate(BROKEN, WHOLE)))]
         page.context.close()
     found = {where: words for where, words in problems.items() if words}
     assert found == {}, "\n".join(f"{where}: {sorted(set(words))}" for where, words in found.items())
