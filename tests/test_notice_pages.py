@@ -97,3 +97,16 @@ def test_a_case_ended_when_its_household_left_the_register_is_not_pending_approv
     sheet = load_workbook(BytesIO(center.get(f"/notices.xlsx?{period}").data)).active
     row = next(r for r in sheet.iter_rows(values_only=True) if r[1] == household["name"])
     assert row[6] == "—"
+
+
+def test_an_objection_s_summary_names_its_outcome_not_as_the_finding(app, api, case_at, replies):
+    """The 公示异议登记 form's 核查结论 is the finding (经核查不属实); the summary line of the step gives the
+    outcome under the form's own name for it, 异议是否成立, and the finding stays in the step's fields."""
+    case_id = case_at("notice_objection")
+    api.complete(case_id, "notice_objection", dict(replies["notice_objection"], decision="not_upheld",
+                                                   content="反映其有出租收入", finding="经核查不属实"))
+    task_id = api.open_task(case_id, "notice_objection")["id"]  # the notice runs on: a second objection may come
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", Browser(app, "center1").get(f"/tasks/{task_id}")
+                                       .get_data(as_text=True)))
+    assert "异议是否成立：异议不成立，继续公示" in shown
+    assert "核查结论：异议不成立" not in shown and "核查结论 经核查不属实" in shown
