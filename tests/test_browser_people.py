@@ -60,6 +60,7 @@ def test_the_people_page_on_a_phone_deactivates_after_a_confirmation(browser, se
     page.wait_for_url(f"{server}/people")
     row = page.locator("tr", has=page.locator("td", has_text="finance2"))
     expect(row).to_contain_text("财务（主要）")
+    assert row.locator("text=停用").evaluate("(e) => getComputedStyle(e).backgroundColor") == "rgb(201, 42, 42)"
     expect(row).to_contain_text("在职")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     shot(page, "people-list-phone")
@@ -70,6 +71,8 @@ def test_the_people_page_on_a_phone_deactivates_after_a_confirmation(browser, se
 
     page.locator("tr", has=page.locator("td", has_text="finance2")).locator("text=停用").click()
     expect(page.locator("h1")).to_have_text("停用 finance2？")
+    red = "(e) => getComputedStyle(e).backgroundColor"
+    assert page.locator("text=确认停用").evaluate(red) == "rgb(201, 42, 42)", "the confirmation reads as ordinary"
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     shot(page, "people-deactivate-phone")
     page.click("text=确认停用")
