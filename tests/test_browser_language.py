@@ -29,6 +29,8 @@ REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and
 ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
 KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
 ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+ISO_MONTH = re.compile(r"(?<![\d-])\d{4}-(?:0[1-9]|1[0-2])(?![\d-])")  # 2026-10: 2026年10月
+TYPING_EXAMPLE = re.compile(r"如 ?\d{4}-\d{2}")  # how a form asks a month to be typed: 如 2026-06
 RAW_NUMBER = re.compile(r"(?<![\d,.])\d{4,}\.\d+")  # 12000.5: an amount without its thousands separator
 OPEN_ALL = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
 # What the reader reads; for a designer, without the file names and model keys the modeler asks them to type
@@ -95,7 +97,7 @@ def foreign(text, known_names=()):
         text = text.replace(name, "")
     text = ID_NUMBER.sub("", REFERENCE.sub("", KEYS.sub("", text)))
     found = [w for w in re.findall(r"[A-Za-z][A-Za-z_]*", text) if w not in ALLOWED]
-    return found + ISO_DATE.findall(text) + RAW_NUMBER.findall(text)
+    return found + ISO_DATE.findall(text) + ISO_MONTH.findall(TYPING_EXAMPLE.sub("", text)) + RAW_NUMBER.findall(text)
 
 
 @pytest.fixture
