@@ -100,12 +100,19 @@ def is_postgres(database_url):
 PAGE_POLICY_BREACHES = []
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|<[a-z][^>]*\son[a-z]+\s*=",
                            re.I)
+# A message flashed on a page (base.html) reads as Chinese: no ISO date (2026-12-01: 2026年12月1日) and no
+# stored key (out_of_hardship, third_party): those slip past the pages' walk, which opens pages but submits nothing.
+FLASH = re.compile(r'<p class="bf-flash [^"]*"[^>]*>(.*?)</p>', re.S)
+FLASH_LEAKS = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])|(?<![A-Za-z0-9_])[a-z]+(?:_[a-z0-9]+)+(?![A-Za-z0-9_])")
+# What a message may show as it is: a format's example to type (应为 年-月-日（如 2027-01-01）), what the user
+# typed, quoted (日期“2027-13-01”无效), and a file's name (preliminary_review.schema.json).
+EXAMPLE = re.compile(r"（如[^）]*）|“[^”]*”|[\w-]+(?:\.[A-Za-z]+)+")
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy")
 
 
 def page_policy_breaches(path, response):
-    """What a response breaks of the pages' policy: a missing security header, or (an HTML page) inline script or
-    a title with markup in it."""
+    """What a response breaks of the pages' policy: a missing security header, or (an HTML page) inline script,
+    a flashed message showing an ISO date or a stored key, or a title with markup in it."""
     breaches = [f"{path}: no {name}" for name in SECURITY_HEADERS if name not in response.headers]
     csp = response.headers.get("Content-Security-Policy", "")
     if csp and ("frame-ancestors 'none'" not in csp or not re.search(r"script-src 'self'", csp)
@@ -116,6 +123,10 @@ def page_policy_breaches(path, response):
         found = INLINE_SCRIPT.search(html)
         if found:
             breaches.append(f"{path}: inline script {found.group(0)[:80]}")
+        for message in FLASH.findall(html):
+            leaked = FLASH_LEAKS.findall(EXAMPLE.sub("", message))
+            if leaked:
+                breaches.append(f"{path}: the message {message[:120]!r} shows {leaked}")
         title = re.search(r"<title>(.*?)</title>", html, re.S)
         if title and ("<" in title.group(1) or len(title.group(1)) > 120):  # a block left open in a template
             breaches.append(f"{path}: the page's title holds markup: {title.group(1)[:80]!r}")

@@ -29,6 +29,8 @@ REFERENCE = re.compile(r"(?<![A-Za-z])[A-Z]{2,4}\d{6,}(?!\d)")  # case, file and
 ID_NUMBER = re.compile(r"(?<![\d*])\d{4}[\d*]{13}[\dX](?![\dX])")  # whole or masked: 3205**********931X
 KEYS = re.compile(r"Ctrl\+[A-Z]")  # keyboard shortcuts: Ctrl+Z
 ISO_DATE = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+ISO_MONTH = re.compile(r"(?<![\d-])\d{4}-(?:0[1-9]|1[0-2])(?![\d-])")  # 2026-10: 2026年10月
+TYPING_EXAMPLE = re.compile(r"如 ?\d{4}-\d{2}")  # how a form asks a month to be typed: 如 2026-06
 RAW_NUMBER = re.compile(r"(?<![\d,.])\d{4,}\.\d+")  # 12000.5: an amount without its thousands separator
 OPEN_ALL = "() => document.querySelectorAll('details').forEach((d) => { d.open = true; })"
 # What the reader reads; for a designer, without the file names and model keys the modeler asks them to type
@@ -39,13 +41,63 @@ VISIBLE_TEXT = """(identifiers) => {
 }"""
 
 
+# The hints (placeholders) of a page's visible one-line inputs that do not fit their box: cut off, the reader
+# sees 姓名、档案编号或完整身份 and not what to type.
+CUT_HINTS = """() => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('input[placeholder]')].filter((input) => input.offsetParent).filter((input) => {
+    const style = getComputedStyle(input);
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return canvas.measureText(input.placeholder).width > room + 1;
+  }).map((input) => input.placeholder);
+}"""
+
+
+# On a phone a table becomes cards, each value under its column's name in a 5.5em column (app.css): the names
+# that do not fit it break (下次年度复 / 核).
+CUT_LABELS = """() => {
+  const canvas = document.createElement('canvas').getContext('2d');
+  return [...document.querySelectorAll('.bf-cards td[data-label]')].filter((td) => td.offsetParent).filter((td) => {
+    const style = getComputedStyle(td, '::before');
+    canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    return canvas.measureText(td.dataset.label).width > parseFloat(style.width) + 1;
+  }).map((td) => td.dataset.label);
+}"""
+
+
+# What must never break across lines on a phone: a date (2026年12月6 / 日) wherever it is written, a conclusion
+# (通 / 过), a tag.
+WHOLE = "mark[class^='bf-decision-'], .bf-tag"
+BROKEN = r"""(selector) => {
+  const lines = (range) => new Set([...range.getClientRects()].filter((r) => r.width > 0)
+    .map((r) => Math.round(r.top))).size;
+  const broken = [...document.querySelectorAll(selector)].filter((e) => e.offsetParent).filter((e) => {
+    const range = document.createRange();
+    range.selectNodeContents(e);
+    return lines(range) > 1;
+  }).map((e) => e.textContent.trim());
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!node.parentElement.offsetParent || getComputedStyle(node.parentElement).whiteSpace.startsWith('pre')) continue;
+    for (const found of node.textContent.matchAll(/\d{4}年\d{1,2}月\d{1,2}日/g)) {
+      const range = document.createRange();
+      range.setStart(node, found.index);
+      range.setEnd(node, found.index + found[0].length);
+      if (lines(range) > 1) broken.push(found[0]);
+    }
+  }
+  return broken;
+}"""
+
+
 def foreign(text, known_names=()):
     """What in a page's text is not Chinese for its reader: English words, ISO dates, raw amounts."""
     for name in known_names:
         text = text.replace(name, "")
     text = ID_NUMBER.sub("", REFERENCE.sub("", KEYS.sub("", text)))
     found = [w for w in re.findall(r"[A-Za-z][A-Za-z_]*", text) if w not in ALLOWED]
-    return found + ISO_DATE.findall(text) + RAW_NUMBER.findall(text)
+    return found + ISO_DATE.findall(text) + ISO_MONTH.findall(TYPING_EXAMPLE.sub("", text)) + RAW_NUMBER.findall(text)
 
 
 @pytest.fixture
@@ -184,6 +236,9 @@ def test_no_english_key_value_or_iso_date_reaches_any_page_of_the_role(browser, 
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 if overflow > 1:
                     problems[where].append(f"页面横向溢出 {overflow}px")
+                problems[where] += [f"提示文字被截断：{hint}" for hint in page.evaluate(CUT_HINTS)]
+                problems[where] += [f"卡片栏名折行：{label}" for label in sorted(set(page.evaluate(CUT_LABELS)))]
+                problems[where] += [f"折行：{text}" for text in sorted(set(page.evaluate(BROKEN, WHOLE)))]
         page.context.close()
     found = {where: words for where, words in problems.items() if words}
     assert found == {}, "\n".join(f"{where}: {sorted(set(words))}" for where, words in found.items())

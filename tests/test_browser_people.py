@@ -8,6 +8,13 @@ from bangfu import clock as service_clock
 from browser_helpers import shot, sign_in
 
 PHONE = {"width": 375, "height": 800}
+# The texts of the elements a selector finds that run over more than one line: a date or a conclusion broken
+# in two (2026年12月6 / 日, 通 / 过).
+ONE_LINE = """(selector) => [...document.querySelectorAll(selector)].filter((e) => {
+  const range = document.createRange();
+  range.selectNodeContents(e);
+  return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1;
+}).map((e) => e.textContent.trim())"""
 
 
 def test_the_centre_head_reassigns_on_the_task_page_and_a_duty_refusal_is_shown(browser, server, api, case_at):
@@ -53,6 +60,7 @@ def test_the_people_page_on_a_phone_deactivates_after_a_confirmation(browser, se
     page.wait_for_url(f"{server}/people")
     row = page.locator("tr", has=page.locator("td", has_text="finance2"))
     expect(row).to_contain_text("财务（主要）")
+    assert row.locator("text=停用").evaluate("(e) => getComputedStyle(e).backgroundColor") == "rgb(201, 42, 42)"
     expect(row).to_contain_text("在职")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     shot(page, "people-list-phone")
@@ -63,6 +71,8 @@ def test_the_people_page_on_a_phone_deactivates_after_a_confirmation(browser, se
 
     page.locator("tr", has=page.locator("td", has_text="finance2")).locator("text=停用").click()
     expect(page.locator("h1")).to_have_text("停用 finance2？")
+    red = "(e) => getComputedStyle(e).backgroundColor"
+    assert page.locator("text=确认停用").evaluate(red) == "rgb(201, 42, 42)", "the confirmation reads as ordinary"
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     shot(page, "people-deactivate-phone")
     page.click("text=确认停用")
@@ -96,8 +106,22 @@ def test_a_delegated_task_shows_in_the_colleagues_inbox_marked_and_the_delegatio
     mine = colleague.locator("section", has=colleague.locator("h2", has_text="我已认领"))
     expect(mine.locator(".bf-tag-delegated")).to_have_text("委托 · center1")
     expect(colleague.locator(".bf-delegations")).to_contain_text("受 center1 委托")
+    assert colleague.evaluate(ONE_LINE, ".bf-delegations .bf-day") == [], "a day of the period breaks across lines"
     shot(colleague, "people-delegated-inbox-phone")
     mine.locator("a", has_text="办理").first.click()
     expect(colleague.locator(".bf-delegated")).to_contain_text("委托：center1 已认领此任务，委托期间由您代办")
     expect(colleague.locator("[data-jsonschema-form]")).to_be_visible()  # the form is theirs to fill
     colleague.context.close()
+
+
+def test_the_earlier_steps_conclusions_stay_whole_on_a_phone(browser, server, api, case_at):
+    """On a 375 px phone the summary line of each earlier step wraps, but its conclusion (通过, 退回补正) is one
+    block, never 通 at the end of one line and 过 at the start of the next."""
+    case_id = case_at("re_review")
+    page = sign_in(browser, server, "center1", PHONE)
+    page.goto(f"{server}/tasks/{api.open_task(case_id, 're_review')['id']}")
+    marks = page.locator(".bf-step summary mark")
+    expect(marks.first).to_be_visible()
+    assert marks.count() >= 2  # 初审 and 走访监督
+    assert page.evaluate(ONE_LINE, ".bf-step summary mark") == []
+    page.context.close()

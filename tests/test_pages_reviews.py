@@ -158,3 +158,20 @@ def test_a_review_task_is_found_and_shown_by_its_household_s_file_number(app, ap
     assert reference in cases and f"<small>{file_number}</small>" in cases
     found = api.get("/api/v1/tasks", "center1", query_string={"text": file_number}).get_json()["items"]
     assert {t["case_id"] for t in found} >= {review_case(app, household_id, 2027)}
+
+
+def test_the_visit_s_monthly_incomes_read_by_month_in_chinese(app, api, case_at, models, clock):
+    """逐月核实收入 is typed as the form asks (2026-10); the review's conclusion page reads it as 2026年10月."""
+    import re
+
+    from test_annual_review import last_months, visit
+    (household_id,) = filed(app, api, case_at)
+    api.post("/api/v1/annual-reviews", "center1", json={"year": clock.today().year})
+    case_id = review_case(app, household_id, clock.today().year)
+    api.complete(case_id, "assign_review_visit", {"visit_by": "center"})
+    api.complete(case_id, "review_visit_center", visit([("2026-10", 3650.5), ("2026-09", 3650.5)]))
+    assert last_months(2) == ["2026-10", "2026-09"]
+    task_id = api.open_task(case_id, "review_conclusion")["id"]
+    page = re.sub(r"<[^>]+>", " ", Browser(app, "center1").get(f"/tasks/{task_id}").get_data(as_text=True))
+    assert re.search(r"2026年10月\s+¥3,650.50", page) and re.search(r"2026年9月\s+¥3,650.50", page)
+    assert "2026-10" not in page and "2026-09" not in page

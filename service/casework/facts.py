@@ -23,7 +23,9 @@ def _public_notice(data):
 def _notice_objection(data):
     received = [f"异议收到日期：{day(data['received_on'])}"] if data.get("received_on") else []
     outcome = {"upheld": "异议成立，重新调查", "not_upheld": "异议不成立，继续公示"}.get(data.get("decision"))
-    return received + ([f"核查结论：{outcome}"] if outcome else [])
+    # The form's 核查结论 is the finding, free text about the family (not shown in a summary); the outcome is
+    # its 异议是否成立.
+    return received + ([f"异议是否成立：{outcome}"] if outcome else [])
 
 
 def _household_visit(data):

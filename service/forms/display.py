@@ -5,6 +5,7 @@ The form version that collected the data says how to show it; a field the form d
 shown (its key would be the only label there is). Masked values stay as masked, and a null reads as hidden:
 no form stores one, masking an amount leaves one.
 """
+import re
 from dataclasses import dataclass, field
 
 from .. import wording
@@ -33,6 +34,15 @@ def money(value):
 
 def long_date(value):
     return wording.long_date(value) or str(value)
+
+
+# A month typed as the forms ask for it (逐月核实收入's 月份: 2026-06), read as 2026年6月.
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def month(value):
+    found = MONTH.fullmatch(value)
+    return f"{found.group(1)}年{int(found.group(2))}月" if found else value
 
 
 @dataclass
@@ -108,6 +118,8 @@ def text(prop, value):
         return money(value)
     if prop.get("format") == "date" and isinstance(value, str):
         return long_date(value)
+    if isinstance(value, str) and MONTH.fullmatch(value):
+        return month(value)
     if isinstance(value, (int, float)):
         return f"{value:,}"
     return str(value)

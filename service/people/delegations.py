@@ -17,6 +17,7 @@ from .. import clock
 from ..config import LOCAL_TIMEZONE
 from ..access import Action, ORG_SCOPE, may
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..wording import long_date
 from .models import Delegation, User
 from .roles import LANE_ROLES
 
@@ -63,7 +64,7 @@ def create(session, user, delegate_username, starts_on, ends_on, delegator_usern
         Delegation.starts_on <= ends_on, Delegation.ends_on >= starts_on).limit(1))
     if overlapping is not None:
         raise Conflict(f"{delegator.display_name} 在该期间已委托给 {overlapping.delegate.display_name}"
-                       f"（{overlapping.starts_on} 至 {overlapping.ends_on}），请先结束原委托",
+                       f"（{long_date(overlapping.starts_on)}至{long_date(overlapping.ends_on)}），请先结束原委托",
                        {"starts_on": ["与已有委托重叠"]})
     delegation = Delegation(delegator=delegator, delegate=delegate, starts_on=starts_on, ends_on=ends_on)
     session.add(delegation)

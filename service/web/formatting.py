@@ -1,4 +1,8 @@
 """Chinese (zh-CN) conventions for what pages show: money ¥1,234.00, dates, waiting times."""
+import re
+
+from markupsafe import Markup, escape
+
 from .. import clock, wording
 from ..cases.history import ACTION_LABELS
 from ..cases.models import STATUS_LABELS
@@ -64,6 +68,17 @@ def number(value):
     return f"{value:,}"
 
 
+_LONG_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def whole_dates(text):
+    """Text with each date in it (2026年12月6日) kept on one line: a phone breaks Chinese between any two
+    characters, 2026年12月6 at the end of a line and 日 at the start of the next."""
+    if text is None:
+        return ""
+    return Markup(_LONG_DATE.sub(lambda found: f'<span class="bf-day">{found.group(0)}</span>', str(escape(text))))
+
+
 def masked_account(value):
     """A bank account on a page: first and last four digits (the bank file alone carries it whole)."""
     return mask_number(value) if value else "—"
@@ -71,7 +86,7 @@ def masked_account(value):
 
 def init_app(app):
     app.jinja_env.filters.update(masked_account=masked_account, money=money, local_time=local_time, day=day, waited=waited, number=number,
-                                 long_date=wording.long_date,
+                                 long_date=wording.long_date, whole_dates=whole_dates,
                                  conclusion=event_conclusion, overdue=overdue)
     app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,

@@ -48,6 +48,9 @@ def deactivate(username):
 def grant_role(username):
     ensure(page_user(), Action.MANAGE_USERS)
     role = request.form.get("role") or ""
+    if not role:
+        flash("请选择要增加的角色", "error")
+        return redirect(url_for("pages.people_page"))
     return _people_command(lambda: run(operations.grant_role, username, role),
                            lambda done: f"已为 {done[0].display_name} 增加角色「{Role(role).label}」"
                            if done[1] else f"{done[0].display_name} 已担任「{Role(role).label}」")
