@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import BENCH_DATA_KEY, make_app, print_machine  # noqa: E402
+from _setup import BENCH_DATA_KEY, make_app, print_machine, settle  # noqa: E402
 from openpyxl import Workbook  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
@@ -72,6 +72,7 @@ def seed(app, count):
 
 
 def timed(label, work):
+    settle()
     t0 = time.perf_counter()
     result = work()
     seconds = time.perf_counter() - t0

@@ -39,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import BENCH_DATA_KEY, Client, check, make_app, print_machine  # noqa: E402
+from _setup import BENCH_DATA_KEY, Client, check, make_app, print_machine, settle  # noqa: E402
 from sqlalchemy import func, insert, select, text, update  # noqa: E402
 
 from bangfu import clock, create_app, db  # noqa: E402
@@ -109,6 +109,7 @@ def annual_review_at(size, rng):
         with app.app_context():
             center = db.session().scalar(select(User).where(User.username == "center1"))
             db.session().expunge(center)
+            settle()
             t0 = time.perf_counter()
             done = run_in(app, lambda session: start_annual_reviews(session, services(), YEAR, center))
             elapsed = time.perf_counter() - t0
@@ -255,6 +256,7 @@ def timers(pending, database_url=None, repeats=5):
             times = []
             for _ in range(runs):
                 made = _make_due(app, due)
+                settle()
                 t0 = time.perf_counter()
                 result = tick(app)
                 times.append(time.perf_counter() - t0)
