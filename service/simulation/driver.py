@@ -80,6 +80,7 @@ class Simulation:
         self.done = set()  # the year's events already done: ("standard", year, month), ("education", year), ...
         self.warmth_stage = {}  # year -> 1 once the festival's cases are started, 2 once the list is signed
         self.at_bank = []  # (batch id, day exported): batches whose result file the bank has still to send
+        self.exit_quotas = {}  # year -> [exits still to make, reviews still to conclude] (_review_exits)
 
     # ------------------------------------------------------------------ running
 
@@ -337,10 +338,10 @@ class Simulation:
 
     def _bank_results(self, day):
         """The result files of the batches exported on an earlier working day."""
-        waiting, self.at_bank = self.at_bank, [(batch, built) for batch, built in self.at_bank if built >= day]
-        for batch_id, built in waiting:
-            if built < day:
-                self._bank_result(batch_id)
+        due = [batch_id for batch_id, built in self.at_bank if built < day]
+        self.at_bank = [(batch_id, built) for batch_id, built in self.at_bank if built >= day]
+        for batch_id in due:
+            self._bank_result(batch_id)
 
     def _bank_result(self, batch_id):
         lines = self.read(lambda s: s.execute(select(PaymentLine.reference, PaymentLine.amount).where(
@@ -515,12 +516,12 @@ class Simulation:
         register, however small the register has become (it falls in a straight line, as the seed's 923 → 160 in
         five years), never more than it reviews: each conclusion exits with the chance of the exits still to make
         among the reviews still to conclude, so the year's count is that, and which households leave is random."""
-        quotas = self.__dict__.setdefault("_exit_quotas", {})
+        quotas = self.exit_quotas
         if year not in quotas:
             reviews = self.read(lambda s: s.scalar(select(func.count()).select_from(Case).where(
                 Case.review_year == year, Case.household_id.is_not(None))))
             quotas[year] = [round(self.p.annual_exit_rate * self.kept.opening), max(1, reviews)]
-        quota = quotas[year]  # [exits still to make, reviews still to conclude]
+        quota = quotas[year]
         leaves = self.rng.random() * quota[1] < quota[0]
         quota[0] -= leaves
         quota[1] = max(1, quota[1] - 1)
