@@ -92,10 +92,11 @@ def test_deploy_without_the_csrf_header_is_refused(signed_in):
 
 def test_forms_sharing_a_title_are_told_apart_by_their_file_name(signed_in):
     """审批 is the title of the hardship approval's form and of the programmes' approval form: the models page
-    and the modeler's form list name each with its file, other forms by their title alone."""
+    and the modeler's form list name each with its file (on the page as an identifier, <code>), other forms by
+    their title alone."""
     designer = signed_in("designer1")
     listing = designer.get("/models").get_data(as_text=True)
-    assert ">审批（approval）</a>" in listing and ">审批（programme_approval）</a>" in listing
+    assert ">审批（<code>approval</code>）</a>" in listing and ">审批（<code>programme_approval</code>）</a>" in listing
     assert ">审批</a>" not in listing and ">公示</a>" in listing
     titles = widget(designer.get("/models/hardship_assistance/edit").get_data(as_text=True), "modeler")["formTitles"]
     assert titles["approval.schema.json"] == "审批（approval）"

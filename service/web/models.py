@@ -35,10 +35,10 @@ def _forms():
 
 
 def form_labels(titles):
-    """{schema file name: how the designer's pages name the form}: its title, with its file name where two
-    forms share the title (审批 is the hardship approval's and the programmes' approval's)."""
+    """{schema file name: (its title, its file name's stem where two forms share the title, else None)}: how
+    the designer's pages name the form (审批 is the hardship approval's and the programmes' approval's)."""
     counts = Counter(titles.values())
-    return {name: f"{title}（{name.removesuffix('.schema.json')}）" if counts[title] > 1 else title
+    return {name: (title, name.removesuffix(".schema.json") if counts[title] > 1 else None)
             for name, title in titles.items()}
 
 
@@ -46,7 +46,8 @@ def form_labels(titles):
 @login_required
 def models():
     _designer()
-    forms = sorted(form_labels(_forms().titles()).items(), key=lambda item: (item[1], item[0]))
+    forms = sorted(((name, title, stem) for name, (title, stem) in form_labels(_forms().titles()).items()),
+                   key=lambda form: (form[1], form[2] or "", form[0]))
     return render_template("models.html", models=list_models(db.session()), forms=forms,
                            open_cases=migration.open_case_counts(db.session()),
                            lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
@@ -58,7 +59,9 @@ def model_editor(key):
     _designer()
     version = latest_version(db.session(), key)
     forms = _forms()
-    widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": form_labels(forms.titles()),
+    titles = {name: f"{title}（{stem}）" if stem else title
+              for name, (title, stem) in form_labels(forms.titles()).items()}
+    widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": titles,
               "validateUrl": url_for("pages.model_validate"),
               "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken",
               "operations": operation_list()}
