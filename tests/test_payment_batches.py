@@ -308,3 +308,33 @@ def test_an_exit_takes_the_instalments_from_the_exit_day_out_of_a_batch_not_yet_
     assert "2026年11月生活救助" in text and "2026年12月" not in text
     with app.app_context():
         assert sorted(i.status for i in db.session().scalars(select(Instalment))) == ["cancelled", "open"]
+
+
+def test_an_instalment_due_before_the_exit_and_not_yet_paid_is_still_paid(app, api, clock):
+    """张伟's November aid was due while he was in the register, but no batch had taken it when he retired on
+    1 December: the next batch still pays November's (the family was owed it), and December's, due from the
+    exit day on, is cancelled, never paid."""
+    from bangfu import clock as service_clock
+    from bangfu.households import register
+    from bangfu.households.models import Household
+    from bangfu.people.models import User
+    from bangfu.unit_of_work import run_in
+
+    [household] = payable_households(app, [{"worker_name": "张伟", "programme": "living", "amount": "800.00"}])
+    clock.advance(days=1)
+
+    def leave(session):
+        register.exit_household(session, session.get(Household, household), "retired",
+                                session.scalar(select(User).where(User.username == "center1")), service_clock.now())
+    run_in(app, leave)
+    built = build(api, due_through="2026-12-31")
+    assert built["excluded"] == []
+    lines = batch(api, built["batch"]["id"])["lines"]
+    assert [(line["payee_name"], line["amount"]) for line in lines] == [("张伟", "800.00")]
+    approve(api, built["batch"]["id"])
+    text = export(api, built["batch"]["id"]).data.decode("utf-8-sig")
+    assert "2026年11月生活救助" in text and "2026年12月" not in text
+    with app.app_context():
+        dues = {i.due_on.month: i.status for i in db.session().scalars(select(Instalment))}
+        assert dues[11] == "open" and dues[12] == "cancelled"
+    assert build(api, due_through="2027-06-30")["batch"] is None  # nothing else is ever paid to him

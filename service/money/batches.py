@@ -54,20 +54,29 @@ def account_problem(number):
     return None
 
 
-def exclusion_reason(household):
-    """Why a due household is not paid (None: it is paid); `household` is a row of _DUE_COLUMNS or a Household."""
-    if household.status != HouseholdStatus.FILED:
-        return f"家庭不在档（{STATUS_LABELS.get(household.status, household.status)}），不予发放"
-    if not household.bank_card_number or not household.bank_name:
+EXITED = (HouseholdStatus.OUT_OF_HARDSHIP, HouseholdStatus.RELIEVED, HouseholdStatus.EXITED)
+
+
+def owed_before_exit(due):
+    """An instalment due before its household left the register is still owed: the family was in hardship
+    that month (the exit cancelled the ones from its day on, awards.end_award)."""
+    return due.status in EXITED and due.closed_on is not None and due.due_on < due.closed_on
+
+
+def exclusion_reason(due):
+    """Why a due instalment is not paid (None: it is paid); `due` is a row of _DUE_COLUMNS."""
+    if due.status != HouseholdStatus.FILED and not owed_before_exit(due):
+        return f"家庭不在档（{STATUS_LABELS.get(due.status, due.status)}），不予发放"
+    if not due.bank_card_number or not due.bank_name:
         return "缺少开户行或银行账号"
-    if (household.bank_account_name or "").strip() != household.worker_name.strip():
+    if (due.bank_account_name or "").strip() != due.worker_name.strip():
         return "账户户名不是职工本人，不予发放：请援助中心与职工核实本人账户"
-    return account_problem(household.bank_card_number)
+    return account_problem(due.bank_card_number)
 
 
-_DUE_COLUMNS = (Instalment.id, Instalment.household_id, Instalment.amount, Instalment.purpose, Household.status,
-                Household.worker_name, Household.bank_name, Household.bank_account_name, Household.bank_card_number,
-                Household.phone)
+_DUE_COLUMNS = (Instalment.id, Instalment.household_id, Instalment.amount, Instalment.purpose, Instalment.due_on,
+                Household.status, Household.closed_on, Household.worker_name, Household.bank_name,
+                Household.bank_account_name, Household.bank_card_number, Household.phone)
 
 
 def _due(session, due_through, programme):
