@@ -104,6 +104,11 @@ def test_the_centre_head_reassigns_a_claimed_task_and_nobody_else_may(api, case_
     wrong_role = api.post(path, "head1", json={"username": "union1"})
     assert wrong_role.status_code == 422 and "username" in wrong_role.get_json()["error"]["fields"]
 
+    assert api.post("/api/v1/users/approver1/roles", "head1", json={"role": "finance"}).status_code == 200
+    barred = api.post(path, "head1", json={"username": "approver1"})  # approved this case: may not pay it
+    assert barred.status_code == 403 and "「审批」" in barred.get_json()["error"]["fields"]["username"][0]
+    assert api.open_task(case_id, "payment")["assignee"] == "finance1"
+
     moved = api.post(path, "head1", json={"username": "finance2"})
     assert moved.status_code == 200, moved.get_json()
     assert api.open_task(case_id, "payment")["assignee"] == "finance2"  # its display name

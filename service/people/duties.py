@@ -46,3 +46,14 @@ def ensure_independent(session, user, task, someone_else=False):
         who = user.display_name if someone_else else "您"
         raise Forbidden(f"职责分离：{who}已办理本案件的「{done.title}」，「{task.title}」须由其他人员办理",
                         {"username" if someone_else else "task": [f"与「{done.title}」须由不同人员办理"]})
+
+
+def barred_users(session, task):
+    """The ids of the users who completed a step of the task's case that must be independent of it: the
+    people ensure_independent would refuse it to, left out where someone is chosen for it (改派)."""
+    paired = paired_steps(task.spec_name)
+    if not paired:
+        return set()
+    return set(session.scalars(select(HumanTask.completed_by_id).where(
+        HumanTask.case_id == task.case_id, HumanTask.state == TaskState.COMPLETED,
+        HumanTask.spec_name.in_(sorted(paired)), HumanTask.completed_by_id.is_not(None))))

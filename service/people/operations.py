@@ -76,12 +76,14 @@ def find_user(session, username):
 
 
 def reassign_candidates(session, task):
-    """Active users who could take the task over (改派): of its role and organisation, not its holder. Duties
-    are checked when it is given (people/duties.py), with the reason."""
+    """Active users who could take the task over (改派): of its role and organisation, not its holder, and
+    free to do the step (people/duties.py: not whoever did its paired step in this case)."""
     from ..access import may_act_on  # access builds on people's models
+    from .duties import barred_users
+    barred = barred_users(session, task) | {task.assignee_id}
     users = session.scalars(select(User).where(User.active.is_(True), User.username != SYSTEM_USERNAME)
                             .order_by(User.username)).all()
-    return [user for user in users if user.id != task.assignee_id and may_act_on(user, task)]
+    return [user for user in users if user.id not in barred and may_act_on(user, task)]
 
 
 def list_users(session):
