@@ -18,7 +18,7 @@ from SpiffWorkflow.util.task import TaskState
 from .deadline import DeadlineExceeded, within
 from .sandbox import ScriptLimit, ScriptTimeout, UnsafeCode
 from .timers import TimerValueError, skip_missed_cycles
-from .pending import has_timer_events, pending_timers, timer_of
+from .pending import has_timer_events, pending_timers, tasks_in, timer_of
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ class Instance:
 
     def _share_with_parallel_branches(self, task, keys):
         written = {key: task.data[key] for key in keys if key in task.data}
-        for other in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+        for other in tasks_in(self.workflow, TaskState.READY | TaskState.WAITING):
             if other is not task and other.workflow is task.workflow and \
                     other.task_spec.name != task.task_spec.name and not other.is_descendant_of(task):
                 other.data.update(copy.deepcopy(written))
@@ -259,7 +259,7 @@ class Instance:
         except _SCRIPT_FAILURES as exc:
             self._record_incident(exc)
             return
-        if not self.workflow.completed and not self.workflow.get_tasks(state=_CAN_GO_ON):
+        if not self.workflow.completed and not any(tasks_in(self.workflow, _CAN_GO_ON)):
             self.incident = "流程无法继续：既没有待办任务，也没有等待中的事件（模型中可能有无尽循环）"
         elif not self.workflow.completed and not self._may_move():
             waits = "、".join(sorted({t.task_spec.bpmn_name or t.task_spec.bpmn_id or t.task_spec.name
@@ -270,10 +270,10 @@ class Instance:
     def _may_move(self):
         """Whether something can still move the workflow: a ready task (a person's, after the engine ran) or a
         timer event waiting for its time. Nothing delivers a message or signal from outside a case."""
-        if self.workflow.get_tasks(state=TaskState.READY):
+        if any(tasks_in(self.workflow, TaskState.READY)):
             return True
         return any(timer_of(getattr(task.task_spec, "event_definition", None)) is not None
-                   for task in self.workflow.get_tasks(state=TaskState.WAITING))
+                   for task in tasks_in(self.workflow, TaskState.WAITING))
 
     def _bounded(self, run):
         """Run engine work within the step and time limits; EngineFailure when it cannot finish cleanly."""
