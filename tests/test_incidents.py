@@ -101,6 +101,7 @@ def test_retry_on_the_newest_version_after_the_model_is_fixed(api, app):
     detail = entry.detail if isinstance(entry.detail, dict) else json.loads(entry.detail)
     assert (detail["process"], detail["from_version"], detail["to_version"], detail["outcome"]) == \
         ("incident_check", 1, 2, "active")
+    assert "version" not in detail  # the move is said once, as from_version / to_version
     api.complete(case_id, "confirm", APPROVE)
     assert api.case(case_id)["status"] == "completed" and api.case(case_id)["data"]["total"] == 2
 

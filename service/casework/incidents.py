@@ -199,7 +199,6 @@ def _finish(session, services, user, case, instance, work, action, reason, step,
     With a `move` (a retry on a newer version) the move is recorded first, and kept only when the work succeeds
     (the retry on the new version raises EngineFailure when it fails again)."""
     now = utcnow()
-    source = case.process_version
     if move is not None:
         move.event = migration.record_move(session, user, case, move.source, move.target, now)
     event = history.record(session, case, user, action, task=step, opinion=reason, when=now)
@@ -217,7 +216,6 @@ def _finish(session, services, user, case, instance, work, action, reason, step,
         _settle(session, services, case, instance, user, now, state=state)
     moved = move is not None and not failure
     note(session, subject=("case", case.id), history_event=event.id, step=step.spec_name if step else None,
-         version=[source.version, move.target.version] if moved else None,
          **(migration.move_detail(move.source, move.target) if moved else {}), outcome=case.status)
     return case
 
