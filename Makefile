@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 BUNDLE := service/web/static/dist/manifest.json
-CHROMIUM := /usr/bin/chromium
+CHROMIUM := /usr/lib/chromium/locales/zh-CN.pak
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: install run test test-postgres wheel wheel-check lock bench clean
@@ -28,9 +28,10 @@ $(BUNDLE): node_modules/.package-lock.json frontend/build.mjs $(shell find front
 	npm run --silent build
 
 # Browser tests drive Debian's Chromium (a test tool's own browser download does not work here).
+# Chromium with its zh-CN locale pack (chromium-l10n): date inputs in the tests read 2026/12/01 as in China.
 $(CHROMIUM):
-	@[ "$$(id -u)" = 0 ] || { echo "Chromium is missing: run 'sudo apt-get install chromium'"; exit 1; }
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+	@[ "$$(id -u)" = 0 ] || { echo "Chromium is missing: run 'sudo apt-get install chromium chromium-l10n fonts-noto-cjk'"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n fonts-noto-cjk >/dev/null
 
 install: $(BIN)/bangfu $(BUNDLE)
 

@@ -5,6 +5,9 @@ from pathlib import Path
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--lang=zh-CN"]  # date inputs as a user in China sees them
+# Headless Chromium takes its UI language (date and month inputs: 2026/12/01, 2026年12月) from the environment; the
+# zh-CN locale pack comes from Debian's chromium-l10n (Makefile).
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"}
 
 
 # Where each role lands after signing in (the roles that work tasks: their inbox).

@@ -248,9 +248,10 @@ def browser():
     """Debian's Chromium, headless, driven by Playwright (see tests/browser_helpers.py)."""
     from playwright.sync_api import sync_playwright
 
-    from browser_helpers import CHROMIUM_ARGS
+    from browser_helpers import CHROMIUM_ARGS, CHROMIUM_ENV
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS,
+                                              env=CHROMIUM_ENV)
         yield chromium
         chromium.close()
 

@@ -66,6 +66,14 @@ CUT_LABELS = """() => {
 }"""
 
 
+# Buttons whose words cannot be read: text in the colour of the button itself (a form list's 删除 once read red on red).
+UNREADABLE_BUTTONS = """() => [...document.querySelectorAll('button, [role=button], input[type=submit]')]
+  .filter((b) => b.offsetParent && (b.innerText || b.value || '').trim()).filter((b) => {
+    const style = getComputedStyle(b);
+    return style.backgroundColor !== 'rgba(0, 0, 0, 0)' && style.color === style.backgroundColor;
+  }).map((b) => (b.innerText || b.value).trim())"""
+
+
 # What must never break across lines on a phone: a date (2026年12月6 / 日) wherever it is written, a conclusion
 # (通 / 过), a tag.
 WHOLE = "mark[class^='bf-decision-'], .bf-tag"
@@ -232,6 +240,7 @@ def test_no_english_key_value_or_iso_date_reaches_any_page_of_the_role(browser, 
             problems[where] = foreign(page.evaluate(VISIBLE_TEXT, designer), known)
             if response.status >= 400:
                 problems[where].append(f"HTTP {response.status}")
+            problems[where] += [f"按钮文字与底色相同：{text}" for text in sorted(set(page.evaluate(UNREADABLE_BUTTONS)))]
             if size == "phone":
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 if overflow > 1:
