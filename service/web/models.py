@@ -11,9 +11,9 @@ from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure, may
-from ..errors import Conflict
+from ..errors import Conflict, DomainError, ValidationFailed
 from ..forms import SchemaInvalid, check_schema
-from ..forms.defaults import LABELS
+from ..forms.defaults import FILES as DEFAULT_FILES, LABELS
 from ..forms.library import save_draft
 from ..forms.messages import json_error
 from ..named_operations.catalogue import listed as operation_list
@@ -34,6 +34,16 @@ def _forms():
     return services().forms.using(db.session())
 
 
+_DEFAULT_SCHEMAS = {schema for schema, _ in DEFAULT_FILES.values()}
+
+
+def designer_titles(forms):
+    """{schema file name: title} as designers read them: a default form's title is written for the person doing
+    the step (审核), so the designer's lists add that it is the default (审核（默认表单）)."""
+    return {name: f"{title}（默认表单）" if name in _DEFAULT_SCHEMAS else title
+            for name, title in forms.titles().items()}
+
+
 def form_labels(titles):
     """{schema file name: (its title, its file name's stem where two forms share the title, else None)}: how
     the designer's pages name the form (审批 is the hardship approval's and the programmes' approval's)."""
@@ -46,11 +56,47 @@ def form_labels(titles):
 @login_required
 def models():
     _designer()
-    forms = sorted(((name, title, stem) for name, (title, stem) in form_labels(_forms().titles()).items()),
+    return _models_page()
+
+
+def _models_page(refusal=None, status=200):
+    forms = sorted(((name, title, stem) for name, (title, stem) in form_labels(designer_titles(_forms())).items()),
                    key=lambda form: (form[1], form[2] or "", form[0]))
+    problems = [problem for problems in refusal.fields.values() for problem in problems] if refusal else []
     return render_template("models.html", models=list_models(db.session()), forms=forms,
                            open_cases=migration.open_case_counts(db.session()),
-                           lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
+                           lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS,
+                           refusal=refusal, problems=problems, deployed=request.args.get("deployed")), status
+
+
+MAX_BPMN_BYTES = 5 * 1024 * 1024
+
+
+@pages.post("/models/upload")
+@login_required
+def model_upload():
+    """Deploy a BPMN file drawn elsewhere (Camunda Modeler, bpmn.io): a new model, or a new version of the model
+    whose process id it carries. A refusal lists every element it names on the models page."""
+    user = _designer()
+    upload = request.files.get("file")
+    xml = upload.read(MAX_BPMN_BYTES + 1) if upload else b""
+    comment = (request.form.get("comment") or "").strip()[:500] or None
+    try:
+        if not xml.strip():
+            raise ValidationFailed("未部署：请选择要部署的 BPMN 文件", {"file": ["请选择要部署的 BPMN 文件"]})
+        if len(xml) > MAX_BPMN_BYTES:
+            raise ValidationFailed("未部署：文件过大", {"file": ["BPMN 文件不能超过 5 MB"]})
+        version, created = run(deploy, services(), xml, user=user, comment=comment)
+    except DomainError as exc:
+        return _models_page(exc, exc.status)
+    name = version.process_model.name
+    if created:
+        defaults = [f"{t['name']}：{LABELS[t['default_form']]}" for t in version.user_tasks if t.get("default_form")]
+        flash(f"已部署「{name}」第 {version.version} 版，新发起的案件使用此版本"
+              + (f"。未指定表单的步骤使用默认表单：{'；'.join(defaults)}" if defaults else ""), "success")
+    else:
+        flash(f"「{name}」与第 {version.version} 版相同，未产生新版本", "info")
+    return redirect(url_for("pages.models", deployed=version.process_model.key))
 
 
 @pages.get("/models/<key>/edit")
@@ -60,7 +106,7 @@ def model_editor(key):
     version = latest_version(db.session(), key)
     forms = _forms()
     titles = {name: f"{title}（{stem}）" if stem else title
-              for name, (title, stem) in form_labels(forms.titles()).items()}
+              for name, (title, stem) in form_labels(designer_titles(forms)).items()}
     widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": titles,
               "validateUrl": url_for("pages.model_validate"),
               "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken",
@@ -124,7 +170,7 @@ def form_editor(name):
             flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
     widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}
-    return render_template("form_editor.html", name=name, title=forms.titles().get(name, name), widget=widget,
+    return render_template("form_editor.html", name=name, title=designer_titles(forms).get(name, name), widget=widget,
                            error=error, draft=draft, based_on=based_on, history=forms.history(name)), status
 
 

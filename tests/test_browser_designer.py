@@ -1,0 +1,37 @@
+"""The designer in a real browser, on a phone: a BPMN file drawn in Camunda Modeler deployed from the models page,
+its steps shown with the default form each got; a file with an element the service would not run refused with
+the element named."""
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from browser_helpers import shot, sign_in
+from test_browser_language import VIEWPORTS
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_designer_deploys_a_camunda_file_from_the_models_page_on_a_phone(browser, server):
+    page = sign_in(browser, server, "designer1", VIEWPORTS["phone"])
+    page.click("summary:has-text('部署 BPMN 文件')")
+    page.set_input_files("input[name=file]", str(DATA / "sudden_relief.bpmn"))
+    page.fill("input[name=comment]", "首次部署：意外致困临时救助")
+    page.click("[data-action=upload]")
+    flash = page.locator(".bf-flash-success")
+    expect(flash).to_contain_text("已部署「意外致困临时救助」第 1 版")
+    expect(flash).to_contain_text("中心审核：默认审核表单（通过／退回／不予通过＋意见）")
+    steps = page.locator("#model-Process_SuddenRelief .bf-steps")
+    expect(steps).to_be_visible()  # opened on the model just deployed
+    expect(steps.locator("li", has_text="登记入户核实情况")).to_contain_text("默认办理表单（办理意见）")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    shot(page, "designer-upload-375")
+
+    page.click("summary:has-text('部署 BPMN 文件')")
+    page.set_input_files("input[name=file]", str(DATA / "bpmn-corpus" / "refused_send_task.bpmn"))
+    page.click("[data-action=upload]")
+    problems = page.locator(".bf-problems")
+    expect(problems).to_contain_text("流程模型无效，未部署")
+    expect(problems).to_contain_text("发送短信通知")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    shot(page, "designer-upload-refused-375")
+    page.context.close()
