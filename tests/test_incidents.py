@@ -50,6 +50,20 @@ def test_the_head_lists_cases_in_incident_with_their_error_and_failed_step(api):
     assert [(s["name"], s["title"], s["skippable"]) for s in one["failed_steps"]] == [("compute", "计算", True)]
 
 
+@pytest.mark.parametrize("script, error", [
+    ('total = review["monthly_income"] * 3', "计算：读取的数据项 monthly_income 不存在（KeyError）"),
+    ("total = monthly_income * 3", "计算：使用的名称 monthly_income 在案件数据中不存在（NameError）"),
+    ("total = 1 / 0", "计算：除数为零（ZeroDivisionError：division by zero）"),
+])
+def test_a_failed_script_is_said_in_chinese_with_pythons_words_for_the_designer(api, app, script, error):
+    """The centre head reads what went wrong (not KeyError:monthly_income.); the designer still finds the
+    error's kind and the name the script read. On the incidents page too, and nothing is flashed raw."""
+    from test_pages import Browser
+    case_id = case_in_incident(api, script)
+    assert api.case(case_id)["incident"] == error
+    assert error in Browser(app, "head1").get("/incidents").get_data(as_text=True)
+
+
 def test_retry_after_the_data_it_reads_is_repaired_goes_on(api, app):
     """The script counts working days into 2027, whose holidays nobody imported: retried before the import the
     case stays in incident with the error again; after it, the case goes on."""
