@@ -190,8 +190,9 @@ def test_a_third_party_step_no_step_chose_a_third_party_for_sets_the_case_aside_
     assert case["status"] == "incident" and "填写救助申请" in case["incident"] and "第三方社会组织" in case["incident"]
 
 
-def _relief_case_at_the_timer(api, clock=None):
-    """A case of 意外致困临时救助 (tests/data/sudden_relief.bpmn) worked by the right roles up to its timer."""
+def _relief_case_at_the_timer(api):
+    """A case of 意外致困临时救助 (tests/data/sudden_relief.bpmn) worked by the right roles up to its timer; its id
+    and what the last completion said."""
     data = {"file": (BytesIO((CORPUS.parent / "sudden_relief.bpmn").read_bytes()), "sudden_relief.bpmn")}
     assert api.post("/api/v1/process-models", "designer1", data=data,
                     content_type="multipart/form-data").status_code == 201
@@ -199,8 +200,8 @@ def _relief_case_at_the_timer(api, clock=None):
     api.complete(case_id, "Activity_Apply", {"opinion": "职工张建国在车间受伤，家庭收入骤减"}, user="union1")
     api.complete(case_id, "Activity_CentreReview", {"decision": "approve", "opinion": "情况属实"}, user="center1")
     api.complete(case_id, "Activity_Phone", {"opinion": "已电话联系职工本人"}, user="center1")
-    api.complete(case_id, "Activity_Visit", {"opinion": "入户核实，情况属实"}, user="center1")
-    return case_id
+    done = api.complete(case_id, "Activity_Visit", {"opinion": "入户核实，情况属实"}, user="center1")
+    return case_id, done["message"]
 
 
 def test_a_default_form_speaks_to_the_person_doing_the_step_and_the_designer_sees_it_is_the_default(api, app):
@@ -227,9 +228,10 @@ def test_a_default_form_speaks_to_the_person_doing_the_step_and_the_designer_see
 
 def test_a_case_of_a_process_without_a_household_is_named_by_its_process(api, app):
     """A designer's process files no household: its submitted case is 意外致困临时救助, not 未填写申报 forever,
-    and the case waiting on its timer 等待两天补充材料 says so once."""
+    and the case waiting on its timer 等待两天补充材料 says so once, from the step that left it waiting on."""
     from test_pages import Browser
-    case_id = _relief_case_at_the_timer(api)
+    case_id, message = _relief_case_at_the_timer(api)
+    assert message == "已提交，等待两天补充材料，2026年12月2日到期后自动继续"
     supervisor = Browser(app, "supervisor1")
     page = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
     assert re.search(r"<h1>意外致困临时救助 · BF\d+</h1>", page), page[:2000]

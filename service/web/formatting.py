@@ -99,7 +99,7 @@ def init_app(app):
     app.jinja_env.filters.update(masked_account=masked_account, money=money, local_time=local_time, day=day, waited=waited, number=number,
                                  long_date=wording.long_date, whole_dates=whole_dates,
                                  conclusion=event_conclusion, overdue=overdue,
-                                 case_name=case_name)
+                                 case_name=case_name, waits_for=wording.waits_for)
     app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,
                                  DECISION_LABELS=DECISION_LABELS, FILTER_LABELS=FILTER_LABELS)
