@@ -2,6 +2,7 @@
 reads, or of the model as a new version), skips a failed script task, or terminates the case; each with a
 reason, in the case's history and the audit log."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,10 @@ def test_a_failed_script_is_said_in_chinese_with_pythons_words_for_the_designer(
     from test_pages import Browser
     case_id = case_in_incident(api, script)
     assert api.case(case_id)["incident"] == error
-    assert error in Browser(app, "head1").get("/incidents").get_data(as_text=True)
+    page = Browser(app, "head1").get("/incidents").get_data(as_text=True)
+    assert error in page
+    # the model files no household: the card is headed by the case's reference, its process named once
+    assert re.search(r"<strong>BF\d+</strong></a>\s*· 异常处理检查 第 1 版", page) and page.count("异常处理检查") == 1
 
 
 def test_retry_after_the_data_it_reads_is_repaired_goes_on(api, app):
