@@ -1,12 +1,13 @@
 """The designer in a real browser, on a phone: a BPMN file drawn in Camunda Modeler deployed from the models page,
 its steps shown with the default form each got; a file with an element the service would not run refused with
-the element named."""
+the element named. In the modeler, a step without a form says which default it gets (not that it must have one)."""
 from pathlib import Path
 
 from playwright.sync_api import expect
 
 from browser_helpers import shot, sign_in
 from test_browser_language import VIEWPORTS
+from test_browser_operations import SELECT
 
 DATA = Path(__file__).parent / "data"
 
@@ -34,4 +35,21 @@ def test_designer_deploys_a_camunda_file_from_the_models_page_on_a_phone(browser
     expect(problems).to_contain_text("发送短信通知")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     shot(page, "designer-upload-refused-375")
+    page.context.close()
+
+
+def test_the_modeler_says_which_default_form_a_step_without_one_gets(browser, server, api):
+    from test_process_models import upload
+    assert upload(api, (DATA / "sudden_relief.bpmn").read_bytes()).status_code == 201
+    page = sign_in(browser, server, "designer1")
+    page.goto(f"{server}/models/Process_SuddenRelief/edit")
+    page.wait_for_selector("[data-bpmn-modeler][data-bf-ready='1']")
+    panel = page.locator("aside.bf-panel")
+    for element, kind, default in [("Activity_CentreReview", "用户任务", "默认审核表单（通过／退回／不予通过＋意见）"),
+                                   ("Activity_Phone", "人工任务", "默认办理表单（办理意见）")]:
+        page.evaluate(SELECT, element)
+        expect(panel.locator("h4")).to_have_text(kind)
+        expect(panel.locator("label", has_text="表单（JSON Schema 文件）")).to_contain_text(
+            f"未选择表单：部署时使用{default}")
+    shot(page, "designer-modeler-default-form")
     page.context.close()

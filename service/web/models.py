@@ -110,7 +110,7 @@ def model_editor(key):
     widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": titles,
               "validateUrl": url_for("pages.model_validate"),
               "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken",
-              "operations": operation_list()}
+              "operations": operation_list(), "defaultForms": LABELS}
     return render_template("model_editor.html", version=version, widget=widget)
 
 
