@@ -53,3 +53,26 @@ def test_the_modeler_says_which_default_form_a_step_without_one_gets(browser, se
             f"未选择表单：部署时使用{default}")
     shot(page, "designer-modeler-default-form")
     page.context.close()
+
+
+def test_the_designer_previews_and_moves_open_cases_to_the_new_version_on_a_phone(browser, server, api):
+    from test_browser_language import CUT_LABELS, OPEN_ALL, VISIBLE_TEXT, foreign
+    from test_process_models import upload
+    relief = (DATA / "sudden_relief.bpmn").read_bytes()
+    assert upload(api, relief).status_code == 201
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "Process_SuddenRelief"}).get_json()["id"]
+    assert upload(api, relief.replace("填写临时救助申请".encode(), "填写临时救助申请表".encode()),
+                  comment="申请步骤改名").status_code == 201
+    page = sign_in(browser, server, "designer1", VIEWPORTS["phone"])
+    page.click("#model-Process_SuddenRelief [data-action=migration-preview]")
+    page.evaluate(OPEN_ALL)
+    expect(page.locator("h1")).to_contain_text("意外致困临时救助")  # the model named in words, not by its key alone
+    expect(page.locator("main")).to_contain_text("填写临时救助申请 → 填写临时救助申请表")
+    assert foreign(page.evaluate(VISIBLE_TEXT, True), ["designer1"]) == []
+    assert page.evaluate(CUT_LABELS) == []  # each card label on one line
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    shot(page, "designer-migration-375")
+    page.click("button:has-text('迁移可迁移的 1 件案件到第 2 版')")
+    expect(page.locator(".bf-flash-success")).to_have_text("已迁移到第 2 版 1 件；未迁移 0 件")
+    assert api.case(case_id)["process_version"] == 2
+    page.context.close()

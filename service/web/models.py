@@ -198,7 +198,8 @@ def model_migration(key, number):
         return redirect(url_for("pages.model_migration", key=key, number=number, to=to))
     result = migration.preview(db.session(), services(), user, key, number, to)
     return render_template("model_migration.html", result=result, may_design=may(user, Action.DESIGN),
-                           movable=sum(move.can_move for move in result.cases))
+                           movable=sum(move.can_move for move in result.cases),
+                           model_name=latest_version(db.session(), key).process_model.name)
 
 
 _IDENTIFIER = re.compile(r"([A-Za-z_][\w.\-]*)")
