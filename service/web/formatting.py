@@ -18,7 +18,7 @@ FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "�
                  "overdue": "逾期", "text": "搜索", "page": "页码", "page_size": "每页条数", "mine": "我的任务",
                  "step": "步骤", "sort": "排序", "from": "开始日期", "to": "结束日期", "file": "导入文件",
                  "unread": "仅未读", "filed_year": "建档年度", "review_due_before": "年度复核截止",
-                 "year": "年度", "month": "月份"}
+                 "year": "年度", "month": "月份", "target_version": "目标版本"}
 
 
 def money(value):

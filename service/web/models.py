@@ -187,6 +187,14 @@ def _parsed(label, text):
 def model_migration(key, number):
     """The preview of moving a version's open cases to a newer version (迁移), and (POST) the move of those
     that can; designers and the centre head (migration checks Action.MIGRATE_CASES)."""
+    try:
+        return _model_migration(key, number)
+    except DomainError as exc:  # the API's field `to` is the target version here, not a list's 结束日期
+        exc.fields = {"target_version" if name == "to" else name: reasons for name, reasons in exc.fields.items()}
+        raise
+
+
+def _model_migration(key, number):
     user = page_user()
     to = request.values.get("to", type=int)
     if to is None:
