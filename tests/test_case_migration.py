@@ -393,7 +393,7 @@ def test_models_page_offers_the_preview_and_moves_the_cases(api, cases, database
     moved = designer.post("/models/migrating/versions/1/migration", {"to": "2"})
     assert moved.status_code == 302
     after = designer.get(moved.headers["Location"]).get_data(as_text=True)
-    assert "已迁移到第 2 版 2 件；未迁移 0 件" in after and "此版本没有办理中的案件" in after
+    assert "已迁移到第 2 版 2 件；未迁移 0 件" in after and "此版本没有未办结的案件" in after
     assert _version_of(database, at_review) == 2
 
 

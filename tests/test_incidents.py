@@ -109,6 +109,12 @@ def test_retry_on_the_newest_version_after_the_model_is_fixed(api, app):
     assert preview["to_version"] == 2 and preview["move"]["can_move"] and preview["move"]["reasons"] == []
     assert [(t["from_step"], t["to_step"]) for t in preview["move"]["tasks"]] == [("confirm", "confirm")]
     assert api.get(f"/api/v1/incidents/{case_id}/retry-preview", "center1").status_code == 403
+    # the models page and the version's preview count it among the open cases, not as one 办理中
+    from test_pages import Browser
+    designer = Browser(app, "designer1")
+    assert '<td data-label="未办结案件">1' in designer.get("/models").get_data(as_text=True)
+    assert "第 1 版未办结的案件 1 件（其中流程异常 1 件，须先在流程异常页处理），可迁移 <strong>0</strong> 件" in \
+        designer.get("/models/incident_check/versions/1/migration?to=2").get_data(as_text=True)
     done = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
     assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
     case = api.case(case_id)
