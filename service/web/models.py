@@ -20,6 +20,7 @@ from ..named_operations.catalogue import listed as operation_list
 from ..people.roles import LANE_ROLES
 from ..process_models import migration
 from ..process_models.operations import check_model, deploy, latest_version, list_models
+from ..process_models.routes import MAX_BPMN_BYTES
 from ..services import services
 from ..unit_of_work import run
 from . import pages
@@ -67,9 +68,6 @@ def _models_page(refusal=None, status=200):
                            open_cases=migration.open_case_counts(db.session()),
                            lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS,
                            refusal=refusal, problems=problems, deployed=request.args.get("deployed")), status
-
-
-MAX_BPMN_BYTES = 5 * 1024 * 1024
 
 
 @pages.post("/models/upload")
