@@ -76,3 +76,17 @@ def test_the_designer_previews_and_moves_open_cases_to_the_new_version_on_a_phon
     expect(page.locator(".bf-flash-success")).to_have_text("已迁移到第 2 版 1 件；未迁移 0 件")
     assert api.case(case_id)["process_version"] == 2
     page.context.close()
+
+
+def test_a_case_waiting_on_its_timer_reads_whole_on_a_phone(browser, server, api):
+    """Named by its process, the timer's day on one line (2026年12 / 月2日 broke)."""
+    from test_bpmn_corpus import _relief_case_at_the_timer
+    from test_browser_language import BROKEN, WHOLE
+    case_id, _ = _relief_case_at_the_timer(api)
+    page = sign_in(browser, server, "supervisor1", VIEWPORTS["phone"])
+    page.goto(f"{server}/cases/{case_id}")
+    expect(page.locator("h1")).to_contain_text("意外致困临时救助")
+    expect(page.locator("main")).to_contain_text("暂无待办任务：等待两天补充材料（2026年12月2日），到期后自动继续。")
+    assert page.evaluate(BROKEN, WHOLE) == []
+    shot(page, "designer-case-waiting-375")
+    page.context.close()
