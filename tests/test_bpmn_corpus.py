@@ -131,7 +131,10 @@ def test_a_case_left_waiting_for_a_message_that_cannot_come_is_an_incident_namin
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"opinion": "齐了"}})
     assert response.status_code == 200, response.get_json()
     case = api.get(f"/api/v1/cases/{case['id']}", "supervisor1").get_json()
-    assert case["status"] == "incident" and "等待材料齐全" in case["incident"]
+    assert case["status"] == "incident" and "等待材料齐全" in case["incident"] and case["open_tasks"] == []
+    from test_pages import Browser
+    page = Browser(api.app, "supervisor1").get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "暂无待办任务：流程异常，已暂停" in page and "流程已结束" not in page  # it did not end: it is set aside
 
 
 def test_camunda_due_dates_date_the_tasks(api):
