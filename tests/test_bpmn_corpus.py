@@ -238,7 +238,7 @@ def test_a_case_of_a_process_without_a_household_is_named_by_its_process(api, ap
     supervisor = Browser(app, "supervisor1")
     page = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
     assert re.search(r"<h1>意外致困临时救助 · BF\d+</h1>", page), page[:2000]
-    assert "暂无待办任务：等待两天补充材料（2026年12月2日），到期后自动继续。" in page
+    assert '暂无待办任务：等待两天补充材料（<span class="bf-day">2026年12月2日</span>），到期后自动继续。' in page
     assert "未填写申报" not in supervisor.get("/cases").get_data(as_text=True)
     draft = api.post("/api/v1/cases", "union1", json={"process": "Process_SuddenRelief"}).get_json()
     assert "（未填写申报）" in Browser(app, "union1").get(f"/cases/{draft['id']}").get_data(as_text=True)
