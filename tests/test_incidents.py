@@ -68,6 +68,18 @@ def test_a_failed_script_is_said_in_chinese_with_pythons_words_for_the_designer(
     assert re.search(r"<strong>BF\d+</strong></a>\s*· 异常处理检查 第 1 版", page) and page.count("异常处理检查") == 1
 
 
+def test_a_retry_on_the_page_that_fails_again_points_to_the_card_not_quoting_the_error(api, app):
+    """A flashed message shows no model key (monthly_income); the card under it has the new error in full."""
+    from test_pages import Browser
+    case_id = case_in_incident(api, 'total = review["monthly_income"] * 3')
+    head = Browser(app, "head1")
+    assert head.post(f"/incidents/{case_id}/retry", {"reason": "再试一次"}).status_code == 302
+    page = head.get("/incidents").get_data(as_text=True)
+    [message] = re.findall(r'<p class="bf-flash bf-flash-error"[^>]*>(.*?)</p>', page)
+    assert message == f"案件 {api.case(case_id)['reference']} 已重试，但流程再次异常，原因见下方该案件"
+    assert "计算：读取的数据项 monthly_income 不存在（KeyError）" in page
+
+
 def test_retry_after_the_data_it_reads_is_repaired_goes_on(api, app):
     """The script counts working days into 2027, whose holidays nobody imported: retried before the import the
     case stays in incident with the error again; after it, the case goes on."""
