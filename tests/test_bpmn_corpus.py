@@ -262,6 +262,10 @@ def test_a_designer_deploys_a_bpmn_file_from_the_models_page(api, app):
     assert "已部署「意外致困临时救助」第 1 版" in page
     assert "中心审核：默认审核表单（通过／退回／不予通过＋意见）" in page and "电话联系职工：默认办理表单" in page
     assert '<article id="model-Process_SuddenRelief">' in page and "<details open><summary>第 1 版的办理步骤" in page
+    article = page.split('<article id="model-Process_SuddenRelief">')[1].split("</article>")[0]
+    # in the order a case meets them: the subprocess's step before the approval after it
+    assert re.findall(r"<li><strong>(.*?)</strong>", article) == [
+        "填写临时救助申请", "中心审核", "电话联系职工", "登记入户核实情况", "审批救助金额"]
     assert "「意外致困临时救助」与第 1 版相同" in designer.get(upload("sudden_relief.bpmn").headers["Location"]) \
         .get_data(as_text=True)
 

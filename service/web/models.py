@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure, may
+from ..engine import flow_order
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..forms import SchemaInvalid, check_schema
 from ..forms.defaults import FILES as DEFAULT_FILES, LABELS
@@ -45,6 +46,12 @@ def designer_titles(forms):
             for name, title in forms.titles().items()}
 
 
+def steps_in_flow_order(version):
+    """A version's human tasks in the order a case meets them (engine.flow_order)."""
+    order = {element: index for index, element in enumerate(flow_order(version.bpmn_xml))}
+    return sorted(version.user_tasks, key=lambda task: order.get(task.get("element") or task["id"], len(order)))
+
+
 def form_labels(titles):
     """{schema file name: (its title, its file name's stem where two forms share the title, else None)}: how
     the designer's pages name the form (审批 is the hardship approval's and the programmes' approval's)."""
@@ -67,7 +74,8 @@ def _models_page(refusal=None, status=200):
     return render_template("models.html", models=list_models(db.session()), forms=forms,
                            open_cases=migration.open_case_counts(db.session()),
                            lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS,
-                           refusal=refusal, problems=problems, deployed=request.args.get("deployed")), status
+                           refusal=refusal, problems=problems, deployed=request.args.get("deployed"),
+                           steps_in_flow_order=steps_in_flow_order), status
 
 
 @pages.post("/models/upload")
