@@ -40,3 +40,9 @@ def moment(value, with_time=True):
     """2026年12月7日 09:30 for an aware datetime, in China's time (the date alone without `with_time`)."""
     local = value.astimezone(LOCAL_TIMEZONE)
     return f"{long_date(local)} {local:%H:%M}" if with_time else long_date(local)
+
+
+def waits_for(name):
+    """What a case waits on, in words: 等待公示期满 for the timer event 公示期满, 等待两天补充材料 as it is."""
+    name = name or "定时器"
+    return name if name.startswith("等待") else f"等待{name}"

@@ -131,7 +131,10 @@ def test_a_case_left_waiting_for_a_message_that_cannot_come_is_an_incident_namin
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1", json={"data": {"opinion": "齐了"}})
     assert response.status_code == 200, response.get_json()
     case = api.get(f"/api/v1/cases/{case['id']}", "supervisor1").get_json()
-    assert case["status"] == "incident" and "等待材料齐全" in case["incident"]
+    assert case["status"] == "incident" and "等待材料齐全" in case["incident"] and case["open_tasks"] == []
+    from test_pages import Browser
+    page = Browser(api.app, "supervisor1").get(f"/cases/{case['id']}").get_data(as_text=True)
+    assert "暂无待办任务：流程异常，已暂停" in page and "流程已结束" not in page  # it did not end: it is set aside
 
 
 def test_camunda_due_dates_date_the_tasks(api):
@@ -188,3 +191,90 @@ def test_a_third_party_step_no_step_chose_a_third_party_for_sets_the_case_aside_
     assert response.status_code == 201, response.get_json()
     case = response.get_json()
     assert case["status"] == "incident" and "填写救助申请" in case["incident"] and "第三方社会组织" in case["incident"]
+
+
+def _relief_case_at_the_timer(api):
+    """A case of 意外致困临时救助 (tests/data/sudden_relief.bpmn) worked by the right roles up to its timer; its id
+    and what the last completion said."""
+    data = {"file": (BytesIO((CORPUS.parent / "sudden_relief.bpmn").read_bytes()), "sudden_relief.bpmn")}
+    assert api.post("/api/v1/process-models", "designer1", data=data,
+                    content_type="multipart/form-data").status_code == 201
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "Process_SuddenRelief"}).get_json()["id"]
+    api.complete(case_id, "Activity_Apply", {"opinion": "职工张建国在车间受伤，家庭收入骤减"}, user="union1")
+    api.complete(case_id, "Activity_CentreReview", {"decision": "approve", "opinion": "情况属实"}, user="center1")
+    api.complete(case_id, "Activity_Phone", {"opinion": "已电话联系职工本人"}, user="center1")
+    done = api.complete(case_id, "Activity_Visit", {"opinion": "入户核实，情况属实"}, user="center1")
+    return case_id, done["message"]
+
+
+def test_a_default_form_speaks_to_the_person_doing_the_step_and_the_designer_sees_it_is_the_default(api, app):
+    """The worker reads what to do (not 模型未指定表单时… meant for the designer); the designer's form list and
+    modeler still say which forms are the defaults."""
+    from test_pages import Browser
+    data = {"file": (BytesIO((CORPUS.parent / "sudden_relief.bpmn").read_bytes()), "sudden_relief.bpmn")}
+    assert api.post("/api/v1/process-models", "designer1", data=data,
+                    content_type="multipart/form-data").status_code == 201
+    case = api.post("/api/v1/cases", "union1", json={"process": "Process_SuddenRelief"}).get_json()
+    api.complete(case["id"], "Activity_Apply", {"opinion": "职工张建国在车间受伤"}, user="union1")
+    for name, user in (("Activity_CentreReview", "center1"),):
+        task = api.open_task(case["id"], name)
+        schema = api.get(f"/api/v1/tasks/{task['id']}", user).get_json()["form"]["schema"]
+        assert (schema["title"], schema["description"]) == ("审核", "选择审核结论并填写审核意见后提交。")
+    page = Browser(app, "center1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert "默认表单" not in page and "模型未指定" not in page
+    designer = Browser(app, "designer1")
+    models = designer.get("/models").get_data(as_text=True)
+    assert "审核（默认表单）" in models and "办理情况（默认表单）" in models
+    editor = designer.get("/models/Process_SuddenRelief/edit").get_data(as_text=True)
+    assert "审核（默认表单）" in editor
+
+
+def test_a_case_of_a_process_without_a_household_is_named_by_its_process(api, app):
+    """A designer's process files no household: its submitted case is 意外致困临时救助, not 未填写申报 forever,
+    and the case waiting on its timer 等待两天补充材料 says so once, from the step that left it waiting on."""
+    from test_pages import Browser
+    case_id, message = _relief_case_at_the_timer(api)
+    assert message == "已提交，等待两天补充材料，2026年12月2日到期后自动继续"
+    supervisor = Browser(app, "supervisor1")
+    page = supervisor.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert re.search(r"<h1>意外致困临时救助 · BF\d+</h1>", page), page[:2000]
+    assert '暂无待办任务：等待两天补充材料（<span class="bf-day">2026年12月2日</span>），到期后自动继续。' in page
+    assert "未填写申报" not in supervisor.get("/cases").get_data(as_text=True)
+    draft = api.post("/api/v1/cases", "union1", json={"process": "Process_SuddenRelief"}).get_json()
+    assert "（未填写申报）" in Browser(app, "union1").get(f"/cases/{draft['id']}").get_data(as_text=True)
+
+
+def test_a_designer_deploys_a_bpmn_file_from_the_models_page(api, app):
+    """Drawn in Camunda Modeler, deployed from the page: the steps and their default forms shown at once; a file
+    the service would not run is refused with each element named in Chinese, nothing deployed."""
+    from test_pages import Browser
+    designer = Browser(app, "designer1")
+    token = Browser._token(designer.get("/models").get_data(as_text=True))
+
+    def upload(name):
+        data = {"file": (BytesIO((CORPUS.parent / name).read_bytes()), name.rpartition("/")[2]),
+                "comment": "首次部署", "csrf_token": token}
+        return designer.client.post("/models/upload", data=data, content_type="multipart/form-data")
+
+    response = upload("sudden_relief.bpmn")
+    assert response.status_code == 302 and response.headers["Location"] == "/models?deployed=Process_SuddenRelief"
+    page = designer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已部署「意外致困临时救助」第 1 版" in page
+    assert "中心审核：默认审核表单（通过／退回／不予通过＋意见）" in page and "电话联系职工：默认办理表单" in page
+    assert '<article id="model-Process_SuddenRelief">' in page and "<details open><summary>第 1 版的办理步骤" in page
+    article = page.split('<article id="model-Process_SuddenRelief">')[1].split("</article>")[0]
+    # in the order a case meets them: the subprocess's step before the approval after it
+    assert re.findall(r"<li><strong>(.*?)</strong>", article) == [
+        "填写临时救助申请", "中心审核", "电话联系职工", "登记入户核实情况", "审批救助金额"]
+    assert "「意外致困临时救助」与第 1 版相同" in designer.get(upload("sudden_relief.bpmn").headers["Location"]) \
+        .get_data(as_text=True)
+
+    refused = upload("bpmn-corpus/refused_send_task.bpmn")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "流程模型无效，未部署" in html and "发送短信通知" in html and "<code>Activity_Send</code>" in html
+    assert [m["key"] for m in api.get("/api/v1/process-models", "designer1").get_json()].count("Process_R2") == 0
+    empty = designer.client.post("/models/upload", data={"csrf_token": token}, content_type="multipart/form-data")
+    assert empty.status_code == 422 and "请选择要部署的 BPMN 文件" in empty.get_data(as_text=True)
+    assert designer.client.post("/models/upload", data={"csrf_token": token, "file": (BytesIO(b"x"), "a.bpmn")},
+                                content_type="multipart/form-data").status_code == 422

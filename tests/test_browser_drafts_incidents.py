@@ -33,7 +33,7 @@ def test_the_head_skips_a_failed_step_on_the_incidents_page(browser, server, api
 
 def test_the_head_previews_the_move_then_retries_on_the_newest_version(browser, server, api):
     """From the incident card to the preview of the move (in Chinese, fitting a phone) and the retry there."""
-    from test_browser_language import OPEN_ALL, VIEWPORTS, VISIBLE_TEXT, foreign
+    from test_browser_language import CUT_LABELS, OPEN_ALL, VIEWPORTS, VISIBLE_TEXT, foreign
     from test_incidents import model
     from test_process_models import upload
     case_id = case_in_incident(api, "total = 1 / 0")
@@ -46,6 +46,7 @@ def test_the_head_previews_the_move_then_retries_on_the_newest_version(browser, 
     error = ["ZeroDivisionError", "division", "by", "zero"]  # the engine's error, quoted as it came
     assert foreign(page.evaluate(VISIBLE_TEXT, True), ["head1", *error]) == []
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    assert page.evaluate(CUT_LABELS) == []  # each card label on one line (待办任务对 / 应 was not)
     assert "确认 → 确认" in page.inner_text("main")
     page.fill("textarea[name=reason]", "第 2 版已修正脚本")
     page.click("[data-action=retry-latest]")

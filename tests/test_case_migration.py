@@ -242,6 +242,17 @@ def test_incident_cases_and_versions_that_are_not_newer_are_refused(api, cases, 
     assert preview(api, 2, user="head1").status_code == 200
 
 
+def test_the_preview_page_names_a_wrong_target_as_the_target_version(app, cases):
+    """The page's error names the version asked for as 目标版本 (the filters' 结束日期 was the label of `to`)."""
+    from test_pages import Browser
+    designer = Browser(app, "designer1")
+    older = designer.get("/models/migrating/versions/2/migration?to=1")
+    assert older.status_code == 422
+    assert "目标版本：应晚于第 2 版" in older.get_data(as_text=True) and "结束日期" not in older.get_data(as_text=True)
+    missing = designer.get("/models/migrating/versions/1/migration?to=9").get_data(as_text=True)
+    assert "目标版本：没有第 9 版" in missing
+
+
 def test_a_move_refuses_a_case_a_completion_holds(api, cases, database, is_postgres):
     if not is_postgres:
         pytest.skip("SQLite has one writer: a completion and a move never overlap")
@@ -382,7 +393,7 @@ def test_models_page_offers_the_preview_and_moves_the_cases(api, cases, database
     moved = designer.post("/models/migrating/versions/1/migration", {"to": "2"})
     assert moved.status_code == 302
     after = designer.get(moved.headers["Location"]).get_data(as_text=True)
-    assert "已迁移到第 2 版 2 件；未迁移 0 件" in after and "此版本没有办理中的案件" in after
+    assert "已迁移到第 2 版 2 件；未迁移 0 件" in after and "此版本没有未办结的案件" in after
     assert _version_of(database, at_review) == 2
 
 

@@ -2,6 +2,7 @@
 reads, or of the model as a new version), skips a failed script task, or terminates the case; each with a
 reason, in the case's history and the audit log."""
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,35 @@ def test_the_head_lists_cases_in_incident_with_their_error_and_failed_step(api):
     assert [(s["name"], s["title"], s["skippable"]) for s in one["failed_steps"]] == [("compute", "计算", True)]
 
 
+@pytest.mark.parametrize("script, error", [
+    ('total = review["monthly_income"] * 3', "计算：读取的数据项 monthly_income 不存在（KeyError）"),
+    ("total = monthly_income * 3", "计算：使用的名称 monthly_income 在案件数据中不存在（NameError）"),
+    ("total = 1 / 0", "计算：除数为零（ZeroDivisionError：division by zero）"),
+])
+def test_a_failed_script_is_said_in_chinese_with_pythons_words_for_the_designer(api, app, script, error):
+    """The centre head reads what went wrong (not KeyError:monthly_income.); the designer still finds the
+    error's kind and the name the script read. On the incidents page too, and nothing is flashed raw."""
+    from test_pages import Browser
+    case_id = case_in_incident(api, script)
+    assert api.case(case_id)["incident"] == error
+    page = Browser(app, "head1").get("/incidents").get_data(as_text=True)
+    assert error in page
+    # the model files no household: the card is headed by the case's reference, its process named once
+    assert re.search(r"<strong>BF\d+</strong></a>\s*· 异常处理检查 第 1 版", page) and page.count("异常处理检查") == 1
+
+
+def test_a_retry_on_the_page_that_fails_again_points_to_the_card_not_quoting_the_error(api, app):
+    """A flashed message shows no model key (monthly_income); the card under it has the new error in full."""
+    from test_pages import Browser
+    case_id = case_in_incident(api, 'total = review["monthly_income"] * 3')
+    head = Browser(app, "head1")
+    assert head.post(f"/incidents/{case_id}/retry", {"reason": "再试一次"}).status_code == 302
+    page = head.get("/incidents").get_data(as_text=True)
+    [message] = re.findall(r'<p class="bf-flash bf-flash-error"[^>]*>(.*?)</p>', page)
+    assert message == f"案件 {api.case(case_id)['reference']} 已重试，但流程再次异常，原因见下方该案件"
+    assert "计算：读取的数据项 monthly_income 不存在（KeyError）" in page
+
+
 def test_retry_after_the_data_it_reads_is_repaired_goes_on(api, app):
     """The script counts working days into 2027, whose holidays nobody imported: retried before the import the
     case stays in incident with the error again; after it, the case goes on."""
@@ -91,6 +121,12 @@ def test_retry_on_the_newest_version_after_the_model_is_fixed(api, app):
     assert preview["to_version"] == 2 and preview["move"]["can_move"] and preview["move"]["reasons"] == []
     assert [(t["from_step"], t["to_step"]) for t in preview["move"]["tasks"]] == [("confirm", "confirm")]
     assert api.get(f"/api/v1/incidents/{case_id}/retry-preview", "center1").status_code == 403
+    # the models page and the version's preview count it among the open cases, not as one 办理中
+    from test_pages import Browser
+    designer = Browser(app, "designer1")
+    assert '<td data-label="未办结案件">1' in designer.get("/models").get_data(as_text=True)
+    assert "第 1 版未办结的案件 1 件（其中流程异常 1 件，须先在流程异常页处理），可迁移 <strong>0</strong> 件" in \
+        designer.get("/models/incident_check/versions/1/migration?to=2").get_data(as_text=True)
     done = act(api, case_id, "retry", reason="模型已修正", on_latest=True)
     assert done.status_code == 200 and done.get_json()["status"] == "active", done.get_json()
     case = api.case(case_id)

@@ -14,6 +14,8 @@
  *     "deployUrl":   "/models/deploy",              POST {"xml", "comment"} as JSON
  *     "operations":  [{name, label, kind, kind_label, description, service_task, params: [{name, label, type,
  *                     type_label, required, default, choices: [{value, label}]}]}]   as GET /api/v1/operations
+ *     "defaultForms": {"review": "默认审核表单（…）", "completion": "默认办理表单（…）"}  what a human task without a
+ *                    form gets at deployment, named under its form select (with camunda:formKey: that form)
  *     "csrfToken":   "...",
  *     "csrfHeader":  "X-CSRFToken",                 request header that carries csrfToken
  *     "height":      "70vh"                         optional
@@ -26,7 +28,7 @@
  *
  * The moddle extension spiffworkflow (http://spiffworkflow.org/bpmn/schema/1.0/core) keeps
  * <spiffworkflow:properties><spiffworkflow:property name= value=/></...> in extensionElements.
- * Side panel: for every element its id (editable, must stay unique) and name; for a user task a
+ * Side panel: for every element its id (editable, must stay unique) and name; for a user, manual or plain task a
  * <select> of the *.schema.json files, written to the property formJsonSchemaFilename; the
  * property formUiSchemaFilename follows it (X.uischema.json when that file is in "forms", or when
  * "forms" lists no *.uischema.json at all; removed otherwise); for a sequence flow its condition
@@ -49,6 +51,8 @@ const SPIFF = 'spiffworkflow';
 const FORM_PROP = 'formJsonSchemaFilename';
 const OPERATIONS_PROP = 'operations';
 const UI_PROP = 'formUiSchemaFilename';
+const HUMAN_TYPES = ['bpmn:UserTask', 'bpmn:ManualTask', 'bpmn:Task'];  // steps a person does, each with a form
+const REVIEW_WORDS = /审|review|approv/i;
 
 const TYPE_NAMES = {
   'bpmn:UserTask': '用户任务', 'bpmn:ScriptTask': '脚本任务', 'bpmn:ServiceTask': '服务任务', 'bpmn:ManualTask': '人工任务',
@@ -180,6 +184,9 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
   const schemaForms = forms.filter((f) => !/\.uischema\.json$/.test(f));
   const titles = config.formTitles && typeof config.formTitles === 'object' ? config.formTitles : {};
   const operations = Array.isArray(config.operations) ? config.operations : [];
+  const defaultForms = config.defaultForms || {};
+  // The server's rule (forms/defaults.py): a step whose name says it reviews gets the review form.
+  const defaultFormOf = (bo) => (REVIEW_WORDS.test(bo.name || '') || REVIEW_WORDS.test(bo.id || '') ? defaultForms.review : defaultForms.completion);
   const operationNamed = (name) => operations.find((op) => op.name === name);
   container.classList.add('bf-modeler');
 
@@ -262,7 +269,7 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
       rows.push(field('名称', nameInput));
     }
 
-    if (type === 'bpmn:UserTask') {
+    if (HUMAN_TYPES.includes(type)) {
       const value = getSpiffProperty(bo, FORM_PROP) || '';
       const select = el('select', { name: 'bf-form' });
       select.append(el('option', { value: '' }, '（未选择表单）'));
@@ -280,7 +287,11 @@ boot('data-bpmn-modeler', '流程建模器', async (container, config) => {
         renderPanel();
       });
       const ui = getSpiffProperty(bo, UI_PROP);
-      rows.push(field('表单（JSON Schema 文件）', select, ui ? `界面配置：${ui}` : '用户任务必须指定表单'));
+      const formKey = bo.$attrs && bo.$attrs['camunda:formKey'];
+      let hint = ui ? `界面配置：${ui}` : '';
+      if (!value && formKey) hint = `未选择表单：部署时使用表单键 ${formKey} 所指的表单`;
+      else if (!value && defaultFormOf(bo)) hint = `未选择表单：部署时使用${defaultFormOf(bo)}`;
+      rows.push(field('表单（JSON Schema 文件）', select, hint));
     }
 
     if (type === 'bpmn:UserTask' && operations.length) {

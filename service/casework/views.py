@@ -6,6 +6,9 @@ with a marshmallow schema, a page renders it with a template. Neither builds its
 import functools
 from collections import Counter
 
+from sqlalchemy.orm import object_session
+
+from .. import wording
 from ..access import may_act_on
 from ..cases.models import STATUS_LABELS, CaseStatus
 from ..cases.operations import get_case, may_withdraw
@@ -201,4 +204,10 @@ def completion_message(done):
     if opened:
         return f"已提交，已转入下一步：{opened}"
     waiting = "、".join(task.title for task in done.next_tasks)
-    return f"已提交，等待其他步骤完成：{waiting}" if waiting else "已提交"
+    if waiting:
+        return f"已提交，等待其他步骤完成：{waiting}"
+    timer = object_session(done.case).get(Timer, done.case.id) if status == CaseStatus.ACTIVE else None
+    if timer is not None:  # nothing open: the case waits on a timer (等待两天补充材料) and goes on by itself
+        return f"已提交，{wording.waits_for(timer.name)}，{wording.moment(timer.due_at, False)}到期后自动继续"
+    return "已提交"
+

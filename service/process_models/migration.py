@@ -110,7 +110,7 @@ def versions(session, key, from_number, to_number):
         raise ValidationFailed("请指定目标版本", {"to": ["必填"]})
     source = version(from_number, "version")
     if to_number <= from_number:
-        raise ValidationFailed("只能迁移到更新的版本", {"to": [f"应大于 {from_number}"]})
+        raise ValidationFailed("只能迁移到更新的版本", {"to": [f"应晚于第 {from_number} 版"]})
     return source, version(to_number, "to")
 
 

@@ -18,7 +18,7 @@ FILTER_LABELS = {"status": "状态", "stage": "办理环节", "organisation": "�
                  "overdue": "逾期", "text": "搜索", "page": "页码", "page_size": "每页条数", "mine": "我的任务",
                  "step": "步骤", "sort": "排序", "from": "开始日期", "to": "结束日期", "file": "导入文件",
                  "unread": "仅未读", "filed_year": "建档年度", "review_due_before": "年度复核截止",
-                 "year": "年度", "month": "月份"}
+                 "year": "年度", "month": "月份", "target_version": "目标版本"}
 
 
 def money(value):
@@ -59,6 +59,17 @@ def event_conclusion(event):
     return DECISION_LABELS.get(event.decision, event.decision)
 
 
+def case_name(case):
+    """How pages name a case: by its household; a declaration never submitted as 未填写申报; a submitted case of
+    a process that files no household (a designer's 意外致困临时救助) by its process's name, not as a declaration
+    never made."""
+    if case.household_name:
+        return case.household_name
+    if case.is_draft or case.process_version is None:
+        return "（未填写申报）"
+    return case.process_version.process_model.name
+
+
 def day(value):
     """2026年12月7日 for a date, — for none."""
     return wording.long_date(value) or "—"
@@ -87,7 +98,8 @@ def masked_account(value):
 def init_app(app):
     app.jinja_env.filters.update(masked_account=masked_account, money=money, local_time=local_time, day=day, waited=waited, number=number,
                                  long_date=wording.long_date, whole_dates=whole_dates,
-                                 conclusion=event_conclusion, overdue=overdue)
+                                 conclusion=event_conclusion, overdue=overdue,
+                                 case_name=case_name, waits_for=wording.waits_for)
     app.jinja_env.globals.update(ROLE_LABELS={role: role.label for role in Role}, STATUS_LABELS=STATUS_LABELS,
                                  CATEGORY_LABELS=CATEGORY_LABELS, ACTION_LABELS=ACTION_LABELS,
                                  DECISION_LABELS=DECISION_LABELS, FILTER_LABELS=FILTER_LABELS)

@@ -54,7 +54,8 @@ def incident_action(case_id, action):
         flash(f"{exc.message}（{problems}）" if problems and problems not in exc.message else exc.message, "error")
         return redirect(url_for("pages.incidents_page"))
     if case.incident:
-        flash(f"案件 {case.reference} 已{_ACTIONS[action]}，但流程再次异常：{case.incident}", "error")
+        # the new error is on the case's card below, as the engine said it (with the model's own names)
+        flash(f"案件 {case.reference} 已{_ACTIONS[action]}，但流程再次异常，原因见下方该案件", "error")
     else:
         flash(f"案件 {case.reference} 已{_ACTIONS[action]}，当前状态：{STATUS_LABELS.get(case.status, case.status)}", "success")
     return redirect(url_for("pages.incidents_page"))

@@ -11,15 +11,17 @@ from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure, may
-from ..errors import Conflict
+from ..engine import flow_order
+from ..errors import Conflict, DomainError, ValidationFailed
 from ..forms import SchemaInvalid, check_schema
-from ..forms.defaults import LABELS
+from ..forms.defaults import FILES as DEFAULT_FILES, LABELS
 from ..forms.library import save_draft
 from ..forms.messages import json_error
 from ..named_operations.catalogue import listed as operation_list
 from ..people.roles import LANE_ROLES
 from ..process_models import migration
 from ..process_models.operations import check_model, deploy, latest_version, list_models
+from ..process_models.routes import MAX_BPMN_BYTES
 from ..services import services
 from ..unit_of_work import run
 from . import pages
@@ -34,6 +36,22 @@ def _forms():
     return services().forms.using(db.session())
 
 
+_DEFAULT_SCHEMAS = {schema for schema, _ in DEFAULT_FILES.values()}
+
+
+def designer_titles(forms):
+    """{schema file name: title} as designers read them: a default form's title is written for the person doing
+    the step (审核), so the designer's lists add that it is the default (审核（默认表单）)."""
+    return {name: f"{title}（默认表单）" if name in _DEFAULT_SCHEMAS else title
+            for name, title in forms.titles().items()}
+
+
+def steps_in_flow_order(version):
+    """A version's human tasks in the order a case meets them (engine.flow_order)."""
+    order = {element: index for index, element in enumerate(flow_order(version.bpmn_xml))}
+    return sorted(version.user_tasks, key=lambda task: order.get(task.get("element") or task["id"], len(order)))
+
+
 def form_labels(titles):
     """{schema file name: (its title, its file name's stem where two forms share the title, else None)}: how
     the designer's pages name the form (审批 is the hardship approval's and the programmes' approval's)."""
@@ -46,11 +64,45 @@ def form_labels(titles):
 @login_required
 def models():
     _designer()
-    forms = sorted(((name, title, stem) for name, (title, stem) in form_labels(_forms().titles()).items()),
+    return _models_page()
+
+
+def _models_page(refusal=None, status=200):
+    forms = sorted(((name, title, stem) for name, (title, stem) in form_labels(designer_titles(_forms())).items()),
                    key=lambda form: (form[1], form[2] or "", form[0]))
+    problems = [problem for problems in refusal.fields.values() for problem in problems] if refusal else []
     return render_template("models.html", models=list_models(db.session()), forms=forms,
                            open_cases=migration.open_case_counts(db.session()),
-                           lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS)
+                           lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS,
+                           refusal=refusal, problems=problems, deployed=request.args.get("deployed"),
+                           steps_in_flow_order=steps_in_flow_order), status
+
+
+@pages.post("/models/upload")
+@login_required
+def model_upload():
+    """Deploy a BPMN file drawn elsewhere (Camunda Modeler, bpmn.io): a new model, or a new version of the model
+    whose process id it carries. A refusal lists every element it names on the models page."""
+    user = _designer()
+    upload = request.files.get("file")
+    xml = upload.read(MAX_BPMN_BYTES + 1) if upload else b""
+    comment = (request.form.get("comment") or "").strip()[:500] or None
+    try:
+        if not xml.strip():
+            raise ValidationFailed("未部署：请选择要部署的 BPMN 文件", {"file": ["请选择要部署的 BPMN 文件"]})
+        if len(xml) > MAX_BPMN_BYTES:
+            raise ValidationFailed("未部署：文件过大", {"file": ["BPMN 文件不能超过 5 MB"]})
+        version, created = run(deploy, services(), xml, user=user, comment=comment)
+    except DomainError as exc:
+        return _models_page(exc, exc.status)
+    name = version.process_model.name
+    if created:
+        defaults = [f"{t['name']}：{LABELS[t['default_form']]}" for t in version.user_tasks if t.get("default_form")]
+        flash(f"已部署「{name}」第 {version.version} 版，新发起的案件使用此版本"
+              + (f"。未指定表单的步骤使用默认表单：{'；'.join(defaults)}" if defaults else ""), "success")
+    else:
+        flash(f"「{name}」与第 {version.version} 版相同，未产生新版本", "info")
+    return redirect(url_for("pages.models", deployed=version.process_model.key))
 
 
 @pages.get("/models/<key>/edit")
@@ -60,11 +112,11 @@ def model_editor(key):
     version = latest_version(db.session(), key)
     forms = _forms()
     titles = {name: f"{title}（{stem}）" if stem else title
-              for name, (title, stem) in form_labels(forms.titles()).items()}
+              for name, (title, stem) in form_labels(designer_titles(forms)).items()}
     widget = {"xml": version.bpmn_xml, "forms": forms.schema_names(), "formTitles": titles,
               "validateUrl": url_for("pages.model_validate"),
               "deployUrl": url_for("pages.model_deploy"), "csrfToken": generate_csrf(), "csrfHeader": "X-CSRFToken",
-              "operations": operation_list()}
+              "operations": operation_list(), "defaultForms": LABELS}
     return render_template("model_editor.html", version=version, widget=widget)
 
 
@@ -124,7 +176,7 @@ def form_editor(name):
             flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
     widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}
-    return render_template("form_editor.html", name=name, title=forms.titles().get(name, name), widget=widget,
+    return render_template("form_editor.html", name=name, title=designer_titles(forms).get(name, name), widget=widget,
                            error=error, draft=draft, based_on=based_on, history=forms.history(name)), status
 
 
@@ -141,6 +193,14 @@ def _parsed(label, text):
 def model_migration(key, number):
     """The preview of moving a version's open cases to a newer version (迁移), and (POST) the move of those
     that can; designers and the centre head (migration checks Action.MIGRATE_CASES)."""
+    try:
+        return _model_migration(key, number)
+    except DomainError as exc:  # the API's field `to` is the target version here, not a list's 结束日期
+        exc.fields = {"target_version" if name == "to" else name: reasons for name, reasons in exc.fields.items()}
+        raise
+
+
+def _model_migration(key, number):
     user = page_user()
     to = request.values.get("to", type=int)
     if to is None:
@@ -152,7 +212,8 @@ def model_migration(key, number):
         return redirect(url_for("pages.model_migration", key=key, number=number, to=to))
     result = migration.preview(db.session(), services(), user, key, number, to)
     return render_template("model_migration.html", result=result, may_design=may(user, Action.DESIGN),
-                           movable=sum(move.can_move for move in result.cases))
+                           movable=sum(move.can_move for move in result.cases),
+                           model_name=latest_version(db.session(), key).process_model.name)
 
 
 _IDENTIFIER = re.compile(r"([A-Za-z_][\w.\-]*)")
