@@ -121,3 +121,48 @@ def test_two_saves_of_one_revision_at_once_keep_the_first(app, monkeypatch):
     refused = save(Browser(app, "designer1"), "后到的修改", 0)
     assert refused.status_code == 409 and "李设计" in refused.get_data(as_text=True)
     assert drafts(app) == [(1, "designer2", "先到的修改")]
+
+
+def referring(ref):
+    schema = bundled()
+    schema["properties"]["opinion"] = {"$ref": ref}
+    return json.dumps(schema)
+
+
+def test_a_form_referring_outside_itself_is_refused_and_never_read(app):
+    """jsonschema would fetch `$ref: file:///...` or `http://...` when a user's answer is checked; the editor
+    refuses such a reference (and one pointing nowhere in the form), naming where it is, and saves nothing."""
+    designer = Browser(app, "designer1")
+    for ref, reason in (("file:///etc/passwd", "不能引用外部文件或网址"), ("http://127.0.0.1:1/x.json", "不能引用外部文件或网址"),
+                        ("#/definitions/nothing", "指向的定义在本文档中不存在")):
+        refused = designer.post(f"/forms/{FORM}", {"schema": referring(ref), "ui_schema": "{}", "based_on": 0})
+        assert refused.status_code == 422
+        assert "properties → opinion 的 $ref" in refused.get_data(as_text=True) and reason in refused.get_data(as_text=True)
+    assert drafts(app) == []
+    schema = bundled()
+    schema["definitions"] = {"opinion": {"type": "string", "title": "引用的意见"}}
+    schema["properties"]["opinion"] = {"$ref": "#/definitions/opinion"}
+    assert designer.post(f"/forms/{FORM}", {"schema": json.dumps(schema, ensure_ascii=False), "ui_schema": "{}",
+                                            "based_on": 0}).status_code == 302
+
+
+def test_a_deployed_form_referring_outside_itself_is_a_conflict_on_completion_not_a_read(app, api, monkeypatch):
+    """A version stored before references were checked: completing its step reads no file and answers 409."""
+    import urllib.request
+    opened = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *args, **kwargs: opened.append(args) or 1 / 0)
+    assert upload(api, script_model()).status_code == 201
+
+    def plant(session):
+        version = session.scalars(select(ProcessModelVersion).order_by(ProcessModelVersion.id.desc())).first()
+        forms = json.loads(version.forms_json)
+        forms[FORM]["properties"]["opinion"] = {"$ref": "file:///etc/passwd"}
+        version.forms_json = json.dumps(forms)
+        version.checksum = "planted"
+    run_in(app, plant)
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
+    task = api.open_task(case_id, "review")
+    done = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1",
+                    json={"data": {"decision": "return", "opinion": "补充材料"}})
+    assert done.status_code == 409 and "表单定义" in done.get_json()["error"]["message"]
+    assert opened == [] and api.case(case_id)["status"] == "active"
