@@ -8,10 +8,13 @@ operation (a Conflict, a ValidationFailed) ends the whole command with that answ
 """
 import json
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..engine import service_calls
 from ..errors import Conflict, DomainError
 from .binding import task_calls
 from .catalogue import OPERATIONS
+from .registry import BadArgument
 
 _FORM_TYPE_ERRORS = (TypeError, ValueError, ArithmeticError, AttributeError, KeyError)
 
@@ -92,6 +95,19 @@ class _Refused(BaseException):
         self.error = error
 
 
+class OperationFailed(Exception):
+    """An operation a service task called failed on its values; the text (Chinese) names the operation."""
+
+
+def _failure_text(operation, exc):
+    where = f"业务操作“{operation.label}”（{operation.name}）"
+    if isinstance(exc, BadArgument):
+        return f"{where}的{exc}；请流程设计人员检查服务任务的参数"
+    if isinstance(exc, SQLAlchemyError):
+        return f"{where}的参数值无法保存（超出长度或范围）；请流程设计人员检查服务任务的参数"
+    return f"{where}运行出错（{type(exc).__name__}）；请流程设计人员检查服务任务的参数"
+
+
 class _TaskView:
     """What an operation called from a service task reads: the data the engine gives that task."""
 
@@ -127,6 +143,8 @@ def run_with_service_tasks(session, make_context, instance, run):
                     operation.record(ctx, dict(args), extra, args)
         except DomainError as exc:
             raise _Refused(exc) from None
+        except Exception as exc:  # the model gave a value the operation cannot take: the task's incident
+            raise OperationFailed(_failure_text(operation, exc)) from None
         if extra:
             data.update(extra)
         return json.dumps(extra, default=str) if extra else "null"
