@@ -1,0 +1,54 @@
+"""Designers' commands from real concurrent clients (a served app, one connection per request): deployments of
+one model, saves of one form draft. Runs on whichever database the suite uses; the races bite on PostgreSQL."""
+import threading
+
+import pytest
+from http_helpers import post_file
+from test_process_models import script_model
+
+CLIENTS = 4
+
+
+def at_once(calls):
+    """Run the callables at the same moment; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def client(i):
+        barrier.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def deploy_at_once(server, token, documents):
+    url = f"{server}/api/v1/process-models"
+    return at_once([lambda document=document: post_file(url, token, "file", "model.bpmn", document)
+                    for document in documents])
+
+
+def versions(api, key="script_check"):
+    models = {m["key"]: m for m in api.get("/api/v1/process-models", "designer1").get_json()}
+    return [v["version"] for v in models[key]["versions"]]
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_first_deployments_of_a_new_model_at_once_all_succeed_numbered_without_gaps(api, server, round_):
+    """Each inserts the new model's row; those that lost the unique key were a generic 409 (与已有数据冲突)."""
+    results = deploy_at_once(server, api.token("designer1"),
+                             [script_model(script=f"total = {i}") for i in range(CLIENTS)])
+    assert [status for status, _ in results] == [201] * CLIENTS, results
+    assert sorted(body["version"]["version"] for _, body in results) == list(range(1, CLIENTS + 1))
+    assert versions(api) == list(range(1, CLIENTS + 1))
+
+
+def test_the_same_new_model_deployed_at_once_is_one_version(api, server):
+    results = deploy_at_once(server, api.token("designer1"), [script_model()] * CLIENTS)
+    assert sorted(status for status, _ in results) == [200] * (CLIENTS - 1) + [201], results
+    assert {body["version"]["version"] for _, body in results} == {1}
+    assert versions(api) == [1]
