@@ -180,3 +180,16 @@ def test_a_sensitivity_mark_of_an_unknown_kind_is_refused_naming_the_field(app, 
         edited.unlink()
     assert response.status_code == 422
     assert "properties/opinion: x-sensitive 的值应为 circumstances、oversight 之一" in response.get_json()["error"]["fields"]["review"][0]
+
+
+def test_a_model_with_too_many_elements_is_refused_at_once(api):
+    """Under 5 MB a model can hold 20 000 script tasks, and SpiffWorkflow's parser took two minutes over them
+    (its process index grows with the square of the elements), holding the request and a worker."""
+    import time
+    steps = "".join(f'<bpmn:scriptTask id="s{i}" name="步骤{i}"><bpmn:script>x = {i}</bpmn:script></bpmn:scriptTask>'
+                    f'<bpmn:sequenceFlow id="g{i}" sourceRef="s{i}" targetRef="s{i + 1}" />' for i in range(8000))
+    started = time.monotonic()
+    response = upload(api, script_model().replace(b"</bpmn:process>", steps.encode() + b"</bpmn:process>"))
+    assert time.monotonic() - started < 5
+    assert response.status_code == 422
+    assert "模型过大" in response.get_json()["error"]["fields"]["document"][0]
