@@ -72,6 +72,16 @@ def test_an_overlong_process_id_is_a_model_problem(api):
     assert "definitions" in response.get_json()["error"]["fields"]
 
 
+@pytest.mark.parametrize("process_id", ["a/b", "x'; DROP TABLE cases;--", "..", "审批 流程", "1st"])
+def test_a_process_id_that_is_not_an_xml_name_is_a_model_problem(api, process_id):
+    """It becomes the model's key in the pages' URLs: "a/b" deployed and its migration preview was a 404."""
+    model = script_model().replace(b'"script_check"', b'"' + process_id.replace("'", "&apos;").encode() + b'"')
+    response = upload(api, model)
+    assert response.status_code == 422, response.get_json()
+    assert "流程 id 只能由字母、数字" in response.get_json()["error"]["fields"]["definitions"][0]
+    assert upload(api, script_model().replace(b'"script_check"', "\"困难_审批.v2\"".encode())).status_code == 201
+
+
 def test_one_answer_names_every_bad_field(api, case_at, household):
     case_id = case_at("declaration")
     data = dict(household, household_size=5, bank_account_name="他人")

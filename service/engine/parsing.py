@@ -1,4 +1,5 @@
 """Turn BPMN XML into a process spec, refusing models the service cannot run safely."""
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -25,6 +26,9 @@ MAX_PROCESS_ID, MAX_NAME = 100, 200
 # 困难职工家庭帮扶 has about 600 and 200; SpiffWorkflow's parser indexes a process with an XPath whose time grows
 # with the square of its elements: 20 000 script tasks (under 5 MB) held a request for two minutes.
 MAX_ELEMENTS, MAX_IDS = 50_000, 4_000
+# A process id is an XML name (BPMN's xsd:ID): it becomes the model's key, in URLs (/models/<key>/edit) and the
+# scheduler's job names. "a/b", "x'; DROP TABLE cases;--" or ".." deployed, and then no page could reach them.
+_PROCESS_ID = re.compile(r"[^\W\d][\w.-]*")
 _SCRIPTS = ".//bpmn:scriptTask/bpmn:script | .//spiffworkflow:preScript | .//spiffworkflow:postScript"
 
 
@@ -163,6 +167,9 @@ def _length_problems(root, process):
     problems = []
     if len(process.get("id")) > MAX_PROCESS_ID:
         problems.append(ModelProblem("definitions", f"流程 id 不能超过 {MAX_PROCESS_ID} 个字符"))
+    elif not _PROCESS_ID.fullmatch(process.get("id")):
+        problems.append(ModelProblem("definitions", "流程 id 只能由字母、数字、下划线、点和连字符组成，且以字母或下划线开头"
+                                                    "（如 Process_1）"))
     if len(process.get("name") or "") > MAX_NAME:
         problems.append(ModelProblem(process.get("id")[:MAX_PROCESS_ID], f"流程名称不能超过 {MAX_NAME} 个字符"))
     for node in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
