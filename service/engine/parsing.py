@@ -129,7 +129,9 @@ def parse_model(xml: bytes) -> ParsedModel:
     try:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise ModelInvalid([ModelProblem("document", f"XML 格式错误：{exc}")]) from None
+        raise ModelInvalid([ModelProblem("document", _xml_error(exc))]) from None
+    if root.getroottree().docinfo.internalDTD is not None or root.getroottree().docinfo.doctype:
+        raise ModelInvalid([ModelProblem("document", _NO_DOCTYPE)])
     _check_size(root)
     process = _executable_process(root)
     problems = _sandbox_problems(root) + _length_problems(root, process) + _recursion_problems(root, process.get("id"))
@@ -151,6 +153,34 @@ def parse_model(xml: bytes) -> ParsedModel:
     user_tasks = definitions(root, (spec, *subprocess_specs.values()))
     return ParsedModel(process.get("id"), process.get("name") or process.get("id"), spec,
                        subprocess_specs, '<?xml version="1.0" encoding="UTF-8"?>\n' + text, user_tasks, start_timer)
+
+
+_NO_DOCTYPE = "模型不能包含 DOCTYPE 声明或实体定义（建模工具不会写入，请删除文件开头的 <!DOCTYPE …>）"
+# libxml2's messages (their start) -> what a designer reads; anything else is a syntax error at its line.
+_XML_REASONS = [
+    ("Document is empty", "文件为空，或不是 XML 文本"),
+    ("Start tag expected", "文件不是 XML 文本"),
+    ("Invalid bytes in character encoding", "文件编码与其声明不符（请以 UTF-8 保存）"),
+    ("Input is not proper UTF-8", "文件编码与其声明不符（请以 UTF-8 保存）"),
+    ("Excessive depth", "元素嵌套过深（不能超过 256 层）"),
+    ("Maximum entity amplification", _NO_DOCTYPE),
+    ("Detected an entity reference loop", _NO_DOCTYPE),
+    ("Attribute references external entity", _NO_DOCTYPE),
+    ("Entity '", "引用了未定义的实体（特殊字符请写作 &amp;、&lt;、&gt;、&quot;）"),
+    ("Opening and ending tag mismatch", "开始标签与结束标签不匹配"),
+    ("Premature end of data", "文件不完整（缺少结束标签）"),
+    ("Extra content at the end of the document", "根元素之后还有多余内容"),
+    ("Unescaped '<' not allowed in attributes", "属性值中不能直接写 <（请写作 &lt;）"),
+    ("xmlParseEntityRef: no name", "& 须写作 &amp;"),
+]
+
+
+def _xml_error(exc):
+    """An lxml syntax error in Chinese, with its line and column (libxml2's English is not shown)."""
+    message = str(exc.msg or "")
+    reason = next((text for start, text in _XML_REASONS if message.startswith(start)), "语法错误")
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    return f"XML 格式错误（第 {line} 行第 {column} 列）：{reason}"
 
 
 def _check_size(root):
