@@ -166,3 +166,14 @@ def test_a_deployed_form_referring_outside_itself_is_a_conflict_on_completion_no
                     json={"data": {"decision": "return", "opinion": "补充材料"}})
     assert done.status_code == 409 and "表单定义" in done.get_json()["error"]["message"]
     assert opened == [] and api.case(case_id)["status"] == "active"
+
+
+def test_a_form_larger_than_256_kb_is_refused_and_nothing_is_saved(app):
+    """A 6.7 MB schema was saved, copied into every version deployed after it and sent with each of its tasks."""
+    schema = bundled()
+    schema["properties"].update({f"field_{i}": {"type": "string", "title": "x" * 100} for i in range(3000)})
+    refused = Browser(app, "designer1").post(f"/forms/{FORM}", {"schema": json.dumps(schema), "ui_schema": "{}",
+                                                                "based_on": 0})
+    assert refused.status_code == 422
+    assert "表单文件过大：不能超过 256 KB" in refused.get_data(as_text=True)
+    assert drafts(app) == []

@@ -24,6 +24,17 @@ SCHEMA_SUFFIX = ".schema.json"
 UI_SUFFIX = ".uischema.json"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.json")
 HISTORY_SHOWN = 20
+# The largest text of a form (its schema or its UI schema). The bundled forms are at most 10 KB; a form is
+# copied into every version deployed with it, cached parsed per version and sent with each of its tasks.
+MAX_FORM_BYTES = 256 * 1024
+
+
+def too_large(text):
+    """Why a form text is refused for its size, or None."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_FORM_BYTES:
+        return f"表单文件过大：不能超过 {MAX_FORM_BYTES // 1024} KB（现为 {-(-size // 1024)} KB）"
+    return None
 
 
 def valid_name(name):
@@ -147,7 +158,12 @@ def save_draft(session, library, user, name, schema, ui_schema, based_on):
     """The form editor's save (a command): the schema and UI schema, checked already, as the next revision."""
     from ..audit.recording import note
     from ..db import utcnow
-    row = library.using(session).save(name, _pretty(schema), _pretty(ui_schema), user, based_on, utcnow())
+    from .validation import SchemaInvalid
+    schema_text, ui_text = _pretty(schema), _pretty(ui_schema)
+    for text in (schema_text, ui_text):
+        if too_large(text):
+            raise SchemaInvalid(too_large(text))
+    row = library.using(session).save(name, schema_text, ui_text, user, based_on, utcnow())
     note(session, form=name, revision=row.revision)
     return row
 

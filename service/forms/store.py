@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..cases.privacy import KINDS, SENSITIVE
 from ..engine import ModelProblem
 from ..people.models import Organisation
+from .library import too_large
 from .messages import json_error
 from .validation import SchemaInvalid, check_schema
 
@@ -32,6 +33,9 @@ def collect_forms(library, user_tasks):
             text = library.read(filename)
             if text is None:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 不存在"))
+                continue
+            if too_large(text):
+                problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{too_large(text)}"))
                 continue
             try:
                 document = json.loads(text)
