@@ -16,6 +16,15 @@ from . import assignment
 from .models import ProcessModel, ProcessModelVersion
 
 
+MAX_BPMN_BYTES = 5 * 1024 * 1024
+
+
+def read_document(stream):
+    """A BPMN document's bytes from a file object, read no further than one byte past the limit (an upload, or
+    `bangfu deploy /dev/zero`, is never read whole into memory)."""
+    return stream.read(MAX_BPMN_BYTES + 1)
+
+
 def _deadline_problems(user_tasks):
     return [ModelProblem(task_id, problem) for task_id, problem in deadlines.model_problems(user_tasks)]
 
@@ -46,6 +55,8 @@ def deploy(session, services, xml, user=None, comment=None):
     """Store the model as a new version; an identical re-deployment returns the existing version."""
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
+    if len(xml) > MAX_BPMN_BYTES:
+        raise ValidationFailed("文件过大", {"file": [f"BPMN 文件不能超过 {MAX_BPMN_BYTES // 1024 // 1024} MB"]})
     parsed, forms = check_model(xml, services.forms.using(session))  # the forms' drafts as they stand
     try:
         spec_json = services.engine.dump_spec(parsed)
