@@ -289,3 +289,14 @@ def test_a_service_task_giving_an_operation_a_value_it_cannot_take_is_an_inciden
     assert case["status"] == "incident"
     assert case["incident"].startswith("建档：业务操作") and f"（{operation}）的{reason}" in case["incident"]
     assert household_of(app, case_id)[:2] == ("declared", None)
+
+
+def test_a_task_calling_too_many_or_the_same_operations_again_is_refused(api):
+    """Every call runs at each completion: 8 000 calls took a completion 10 s, and a record called twice
+    (declare_household) records twice."""
+    many = problems_of(upload(api, medical_relief(apply=", ".join([HOUSEHOLD_CHECKS] * 6))))
+    assert many["apply"] == ["任务“医疗补助申请”调用了 24 个业务操作，最多 20 个"]
+    twice = problems_of(upload(api, medical_relief(apply=HOUSEHOLD_CHECKS + ", bangfu.declare_household")))
+    assert twice["apply"] == ["任务“医疗补助申请”：业务操作 bangfu.declare_household 以相同参数调用了多次"]
+    two_amounts = "bangfu.check_amount(amount=a, aid_type=living), bangfu.check_amount(amount=b, aid_type=living)"
+    assert upload(api, medical_relief(apply=two_amounts)).status_code == 201
