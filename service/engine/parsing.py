@@ -202,8 +202,12 @@ def _length_problems(root, process):
                                                     "（如 Process_1）"))
     if len(process.get("name") or "") > MAX_NAME:
         problems.append(ModelProblem(process.get("id")[:MAX_PROCESS_ID], f"流程名称不能超过 {MAX_NAME} 个字符"))
-    for node in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
-        if len(node.get("name") or "") > MAX_NAME or len(node.get("id") or "") > MAX_PROCESS_ID:
-            problems.append(ModelProblem((node.get("id") or "userTask")[:MAX_PROCESS_ID],
-                                         f"任务 id 不能超过 {MAX_PROCESS_ID} 个字符，名称不能超过 {MAX_NAME} 个字符"))
+    human = {f"{{{NS['bpmn']}}}{tag}" for tag in ("userTask", "manualTask", "task")}
+    for node in root.iter(f"{{{NS['bpmn']}}}*"):
+        if node is process or (len(node.get("name") or "") <= MAX_NAME and len(node.get("id") or "") <= MAX_PROCESS_ID):
+            continue
+        # every element's id and name reach pages and messages: a failed step's, an incident's text, a 422's keys
+        what = "任务" if node.tag in human else "元素"
+        problems.append(ModelProblem((node.get("id") or etree.QName(node).localname)[:MAX_PROCESS_ID],
+                                     f"{what} id 不能超过 {MAX_PROCESS_ID} 个字符，名称不能超过 {MAX_NAME} 个字符"))
     return problems
