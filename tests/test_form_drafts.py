@@ -177,3 +177,12 @@ def test_a_form_larger_than_256_kb_is_refused_and_nothing_is_saved(app):
     assert refused.status_code == 422
     assert "表单文件过大：不能超过 256 KB" in refused.get_data(as_text=True)
     assert drafts(app) == []
+
+
+def test_a_ui_schema_that_is_not_an_object_is_refused(app):
+    """The task page hands it to the form renderer as its uiSchema object; 5, [1, 2] or null were saved."""
+    designer = Browser(app, "designer1")
+    for ui in ("5", "[1, 2]", '"x"', "null"):
+        refused = designer.post(f"/forms/{FORM}", {"schema": json.dumps(bundled()), "ui_schema": ui, "based_on": 0})
+        assert refused.status_code == 422 and "界面配置应为 JSON 对象" in refused.get_data(as_text=True)
+    assert drafts(app) == []

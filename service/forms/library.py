@@ -159,6 +159,8 @@ def save_draft(session, library, user, name, schema, ui_schema, based_on):
     from ..audit.recording import note
     from ..db import utcnow
     from .validation import SchemaInvalid
+    if not isinstance(ui_schema, dict):  # the task page hands it to the form renderer as its uiSchema object
+        raise SchemaInvalid("界面配置应为 JSON 对象（{ … }）")
     schema_text, ui_text = _pretty(schema), _pretty(ui_schema)
     for text in (schema_text, ui_text):
         if too_large(text):

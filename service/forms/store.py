@@ -42,6 +42,8 @@ def collect_forms(library, user_tasks):
                 if is_schema:
                     check_schema(document)
                     _check_sensitivity(document)
+                elif not isinstance(document, dict):
+                    raise SchemaInvalid("界面配置应为 JSON 对象（{ … }）")
             except ValueError as exc:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{json_error('文件', exc)}"))
                 continue
