@@ -38,6 +38,8 @@ def invalid(problems):
 
 def check_model(xml, forms):
     """Everything deployment checks, without storing: (parsed model, forms). Raises ValidationFailed."""
+    if len(xml) > MAX_BPMN_BYTES:
+        raise ValidationFailed("文件过大", {"file": [f"BPMN 文件不能超过 {MAX_BPMN_BYTES // 1024 // 1024} MB"]})
     try:
         parsed = parse_model(xml)
     except ModelInvalid as exc:
@@ -55,8 +57,6 @@ def deploy(session, services, xml, user=None, comment=None):
     """Store the model as a new version; an identical re-deployment returns the existing version."""
     if comment and len(comment) > 500:
         raise ValidationFailed("部署说明过长", {"comment": ["不能超过 500 个字符"]})
-    if len(xml) > MAX_BPMN_BYTES:
-        raise ValidationFailed("文件过大", {"file": [f"BPMN 文件不能超过 {MAX_BPMN_BYTES // 1024 // 1024} MB"]})
     parsed, forms = check_model(xml, services.forms.using(session))  # the forms' drafts as they stand
     try:
         spec_json = services.engine.dump_spec(parsed)

@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure, may
-from ..errors import Conflict
+from ..errors import Conflict, DomainError
 from ..forms import SchemaInvalid, check_schema
 from ..forms.defaults import LABELS
 from ..forms.library import save_draft
@@ -69,11 +69,15 @@ def model_editor(key):
 
 
 def _posted_xml():
-    body = request.get_json(silent=True) or {}
-    xml = body.get("xml")
+    """The modeler's {"xml": …, "comment": …}; a 400 naming the field when either is not text."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    xml, comment = body.get("xml"), body.get("comment")
     if not isinstance(xml, str) or not xml.strip():
-        abort(400)
-    return xml.encode("utf-8"), body.get("comment")
+        raise DomainError("未收到模型", {"xml": ["应为 BPMN 文本"]})  # a 400, as a request without its body
+    if comment is not None and not isinstance(comment, str):
+        raise DomainError("部署说明有误", {"comment": ["应为文本"]})
+    return xml.encode("utf-8"), comment
 
 
 @pages.post("/models/validate")
