@@ -186,3 +186,14 @@ def test_a_ui_schema_that_is_not_an_object_is_refused(app):
         refused = designer.post(f"/forms/{FORM}", {"schema": json.dumps(bundled()), "ui_schema": ui, "based_on": 0})
         assert refused.status_code == 422 and "界面配置应为 JSON 对象" in refused.get_data(as_text=True)
     assert drafts(app) == []
+
+
+def test_a_save_based_on_a_revision_that_never_was_is_refused_as_such(app):
+    """A mangled page's based_on (5 while the form has no draft, -1, 2**70) was told 已由 其他人 保存过（现为第 ? 版）,
+    and on PostgreSQL 2**70 was the generic 输入包含无法保存的字符."""
+    designer = Browser(app, "designer1")
+    for based_on in (5, -1, 2 ** 70):
+        refused = designer.post(f"/forms/{FORM}", {"schema": retitled("修改"), "ui_schema": "{}", "based_on": based_on})
+        assert refused.status_code == 422
+        assert f"所依据的版本不存在（表单 {FORM} 现为第 0 版）" in refused.get_data(as_text=True)
+    assert drafts(app) == []

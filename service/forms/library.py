@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict
+from ..errors import Conflict, ValidationFailed
 from ..resources import bundled_forms
 from .models import FormDraft
 
@@ -132,6 +132,9 @@ class Drafts:
         """Store the texts as the form's next revision; Conflict naming who saved since when `based_on` (the
         revision the editor opened) is no longer the newest."""
         newest = self.newest_revision(name)
+        if not isinstance(based_on, int) or not 0 <= based_on <= newest:  # a forged or mangled page, not a race
+            raise ValidationFailed(f"所依据的版本不存在（表单 {name} 现为第 {newest} 版），请重新打开表单后再修改",
+                                   {"based_on": [f"应为 0 到 {newest} 之间的版本号"]})
         if newest != based_on:
             raise self._saved_since(name, based_on)
         row = FormDraft(name=name, revision=newest + 1, schema_text=schema_text, ui_text=ui_text,

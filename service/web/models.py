@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure, may
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, ValidationFailed
 from ..forms import SchemaInvalid, check_schema
 from ..forms.defaults import LABELS
 from ..forms.library import save_draft
@@ -124,6 +124,8 @@ def form_editor(name):
             error, status = str(exc), 422
         except Conflict as exc:
             error, status = exc.message, 409
+        except ValidationFailed as exc:
+            error, status = exc.message, 422
         else:
             flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
