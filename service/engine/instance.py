@@ -375,32 +375,6 @@ _LONG_NUMBER = re.compile(r"\d(?:[ \-]?\d){5,}(?:[ \-]?[Xx])?")  # ID, card and 
 
 def _incident_text(exc):
     """The error's first line, with long digit runs masked: a message may quote task data, and an
-    incident is shown to every role that reads the case. A Python error (a script, a condition) is said in Chinese first
-    (the centre reads it), with Python's own words after it in brackets (the designer repairs the model)."""
+    incident is shown to every role that reads the case."""
     line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return _LONG_NUMBER.sub("******", _script_error_text(line))[:500]
-
-
-_PYTHON_ERROR = re.compile(r"^([A-Z]\w*Error):\s*(.*?)\.?(?:\s+Did you mean '(\w+)'\?)?$")
-_NAME = re.compile(r"name '(\w+)' is not defined")
-_SCRIPT_ERRORS = {
-    "KeyError": "读取的数据项 {detail} 不存在",
-    "NameError": "使用的名称 {name} 在案件数据中不存在",
-    "ZeroDivisionError": "除数为零",
-    "TypeError": "数据类型不符",
-    "IndexError": "读取的列表项超出范围",
-    "ValueError": "数值无效",
-    "AttributeError": "读取的属性不存在",
-}
-
-
-def _script_error_text(line):
-    """`KeyError:monthly_income.` as 读取的数据项 monthly_income 不存在（KeyError）; other text as it is."""
-    found = _PYTHON_ERROR.match(line)
-    if not found or found.group(1) not in _SCRIPT_ERRORS:
-        return line
-    kind, detail, _ = found.groups()  # Spiff's "Did you mean" guesses the nearest key, often a wrong one
-    name = _NAME.search(detail)
-    text = _SCRIPT_ERRORS[kind].format(detail=detail.strip("'\""), name=name.group(1) if name else detail)
-    said = "" if kind in ("KeyError", "NameError") else f"：{detail}"
-    return f"{text}（{kind}{said}）"
+    return _LONG_NUMBER.sub("******", line)[:500]
