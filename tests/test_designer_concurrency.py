@@ -52,3 +52,33 @@ def test_the_same_new_model_deployed_at_once_is_one_version(api, server):
     assert sorted(status for status, _ in results) == [200] * (CLIENTS - 1) + [201], results
     assert {body["version"]["version"] for _, body in results} == {1}
     assert versions(api) == [1]
+
+
+def test_saves_of_one_form_revision_at_once_keep_one_and_tell_the_others_who_saved(app, server):
+    """Each designer opened revision 0 and saves at once: exactly one save is kept, every other is a 409 naming
+    the designer whose save was kept."""
+    import json
+    import re
+
+    from bangfu.people.operations import create_user
+    from bangfu.unit_of_work import run_in
+    from http_helpers import PageSession
+    from test_form_drafts import FORM, drafts, retitled
+    names = {f"designer{i}": f"设计员{i}" for i in range(2, CLIENTS + 1)}
+    for username, display in names.items():
+        run_in(app, create_user, username, "designer", "ZJG-CENTER", f"{username}-secret", display_name=display,
+               hash_profile="fast")
+    sessions = [PageSession(server, username) for username in ["designer1", *names]]
+    tokens = [session.token() for session in sessions]
+    results = at_once([lambda i=i: sessions[i].post(f"/forms/{FORM}", {
+        "schema": retitled(f"修改{i}"), "ui_schema": "{}", "based_on": 0, "csrf_token": tokens[i]})
+        for i in range(CLIENTS)])
+    assert sorted(status for status, _ in results) == [302] + [409] * (CLIENTS - 1), [s for s, _ in results]
+    kept = drafts(app)
+    assert len(kept) == 1 and kept[0][0] == 1
+    winner = names.get(kept[0][1], "designer1")
+    for status, html in results:
+        if status == 409:
+            assert f"在您打开后已由 {winner} 保存过（现为第 1 版）" in html, re.findall(r"表单 \S+ 在您[^<]*", html)
+    assert json.loads(json.dumps(kept))  # the kept revision is one of those typed
+    assert kept[0][2] in {f"修改{i}" for i in range(CLIENTS)}

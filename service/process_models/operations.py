@@ -4,6 +4,7 @@ import json
 from dataclasses import asdict
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
@@ -64,11 +65,7 @@ def deploy(session, services, xml, user=None, comment=None):
         raise invalid([ModelProblem("document", f"模型无法保存（{type(exc).__name__}）")]) from None
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
-    model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())
-    if model is None:
-        model = ProcessModel(key=parsed.process_id, name=parsed.name)
-        session.add(model)
-        session.flush()
+    model = _locked_model(session, parsed)
     latest = latest_version(session, model.key, required=False)
     if latest is not None and latest.checksum == checksum:
         return latest, False
@@ -84,6 +81,23 @@ def deploy(session, services, xml, user=None, comment=None):
     session.flush()
     schedule_start(session, model.key, parsed.start_timer)
     return version, True
+
+
+def _locked_model(session, parsed):
+    """The model row of the document's process, created when new, locked until the deployment commits: deployments
+    of one model run one after the other, each numbering its version after the last. Two first deployments of a
+    new model at once both insert; the one that loses the unique key waits for the other and locks its row."""
+    query = select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update()
+    model = session.scalar(query)
+    if model is not None:
+        return model
+    try:
+        with session.begin_nested():
+            model = ProcessModel(key=parsed.process_id, name=parsed.name)
+            session.add(model)
+    except IntegrityError:
+        return session.scalar(query)
+    return model
 
 
 def deploy_folder(session, services, comment_prefix="bundled"):
