@@ -1,5 +1,6 @@
-"""Designers' commands from real concurrent clients (a served app, one connection per request): deployments of
-one model, saves of one form draft. Runs on whichever database the suite uses; the races bite on PostgreSQL."""
+"""Designers' and the centre head's commands from real concurrent clients (a served app, one connection per
+request): deployments of one model, saves of one form draft, actions on one incident. Runs on whichever database
+the suite uses; the races bite on PostgreSQL."""
 import threading
 
 import pytest
@@ -82,3 +83,24 @@ def test_saves_of_one_form_revision_at_once_keep_one_and_tell_the_others_who_sav
             assert f"在您打开后已由 {winner} 保存过（现为第 1 版）" in html, re.findall(r"表单 \S+ 在您[^<]*", html)
     assert json.loads(json.dumps(kept))  # the kept revision is one of those typed
     assert kept[0][2] in {f"修改{i}" for i in range(CLIENTS)}
+
+
+def test_actions_on_one_incident_at_once_act_once(api, app, server):
+    """Two retries, a skip and a termination of one case at once: one acts, the others are told the case is no
+    longer in incident; the history has one action line."""
+    from bangfu import calendar
+    from bangfu.unit_of_work import run_in
+    from http_helpers import post_json
+    from test_calendar import YEAR_2027
+    from test_incidents import case_in_incident
+    case_id = case_in_incident(api, 'due = add_working_days("2027-03-01", 3)')
+    run_in(app, calendar.import_days, YEAR_2027, "2027.csv")  # the repair: whichever action wins, the case leaves
+    token = api.token("head1")
+    actions = ["retry", "retry", "skip", "terminate"]
+    results = at_once([lambda action=action: post_json(f"{server}/api/v1/incidents/{case_id}/{action}", token,
+                                                       {"reason": f"处理{action}"}) for action in actions])
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200, 409, 409, 409], results
+    assert all("未处于流程异常状态" in body["error"]["message"] for status, body in results if status == 409), results
+    history = [entry["action"] for entry in api.case(case_id)["history"]]
+    assert sum(action.startswith("incident_") for action in history) == 1, history
