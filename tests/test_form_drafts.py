@@ -197,3 +197,22 @@ def test_a_save_based_on_a_revision_that_never_was_is_refused_as_such(app):
         assert refused.status_code == 422
         assert f"所依据的版本不存在（表单 {FORM} 现为第 0 版）" in refused.get_data(as_text=True)
     assert drafts(app) == []
+
+
+def test_a_pattern_some_answers_would_take_for_ever_to_check_is_refused(app):
+    """`^(\\w+\\s?)+$` (a name of words) saved, and one answer of 40 letters and a full stop held a request for
+    minutes while Python's re backtracked; the same with `(a+)+`. Patterns whose repeats cannot split a text in
+    many ways are kept."""
+    designer = Browser(app, "designer1")
+
+    def with_pattern(pattern):
+        schema = bundled()
+        schema["properties"]["opinion"]["pattern"] = pattern
+        return json.dumps(schema, ensure_ascii=False)
+    for pattern in (r"^(\w+\s?)+$", r"^(a+)+$", r"^(.*,)*$", r"^(a|aa)+$"):
+        refused = designer.post(f"/forms/{FORM}", {"schema": with_pattern(pattern), "ui_schema": "{}", "based_on": 0})
+        assert refused.status_code == 422, pattern
+        assert "properties → opinion 的正则表达式在重复的部分里又有可变长的重复" in refused.get_data(as_text=True)
+    assert drafts(app) == []
+    kept = designer.post(f"/forms/{FORM}", {"schema": with_pattern(r"^\w+(\s\w+)*$"), "ui_schema": "{}", "based_on": 0})
+    assert kept.status_code == 302
