@@ -300,3 +300,23 @@ def test_a_task_calling_too_many_or_the_same_operations_again_is_refused(api):
     assert twice["apply"] == ["任务“医疗补助申请”：业务操作 bangfu.declare_household 以相同参数调用了多次"]
     two_amounts = "bangfu.check_amount(amount=a, aid_type=living), bangfu.check_amount(amount=b, aid_type=living)"
     assert upload(api, medical_relief(apply=two_amounts)).status_code == 201
+
+
+@pytest.mark.parametrize("call, reason", [
+    ("bangfu.create_award(amount=nope, aid_type=living)", "的参数 amount 应为金额"),
+    ("bangfu.file_household(file_number=nope)", "的参数 file_number 应为 1 至 32 个字符的档案编号"),
+    ("bangfu.assign_third_party(organisation=nope)", "的参数 organisation 应为已登记的第三方社会组织的编码"),
+    ("bangfu.record_category(category=name)", "的参数 category 应为"),
+])
+def test_a_user_tasks_operation_naming_a_field_it_cannot_use_refuses_the_completion_naming_it(api, app, call, reason):
+    """A field the form lacks, or the declarant's name as the category: the completion was a 500; it is a 409
+    naming the operation, nothing of it is kept and the task stays open for the repaired model."""
+    assert upload(api, medical_relief(apply="bangfu.check_declaration, bangfu.declare_household, " + call)).status_code == 201
+    case_id = start(api, "medical_relief")["id"]
+    refused = complete(api, case_id, "apply", declaration(random.Random(3)), "union1")
+    assert refused.status_code == 409, refused.get_json()
+    operation = call.split("(")[0]
+    assert refused.get_json()["error"]["fields"] == {"operations": [operation]}
+    assert f"（{operation}）{reason}" in refused.get_json()["error"]["message"]
+    assert [t["name"] for t in api.case(case_id)["open_tasks"]] == ["apply"]
+    assert household_of(app, case_id) is None  # declare_household's row went with the refused completion

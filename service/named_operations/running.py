@@ -7,6 +7,7 @@ transaction. A service task's call runs when the engine reaches it, inside the c
 operation (a Conflict, a ValidationFailed) ends the whole command with that answer, rolled back.
 """
 import json
+from contextlib import contextmanager
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -76,7 +77,8 @@ def derive(task_name, ctx, data):
     extra = {}
     for operation, given in _bound(ctx, task_name):
         if operation.derive is not None:
-            extra.update(operation.derive(ctx, data, _args(ctx, data, operation, given)) or {})
+            with _model_fault(operation):
+                extra.update(operation.derive(ctx, data, _args(ctx, data, operation, given)) or {})
     return extra or None
 
 
@@ -84,7 +86,23 @@ def record(task_name, ctx, data, extra):
     """Write what the completed task's operations record (the register, awards, the case row)."""
     for operation, given in _bound(ctx, task_name):
         if operation.record is not None:
-            operation.record(ctx, data, extra, _args(ctx, data, operation, given))
+            with _model_fault(operation):
+                operation.record(ctx, data, extra, _args(ctx, data, operation, given))
+
+
+@contextmanager
+def _model_fault(operation):
+    """A user task's operation failing on the values its parameters name (a field the form lacks, a category that
+    is the declarant's name) is the model's fault: the completion is refused with a 409 naming the operation
+    (nothing is kept, the task stays open), not a 500."""
+    try:
+        yield
+    except BadArgument as exc:
+        raise Conflict(f"此步骤调用的业务操作“{operation.label}”（{operation.name}）的{exc}，不能办理；"
+                       "请流程设计人员检查模型中此操作的参数", {"operations": [operation.name]}) from None
+    except _FORM_TYPE_ERRORS as exc:
+        raise Conflict(f"此步骤调用的业务操作“{operation.label}”（{operation.name}）运行出错（{type(exc).__name__}），"
+                       "不能办理；请流程设计人员检查模型中此操作的参数", {"operations": [operation.name]}) from None
 
 
 class _Refused(BaseException):
