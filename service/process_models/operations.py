@@ -115,7 +115,7 @@ def latest_version(session, key, required=True):
         select(ProcessModelVersion).join(ProcessModel).where(ProcessModel.key == key)
         .order_by(ProcessModelVersion.version.desc()).limit(1))
     if version is None and required:
-        raise NotFound(f"流程模型 {key} 不存在", {"process": ["未部署此流程"]})
+        raise NotFound(f"流程模型 {key[:100]} 不存在", {"process": ["未部署此流程"]})
     return version
 
 
