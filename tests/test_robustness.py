@@ -21,9 +21,10 @@ def test_a_wrong_role_is_told_403_before_its_body_is_checked(api):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/99999999999999999999", "/api/v1/tasks/99999999999999999999",
-                                  "/api/v1/cases/0"])
+                                  "/api/v1/cases/0", "/api/v1/cases/3000000000", "/api/v1/incidents/3000000000",
+                                  "/api/v1/incidents/3000000000/retry-preview", f"/api/v1/incidents/{2 ** 63 - 1}"])
 def test_an_impossible_id_is_not_found(api, path):
-    response = api.get(path, "supervisor1")
+    response = api.get(path, "head1" if "incidents" in path else "supervisor1")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
 
