@@ -13,10 +13,11 @@ from .api.messages import use_chinese_messages
 
 
 class IdConverter(IntegerConverter):
-    """Row ids in URLs: positive and within a 64-bit integer, so a huge number is a 404, not an overflow."""
+    """Row ids in URLs: positive and within the id columns (PostgreSQL's 32-bit integer), so a huge number is a
+    404, not an overflow (3 000 000 000 reached the database as the generic 422 输入包含无法保存的字符)."""
 
     def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=2**63 - 1)
+        super().__init__(url_map, min=1, max=2**31 - 1)
 
 
 def _instance_path(test_config):

@@ -222,11 +222,13 @@ def token(username):
 @friendly
 def deploy_command(file, comment):
     """Deploy a BPMN file as a new version of its process model."""
-    from .process_models.operations import deploy
+    from .process_models.operations import deploy, read_document
     from .services import services
     app = _app()
+    with file.open("rb") as stream:
+        xml = read_document(stream)
     with app.app_context():
-        version, created = run_in(app, deploy, services(), file.read_bytes(), comment=comment)
+        version, created = run_in(app, deploy, services(), xml, comment=comment)
         key, number = version.process_model.key, version.version
     click.echo(f"{key}: {'deployed version' if created else 'unchanged, latest is version'} {number}")
 

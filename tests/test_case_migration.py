@@ -532,3 +532,12 @@ def test_a_hardship_case_waiting_out_its_notice_moves_and_its_notice_still_ends_
     from bangfu.services import services
     run_in(api.app, lambda session: fire_timers(session, services(), case_id))
     assert [t["title"] for t in open_tasks(api, case_id)] == ["建档（新版）"]
+
+
+def test_a_version_number_beyond_the_column_is_not_found(api, app):
+    """On PostgreSQL 3 000 000 000 reached the integer column: the generic 输入包含无法保存的字符 (422)."""
+    from test_pages import Browser
+    assert api.get("/api/v1/process-models/hardship_assistance/versions/3000000000/migration-preview?to=2",
+                   "designer1").status_code == 404
+    page = Browser(app, "designer1").get("/models/hardship_assistance/versions/3000000000/migration?to=3000000001")
+    assert page.status_code == 404 and "没有第 3000000000 版" in page.get_data(as_text=True)

@@ -183,6 +183,22 @@ def test_deploying_a_broken_model_names_the_element_and_deploys_nothing(ready, t
     assert versions(ready) == BUNDLED
 
 
+def test_deploying_a_file_over_5_mb_is_refused_without_reading_it_whole(ready, tmp_path):
+    """The CLI read the whole file (`bangfu deploy /dev/zero` never ended); it reads up to the API's limit."""
+    large = tmp_path / "large.bpmn"
+    large.write_bytes(BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!--" + b"x" * (5 * 1024 * 1024) + b"-->"
+                                                 b"</bpmn:definitions>"))
+    assert refused("deploy", large) == "Error: 文件过大（file: BPMN 文件不能超过 5 MB）"
+    assert versions(ready) == BUNDLED
+
+
+def test_migrating_between_versions_no_model_can_have_is_refused_not_a_crash(ready):
+    """--from 2**63 crashed with OverflowError (SQLite cannot bind it); a 5 000-character key was echoed whole."""
+    assert refused("cases", "migrate", "hardship_assistance", "--from", str(2 ** 63), "--to", str(2 ** 64)) == \
+        f"Error: 流程模型 hardship_assistance 没有第 {2 ** 63} 版（version: 没有第 {2 ** 63} 版）"
+    assert refused("cases", "migrate", "x" * 5000, "--from", "1", "--to", "2") == f"Error: 流程模型 {'x' * 100} 不存在"
+
+
 def test_deploying_a_changed_model_adds_a_version_once(ready, tmp_path):
     changed = tmp_path / "changed.bpmn"
     changed.write_bytes(BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!-- v2 --></bpmn:definitions>"))

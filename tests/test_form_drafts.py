@@ -121,3 +121,98 @@ def test_two_saves_of_one_revision_at_once_keep_the_first(app, monkeypatch):
     refused = save(Browser(app, "designer1"), "后到的修改", 0)
     assert refused.status_code == 409 and "李设计" in refused.get_data(as_text=True)
     assert drafts(app) == [(1, "designer2", "先到的修改")]
+
+
+def referring(ref):
+    schema = bundled()
+    schema["properties"]["opinion"] = {"$ref": ref}
+    return json.dumps(schema)
+
+
+def test_a_form_referring_outside_itself_is_refused_and_never_read(app):
+    """jsonschema would fetch `$ref: file:///...` or `http://...` when a user's answer is checked; the editor
+    refuses such a reference (and one pointing nowhere in the form), naming where it is, and saves nothing."""
+    designer = Browser(app, "designer1")
+    for ref, reason in (("file:///etc/passwd", "不能引用外部文件或网址"), ("http://127.0.0.1:1/x.json", "不能引用外部文件或网址"),
+                        ("#/definitions/nothing", "指向的定义在本文档中不存在")):
+        refused = designer.post(f"/forms/{FORM}", {"schema": referring(ref), "ui_schema": "{}", "based_on": 0})
+        assert refused.status_code == 422
+        assert "properties → opinion 的 $ref" in refused.get_data(as_text=True) and reason in refused.get_data(as_text=True)
+    assert drafts(app) == []
+    schema = bundled()
+    schema["definitions"] = {"opinion": {"type": "string", "title": "引用的意见"}}
+    schema["properties"]["opinion"] = {"$ref": "#/definitions/opinion"}
+    assert designer.post(f"/forms/{FORM}", {"schema": json.dumps(schema, ensure_ascii=False), "ui_schema": "{}",
+                                            "based_on": 0}).status_code == 302
+
+
+def test_a_deployed_form_referring_outside_itself_is_a_conflict_on_completion_not_a_read(app, api, monkeypatch):
+    """A version stored before references were checked: completing its step reads no file and answers 409."""
+    import urllib.request
+    opened = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *args, **kwargs: opened.append(args) or 1 / 0)
+    assert upload(api, script_model()).status_code == 201
+
+    def plant(session):
+        version = session.scalars(select(ProcessModelVersion).order_by(ProcessModelVersion.id.desc())).first()
+        forms = json.loads(version.forms_json)
+        forms[FORM]["properties"]["opinion"] = {"$ref": "file:///etc/passwd"}
+        version.forms_json = json.dumps(forms)
+        version.checksum = "planted"
+    run_in(app, plant)
+    case_id = api.post("/api/v1/cases", "union1", json={"process": "script_check"}).get_json()["id"]
+    task = api.open_task(case_id, "review")
+    done = api.post(f"/api/v1/tasks/{task['id']}/complete", "union1",
+                    json={"data": {"decision": "return", "opinion": "补充材料"}})
+    assert done.status_code == 409 and "表单定义" in done.get_json()["error"]["message"]
+    assert opened == [] and api.case(case_id)["status"] == "active"
+
+
+def test_a_form_larger_than_256_kb_is_refused_and_nothing_is_saved(app):
+    """A 6.7 MB schema was saved, copied into every version deployed after it and sent with each of its tasks."""
+    schema = bundled()
+    schema["properties"].update({f"field_{i}": {"type": "string", "title": "x" * 100} for i in range(3000)})
+    refused = Browser(app, "designer1").post(f"/forms/{FORM}", {"schema": json.dumps(schema), "ui_schema": "{}",
+                                                                "based_on": 0})
+    assert refused.status_code == 422
+    assert "表单文件过大：不能超过 256 KB" in refused.get_data(as_text=True)
+    assert drafts(app) == []
+
+
+def test_a_ui_schema_that_is_not_an_object_is_refused(app):
+    """The task page hands it to the form renderer as its uiSchema object; 5, [1, 2] or null were saved."""
+    designer = Browser(app, "designer1")
+    for ui in ("5", "[1, 2]", '"x"', "null"):
+        refused = designer.post(f"/forms/{FORM}", {"schema": json.dumps(bundled()), "ui_schema": ui, "based_on": 0})
+        assert refused.status_code == 422 and "界面配置应为 JSON 对象" in refused.get_data(as_text=True)
+    assert drafts(app) == []
+
+
+def test_a_save_based_on_a_revision_that_never_was_is_refused_as_such(app):
+    """A mangled page's based_on (5 while the form has no draft, -1, 2**70) was told 已由 其他人 保存过（现为第 ? 版）,
+    and on PostgreSQL 2**70 was the generic 输入包含无法保存的字符."""
+    designer = Browser(app, "designer1")
+    for based_on in (5, -1, 2 ** 70):
+        refused = designer.post(f"/forms/{FORM}", {"schema": retitled("修改"), "ui_schema": "{}", "based_on": based_on})
+        assert refused.status_code == 422
+        assert f"所依据的版本不存在（表单 {FORM} 现为第 0 版）" in refused.get_data(as_text=True)
+    assert drafts(app) == []
+
+
+def test_a_pattern_some_answers_would_take_for_ever_to_check_is_refused(app):
+    """`^(\\w+\\s?)+$` (a name of words) saved, and one answer of 40 letters and a full stop held a request for
+    minutes while Python's re backtracked; the same with `(a+)+`. Patterns whose repeats cannot split a text in
+    many ways are kept."""
+    designer = Browser(app, "designer1")
+
+    def with_pattern(pattern):
+        schema = bundled()
+        schema["properties"]["opinion"]["pattern"] = pattern
+        return json.dumps(schema, ensure_ascii=False)
+    for pattern in (r"^(\w+\s?)+$", r"^(a+)+$", r"^(.*,)*$", r"^(a|aa)+$"):
+        refused = designer.post(f"/forms/{FORM}", {"schema": with_pattern(pattern), "ui_schema": "{}", "based_on": 0})
+        assert refused.status_code == 422, pattern
+        assert "properties → opinion 的正则表达式在重复的部分里又有可变长的重复" in refused.get_data(as_text=True)
+    assert drafts(app) == []
+    kept = designer.post(f"/forms/{FORM}", {"schema": with_pattern(r"^\w+(\s\w+)*$"), "ui_schema": "{}", "based_on": 0})
+    assert kept.status_code == 302

@@ -177,3 +177,14 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(signed_in, api, case
     assert (row[2].value, row[2].data_type) == (employer, "s")
     assert row[1].data_type == "s"
     assert not [cell for r in sheet.iter_rows() for cell in r if cell.data_type == "f"]
+
+
+@pytest.mark.parametrize("body", [[1], "xml", {"xml": 5}, {"xml": "<a/>", "comment": {"text": "x"}}])
+def test_modeler_endpoints_name_the_field_of_a_malformed_request(signed_in, body):
+    """A body that is not an object, or a comment that is not text, was a 500 (AttributeError)."""
+    designer = signed_in("designer1")
+    token = widget(designer.get("/models/hardship_assistance/edit").get_data(as_text=True), "modeler")["csrfToken"]
+    for path in ("/models/validate", "/models/deploy"):
+        response = designer.client.post(path, json=body, headers={"X-CSRFToken": token})
+        assert response.status_code == 400, (path, response.get_json())
+        assert set(response.get_json()["error"]["fields"]) in ({"xml"}, {"comment"}), (path, response.get_json())

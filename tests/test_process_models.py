@@ -180,3 +180,26 @@ def test_a_sensitivity_mark_of_an_unknown_kind_is_refused_naming_the_field(app, 
         edited.unlink()
     assert response.status_code == 422
     assert "properties/opinion: x-sensitive 的值应为 circumstances、oversight 之一" in response.get_json()["error"]["fields"]["review"][0]
+
+
+def test_a_model_with_too_many_elements_is_refused_at_once(api):
+    """Under 5 MB a model can hold 20 000 script tasks, and SpiffWorkflow's parser took two minutes over them
+    (its process index grows with the square of the elements), holding the request and a worker."""
+    import time
+    steps = "".join(f'<bpmn:scriptTask id="s{i}" name="步骤{i}"><bpmn:script>x = {i}</bpmn:script></bpmn:scriptTask>'
+                    f'<bpmn:sequenceFlow id="g{i}" sourceRef="s{i}" targetRef="s{i + 1}" />' for i in range(8000))
+    started = time.monotonic()
+    response = upload(api, script_model().replace(b"</bpmn:process>", steps.encode() + b"</bpmn:process>"))
+    assert time.monotonic() - started < 5
+    assert response.status_code == 422
+    assert "模型过大" in response.get_json()["error"]["fields"]["document"][0]
+
+
+@pytest.mark.parametrize("code", ["not " * 20000 + "True", "1+" * 50000 + "1", "x" + "[0]" * 30000])
+def test_code_nested_too_deep_to_compile_is_a_problem_of_its_element(api, code):
+    """The parser's stack overflowing was a 500 (MemoryError) or a 400 blaming the request body (RecursionError)."""
+    for model, element, label in ((script_model(condition=code), "f4", "条件表达式"),
+                                  (script_model(script=f"total = {code}"), "compute", "脚本")):
+        response = upload(api, model)
+        assert response.status_code == 422, response.get_json()
+        assert response.get_json()["error"]["fields"][element] == [f"{label}不安全或有误：嵌套层级过深，无法编译（请拆成几行或几个步骤）"]

@@ -1,5 +1,7 @@
 """Bad or hostile input never ends in a 500 or a half-written change; checks come in the right order."""
 
+import re
+
 import pytest
 
 from test_process_models import script_model, upload
@@ -19,9 +21,10 @@ def test_a_wrong_role_is_told_403_before_its_body_is_checked(api):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/99999999999999999999", "/api/v1/tasks/99999999999999999999",
-                                  "/api/v1/cases/0"])
+                                  "/api/v1/cases/0", "/api/v1/cases/3000000000", "/api/v1/incidents/3000000000",
+                                  "/api/v1/incidents/3000000000/retry-preview", f"/api/v1/incidents/{2 ** 63 - 1}"])
 def test_an_impossible_id_is_not_found(api, path):
-    response = api.get(path, "supervisor1")
+    response = api.get(path, "head1" if "incidents" in path else "supervisor1")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
 
@@ -70,6 +73,16 @@ def test_an_overlong_process_id_is_a_model_problem(api):
     response = upload(api, model)
     assert response.status_code == 422
     assert "definitions" in response.get_json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("process_id", ["a/b", "x'; DROP TABLE cases;--", "..", "审批 流程", "1st"])
+def test_a_process_id_that_is_not_an_xml_name_is_a_model_problem(api, process_id):
+    """It becomes the model's key in the pages' URLs: "a/b" deployed and its migration preview was a 404."""
+    model = script_model().replace(b'"script_check"', b'"' + process_id.replace("'", "&apos;").encode() + b'"')
+    response = upload(api, model)
+    assert response.status_code == 422, response.get_json()
+    assert "流程 id 只能由字母、数字" in response.get_json()["error"]["fields"]["definitions"][0]
+    assert upload(api, script_model().replace(b'"script_check"', "\"困难_审批.v2\"".encode())).status_code == 201
 
 
 def test_one_answer_names_every_bad_field(api, case_at, household):
@@ -124,3 +137,50 @@ def test_the_openapi_document_describes_the_error_body_every_endpoint_returns(ap
     default = complete["responses"]["default"]["$ref"].rsplit("/", 1)[-1]
     assert spec["components"]["responses"][default]["content"]["application/json"]["schema"]["$ref"] \
         .endswith("/Error")
+
+
+LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{("&lol" + str(i - 1 if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+          + "]>")
+
+
+def _declared(doctype, model):
+    head, rest = model.split(b"?>", 1)
+    return head + b"?>" + doctype.encode() + rest
+
+
+@pytest.mark.parametrize("name, document, reason", [
+    ("billion laughs", lambda m: _declared(LAUGHS, m.replace("脚本检查".encode(), b"&lol9;")), "不能包含 DOCTYPE"),
+    ("external entity", lambda m: _declared('<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+                                            m.replace("脚本检查".encode(), b"&xxe;")), "不能包含 DOCTYPE"),
+    # an entity in a script: lxml keeps it unexpanded, so the checks saw an empty script
+    ("internal entity", lambda m: _declared('<!DOCTYPE d [<!ENTITY body "import os">]>',
+                                            m.replace(b"total = 1 + 1", b"&body;")), "不能包含 DOCTYPE"),
+    ("binary", lambda m: bytes(range(256)) * 10, "文件为空，或不是 XML 文本"),
+    ("latin-1 bytes", lambda m: m.replace("脚本检查".encode(), "Ãé".encode("latin-1")), "文件编码与其声明不符"),
+    ("deep", lambda m: m.replace(b"</bpmn:process>", b"<x>" * 300 + b"</x>" * 300 + b"</bpmn:process>"),
+     "元素嵌套过深"),
+    ("unescaped", lambda m: m.replace("脚本检查".encode(), b"<script>"), "属性值中不能直接写 <"),
+])
+def test_a_hostile_or_broken_xml_document_is_refused_in_chinese(api, name, document, reason):
+    response = upload(api, document(script_model()))
+    assert response.status_code == 422, response.get_json()
+    problem = response.get_json()["error"]["fields"]["document"][0]
+    assert reason in problem, problem
+    assert not re.search(r"\b(?!DOCTYPE\b)[A-Za-z]{5,}\b", problem), problem  # no English from libxml2
+    assert api.get("/api/v1/process-models", "designer1").get_json()[0]["key"] == "hardship_assistance"
+
+
+def test_an_overlong_name_or_id_of_any_element_is_a_model_problem(api):
+    """Only human tasks were bounded: a script task named with 100 000 characters deployed, and its name led
+    every incident text and failed-step entry of its cases."""
+    long_name = script_model().replace('name="计算"'.encode(), ('name="' + "算" * 100_000 + '"').encode())
+    problems = api_problems(upload(api, long_name))
+    assert problems["compute"] == ["元素 id 不能超过 100 个字符，名称不能超过 200 个字符"]
+    long_id = script_model().replace(b'"compute"', b'"' + b"c" * 300 + b'"')
+    assert api_problems(upload(api, long_id))["c" * 100] == ["元素 id 不能超过 100 个字符，名称不能超过 200 个字符"]
+
+
+def api_problems(response):
+    assert response.status_code == 422, response.get_json()
+    return response.get_json()["error"]["fields"]

@@ -177,3 +177,12 @@ def test_a_deployed_versions_start_timer_is_read_by_the_service_and_its_cases_st
 def test_a_version_without_a_start_timer_reads_as_none(app, api):
     assert upload(api, intermediate("timeDuration", "P1D")).status_code == 201
     assert run_in(app, lambda s: services().store.start_timer(latest_version(s, "timer_wait"))) is None
+
+
+@pytest.mark.parametrize("value", ["R/PT1S", "R/PT0.001S", "R3/PT1M", "R/2027-01-01T09:00:00+08:00/PT12H"])
+def test_a_start_timer_firing_more_often_than_daily_is_refused(api, value):
+    """Each firing starts a case: R/PT1S would start one at every scheduler tick, for as long as it runs."""
+    response = upload(api, start_model("timeCycle", value))
+    assert response.status_code == 422
+    assert "循环周期不能短于 1 天" in response.get_json()["error"]["fields"]["start"][0]
+    assert upload(api, start_model("timeCycle", "R/PT24H")).status_code == 201

@@ -23,11 +23,15 @@ from ..households.identity import mask_number
 from ..money import granting, programme_rules
 from ..money import standards
 from ..money.models import PROGRAMME_LABELS, Programme
-from ..named_operations.registry import Operation, Param
+from ..named_operations.registry import BadArgument, Operation, Param
 from ..people.models import Organisation
 from ..people.operations import SYSTEM_USERNAME
 from ..wording import amount, long_date
+from ..households.assessment import CATEGORY_LABELS
 from .models import Case
+
+FILE_NUMBER_LENGTH = 32  # cases.file_number and households.file_number
+MAX_AMOUNT = Decimal("10000000")  # an approved amount: below the columns' Numeric(12, 2)
 
 AUTOMATIC_FILE_NUMBER = re.compile(r"DA\d{10}")
 # 建档's aid types that pay money, and the programme whose standard holds them; the others pay nothing.
@@ -121,14 +125,20 @@ def _supervise_visit_record(ctx, data, extra, args):
 
 
 def _assign_record(ctx, data, extra, args):
-    org = ctx.session.scalar(select(Organisation).where(Organisation.code == args["organisation"]))
+    code = args.get("organisation")
+    org = ctx.session.scalar(select(Organisation).where(Organisation.code == code)) if isinstance(code, str) else None
+    if org is None or org.kind != "third_party":
+        raise BadArgument("organisation", "应为已登记的第三方社会组织的编码")
     ctx.case.third_party_org_id = org.id
 
 
 def _category_record(ctx, data, extra, args):
     """The category 复审 decided (none when the review did not approve)."""
     approved = data.get("decision", "approve") == "approve"
-    ctx.case.category = args.get("category") if approved else None
+    category = args.get("category")
+    if approved and category is not None and (not isinstance(category, str) or category not in CATEGORY_LABELS):
+        raise BadArgument("category", f"应为{'、'.join(CATEGORY_LABELS)}之一")
+    ctx.case.category = category if approved else None
 
 
 def _automatic_file_number(case):
@@ -180,6 +190,10 @@ def _file_number_derive(ctx, data, args):
 
 def _file_household_record(ctx, data, extra, args):
     """建档 files the household (register.file_household); the case keeps a copy of the number for its lists."""
+    number = args.get("file_number")
+    if not isinstance(number, str) or not number.strip() or len(number.strip()) > FILE_NUMBER_LENGTH:
+        raise BadArgument("file_number", f"应为 1 至 {FILE_NUMBER_LENGTH} 个字符的档案编号")
+    args["file_number"] = number.strip()
     ctx.case.file_number = args["file_number"]
     register.file_household(ctx.session, ctx.case, args["file_number"], ctx.case.category, ctx.user, utcnow())
 
@@ -187,9 +201,17 @@ def _file_household_record(ctx, data, extra, args):
 def _award_record(ctx, data, extra, args):
     """审批 approved: the case keeps the amount, and the household gets its award (money/granting.py)."""
     if data.get("decision", "approve") == "approve":
-        ctx.case.approved_amount = Decimal(str(args["amount"]))
+        if isinstance(args.get("amount"), bool) or not isinstance(args.get("amount"), (int, float, str, Decimal)):
+            raise BadArgument("amount", "应为金额")
+        try:
+            approved = Decimal(str(args["amount"]))
+        except ArithmeticError:
+            raise BadArgument("amount", "应为金额") from None
+        if not approved.is_finite() or not 0 <= approved < MAX_AMOUNT:
+            raise BadArgument("amount", "应为不小于 0、小于 1000 万元的金额")
+        ctx.case.approved_amount = approved
         granting.award_hardship_approval(ctx.session, ctx.case, register.household_of(ctx.session, ctx.case),
-                                         args.get("aid_type"), args["amount"], clock.today(), ctx.user)
+                                         args.get("aid_type"), approved, clock.today(), ctx.user)
 
 
 def _notice_earliest_end(ctx, start):

@@ -6,6 +6,7 @@ cardinality is checked as it is evaluated, and its input collection as it is rea
 """
 from collections.abc import Sized
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from .instance import InstanceLimit
@@ -26,6 +27,14 @@ class ScriptEngine(PythonScriptEngine):
                 and result > self.max_instances:
             raise InstanceLimit()
         return checked_value(task, expression, result)
+
+    def call_service(self, task, **kwargs):
+        """A service task's call; its error is the task's error. (SpiffWorkflow's own handler names a variable
+        it does not have, so every failing call was an incident reading "name 'script' is not defined".)"""
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except Exception as exc:
+            raise WorkflowTaskException(str(exc) or type(exc).__name__, task=task, exception=exc) from exc
 
 
 class _BoundedInput:

@@ -1,4 +1,5 @@
 """Turn BPMN XML into a process spec, refusing models the service cannot run safely."""
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -21,6 +22,13 @@ _EXPRESSIONS = (".//bpmn:conditionExpression | .//bpmn:completionCondition | .//
                 " | .//bpmn:timeDate | .//bpmn:timeDuration | .//bpmn:timeCycle")
 # Longest texts the database keeps for a process id and name and a user task's name.
 MAX_PROCESS_ID, MAX_NAME = 100, 200
+# The most elements a document may have, and elements with an id (flow nodes, flows, diagram shapes). The bundled
+# 困难职工家庭帮扶 has about 600 and 200; SpiffWorkflow's parser indexes a process with an XPath whose time grows
+# with the square of its elements: 20 000 script tasks (under 5 MB) held a request for two minutes.
+MAX_ELEMENTS, MAX_IDS = 50_000, 4_000
+# A process id is an XML name (BPMN's xsd:ID): it becomes the model's key, in URLs (/models/<key>/edit) and the
+# scheduler's job names. "a/b", "x'; DROP TABLE cases;--" or ".." deployed, and then no page could reach them.
+_PROCESS_ID = re.compile(r"[^\W\d][\w.-]*")
 _SCRIPTS = ".//bpmn:scriptTask/bpmn:script | .//spiffworkflow:preScript | .//spiffworkflow:postScript"
 
 
@@ -121,7 +129,10 @@ def parse_model(xml: bytes) -> ParsedModel:
     try:
         root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError as exc:
-        raise ModelInvalid([ModelProblem("document", f"XML 格式错误：{exc}")]) from None
+        raise ModelInvalid([ModelProblem("document", _xml_error(exc))]) from None
+    if root.getroottree().docinfo.internalDTD is not None or root.getroottree().docinfo.doctype:
+        raise ModelInvalid([ModelProblem("document", _NO_DOCTYPE)])
+    _check_size(root)
     process = _executable_process(root)
     problems = _sandbox_problems(root) + _length_problems(root, process) + _recursion_problems(root, process.get("id"))
     problems += [ModelProblem(element, problem) for element, problem in support.problems(root, process)]
@@ -144,16 +155,61 @@ def parse_model(xml: bytes) -> ParsedModel:
                        subprocess_specs, '<?xml version="1.0" encoding="UTF-8"?>\n' + text, user_tasks, start_timer)
 
 
+_NO_DOCTYPE = "模型不能包含 DOCTYPE 声明或实体定义（建模工具不会写入，请删除文件开头的 <!DOCTYPE …>）"
+# libxml2's messages (their start) -> what a designer reads; anything else is a syntax error at its line.
+_XML_REASONS = [
+    ("Document is empty", "文件为空，或不是 XML 文本"),
+    ("Start tag expected", "文件不是 XML 文本"),
+    ("Invalid bytes in character encoding", "文件编码与其声明不符（请以 UTF-8 保存）"),
+    ("Input is not proper UTF-8", "文件编码与其声明不符（请以 UTF-8 保存）"),
+    ("Excessive depth", "元素嵌套过深（不能超过 256 层）"),
+    ("Maximum entity amplification", _NO_DOCTYPE),
+    ("Detected an entity reference loop", _NO_DOCTYPE),
+    ("Attribute references external entity", _NO_DOCTYPE),
+    ("Entity '", "引用了未定义的实体（特殊字符请写作 &amp;、&lt;、&gt;、&quot;）"),
+    ("Opening and ending tag mismatch", "开始标签与结束标签不匹配"),
+    ("Premature end of data", "文件不完整（缺少结束标签）"),
+    ("Extra content at the end of the document", "根元素之后还有多余内容"),
+    ("Unescaped '<' not allowed in attributes", "属性值中不能直接写 <（请写作 &lt;）"),
+    ("xmlParseEntityRef: no name", "& 须写作 &amp;"),
+]
+
+
+def _xml_error(exc):
+    """An lxml syntax error in Chinese, with its line and column (libxml2's English is not shown)."""
+    message = str(exc.msg or "")
+    reason = next((text for start, text in _XML_REASONS if message.startswith(start)), "语法错误")
+    line, column = exc.position if exc.position else (exc.lineno, 0)
+    return f"XML 格式错误（第 {line} 行第 {column} 列）：{reason}"
+
+
+def _check_size(root):
+    elements = ids = 0
+    for node in root.iter():
+        elements += 1
+        ids += node.get("id") is not None
+        if elements > MAX_ELEMENTS or ids > MAX_IDS:
+            raise ModelInvalid([ModelProblem("document", f"模型过大：元素不能超过 {MAX_ELEMENTS} 个，带 id 的元素（任务、连线、"
+                                                         f"图形等）不能超过 {MAX_IDS} 个；请把流程拆分为几个模型")])
+
+
 def _length_problems(root, process):
     problems = []
     if len(process.get("id")) > MAX_PROCESS_ID:
         problems.append(ModelProblem("definitions", f"流程 id 不能超过 {MAX_PROCESS_ID} 个字符"))
+    elif not _PROCESS_ID.fullmatch(process.get("id")):
+        problems.append(ModelProblem("definitions", "流程 id 只能由字母、数字、下划线、点和连字符组成，且以字母或下划线开头"
+                                                    "（如 Process_1）"))
     if len(process.get("name") or "") > MAX_NAME:
         problems.append(ModelProblem(process.get("id")[:MAX_PROCESS_ID], f"流程名称不能超过 {MAX_NAME} 个字符"))
-    for node in root.xpath(".//bpmn:userTask | .//bpmn:manualTask | .//bpmn:task", namespaces=NS):
-        if len(node.get("name") or "") > MAX_NAME or len(node.get("id") or "") > MAX_PROCESS_ID:
-            problems.append(ModelProblem((node.get("id") or "userTask")[:MAX_PROCESS_ID],
-                                         f"任务 id 不能超过 {MAX_PROCESS_ID} 个字符，名称不能超过 {MAX_NAME} 个字符"))
+    human = {f"{{{NS['bpmn']}}}{tag}" for tag in ("userTask", "manualTask", "task")}
+    for node in root.iter(f"{{{NS['bpmn']}}}*"):
+        if node is process or (len(node.get("name") or "") <= MAX_NAME and len(node.get("id") or "") <= MAX_PROCESS_ID):
+            continue
+        # every element's id and name reach pages and messages: a failed step's, an incident's text, a 422's keys
+        what = "任务" if node.tag in human else "元素"
+        problems.append(ModelProblem((node.get("id") or etree.QName(node).localname)[:MAX_PROCESS_ID],
+                                     f"{what} id 不能超过 {MAX_PROCESS_ID} 个字符，名称不能超过 {MAX_NAME} 个字符"))
     return problems
 
 

@@ -224,10 +224,13 @@ def _static_problems(source, mode):
 
 
 def _compiled(source, mode, compile_restricted):
-    problems = _static_problems(source, mode)
-    if problems:
-        raise UnsafeCode(problems)
-    result = compile_restricted(source, policy=_Policy)
+    try:
+        problems = _static_problems(source, mode)
+        if problems:
+            raise UnsafeCode(problems)
+        result = compile_restricted(source, policy=_Policy)
+    except (RecursionError, MemoryError):  # the parser's stack: `not not … True`, `1+1+…+1` thousands deep
+        raise UnsafeCode(["嵌套层级过深，无法编译（请拆成几行或几个步骤）"]) from None
     if result.errors:
         raise UnsafeCode(result.errors)
     return result.code

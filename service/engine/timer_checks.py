@@ -8,7 +8,8 @@ Where a timer may stand and what it may be:
 - a non-interrupting boundary event: also a cycle with its number of firings, at most timers.MAX_REPEATS.
 """
 from .start_timers import start_timer_of
-from .timers import KINDS, TimerValueError, check_repeats, literal, looks_iso, normalise, parse_cycle
+from .timers import (KINDS, TimerValueError, check_repeats, check_start_period, literal, looks_iso, normalise,
+                     parse_cycle)
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 _NS = {"bpmn": BPMN}
@@ -51,6 +52,8 @@ def check_timers(root, process):
             node.text = repr(normalise(kind, value))
             if kind == "cycle" and place == "boundaryEvent":
                 check_repeats(parse_cycle(normalise(kind, value)))
+            if kind == "cycle" and is_start:
+                check_start_period(parse_cycle(normalise(kind, value)))
         except TimerValueError as exc:
             problems.append((element, exc.text))
             continue

@@ -22,6 +22,7 @@ from ..config import LOCAL_TIMEZONE
 KINDS = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}
 MAX_REPEATS = 100  # a repeating boundary timer fires at most this many times (R100/…)
 MAX_YEARS = 100  # the longest duration or period a timer may have
+MIN_START_PERIOD = timedelta(days=1)  # the shortest cycle of a timer start event: each firing starts a case
 _BASE = datetime(2000, 1, 1, tzinfo=LOCAL_TIMEZONE)
 
 _LOOKS_ISO = re.compile(r"(?:P(?:\d|T\d)|R\d*/|\d{4}-?\d{2})")
@@ -202,6 +203,14 @@ def check_repeats(cycle):
     """A repeating non-interrupting timer must say how many times it fires, at most MAX_REPEATS."""
     if cycle.count is None or cycle.count > MAX_REPEATS:
         raise TimerValueError(f"非中断边界定时器的循环须写明次数，且不超过 {MAX_REPEATS} 次，如 R3/P1D")
+
+
+def check_start_period(cycle):
+    """A timer start event's cycle starts a new case at each firing: at most one a day (R/PT1S, with the
+    scheduler's tick every few seconds, would start thousands of cases a day for as long as it runs)."""
+    if cycle.period.after(_BASE) - _BASE < MIN_START_PERIOD:
+        raise TimerValueError(f"定时开始事件每次触发都会发起一件新案件，循环周期不能短于 1 天"
+                              f"（“{_quote(cycle.period_text)}”过短），如 R/P1D、R/P1M、R/P1Y")
 
 
 def skip_missed_cycles(waiting_tasks):

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import Conflict
+from ..errors import Conflict, ValidationFailed
 from ..resources import bundled_forms
 from .models import FormDraft
 
@@ -24,6 +24,17 @@ SCHEMA_SUFFIX = ".schema.json"
 UI_SUFFIX = ".uischema.json"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,150}\.json")
 HISTORY_SHOWN = 20
+# The largest text of a form (its schema or its UI schema). The bundled forms are at most 10 KB; a form is
+# copied into every version deployed with it, cached parsed per version and sent with each of its tasks.
+MAX_FORM_BYTES = 256 * 1024
+
+
+def too_large(text):
+    """Why a form text is refused for its size, or None."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_FORM_BYTES:
+        return f"表单文件过大：不能超过 {MAX_FORM_BYTES // 1024} KB（现为 {-(-size // 1024)} KB）"
+    return None
 
 
 def valid_name(name):
@@ -121,6 +132,9 @@ class Drafts:
         """Store the texts as the form's next revision; Conflict naming who saved since when `based_on` (the
         revision the editor opened) is no longer the newest."""
         newest = self.newest_revision(name)
+        if not isinstance(based_on, int) or not 0 <= based_on <= newest:  # a forged or mangled page, not a race
+            raise ValidationFailed(f"所依据的版本不存在（表单 {name} 现为第 {newest} 版），请重新打开表单后再修改",
+                                   {"based_on": [f"应为 0 到 {newest} 之间的版本号"]})
         if newest != based_on:
             raise self._saved_since(name, based_on)
         row = FormDraft(name=name, revision=newest + 1, schema_text=schema_text, ui_text=ui_text,
@@ -147,7 +161,14 @@ def save_draft(session, library, user, name, schema, ui_schema, based_on):
     """The form editor's save (a command): the schema and UI schema, checked already, as the next revision."""
     from ..audit.recording import note
     from ..db import utcnow
-    row = library.using(session).save(name, _pretty(schema), _pretty(ui_schema), user, based_on, utcnow())
+    from .validation import SchemaInvalid
+    if not isinstance(ui_schema, dict):  # the task page hands it to the form renderer as its uiSchema object
+        raise SchemaInvalid("界面配置应为 JSON 对象（{ … }）")
+    schema_text, ui_text = _pretty(schema), _pretty(ui_schema)
+    for text in (schema_text, ui_text):
+        if too_large(text):
+            raise SchemaInvalid(too_large(text))
+    row = library.using(session).save(name, schema_text, ui_text, user, based_on, utcnow())
     note(session, form=name, revision=row.revision)
     return row
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..cases.privacy import KINDS, SENSITIVE
 from ..engine import ModelProblem
 from ..people.models import Organisation
+from .library import too_large
 from .messages import json_error
 from .validation import SchemaInvalid, check_schema
 
@@ -33,11 +34,16 @@ def collect_forms(library, user_tasks):
             if text is None:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 不存在"))
                 continue
+            if too_large(text):
+                problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{too_large(text)}"))
+                continue
             try:
                 document = json.loads(text)
                 if is_schema:
                     check_schema(document)
                     _check_sensitivity(document)
+                elif not isinstance(document, dict):
+                    raise SchemaInvalid("界面配置应为 JSON 对象（{ … }）")
             except ValueError as exc:
                 problems.append(ModelProblem(task.id, f"表单文件 {filename} 无效：{json_error('文件', exc)}"))
                 continue

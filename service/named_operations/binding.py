@@ -20,6 +20,9 @@ from ..engine import ModelProblem
 from .catalogue import OPERATIONS
 
 PROPERTY = "operations"
+# The most calls one user task may make: each runs at every completion (the bundled tasks make at most four;
+# 50 000 made a completion take minutes).
+MAX_CALLS = 20
 _CALL = re.compile(r"\s*([\w.]+)\s*(?:\(([^()]*)\))?\s*(?:[,;\n]|$)")
 _ARG = re.compile(r"^\s*(\w+)\s*=\s*(.*?)\s*$")
 
@@ -148,6 +151,11 @@ def model_problems(parsed):
         except CallsInvalid as exc:
             problems.append(ModelProblem(task.id, f"任务“{task.name}”的业务操作写法有误：{exc}"))
             continue
+        if len(calls) > MAX_CALLS:
+            problems.append(ModelProblem(task.id, f"任务“{task.name}”调用了 {len(calls)} 个业务操作，最多 {MAX_CALLS} 个"))
+            continue
+        repeated = sorted({call.operation for call in calls if calls.count(call) > 1})
+        problems += [ModelProblem(task.id, f"任务“{task.name}”：业务操作 {name} 以相同参数调用了多次") for name in repeated]
         problems += [ModelProblem(task.id, f"任务“{task.name}”：{p}") for call in calls
                      for p in _call_problems(call, service_task=False)]
     for spec in _service_tasks(parsed):

@@ -16,6 +16,16 @@ KIND_LABELS = {"checks": "校验", "derive": "推导数据", "record": "登记�
 TYPE_LABELS = {"field": "字段", "task": "任务", "text": "文本", "choice": "选项"}
 
 
+class BadArgument(ValueError):
+    """A parameter value the operation cannot take (a service task's expression gave a number for a file number,
+    an unknown category): the model's fault, so the task becomes an incident naming the parameter, not a refusal
+    of the user whose completion reached it."""
+
+    def __init__(self, param, reason):
+        super().__init__(f"参数 {param} {reason}")
+        self.param, self.reason = param, reason
+
+
 @dataclass(frozen=True)
 class Param:
     name: str

@@ -7,11 +7,15 @@ transaction. A service task's call runs when the engine reaches it, inside the c
 operation (a Conflict, a ValidationFailed) ends the whole command with that answer, rolled back.
 """
 import json
+from contextlib import contextmanager
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..engine import service_calls
 from ..errors import Conflict, DomainError
 from .binding import task_calls
 from .catalogue import OPERATIONS
+from .registry import BadArgument
 
 _FORM_TYPE_ERRORS = (TypeError, ValueError, ArithmeticError, AttributeError, KeyError)
 
@@ -73,7 +77,8 @@ def derive(task_name, ctx, data):
     extra = {}
     for operation, given in _bound(ctx, task_name):
         if operation.derive is not None:
-            extra.update(operation.derive(ctx, data, _args(ctx, data, operation, given)) or {})
+            with _model_fault(operation):
+                extra.update(operation.derive(ctx, data, _args(ctx, data, operation, given)) or {})
     return extra or None
 
 
@@ -81,7 +86,23 @@ def record(task_name, ctx, data, extra):
     """Write what the completed task's operations record (the register, awards, the case row)."""
     for operation, given in _bound(ctx, task_name):
         if operation.record is not None:
-            operation.record(ctx, data, extra, _args(ctx, data, operation, given))
+            with _model_fault(operation):
+                operation.record(ctx, data, extra, _args(ctx, data, operation, given))
+
+
+@contextmanager
+def _model_fault(operation):
+    """A user task's operation failing on the values its parameters name (a field the form lacks, a category that
+    is the declarant's name) is the model's fault: the completion is refused with a 409 naming the operation
+    (nothing is kept, the task stays open), not a 500."""
+    try:
+        yield
+    except BadArgument as exc:
+        raise Conflict(f"此步骤调用的业务操作“{operation.label}”（{operation.name}）的{exc}，不能办理；"
+                       "请流程设计人员检查模型中此操作的参数", {"operations": [operation.name]}) from None
+    except _FORM_TYPE_ERRORS as exc:
+        raise Conflict(f"此步骤调用的业务操作“{operation.label}”（{operation.name}）运行出错（{type(exc).__name__}），"
+                       "不能办理；请流程设计人员检查模型中此操作的参数", {"operations": [operation.name]}) from None
 
 
 class _Refused(BaseException):
@@ -90,6 +111,19 @@ class _Refused(BaseException):
     def __init__(self, error):
         super().__init__(str(error))
         self.error = error
+
+
+class OperationFailed(Exception):
+    """An operation a service task called failed on its values; the text (Chinese) names the operation."""
+
+
+def _failure_text(operation, exc):
+    where = f"业务操作“{operation.label}”（{operation.name}）"
+    if isinstance(exc, BadArgument):
+        return f"{where}的{exc}；请流程设计人员检查服务任务的参数"
+    if isinstance(exc, SQLAlchemyError):
+        return f"{where}的参数值无法保存（超出长度或范围）；请流程设计人员检查服务任务的参数"
+    return f"{where}运行出错（{type(exc).__name__}）；请流程设计人员检查服务任务的参数"
 
 
 class _TaskView:
@@ -127,6 +161,8 @@ def run_with_service_tasks(session, make_context, instance, run):
                     operation.record(ctx, dict(args), extra, args)
         except DomainError as exc:
             raise _Refused(exc) from None
+        except Exception as exc:  # the model gave a value the operation cannot take: the task's incident
+            raise OperationFailed(_failure_text(operation, exc)) from None
         if extra:
             data.update(extra)
         return json.dumps(extra, default=str) if extra else "null"

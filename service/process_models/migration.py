@@ -93,16 +93,23 @@ class Migration:
         return [c for c in self.cases if not c.moved]
 
 
+MAX_KEY = 100  # parsing.MAX_PROCESS_ID: no model has a longer key
+MAX_VERSION = 2 ** 31 - 1  # the versions' integer column
+
+
 def versions(session, key, from_number, to_number):
     """The two versions of the model a move goes between; 404 for an unknown model or version, 422 when the
     target is not a newer version of the same model."""
-    model = session.scalar(select(ProcessModel).where(ProcessModel.key == key))
+    model = session.scalar(select(ProcessModel).where(ProcessModel.key == key)) if len(key) <= MAX_KEY else None
     if model is None:
-        raise NotFound(f"流程模型 {key} 不存在")
+        raise NotFound(f"流程模型 {key[:MAX_KEY]} 不存在")
 
     def version(number, field_name):
+        # a number no version can have (2**64 from the command line) is not looked up: SQLite cannot bind it and
+        # PostgreSQL's integer column refuses it
         found = session.scalar(select(ProcessModelVersion).where(ProcessModelVersion.process_model_id == model.id,
-                                                                 ProcessModelVersion.version == number))
+                                                                 ProcessModelVersion.version == number)) \
+            if 1 <= number <= MAX_VERSION else None
         if found is None:
             raise NotFound(f"流程模型 {key} 没有第 {number} 版", {field_name: [f"没有第 {number} 版"]})
         return found

@@ -4,6 +4,7 @@ import json
 from dataclasses import asdict
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..engine import ModelInvalid, ModelProblem, parse_model
 from ..errors import NotFound, ValidationFailed
@@ -14,6 +15,15 @@ from ..scheduler.starts import schedule_start
 from ..tasks import deadlines
 from . import assignment
 from .models import ProcessModel, ProcessModelVersion
+
+
+MAX_BPMN_BYTES = 5 * 1024 * 1024
+
+
+def read_document(stream):
+    """A BPMN document's bytes from a file object, read no further than one byte past the limit (an upload, or
+    `bangfu deploy /dev/zero`, is never read whole into memory)."""
+    return stream.read(MAX_BPMN_BYTES + 1)
 
 
 def _deadline_problems(user_tasks):
@@ -29,6 +39,8 @@ def invalid(problems):
 
 def check_model(xml, forms):
     """Everything deployment checks, without storing: (parsed model, forms). Raises ValidationFailed."""
+    if len(xml) > MAX_BPMN_BYTES:
+        raise ValidationFailed("文件过大", {"file": [f"BPMN 文件不能超过 {MAX_BPMN_BYTES // 1024 // 1024} MB"]})
     try:
         parsed = parse_model(xml)
     except ModelInvalid as exc:
@@ -53,11 +65,7 @@ def deploy(session, services, xml, user=None, comment=None):
         raise invalid([ModelProblem("document", f"模型无法保存（{type(exc).__name__}）")]) from None
     forms_json = json.dumps(forms, ensure_ascii=False, sort_keys=True)
     checksum = hashlib.sha256(xml + forms_json.encode()).hexdigest()
-    model = session.scalar(select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update())
-    if model is None:
-        model = ProcessModel(key=parsed.process_id, name=parsed.name)
-        session.add(model)
-        session.flush()
+    model = _locked_model(session, parsed)
     latest = latest_version(session, model.key, required=False)
     if latest is not None and latest.checksum == checksum:
         return latest, False
@@ -75,6 +83,23 @@ def deploy(session, services, xml, user=None, comment=None):
     return version, True
 
 
+def _locked_model(session, parsed):
+    """The model row of the document's process, created when new, locked until the deployment commits: deployments
+    of one model run one after the other, each numbering its version after the last. Two first deployments of a
+    new model at once both insert; the one that loses the unique key waits for the other and locks its row."""
+    query = select(ProcessModel).where(ProcessModel.key == parsed.process_id).with_for_update()
+    model = session.scalar(query)
+    if model is not None:
+        return model
+    try:
+        with session.begin_nested():
+            model = ProcessModel(key=parsed.process_id, name=parsed.name)
+            session.add(model)
+    except IntegrityError:
+        return session.scalar(query)
+    return model
+
+
 def deploy_folder(session, services, comment_prefix="bundled"):
     """Deploy every .bpmn file of the services' models folder; [(file name, version number, created)]."""
     files = sorted((f for f in services.models_dir.iterdir() if f.name.endswith(".bpmn")), key=lambda f: f.name)
@@ -90,7 +115,7 @@ def latest_version(session, key, required=True):
         select(ProcessModelVersion).join(ProcessModel).where(ProcessModel.key == key)
         .order_by(ProcessModelVersion.version.desc()).limit(1))
     if version is None and required:
-        raise NotFound(f"流程模型 {key} 不存在", {"process": ["未部署此流程"]})
+        raise NotFound(f"流程模型 {key[:100]} 不存在", {"process": ["未部署此流程"]})
     return version
 
 

@@ -3,17 +3,15 @@ from flask.views import MethodView
 from .. import db
 from ..access import Action
 from ..api import Blueprint
-from ..errors import ValidationFailed
 from ..people.auth import authenticate_blueprint, current_user
 from ..services import services
 from ..unit_of_work import run
 from . import migration
-from .operations import deploy, list_models
+from .operations import deploy, list_models, read_document
 from .schemas import (DeployResultSchema, DeploySchema, MigrationPreviewSchema, MigrationQuerySchema,
                       MigrationResultSchema, MigrationSchema, ProcessModelSchema)
 
 blp = Blueprint("process_models", __name__, url_prefix="/api/v1/process-models", description="流程模型")
-MAX_BPMN_BYTES = 5 * 1024 * 1024
 authenticate_blueprint(blp, actions={("ProcessModels", "POST"): Action.DESIGN,
                                     ("MigrationPreview", "GET"): Action.MIGRATE_CASES,
                                     ("Migration", "POST"): Action.MIGRATE_CASES})
@@ -33,9 +31,7 @@ class ProcessModels(MethodView):
     def post(self, args):
         """Deploy a BPMN file as a new version (designers only)."""
         user = current_user()
-        xml = args["file"].read(MAX_BPMN_BYTES + 1)
-        if len(xml) > MAX_BPMN_BYTES:
-            raise ValidationFailed("文件过大", {"file": ["BPMN 文件不能超过 5 MB"]})
+        xml = read_document(args["file"])
         version, created = run(deploy, services(), xml, user=user, comment=args["comment"])
         return {"version": version, "created": created}, 201 if created else 200
 

@@ -121,11 +121,15 @@ def model_editor(key):
 
 
 def _posted_xml():
-    body = request.get_json(silent=True) or {}
-    xml = body.get("xml")
+    """The modeler's {"xml": …, "comment": …}; a 400 naming the field when either is not text."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    xml, comment = body.get("xml"), body.get("comment")
     if not isinstance(xml, str) or not xml.strip():
-        abort(400)
-    return xml.encode("utf-8"), body.get("comment")
+        raise DomainError("未收到模型", {"xml": ["应为 BPMN 文本"]})  # a 400, as a request without its body
+    if comment is not None and not isinstance(comment, str):
+        raise DomainError("部署说明有误", {"comment": ["应为文本"]})
+    return xml.encode("utf-8"), comment
 
 
 @pages.post("/models/validate")
@@ -172,6 +176,8 @@ def form_editor(name):
             error, status = str(exc), 422
         except Conflict as exc:
             error, status = exc.message, 409
+        except ValidationFailed as exc:
+            error, status = exc.message, 422
         else:
             flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
