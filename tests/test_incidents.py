@@ -337,3 +337,17 @@ def test_the_head_previews_the_move_before_retrying_on_the_newest_version(api, a
     assert (case["status"], case["process_version"]) == ("active", 3)
     assert [e["action"] for e in case["history"]][-2:] == ["migrated", "incident_retried"]
     assert Browser(app, "center1").get(f"/incidents/{case_id}/latest").status_code == 403
+
+
+def test_a_skip_naming_a_step_of_any_length_on_the_page_is_told_briefly(api, app):
+    """The page, unlike the API, takes a step of any length: 5 000 characters came back whole in the message
+    flashed into the session cookie (past a browser's 4 KB cookie)."""
+    from test_pages import Browser
+    case_id = case_in_incident(api, "total = 1 / 0")
+    head = Browser(app, "head1")
+    response = head.post(f"/incidents/{case_id}/skip", {"reason": "跳过", "step": "s" * 5000})
+    assert response.status_code == 302
+    assert len(response.headers.get("Set-Cookie", "")) < 4096
+    page = head.get("/incidents").get_data(as_text=True)
+    assert f"没有名为 {'s' * 100} 的失败步骤" in page and "s" * 101 not in page
+    assert api.case(case_id)["status"] == "incident"

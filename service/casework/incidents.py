@@ -150,7 +150,7 @@ def skip_failed_step(session, services, user, case_id, reason, step=None):
     chosen = [s for s in failed if step in (None, s.id, s.spec_name)]
     if not chosen:
         raise Conflict("案件没有失败的步骤可以跳过（异常发生在步骤之外，请重试或终止）" if not failed
-                       else f"没有名为 {step} 的失败步骤", {"step": ["不是失败的步骤"]})
+                       else f"没有名为 {step[:100]} 的失败步骤", {"step": ["不是失败的步骤"]})  # a page posts any length
     if len(chosen) > 1:
         raise ValidationFailed("有多个失败的步骤，请指定要跳过哪一个",
                                {"step": ["可选：" + "、".join(f"{s.spec_name}（{s.title}）" for s in chosen)]})
