@@ -21,7 +21,7 @@ from ..named_operations.catalogue import listed as operation_list
 from ..people.roles import LANE_ROLES
 from ..process_models import migration
 from ..process_models.operations import check_model, deploy, latest_version, list_models
-from ..process_models.routes import MAX_BPMN_BYTES
+from ..process_models.operations import read_document
 from ..services import services
 from ..unit_of_work import run
 from . import pages
@@ -85,13 +85,11 @@ def model_upload():
     whose process id it carries. A refusal lists every element it names on the models page."""
     user = _designer()
     upload = request.files.get("file")
-    xml = upload.read(MAX_BPMN_BYTES + 1) if upload else b""
+    xml = read_document(upload) if upload else b""
     comment = (request.form.get("comment") or "").strip()[:500] or None
     try:
         if not xml.strip():
             raise ValidationFailed("未部署：请选择要部署的 BPMN 文件", {"file": ["请选择要部署的 BPMN 文件"]})
-        if len(xml) > MAX_BPMN_BYTES:
-            raise ValidationFailed("未部署：文件过大", {"file": ["BPMN 文件不能超过 5 MB"]})
         version, created = run(deploy, services(), xml, user=user, comment=comment)
     except DomainError as exc:
         return _models_page(exc, exc.status)
