@@ -103,4 +103,5 @@ def test_actions_on_one_incident_at_once_act_once(api, app, server):
     assert statuses == [200, 409, 409, 409], results
     assert all("未处于流程异常状态" in body["error"]["message"] for status, body in results if status == 409), results
     history = [entry["action"] for entry in api.case(case_id)["history"]]
-    assert sum(action.startswith("incident_") for action in history) == 1, history
+    handled = {"incident_retried", "incident_skipped", "terminated"}  # whichever of the four won
+    assert sum(action in handled for action in history) == 1, history
