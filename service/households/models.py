@@ -41,9 +41,10 @@ STATUS_LABELS = {
 }
 # Statuses of a household still open: at most one per worker (the partial unique index below).
 OPEN_STATUSES = (HouseholdStatus.DECLARED, HouseholdStatus.FILED)
+# Statuses of a household that left the register after it was filed (退出: 已脱困, 已解困, 已退出).
+EXITED_STATUSES = (HouseholdStatus.OUT_OF_HARDSHIP, HouseholdStatus.RELIEVED, HouseholdStatus.EXITED)
 # Statuses of a closed file (撤档): kept 10 years after closed_on, then purged.
-CLOSED_STATUSES = (HouseholdStatus.OUT_OF_HARDSHIP, HouseholdStatus.RELIEVED, HouseholdStatus.EXITED,
-                   HouseholdStatus.NOT_FILED)
+CLOSED_STATUSES = (*EXITED_STATUSES, HouseholdStatus.NOT_FILED)
 
 # Why a filed household left the register (退出原因). 脱困 and 解困 give their own statuses.
 EXIT_REASONS = {

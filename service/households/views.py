@@ -17,7 +17,7 @@ from ..scheduler.models import Timer
 from ..wording import long_date, moment
 from ..tasks.models import HumanTask, TaskState
 from .assessment import CATEGORY_LABELS
-from .models import EXIT_REASONS, Household, HouseholdStatus
+from .models import EXIT_REASONS, EXITED_STATUSES, Household, HouseholdStatus
 from .queries import get_household, list_households
 
 RELATION_LABELS = {"self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹",
@@ -71,7 +71,7 @@ def household_detail(session, services, user, household_id):
                             .order_by(Case.created_at, Case.id)).all()
     timers = dict(session.execute(select(Timer.case_id, Timer).where(Timer.case_id.in_([c.id for c in cases])))
                   .all()) if cases else {}
-    exits = {ch.case_id: ch for ch in household.status_changes if ch.case_id and ch.to_status in _EXITED}
+    exits = {ch.case_id: ch for ch in household.status_changes if ch.case_id and ch.to_status in EXITED_STATUSES}
     case_views = [View(c, process_name=c.process_version.process_model.name,
                        outcome=_outcome(c, timers.get(c.id), exits.get(c.id)),
                        category_label=CATEGORY_LABELS.get(c.category) if c.category else None) for c in cases]
@@ -103,9 +103,6 @@ def _link(household, user):
     if household is None:
         return None
     return View(household, readable=may_read_household(user, household))
-
-
-_EXITED = {HouseholdStatus.OUT_OF_HARDSHIP, HouseholdStatus.RELIEVED, HouseholdStatus.EXITED}
 
 
 def _outcome(case, timer=None, exit_change=None):

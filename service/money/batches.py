@@ -21,7 +21,7 @@ from .. import clock
 from ..access import Action, ensure
 from ..db import utcnow
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..households.models import STATUS_LABELS, Household, HouseholdStatus
+from ..households.models import EXITED_STATUSES, STATUS_LABELS, Household, HouseholdStatus
 from ..unit_of_work import StaleState
 from .models import (BatchStatus, Instalment, InstalmentStatus, LineState, PaymentBatch, PaymentLine,
                      Programme)
@@ -54,13 +54,10 @@ def account_problem(number):
     return None
 
 
-EXITED = (HouseholdStatus.OUT_OF_HARDSHIP, HouseholdStatus.RELIEVED, HouseholdStatus.EXITED)
-
-
 def owed_before_exit(due):
     """An instalment due before its household left the register is still owed: the family was in hardship
     that month (the exit cancelled the ones from its day on, awards.end_award)."""
-    return due.status in EXITED and due.closed_on is not None and due.due_on < due.closed_on
+    return due.status in EXITED_STATUSES and due.closed_on is not None and due.due_on < due.closed_on
 
 
 def exclusion_reason(due):
