@@ -1,6 +1,7 @@
 """Designers' pages: process models and their versions, the BPMN modeler with server-side validation and
 deployment, and the form editor. Saved forms are drafts in the database (forms/library.py), snapshotted into a
 model at its next deployment."""
+import functools
 import json
 import re
 from collections import Counter
@@ -20,8 +21,7 @@ from ..forms.messages import json_error
 from ..named_operations.catalogue import listed as operation_list
 from ..people.roles import LANE_ROLES
 from ..process_models import migration
-from ..process_models.operations import check_model, deploy, latest_version, list_models
-from ..process_models.operations import read_document
+from ..process_models.operations import check_model, deploy, latest_version, list_models, read_document
 from ..services import services
 from ..unit_of_work import run
 from . import pages
@@ -46,9 +46,16 @@ def designer_titles(forms):
             for name, title in forms.titles().items()}
 
 
+@functools.lru_cache(maxsize=64)
+def _flow_positions(xml):
+    """{element id: its place in engine.flow_order}: a version's XML never changes, so the models page parses each
+    version once per process, not at every view."""
+    return {element: index for index, element in enumerate(flow_order(xml))}
+
+
 def steps_in_flow_order(version):
     """A version's human tasks in the order a case meets them (engine.flow_order)."""
-    order = {element: index for index, element in enumerate(flow_order(version.bpmn_xml))}
+    order = _flow_positions(version.bpmn_xml)
     return sorted(version.user_tasks, key=lambda task: order.get(task.get("element") or task["id"], len(order)))
 
 
@@ -172,10 +179,8 @@ def form_editor(name):
             saved = run(save_draft, services().forms, user, name, schema, ui_schema, based_on).revision
         except SchemaInvalid as exc:
             error, status = str(exc), 422
-        except Conflict as exc:
-            error, status = exc.message, 409
-        except ValidationFailed as exc:
-            error, status = exc.message, 422
+        except (Conflict, ValidationFailed) as exc:  # a stale save (409), a form the store refuses (422)
+            error, status = exc.message, exc.status
         else:
             flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
