@@ -1,6 +1,6 @@
 """End-to-end case throughput: the service over HTTP vs. bare SpiffWorkflow with a naive JSON round trip.
 
-    python bench/cases.py --cases 50 [--rounds 3] [--profile] [--profile-cases 5] [--seed 7]
+    python bench/cases.py --cases 50 [--rounds 3] [--profile] [--parts] [--profile-cases 5] [--seed 7]
 
 Service side: a fresh SQLite file (migrate.upgrade, deploy, organisations, users with the
 "fast" hash profile, bearer tokens), then per case POST /api/v1/cases and, for every open task
@@ -17,6 +17,10 @@ that other load on the machine affects both alike, in `--rounds` rounds of `--ca
 round gives a ratio and the result is their median. Cases/second counts everything a client does for a
 case: for the service the start and the completions; for the engine the start, the steps and the round trips.
 The last line is `throughput ratio service/engine: X` (the median).
+
+`--parts` adds where a completion's wall time goes, unprofiled: the named parts of the command (the engine's
+restore, run and dump; the form check, the rules, the task rows, the flush, the audit entry, the commit, the
+token) timed around a few more service cases, in ms per completion, beside the bare engine's whole task.
 """
 import argparse
 import cProfile
@@ -174,6 +178,88 @@ def profile_service(driver, inputs, top=12):
     return "\n".join(line.replace(str(Path(sys.prefix)), "<venv>") for line in lines)
 
 
+# (module, attribute, label) of the parts --parts times; the owner is a class where the attribute is a method.
+PARTS = [
+    ("bangfu.people.auth", "current_user", "token lookup (user and roles)"),
+    ("bangfu.casework.commands", "task_for_command", "task row and the case's other open tasks"),
+    ("bangfu.casework.commands", "ensure_independent", "duty check (people.duties)"),
+    ("bangfu.instances.store:InstanceStore", "restore", "engine: restore the instance from its state"),
+    ("bangfu.casework.commands", "_check_form", "form check (schema and named checks)"),
+    ("bangfu.cases.rules", "derive", "named operations: derive"),
+    ("bangfu.casework.commands", "take_for_completion", "task row marked completed (guarded UPDATE)"),
+    ("bangfu.engine.instance:Instance", "complete", "engine: run the task and the steps after it"),
+    ("bangfu.instances.store:InstanceStore", "dump", "engine: dump and compress the state"),
+    ("bangfu.cases.rules", "record", "named operations: record"),
+    ("bangfu.tasks.projection", "sync", "task rows of the new open tasks"),
+    ("bangfu.casework.commands", "sync_case_timer", "the case's timer row"),
+    ("bangfu.instances.store:InstanceStore", "save", "flush under the case's version check"),
+    ("bangfu.audit.recording", "record_command", "audit entry (hash chain)"),
+    ("sqlalchemy.orm.session:Session", "commit", "commit"),
+]
+
+
+def service_parts(driver, inputs):
+    """Wall time of each of PARTS per task completion over `inputs` (ms; the case starts are left out), and the
+    completions' mean."""
+    import collections
+    import functools
+    import importlib
+
+    spent = collections.defaultdict(float)
+    in_completion = [False]
+    restore = []
+
+    def instrument(owner, attr, label):
+        original = getattr(owner, attr)
+
+        def timed(*args, **kwargs):
+            if not in_completion[0]:
+                return original(*args, **kwargs)
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - t0
+        setattr(owner, attr, functools.wraps(original)(timed))
+        restore.append((owner, attr, original))
+
+    for target, attr, label in PARTS:
+        module_name, _, class_name = target.partition(":")
+        owner = importlib.import_module(module_name)
+        instrument(getattr(owner, class_name) if class_name else owner, attr, label)
+    post = driver.api.post
+
+    def post_marked(path, *args, **kwargs):
+        in_completion[0] = path.endswith("/complete")
+        try:
+            return post(path, *args, **kwargs)
+        finally:
+            in_completion[0] = False
+    driver.api.post = post_marked
+    timings = []
+    try:
+        for data in inputs:
+            driver.run_case(data, timings, {})
+    finally:
+        driver.api.post = post
+        for owner, attr, original in restore:
+            setattr(owner, attr, original)
+    per = 1000 / len(timings)
+    return [(label, spent[label] * per) for _, _, label in PARTS], statistics.fmean(timings)
+
+
+def print_parts(driver, inputs, engine_timings):
+    parts, mean = service_parts(driver, inputs)
+    print(f"\nwhere a service completion's time goes (wall, unprofiled, {len(inputs)} cases; ms per completion):")
+    for label, ms in parts:
+        print(f"  {label:46} {ms:6.2f}")
+    named = sum(ms for _, ms in parts)
+    engine = sum(ms for label, ms in parts if label.startswith("engine:"))
+    print(f"  {'the rest (HTTP, parsing, answer, other steps)':46} {mean - named:6.2f}")
+    print(f"  completion mean {mean:.2f} ms; of it the engine (restore, run, dump) {engine:.2f} ms; "
+          f"bare engine task with its JSON round trip: mean {statistics.fmean(engine_timings):.2f} ms")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=50, help="cases per round on each side")
@@ -181,6 +267,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=2, help="cases run on each side before timing")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="always print a cProfile of a few service cases")
+    parser.add_argument("--parts", action="store_true", help="print where a completion's wall time goes")
     parser.add_argument("--profile-cases", type=int, default=5)
     args = parser.parse_args()
 
@@ -189,6 +276,8 @@ def main():
     # What the service receives over HTTP is JSON: the engine gets the same, decoded.
     rounds = [json.loads(json.dumps(case_inputs(rng, args.cases))) for _ in range(args.rounds)]
     warm = json.loads(json.dumps(case_inputs(random.Random(args.seed + 1), args.warmup + args.profile_cases)))
+    # Households of their own: each declares a worker once (一户一档), so no case can run twice.
+    parts_inputs = json.loads(json.dumps(case_inputs(random.Random(args.seed + 2), args.profile_cases)))
 
     with tempfile.TemporaryDirectory(prefix="bangfu-bench-cases-") as tmp:
         t0 = time.perf_counter()
@@ -237,6 +326,8 @@ def main():
             print(f"\nprofile hint: cProfile of {args.profile_cases} service cases"
                   f"{' (ratio below 0.5)' if ratio < 0.5 else ''}")
             print(profile_service(service, warm[args.warmup:]))
+        if args.parts:
+            print_parts(service, parts_inputs, e_all.timings)
         app.extensions["bangfu.db"].kw["bind"].dispose()
     print(f"ratios by round: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"throughput ratio service/engine: {ratio:.2f}")
