@@ -20,7 +20,9 @@ The last line is `throughput ratio service/engine: X` (the median).
 
 `--parts` adds where a completion's wall time goes, unprofiled: the named parts of the command (the engine's
 restore, run and dump; the form check, the rules, the task rows, the flush, the audit entry, the commit, the
-token) timed around a few more service cases, in ms per completion, beside the bare engine's whole task.
+token) timed around a few more service cases, in ms per completion, beside the bare engine's whole task; and
+the floor of any completion in this stack: a 404's HTTP layer, the engine's work and the commit, with nothing
+else (no token, form, rules, task rows, history or audit), as a ratio to the bare engine's task.
 """
 import argparse
 import cProfile
@@ -248,6 +250,17 @@ def service_parts(driver, inputs):
     return [(label, spent[label] * per) for _, _, label in PARTS], statistics.fmean(timings)
 
 
+def http_floor(driver, data, n=200):
+    """Mean ms of a POST with a completion's body to a path no route serves (a 404): what the HTTP layer and the
+    test client cost a request before any route, token or statement."""
+    timings = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        driver.api.post("/api/v1/no-such-path/complete", None, json={"data": data})
+        timings.append((time.perf_counter() - t0) * 1000)
+    return statistics.fmean(timings)
+
+
 def print_parts(driver, inputs, engine_timings):
     parts, mean = service_parts(driver, inputs)
     print(f"\nwhere a service completion's time goes (wall, unprofiled, {len(inputs)} cases; ms per completion):")
@@ -255,9 +268,16 @@ def print_parts(driver, inputs, engine_timings):
         print(f"  {label:46} {ms:6.2f}")
     named = sum(ms for _, ms in parts)
     engine = sum(ms for label, ms in parts if label.startswith("engine:"))
+    commit = dict(parts)["commit"]
+    http = http_floor(driver, inputs[0]["re_review"])
+    baseline = statistics.fmean(engine_timings)
     print(f"  {'the rest (HTTP, parsing, answer, other steps)':46} {mean - named:6.2f}")
     print(f"  completion mean {mean:.2f} ms; of it the engine (restore, run, dump) {engine:.2f} ms; "
-          f"bare engine task with its JSON round trip: mean {statistics.fmean(engine_timings):.2f} ms")
+          f"bare engine task with its JSON round trip: mean {baseline:.2f} ms")
+    floor = http + engine + commit
+    print(f"floor of a completion (a 404's HTTP {http:.2f} + the engine {engine:.2f} + the commit {commit:.2f}): "
+          f"{floor:.2f} ms, task-time ratio bare engine/floor {baseline / floor:.2f} (service now: "
+          f"{baseline / mean:.2f})")
 
 
 def main():
