@@ -200,9 +200,9 @@ PARTS = [
 ]
 
 
-def service_parts(driver, inputs):
-    """Wall time of each of PARTS per task completion over `inputs` (ms; the case starts are left out), and the
-    completions' mean."""
+def service_parts(driver, engine, inputs):
+    """Wall time of each of PARTS per task completion over `inputs` (ms; the case starts are left out), the
+    completions' mean, and the bare engine's task times for the same cases, run interleaved as the rounds are."""
     import collections
     import functools
     import importlib
@@ -238,16 +238,17 @@ def service_parts(driver, inputs):
         finally:
             in_completion[0] = False
     driver.api.post = post_marked
-    timings = []
+    timings, engine_timings = [], []
     try:
         for data in inputs:
             driver.run_case(data, timings, {})
+            engine.run_case(data, engine_timings, {})
     finally:
         driver.api.post = post
         for owner, attr, original in restore:
             setattr(owner, attr, original)
     per = 1000 / len(timings)
-    return [(label, spent[label] * per) for _, _, label in PARTS], statistics.fmean(timings)
+    return [(label, spent[label] * per) for _, _, label in PARTS], statistics.fmean(timings), engine_timings
 
 
 def http_floor(driver, data, n=200):
@@ -261,23 +262,26 @@ def http_floor(driver, data, n=200):
     return statistics.fmean(timings)
 
 
-def print_parts(driver, inputs, engine_timings):
-    parts, mean = service_parts(driver, inputs)
-    print(f"\nwhere a service completion's time goes (wall, unprofiled, {len(inputs)} cases; ms per completion):")
-    for label, ms in parts:
-        print(f"  {label:46} {ms:6.2f}")
+def parts_report(driver, engine, inputs):
+    """The --parts lines: each part's ms per completion, the rest, and the floor beside the bare engine."""
+    parts, mean, engine_timings = service_parts(driver, engine, inputs)
+    lines = [f"where a service completion's time goes (wall, unprofiled, {len(inputs)} cases; ms per completion):"]
+    lines += [f"  {label:46} {ms:6.2f}" for label, ms in parts]
     named = sum(ms for _, ms in parts)
-    engine = sum(ms for label, ms in parts if label.startswith("engine:"))
+    engine_ms = sum(ms for label, ms in parts if label.startswith("engine:"))
     commit = dict(parts)["commit"]
     http = http_floor(driver, inputs[0]["re_review"])
     baseline = statistics.fmean(engine_timings)
-    print(f"  {'the rest (HTTP, parsing, answer, other steps)':46} {mean - named:6.2f}")
-    print(f"  completion mean {mean:.2f} ms; of it the engine (restore, run, dump) {engine:.2f} ms; "
-          f"bare engine task with its JSON round trip: mean {baseline:.2f} ms")
-    floor = http + engine + commit
-    print(f"floor of a completion (a 404's HTTP {http:.2f} + the engine {engine:.2f} + the commit {commit:.2f}): "
-          f"{floor:.2f} ms, task-time ratio bare engine/floor {baseline / floor:.2f} (service now: "
-          f"{baseline / mean:.2f})")
+    floor = http + engine_ms + commit
+    lines += [
+        f"  {'the rest (HTTP, parsing, answer, other steps)':46} {mean - named:6.2f}",
+        f"  completion mean {mean:.2f} ms; of it the engine (restore, run, dump) {engine_ms:.2f} ms; "
+        f"bare engine task with its JSON round trip, same cases interleaved: mean {baseline:.2f} ms",
+        f"floor of a completion (a 404's HTTP {http:.2f} + the engine {engine_ms:.2f} + the commit {commit:.2f}): "
+        f"{floor:.2f} ms; task-time ratio bare engine/floor {baseline / floor:.2f} (the service now: "
+        f"{baseline / mean:.2f})",
+    ]
+    return "\n".join(lines)
 
 
 def main():
@@ -323,6 +327,7 @@ def main():
                       f"completion p95 {percentile(s_round.timings, 95):6.2f} / "
                       f"{percentile(e_round.timings, 95):6.2f} ms, "
                       f"ratio {ratios[-1]:.2f}")
+            parts = parts_report(service, engine, parts_inputs) if args.parts else None
         finally:
             engine.close()
         s_all, e_all = totals["service"], totals["engine"]
@@ -346,8 +351,8 @@ def main():
             print(f"\nprofile hint: cProfile of {args.profile_cases} service cases"
                   f"{' (ratio below 0.5)' if ratio < 0.5 else ''}")
             print(profile_service(service, warm[args.warmup:]))
-        if args.parts:
-            print_parts(service, parts_inputs, e_all.timings)
+        if parts:
+            print("\n" + parts)
         app.extensions["bangfu.db"].kw["bind"].dispose()
     print(f"ratios by round: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"throughput ratio service/engine: {ratio:.2f}")
