@@ -96,19 +96,19 @@ def ready(database):
 
 def test_init_creates_the_database_and_running_it_again_changes_nothing(database):
     first = ok("init")
-    assert "hardship_assistance.bpmn: deployed as version 1" in first
-    assert "annual_review.bpmn: deployed as version 1" in first
-    assert "household_exit.bpmn: deployed as version 1" in first
-    assert "database ready" in first
+    assert "hardship_assistance.bpmn：已部署为第 1 版" in first
+    assert "annual_review.bpmn：已部署为第 1 版" in first
+    assert "household_exit.bpmn：已部署为第 1 版" in first
+    assert "数据库已就绪：" in first
     second = ok("init")
-    assert "hardship_assistance.bpmn: unchanged, version 1" in second
-    assert "deployed as" not in second
+    assert "hardship_assistance.bpmn：未改动，仍为第 1 版" in second
+    assert "已部署" not in second
     assert versions(database) == BUNDLED
 
 
 def test_a_user_added_on_the_command_line_signs_in_with_their_password(ready):
     assert ok("user", "add", "bob", "--role", "approver", "--org", "C-TEST", "--password", "bob-secret-1",
-              "--name", "审批人 鲍勃").strip() == "user bob added"
+              "--name", "审批人 鲍勃").strip() == "用户 bob 已添加"
     response = sign_in(ready, "bob", "bob-secret-1")
     assert response.status_code == 200, response.get_json()
     user = response.get_json()["user"]
@@ -202,8 +202,8 @@ def test_migrating_between_versions_no_model_can_have_is_refused_not_a_crash(rea
 def test_deploying_a_changed_model_adds_a_version_once(ready, tmp_path):
     changed = tmp_path / "changed.bpmn"
     changed.write_bytes(BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!-- v2 --></bpmn:definitions>"))
-    assert ok("deploy", changed, "--comment", "v2").strip() == "hardship_assistance: deployed version 2"
-    assert ok("deploy", changed).strip() == "hardship_assistance: unchanged, latest is version 2"
+    assert ok("deploy", changed, "--comment", "v2").strip() == "hardship_assistance：已部署第 2 版"
+    assert ok("deploy", changed).strip() == "hardship_assistance：未改动，最新仍为第 2 版"
     assert versions(ready) == BUNDLED + 1
 
 
@@ -230,3 +230,32 @@ def test_python_dash_m_bangfu_cli_has_every_command_bangfu_has():
     assert listed.returncode == 0, listed.stderr
     commands = listed.stdout.split("Commands:")[1].split()
     assert {name for name in main.commands} <= set(commands)
+
+
+def test_what_the_operator_reads_is_in_chinese(ready, tmp_path, monkeypatch):
+    """`bangfu deploy` printed "deployed version 2", `init` "database ready", `serve` "listening on", `scheduler
+    --once` "fired 0 timer(s)", `user roles` "(primary ...)": every line is Chinese now; only the names the operator
+    typed or the service keys things by (model and role keys, user names, the address) stay as they are."""
+    import re
+
+    import bangfu.server
+    monkeypatch.setattr(bangfu.server, "serve", lambda *args, **kwargs: None)
+    changed = tmp_path / "changed.bpmn"
+    changed.write_bytes(BPMN.read_bytes().replace(b"</bpmn:definitions>", b"<!-- v2 --></bpmn:definitions>"))
+    outputs = [ok("init"), ok("deploy", changed), ok("deploy", changed),
+               ok("org", "add", "U-TWO", "--name", "第二工会", "--kind", "union"),
+               ok("user", "add", "bob", "--role", "assistance_center", "--also", "approver", "--org", "C-TEST",
+                  "--password", "bob-secret"),
+               ok("user", "roles", "bob", "--revoke", "approver"), ok("user", "roles", "bob"),
+               ok("user", "deactivate", "bob"), ok("scheduler", "--once"),
+               ok("serve", "--port", "5999"), ok("serve", "--port", "5999", "--no-scheduler")]
+    keys = {"hardship_assistance", "approver", "assistance_center", "bob", "U", "TWO", "OpenAPI"}
+    for output in outputs:
+        assert output.strip()
+        for line in output.splitlines():
+            words = set(re.findall(r"[A-Za-z][A-Za-z_]+", re.sub(r"(\S+\.bpmn|\w+://\S+|/\S+)", "", line)))
+            assert words <= keys, (line, words - keys)
+            assert re.search(r"[\u4e00-\u9fff]", line), line
+    assert outputs[1].strip() == "hardship_assistance：已部署第 2 版"
+    assert outputs[2].strip() == "hardship_assistance：未改动，最新仍为第 2 版"
+    assert outputs[-2].startswith("帮扶服务在 http://127.0.0.1:5999/ 监听：1 个进程 × 每进程 8 个线程")
