@@ -166,7 +166,7 @@ def form_editor(name):
     if draft is None:
         abort(404)
     schema_text, ui_text, based_on = draft.schema_text, draft.ui_text, draft.revision
-    error, status = None, 200
+    error, status, newest = None, 200, None
     if request.method == "POST":
         schema_text, ui_text = request.form.get("schema", ""), request.form.get("ui_schema", "") or "{}"
         based_on = request.form.get("based_on", type=int)
@@ -179,14 +179,17 @@ def form_editor(name):
             saved = run(save_draft, services().forms, user, name, schema, ui_schema, based_on).revision
         except SchemaInvalid as exc:
             error, status = str(exc), 422
-        except (Conflict, ValidationFailed) as exc:  # a stale save (409), a form the store refuses (422)
+        except Conflict as exc:  # a stale save: the newest revision a link away, what was typed kept in the editor
+            error, status, newest = exc.message, exc.status, forms.draft(name)
+        except ValidationFailed as exc:  # a form the store refuses
             error, status = exc.message, exc.status
         else:
             flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
     widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}
     return render_template("form_editor.html", name=name, title=designer_titles(forms).get(name, name), widget=widget,
-                           error=error, draft=draft, based_on=based_on, history=forms.history(name)), status
+                           error=error, newest=newest, draft=draft, based_on=based_on,
+                           history=forms.history(name)), status
 
 
 def _parsed(label, text):
