@@ -13,6 +13,7 @@ if __name__ == "__main__":
 import click
 
 from . import config, create_app, db
+from .cli_errors import ChineseErrors
 from .errors import DomainError
 from .people.roles import OrgKind, Role
 from .unit_of_work import run_in
@@ -37,7 +38,7 @@ def friendly(func):
     return wrapper
 
 
-@click.group(epilog=config.help_text(), context_settings={"max_content_width": 120})
+@click.group(cls=ChineseErrors, epilog=config.help_text(), context_settings={"max_content_width": 120})
 def main():
     """帮扶 Bangfu: hardship-household assistance case service."""
 
