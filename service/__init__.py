@@ -9,6 +9,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import audit, config, db, errors, services, web
 from .api import Api, JSONProvider
+from .api.schema import MAX_ROW_ID
 from .api.messages import use_chinese_messages
 
 
@@ -17,7 +18,7 @@ class IdConverter(IntegerConverter):
     404, not an overflow (3 000 000 000 reached the database as the generic 422 输入包含无法保存的字符)."""
 
     def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=2**31 - 1)
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
 
 
 def _instance_path(test_config):

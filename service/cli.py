@@ -13,6 +13,7 @@ if __name__ == "__main__":
 import click
 
 from . import config, create_app, db
+from .cli_errors import ChineseErrors
 from .errors import DomainError
 from .people.roles import OrgKind, Role
 from .unit_of_work import run_in
@@ -37,7 +38,7 @@ def friendly(func):
     return wrapper
 
 
-@click.group(epilog=config.help_text(), context_settings={"max_content_width": 120})
+@click.group(cls=ChineseErrors, epilog=config.help_text(), context_settings={"max_content_width": 120})
 def main():
     """帮扶 Bangfu: hardship-household assistance case service."""
 
@@ -56,8 +57,8 @@ def init():
     with app.app_context():
         deployed = run_in(app, deploy_folder, services())
     for name, version, created in deployed:
-        click.echo(f"{name}: {'deployed as version' if created else 'unchanged, version'} {version}")
-    click.echo(f"database ready: {config.safe_url(app.config['DATABASE_URL'])}")
+        click.echo(f"{name}：{'已部署为第' if created else '未改动，仍为第'} {version} 版")
+    click.echo(f"数据库已就绪：{config.safe_url(app.config['DATABASE_URL'])}")
 
 
 @main.command()
@@ -111,9 +112,9 @@ def serve(host, port, workers, threads, no_scheduler):
     """Serve the pages and the API with gunicorn, and the scheduler beside it (see README: production)."""
     from .server import serve as run_server
     app = _app()  # settings are checked here, once, before any worker starts
-    click.echo(f"Bangfu listening on http://{host}:{port}/ with {workers} process(es) × {threads} threads "
-               f"(OpenAPI: /api/v1/openapi.json)" + ("" if no_scheduler else
-                                                     f"; scheduler every {app.config['SCHEDULER_INTERVAL']:g} s"))
+    click.echo(f"帮扶服务在 http://{host}:{port}/ 监听：{workers} 个进程 × 每进程 {threads} 个线程"
+               f"（OpenAPI：/api/v1/openapi.json）" + ("；本进程不运行调度器" if no_scheduler else
+                                                    f"；调度器每 {app.config['SCHEDULER_INTERVAL']:g} 秒运行一次"))
     run_server(app, host, port, workers, threads, scheduler=not no_scheduler)
 
 
@@ -127,8 +128,8 @@ def scheduler(once):
     if once:
         from .scheduler.tick import tick
         result = tick(app)
-        click.echo(f"fired {result.timers_fired} timer(s), {result.jobs_fired} job(s); "
-                   f"{len(result.failures)} failure(s)")
+        click.echo(f"已触发定时器 {result.timers_fired} 个、定时作业 {result.jobs_fired} 个；"
+                   f"失败 {len(result.failures)} 个")
         return
     from .scheduler.runner import run_forever
     run_forever(app)
@@ -148,7 +149,7 @@ def org_add(code, name, kind):
     """Add an organisation."""
     from .people.operations import create_organisation
     run_in(_app(), create_organisation, code, name, kind)
-    click.echo(f"organisation {code} added")
+    click.echo(f"机构 {code} 已添加")
 
 
 @main.group()
@@ -163,7 +164,7 @@ def user_deactivate(username):
     """Deactivate a user: tokens and page sessions revoked, claimed tasks back to the pool."""
     from .people.operations import deactivate_user
     _, released = run_in(_app(), deactivate_user, username)
-    click.echo(f"user {username} deactivated; {released} claimed task(s) back to the pool")
+    click.echo(f"用户 {username} 已停用；其已认领的 {released} 个任务已退回任务池")
 
 
 @user.command("add")
@@ -179,7 +180,7 @@ def user_add(username, role, org_code, password, display_name, more_roles):
     """Add a user with a role (and any further roles) in an organisation."""
     from .people.operations import create_user
     run_in(_app(), create_user, username, role, org_code, password, display_name, more_roles=more_roles)
-    click.echo(f"user {username} added")
+    click.echo(f"用户 {username} 已添加")
 
 
 @user.command("roles")
@@ -200,8 +201,8 @@ def user_roles(username, granted, revoked):
         user = find_user(session, username)
         return user.role, sorted(user.roles), released
     primary, roles, released = run_in(_app(), change)
-    click.echo(f"user {username}: {', '.join(roles)} (primary {primary})"
-               + (f"; {released} claimed task(s) back to the pool" if released else ""))
+    click.echo(f"用户 {username} 的角色：{'、'.join(roles)}（主要角色 {primary}）"
+               + (f"；其已认领的 {released} 个任务已退回任务池" if released else ""))
 
 
 @main.command()
@@ -230,7 +231,7 @@ def deploy_command(file, comment):
     with app.app_context():
         version, created = run_in(app, deploy, services(), xml, comment=comment)
         key, number = version.process_model.key, version.version
-    click.echo(f"{key}: {'deployed version' if created else 'unchanged, latest is version'} {number}")
+    click.echo(f"{key}：{'已部署第' if created else '未改动，最新仍为第'} {number} 版")
 
 
 @main.group("calendar")

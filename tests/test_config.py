@@ -57,7 +57,7 @@ def test_a_bad_setting_stops_every_command_with_one_line_naming_it(environment, 
         assert result.exit_code == 1, result.output
         assert isinstance(result.exception, SystemExit), f"crashed with {result.exception!r}"
         [line] = result.output.strip().splitlines()
-        assert line.startswith(f"Error: 配置错误：{variable} ") and reason in line
+        assert line.startswith(f"错误：配置错误：{variable} ") and reason in line
 
 
 def test_the_shortest_public_notice_is_read_from_the_environment(environment):
@@ -118,7 +118,7 @@ def test_a_malformed_data_key_stops_the_service_naming_the_variable(environment,
     result = bangfu("init")
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     [line] = result.output.strip().splitlines()
-    assert line.startswith("Error: 配置错误：BANGFU_DATA_KEYS ") and reason in line
+    assert line.startswith("错误：配置错误：BANGFU_DATA_KEYS ") and reason in line
     assert "AAAA" not in line and "BBBB" not in line  # a key is never echoed
 
 

@@ -89,3 +89,14 @@ def test_the_demo_answers_date_nothing_in_the_future(clock):
         paid = date.fromisoformat(replies["payment"]["paid_on"])
         assert visit <= notice <= paid <= today
         assert visit >= today - timedelta(days=60)
+
+
+def test_the_case_data_follows_the_flow_not_the_order_the_file_lists_the_steps(app, case_at):
+    """The sections came in the order the model's file lists its user tasks: 走访监督 (beside 入户走访, the oversight
+    of the visit) after 复审结论, which the visit and its oversight lead to. They follow the flow now, as the models
+    page lists the steps (engine.flow_order)."""
+    case_id = case_at("public_notice")
+    html = Browser(app, "center1").get(f"/cases/{case_id}").get_data(as_text=True)
+    data = re.search(r'<details>\s*<summary>案件数据.*?</details>', html, re.S).group(0)
+    titles = re.findall(r"<h3>([^<]+)</h3>", data)
+    assert titles == ["申报", "初审", "委派第三方复审", "入户走访", "走访监督", "复审结论", "系统测算"], titles

@@ -89,7 +89,7 @@ def test_deactivating_an_unknown_user_is_refused(app):
 
 def test_bangfu_user_deactivate(ready):
     from test_cli import ok, refused
-    assert "alice deactivated; 0 claimed task(s)" in ok("user", "deactivate", "alice")
+    assert "用户 alice 已停用；其已认领的 0 个任务已退回任务池" in ok("user", "deactivate", "alice")
     assert "不存在" in refused("user", "deactivate", "nobody")
 
 

@@ -88,6 +88,31 @@ def test_a_save_on_an_older_revision_is_refused_naming_who_saved_since(app):
     assert [row[:2] for row in drafts(app)] == [(1, "designer2"), (2, "designer1")]
 
 
+def test_a_stale_save_links_to_the_newest_revision_and_keeps_what_was_typed(app):
+    """The 409 page said 请重新打开后再修改 and nothing more: saving again was refused again, and reopening lost the
+    text. It links to the newest revision (a new tab, this page and its text stay), which opens on that revision."""
+    import re
+    run_in(app, create_user, "designer2", "designer", "ZJG-CENTER", "designer2-secret", display_name="李设计",
+           hash_profile="fast")
+    first, second = Browser(app, "designer1"), Browser(app, "designer2")
+    _, stale = open_form(first)
+    assert save(second, "李设计的修改", open_form(second)[1]).status_code == 302
+
+    refused = save(first, "我未保存的修改", stale)
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)"[^>]*>在新窗口打开最新版（第 1 版，李设计 保存）</a>', page)
+    assert link, page
+    assert 'target="_blank"' in link.group(0)
+    assert "我未保存的修改" in widget(page, "form-editor")["schemaText"]
+    assert "下方编辑区仍是您未保存的内容" in page
+    newest = first.get(link.group(1)).get_data(as_text=True)
+    based_on = int(re.search(r'name="based_on" value="(\d+)"', newest).group(1))
+    assert based_on == 1 and "李设计的修改" in widget(newest, "form-editor")["schemaText"]
+    assert save(first, "我未保存的修改", based_on).status_code == 302
+    assert drafts(app)[-1] == (2, "designer1", "我未保存的修改")
+
+
 def test_deploying_snapshots_the_drafts_as_they_stand(app, api):
     designer = Browser(app, "designer1")
     assert upload(api, script_model()).status_code == 201

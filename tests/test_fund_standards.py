@@ -271,7 +271,7 @@ def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, api, migrated,
     centre = {"BANGFU_TOKEN": api.token("center1")}
     standard_id = _drafted_id(runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json")], env=centre))
     own = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "center1"], env=centre)
-    assert (own.exit_code, own.output) == (1, "Error: 只有审批人可以审批资金标准\n")
+    assert (own.exit_code, own.output) == (1, "错误：只有审批人可以审批资金标准\n")
     approved = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"],
                              input="approver1-secret\n")
     assert (approved.exit_code, approved.stdout) == (0, f"资金标准 {standard_id} 已批准\n"), approved.output
@@ -284,7 +284,7 @@ def test_the_cli_imports_a_draft_and_an_approver_approves_it(app, api, migrated,
     book.create_sheet("项目").append(("programme", "rule"))
     book.save(tmp_path / "bad.xlsx")
     bad = runner.invoke(main, ["standards", "import", str(tmp_path / "bad.xlsx"), "--as", "center1"], env=centre)
-    assert bad.exit_code == 1 and bad.output == "Error: 资金标准文件有误（file: 项目工作表缺少列：amount）\n"
+    assert bad.exit_code == 1 and bad.output == "错误：资金标准文件有误（file: 项目工作表缺少列：amount）\n"
     listed = runner.invoke(main, ["standards", "list"]).output.splitlines()
     assert len(listed) == 2 and "苏工党〔2027〕30号" in listed[0]
 
@@ -298,10 +298,10 @@ def test_the_cli_approves_only_for_the_approver_who_proves_it(app, api, migrated
     standard_id = _drafted_id(runner.invoke(main, ["standards", "import", str(tmp_path / "h2.json")], env=centre))
     approve = ["standards", "approve", str(standard_id), "--as", "approver1"]
     guessed = runner.invoke(main, approve, input="center1-secret\n")
-    assert (guessed.exit_code, guessed.output.splitlines()[-1]) == (1, "Error: 用户名或密码错误"), guessed.output
+    assert (guessed.exit_code, guessed.output.splitlines()[-1]) == (1, "错误：用户名或密码错误"), guessed.output
     borrowed = runner.invoke(main, approve, env=centre)
     assert (borrowed.exit_code, borrowed.output) == \
-        (1, "Error: 环境变量 BANGFU_TOKEN 中是 center1 的访问令牌，与 --as approver1 不符\n")
+        (1, "错误：环境变量 BANGFU_TOKEN 中是 center1 的访问令牌，与 --as approver1 不符\n")
     assert "Traceback" not in guessed.output + borrowed.output
     assert run_in(app, lambda session: session.get(FundStandard, standard_id).status) == "draft"
 
@@ -314,10 +314,10 @@ def test_a_disabled_approver_cannot_approve_from_the_cli(app, api, migrated, tmp
     token = api.token("approver1")
     run_in(app, lambda session: session.execute(update(User).where(User.username == "approver1").values(active=False)))
     refused = runner.invoke(main, ["standards", "approve", str(standard_id)], env={"BANGFU_TOKEN": token})
-    assert (refused.exit_code, refused.output) == (1, "Error: 环境变量 BANGFU_TOKEN 中的访问令牌无效或已过期\n")
+    assert (refused.exit_code, refused.output) == (1, "错误：环境变量 BANGFU_TOKEN 中的访问令牌无效或已过期\n")
     by_password = runner.invoke(main, ["standards", "approve", str(standard_id), "--as", "approver1"],
                                 input="approver1-secret\n")
-    assert (by_password.exit_code, by_password.output.splitlines()[-1]) == (1, "Error: 用户名或密码错误")
+    assert (by_password.exit_code, by_password.output.splitlines()[-1]) == (1, "错误：用户名或密码错误")
     assert run_in(app, lambda session: session.get(FundStandard, standard_id).status) == "draft"
 
 

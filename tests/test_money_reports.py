@@ -289,7 +289,7 @@ def test_cli_writes_the_workbook_and_says_the_totals(history, tmp_path, monkeypa
     bad = CliRunner().invoke(main, ["report", "money", "--year", "2026", "--month", "13", "--out", str(out)])
     assert bad.exit_code == 2 and "--month" in bad.output and "Traceback" not in bad.output
     nowhere = CliRunner().invoke(main, ["report", "money", "--year", "2026", "--out", str(tmp_path / "no" / "x.xlsx")])
-    assert nowhere.exit_code == 1 and nowhere.output.startswith("Error: 无法写入") and "Traceback" not in nowhere.output
+    assert nowhere.exit_code == 1 and nowhere.output.startswith("错误：无法写入") and "Traceback" not in nowhere.output
 
 
 # ---------------------------------------------------------------- the monthly totals

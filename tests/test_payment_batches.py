@@ -232,11 +232,11 @@ def test_a_monthly_run_from_the_command_line(database, tmp_path):
     assert "没有可发放" in ok("payments", "build", "--through", "2026-11-29", token=maker)
     assert "已生成批次 1" in ok("payments", "build", "--as", "finance1", token=maker)  # due by today
     assert refused("payments", "approve", "1", token=maker) == \
-        "Error: 制单人不能复核自己制作的批次，请由另一位财务人员复核"
+        "错误：制单人不能复核自己制作的批次，请由另一位财务人员复核"
     assert refused("payments", "approve", "1", "--as", "finance2", token=maker) == \
-        "Error: 环境变量 BANGFU_TOKEN 中是 finance1 的访问令牌，与 --as finance2 不符"
+        "错误：环境变量 BANGFU_TOKEN 中是 finance1 的访问令牌，与 --as finance2 不符"
     assert refused("payments", "approve", "1", "--as", "finance2", password="finance1-secret") == \
-        "Error: 用户名或密码错误"
+        "错误：用户名或密码错误"
     ok("payments", "approve", "1", "--as", "finance2", password="finance2-secret")
     out = tmp_path / "bank.csv"
     ok("payments", "export", "1", "--format", "csv", "--layout", "icbc", "--out", out, token=maker)
@@ -244,7 +244,7 @@ def test_a_monthly_run_from_the_command_line(database, tmp_path):
     result = tmp_path / "result.csv"
     result.write_bytes(result_file([(reference, Decimal("1234.50"), True, None)]))
     assert "成功 1 笔，失败 0 笔" in ok("payments", "results", "1", result, token=maker)
-    assert refused("payments", "results", "1", result, token=maker).startswith("Error: 此回盘文件已导入")
+    assert refused("payments", "results", "1", result, token=maker).startswith("错误：此回盘文件已导入")
     assert "相符" in ok("payments", "reconcile", "--from", "2026-11-01", "--to", "2026-11-30", token=maker)
 
 
@@ -257,10 +257,10 @@ def test_a_money_command_without_a_password_or_a_valid_token_does_nothing(databa
     payable_households(app, [{"worker_name": "张伟"}])
     db.engine_of(app).dispose()
     assert refused("payments", "build") == \
-        "Error: 请用 --as 指明用户并输入其密码，或在环境变量 BANGFU_TOKEN 中提供访问令牌"
-    assert refused("payments", "build", "--as", "finance1", password="guess") == "Error: 用户名或密码错误"
+        "错误：请用 --as 指明用户并输入其密码，或在环境变量 BANGFU_TOKEN 中提供访问令牌"
+    assert refused("payments", "build", "--as", "finance1", password="guess") == "错误：用户名或密码错误"
     assert refused("payments", "build", "--as", "finance1", token="not-a-token") == \
-        "Error: 环境变量 BANGFU_TOKEN 中的访问令牌无效或已过期"
+        "错误：环境变量 BANGFU_TOKEN 中的访问令牌无效或已过期"
     assert "已生成批次 1" in ok("payments", "build", "--as", "finance1", password="finance1-secret")
 
 

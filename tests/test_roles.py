@@ -109,7 +109,7 @@ def test_pages_follow_every_role_held(api):
 def test_bangfu_user_add_with_further_roles_and_user_roles(ready):
     ok("user", "add", "bob", "--role", "assistance_center", "--also", "approver", "--org", "C-TEST",
        "--password", "bob-secret")
-    assert "approver, assistance_center (primary assistance_center)" in ok("user", "roles", "bob")
+    assert "approver、assistance_center（主要角色 assistance_center）" in ok("user", "roles", "bob")
     assert "finance" in ok("user", "roles", "bob", "--grant", "finance", "--revoke", "approver")
     assert "approver" not in ok("user", "roles", "bob")
     assert "主要角色" in refused("user", "roles", "bob", "--revoke", "assistance_center")

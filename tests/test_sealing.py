@@ -174,7 +174,7 @@ def test_bangfu_keys_rotate_reports_counts_audits_and_names_a_missing_key(app, a
     for command in (["keys", "rotate"], ["keys", "status"]):
         result = runner.invoke(main, command, prog_name="bangfu")
         assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
-        [line] = [line for line in result.output.splitlines() if line.startswith("Error: ")]
+        [line] = [line for line in result.output.splitlines() if line.startswith("错误：")]
         assert "rot2" in line and "未配置" in line and "Traceback" not in result.output
 
 

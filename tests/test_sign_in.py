@@ -184,5 +184,5 @@ def test_a_locked_account_cannot_sign_in_at_the_command_line_prompt_either(app, 
     runner = _cli(migrated, tmp_path, monkeypatch)
     refused = runner.invoke(main, ["standards", "approve", "1", "--as", "approver1"], input="approver1-secret\n")
     assert refused.exit_code == 1
-    assert refused.output.splitlines()[-1] == "Error: 登录失败次数过多，已暂时锁定，请 15 分钟后再试"
+    assert refused.output.splitlines()[-1] == "错误：登录失败次数过多，已暂时锁定，请 15 分钟后再试"
     assert "Traceback" not in refused.output

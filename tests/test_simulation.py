@@ -15,7 +15,7 @@ from bangfu.households.models import EXIT_REASONS
 from bangfu.simulation.checks import audit, check_all
 from bangfu.simulation.driver import Simulation
 from bangfu.simulation.parameters import Parameters, with_settings
-from bangfu.simulation.report import summary_lines
+from bangfu.simulation.report import problem_lines, summary_lines
 from bangfu.unit_of_work import run_in
 
 
@@ -118,3 +118,9 @@ def test_a_centre_replays_its_own_rates_and_a_wrong_setting_is_named(database): 
                             ("objections=many", "应为数字")):
         error = refused("simulate", "--years", "1", "--set", setting, exit_code=2)
         assert reason in error and "--set" in error, error
+
+
+def test_a_failed_check_is_named_in_chinese():
+    """The printout named a failed check by its key ("✗ money: 对账不平…"); the operator reads its Chinese name."""
+    assert problem_lines({"money": ["对账不平"], "twice": [], "audit": ["审计日志第 3 条被改动"]}) == \
+        ["  ✗ 资金核对：对账不平", "  ✗ 审计日志：审计日志第 3 条被改动"]

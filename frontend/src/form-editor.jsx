@@ -26,11 +26,12 @@
  * submit button stays visible. element.bangfu = {getSchemaText(), getUiSchemaText()}.
  */
 import { createRoot } from 'react-dom/client';
-import { Component } from 'react';
+import { Component, useMemo, useState } from 'react';
 import Form from '@rjsf/core';
 import { boot, el } from './lib/boot.js';
 import {
-  defaultFormStateBehavior, makeTransformErrors, prepareSchema, templates, translateString, validator, withSubmitOptions,
+  defaultFormStateBehavior, makeTransformErrors, prepareSchema, settleConditions, templates, translateString, validator,
+  withSubmitOptions,
 } from './lib/rjsf-zh.jsx';
 
 const REASONS = [
@@ -119,9 +120,13 @@ class PreviewBoundary extends Component {
 
 function Preview({ schema, uiSchema }) {
   const transformErrors = makeTransformErrors(() => schema, () => undefined);
+  const prepared = useMemo(() => prepareSchema(schema), [schema]);
+  const [formData, setFormData] = useState(undefined);
   return (
     <Form
-      schema={prepareSchema(schema)}
+      schema={settleConditions(prepared, formData)}
+      formData={formData}
+      onChange={(event) => setFormData(event.formData)}
       uiSchema={withSubmitOptions(uiSchema, { norender: true })}
       validator={validator}
       experimental_defaultFormStateBehavior={defaultFormStateBehavior}

@@ -40,7 +40,7 @@ import Form from '@rjsf/core';
 import { boot } from './lib/boot.js';
 import {
   defaultFormStateBehavior, makeTransformErrors, prepareSchema, pruneChangedErrors, schemaCompiles, serverErrorsToErrorSchema,
-  templates, translateString, validator, withSubmitOptions,
+  settleConditions, templates, translateString, validator, withSubmitOptions,
 } from './lib/rjsf-zh.jsx';
 
 function submitButtonsOf(form, container) {
@@ -56,6 +56,7 @@ function JsonSchemaForm({ config, container, dataRef }) {
   const initialData = useMemo(() => config.formData ?? undefined, [config]);
   const serverErrors = useMemo(() => serverErrorsToErrorSchema(config.errors, config.schema), [config]);
   const [formData, setFormData] = useState(initialData);
+  const shownSchema = useMemo(() => settleConditions(schema, formData), [schema, formData]);
   const [extraErrors, setExtraErrors] = useState(serverErrors);
   const [submitting, setSubmitting] = useState(false);
   const schemaRef = useRef(schema);
@@ -111,7 +112,7 @@ function JsonSchemaForm({ config, container, dataRef }) {
         <p className="bf-note">此表单在浏览器中无法预先校验，提交后由服务器校验。</p>
       )}
       <Form
-        schema={schema}
+        schema={shownSchema}
         uiSchema={uiSchema}
         formData={formData}
         validator={validator}

@@ -69,6 +69,11 @@ const configs = {
     uiSchema: await readJson('forms/household_visit.uischema.json'),
     formData: {}, errors: {}, readonly: false, inputName: 'data',
   },
+  review: {
+    schema: await readJson('forms/preliminary_review.schema.json'),
+    uiSchema: await readJson('forms/preliminary_review.uischema.json'),
+    formData: {}, errors: {}, readonly: false, inputName: 'data',
+  },
   visit_readonly: {
     schema: await readJson('forms/household_visit.schema.json'),
     uiSchema: await readJson('forms/household_visit.uischema.json'),
@@ -283,6 +288,30 @@ await check('form: household visit on a 375 px phone', phone, async (page) => {
   await shot(page, 'form-phone', { fullPage: true });
   await page.locator('#declaration-form_family_members_0_relation').scrollIntoViewIfNeeded();
   await shot(page, 'form-phone-members');
+});
+
+await check('form: 审核意见 is marked required only once a decision that needs it is picked', desktop, async (page) => {
+  // the schema requires the opinion unless the decision is 通过 (if/then/else): rjsf applied the else branch
+  // while no decision was picked, so the opinion wore the red star from the start
+  await page.goto(`${base}/harness.html?only=review`);
+  await ready(page, '[data-jsonschema-form]');
+  const star = page.locator('label[for="review-form_opinion"] .required');
+  await page.locator('label[for="review-form_opinion"]').waitFor();
+  assert.equal(await star.count(), 0, 'no star before a decision');
+  await page.getByLabel('退回补正').check();
+  await star.waitFor();
+  assert.equal(await star.count(), 1, 'starred once 退回补正 is picked');
+  await page.click('.bf-submit-button');
+  assert.match(await page.locator('#review-form_opinion__error').textContent(), /必填/);
+  await shot(page, 'review-return');
+  await page.getByLabel('通过', { exact: true }).check();
+  await page.waitForFunction(() => !document.querySelector('label[for="review-form_opinion"] .required'));
+  await page.getByLabel('不予通过').check();
+  await star.waitFor();
+  await page.getByLabel('通过', { exact: true }).check();
+  await Promise.all([page.waitForURL(/\/echo$/), page.click('.bf-submit-button')]);
+  const echoed = JSON.parse(await page.locator('#echo').textContent());
+  assert.deepEqual(JSON.parse(echoed.data), { decision: 'approve' });
 });
 
 await check('form: read-only renders disabled without a button', desktop, async (page) => {

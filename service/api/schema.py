@@ -3,18 +3,19 @@
 Every schema derives from `Schema`, whose public `error_messages` carry the Chinese schema-level
 messages (api.messages). `Money` is how amounts are dumped: a string with two decimals, described in
 the OpenAPI document as such (bangfu.api registers it). `FileUpload` is a file part of a
-multipart/form-data body. `computed` is a read-only value worked out from the object, with its
+multipart/form-data body. `RowId` is a row's id in a request body. `computed` is a read-only value worked out from the object, with its
 OpenAPI type stated (marshmallow's Function field has none). `listing` and `page_of` are the one envelope of a
 list answer ({"items": [...]}, a page adding total, page and page_size).
 """
 import marshmallow
 from flask_smorest.fields import Upload
-from marshmallow import fields
+from marshmallow import fields, validate
 from werkzeug.datastructures import FileStorage
 
 from .messages import SCHEMA_MESSAGES
 
 MONEY_PATTERN = r"^-?[0-9]+\.[0-9]{2}$"
+MAX_ROW_ID = 2**31 - 1  # the id columns: PostgreSQL's 32-bit integer (URL ids are bounded alike: IdConverter)
 
 
 class Schema(marshmallow.Schema):
@@ -26,6 +27,16 @@ class Money(fields.Decimal):
 
     def __init__(self, **kwargs):
         super().__init__(places=2, as_string=True, **kwargs)
+
+
+class RowId(fields.Integer):
+    """The id of a row (`what`, e.g. 资金标准) in a request body. A number no id can be (below 1, or past the id
+    columns, where PostgreSQL's integer overflowed into the generic 422 输入包含无法保存的字符 while SQLite looked
+    it up) is refused before any query, on either database, naming the field and saying it does not exist."""
+
+    def __init__(self, what, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=MAX_ROW_ID, error=f"{what}不存在（编号 {{input}}）"),
+                         **kwargs)
 
 
 def money_properties(_converter, field, **_kwargs):

@@ -54,10 +54,11 @@ class Section:
 
 
 def sections(session, version, data, derived=()):
-    """The case data as its readers read it: one section per step that has data, in the model's order,
-    then one per derived entry given as (key, title, schema); keys neither names are not shown."""
+    """The case data as its readers read it: one section per step that has data, in the order a case meets the
+    steps (the model's flow, not the order its file lists them), then one per derived entry given as (key, title,
+    schema); keys neither names are not shown."""
     found, forms = [], step_forms(version)
-    for task in version.user_tasks:
+    for task in version.user_tasks_in_flow_order:
         schema, ui_schema = forms[task["id"]]
         if schema and isinstance(data.get(task["id"]), dict):
             found.append(Section(task["name"], rows(resolve_choices(session, schema)[0], ui_schema,

@@ -2,10 +2,9 @@
 carries them whole)."""
 from marshmallow import fields, validate
 
-from ..api.schema import FileUpload, Money, Schema, computed
+from ..api.schema import FileUpload, Money, RowId, Schema, computed
 from ..households.identity import mask_number, mask_phone
 from .models import BATCH_STATUS_LABELS, PROGRAMME_LABELS, Programme
-from .schemas import ROW_ID
 from .verification import VERIFIED_WITH
 
 LINE_STATE_LABELS = {"pending": "待回盘", "paid": "已发放", "failed": "发放失败", "released": "已退出批次"}
@@ -94,7 +93,7 @@ class ImportSchema(Schema):
 
 
 class VerificationArgs(Schema):
-    line_id = fields.Integer(required=True, strict=True, validate=ROW_ID)
+    line_id = RowId("代发明细", required=True, strict=True)
     bank_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     account_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
     account_holder = fields.String(required=True, validate=validate.Length(min=1, max=100))

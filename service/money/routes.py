@@ -5,7 +5,7 @@ from marshmallow import fields, validate
 from .. import db
 from ..access import Action
 from ..api import Blueprint
-from ..api.schema import Money, Schema, page_of
+from ..api.schema import MAX_ROW_ID, Money, Schema, page_of
 from ..cases.schemas import CaseDetailSchema
 from ..casework import views
 from ..people.auth import authenticate_blueprint, current_user
@@ -24,7 +24,7 @@ PROGRAMMES = [p.value for p in Programme]
 
 
 class AwardQuerySchema(Schema):
-    household = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1), metadata={"description": "household id"})
+    household = fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID), metadata={"description": "household id"})
     programme = fields.String(validate=validate.OneOf(PROGRAMMES))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={"description": "budget year"})
     status = fields.String(validate=validate.OneOf([s.value for s in AwardStatus]))

@@ -2,14 +2,13 @@
 (checked to the fen by the domain); amounts out: decimal strings with two decimals."""
 from marshmallow import fields, post_load, validate
 
-from ..api.schema import Money, Schema, computed, listing
+from ..api.schema import Money, RowId, Schema, computed, listing
 from ..households.assessment import CATEGORY_LABELS
 from ..wording import yuan
 from . import standards
 from .models import PROGRAMME_LABELS, UNIT_LABELS, StandardStatus
 
 _TEXT = {"validate": validate.Length(max=200)}
-ROW_ID = validate.Range(min=1, max=2**63 - 1)  # a row id: an overflowing number is refused, not sent to the database
 
 
 def _amount_in(**kwargs):
@@ -41,7 +40,7 @@ class StandardInSchema(Schema):
     dibao_line = _amount_in(required=True, metadata={"description": "低保 line, yuan per person per month"})
     relative_multiplier = _amount_in(required=True, metadata={"description": "相对困难: below this × 低保"})
     sudden_multiplier = _amount_in(required=True, metadata={"description": "意外致困: below this × 低保"})
-    replaces_id = fields.Integer(load_default=None, allow_none=True, validate=ROW_ID)
+    replaces_id = RowId("被替代的资金标准", load_default=None, allow_none=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     items = fields.List(fields.Nested(ItemInSchema), required=True)
 
@@ -115,12 +114,12 @@ class StandardQuerySchema(Schema):
 # ---------------------------------------------------------------- adjustments
 
 class GenerateSchema(Schema):
-    standard_id = fields.Integer(required=True, validate=ROW_ID, metadata={
+    standard_id = RowId("资金标准", required=True, metadata={
         "description": "an approved standard without a list"})
 
 
 class LineEditSchema(Schema):
-    id = fields.Integer(required=True, validate=ROW_ID)
+    id = RowId("调整清单中的这一行", required=True)
     proposed_amount = _amount_in(required=True, metadata={"description": "monthly, yuan (元/户·月)"})
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
@@ -130,7 +129,7 @@ class LinesEditSchema(Schema):
 
 
 class LineDecisionSchema(Schema):
-    id = fields.Integer(required=True, validate=ROW_ID)
+    id = RowId("调整清单中的这一行", required=True)
     decision = fields.String(required=True, validate=validate.OneOf(["approved", "rejected"]))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500), metadata={
         "description": "the approver's note on the line (its decision_note; the centre's note is not changed)"})

@@ -52,5 +52,12 @@ class ProcessModelVersion(Base):
         return json.loads(self.user_tasks_json)
 
     @property
+    def user_tasks_in_flow_order(self):
+        """The user tasks in the order a case meets them (engine.flow_order), not the order the file lists them."""
+        from ..engine import flow_positions
+        order = flow_positions(self.bpmn_xml)
+        return sorted(self.user_tasks, key=lambda task: order.get(task.get("element") or task["id"], len(order)))
+
+    @property
     def engine_key(self):
         return f"pmv:{self.id}"

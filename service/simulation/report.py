@@ -7,6 +7,9 @@ from ..households.models import EXIT_REASONS
 from ..money.reports import Period, money_report
 from ..wording import yuan
 
+# The checks' names (checks.check_all's keys) as the operator reads them.
+CHECK_LABELS = {"money": "资金核对", "twice": "重复检查", "stuck": "停滞检查", "register": "档案核对", "audit": "审计日志"}
+
 
 def summary_lines(session, simulation, months, verdict, years_words, seconds):
     kept, params = simulation.kept, simulation.p
@@ -23,8 +26,7 @@ def summary_lines(session, simulation, months, verdict, years_words, seconds):
     if kept.refusals:
         lines.append(f"  服务拒绝的操作 {len(kept.refusals)} 次，例如：")
         lines += [f"    {day} {what}：{message[:200]}" for day, what, message in kept.refusals[:10]]
-    for name, problems in verdict.problems.items():
-        lines += [f"  ✗ {name}: {problem}" for problem in problems]
+    lines += problem_lines(verdict.problems)
     first = [m.seconds for m in months if m.year == months[0].year]
     last = [m.seconds for m in months if m.year == months[-1].year]
     lines.append(f"总用时 {seconds:.0f} s（逐月合计 {sum(m.seconds for m in months):.0f} s，"
@@ -35,3 +37,8 @@ def summary_lines(session, simulation, months, verdict, years_words, seconds):
     lines.append(f"{years_words}: households {kept.opening} -> {kept.register}, household-times {figures['times']}, "
                  f"yuan {figures['period_paid']:.2f}, reconciled: {'yes' if verdict.ok else 'no (' + differs + ')'}")
     return lines
+
+
+def problem_lines(problems):
+    """A line per failed check, named in Chinese."""
+    return [f"  ✗ {CHECK_LABELS.get(name, name)}：{problem}" for name, found in problems.items() for problem in found]

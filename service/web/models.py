@@ -1,7 +1,6 @@
 """Designers' pages: process models and their versions, the BPMN modeler with server-side validation and
 deployment, and the form editor. Saved forms are drafts in the database (forms/library.py), snapshotted into a
 model at its next deployment."""
-import functools
 import json
 import re
 from collections import Counter
@@ -12,7 +11,6 @@ from markupsafe import Markup, escape
 
 from .. import db
 from ..access import Action, ensure, may
-from ..engine import flow_order
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..forms import SchemaInvalid, check_schema
 from ..forms.defaults import FILES as DEFAULT_FILES, LABELS
@@ -46,19 +44,6 @@ def designer_titles(forms):
             for name, title in forms.titles().items()}
 
 
-@functools.lru_cache(maxsize=64)
-def _flow_positions(xml):
-    """{element id: its place in engine.flow_order}: a version's XML never changes, so the models page parses each
-    version once per process, not at every view."""
-    return {element: index for index, element in enumerate(flow_order(xml))}
-
-
-def steps_in_flow_order(version):
-    """A version's human tasks in the order a case meets them (engine.flow_order)."""
-    order = _flow_positions(version.bpmn_xml)
-    return sorted(version.user_tasks, key=lambda task: order.get(task.get("element") or task["id"], len(order)))
-
-
 def form_labels(titles):
     """{schema file name: (its title, its file name's stem where two forms share the title, else None)}: how
     the designer's pages name the form (审批 is the hardship approval's and the programmes' approval's)."""
@@ -81,8 +66,7 @@ def _models_page(refusal=None, status=200):
     return render_template("models.html", models=list_models(db.session()), forms=forms,
                            open_cases=migration.open_case_counts(db.session()),
                            lane_labels={str(role): role.label for role in LANE_ROLES}, default_labels=LABELS,
-                           refusal=refusal, problems=problems, deployed=request.args.get("deployed"),
-                           steps_in_flow_order=steps_in_flow_order), status
+                           refusal=refusal, problems=problems, deployed=request.args.get("deployed")), status
 
 
 @pages.post("/models/upload")
@@ -166,7 +150,7 @@ def form_editor(name):
     if draft is None:
         abort(404)
     schema_text, ui_text, based_on = draft.schema_text, draft.ui_text, draft.revision
-    error, status = None, 200
+    error, status, newest = None, 200, None
     if request.method == "POST":
         schema_text, ui_text = request.form.get("schema", ""), request.form.get("ui_schema", "") or "{}"
         based_on = request.form.get("based_on", type=int)
@@ -179,14 +163,17 @@ def form_editor(name):
             saved = run(save_draft, services().forms, user, name, schema, ui_schema, based_on).revision
         except SchemaInvalid as exc:
             error, status = str(exc), 422
-        except (Conflict, ValidationFailed) as exc:  # a stale save (409), a form the store refuses (422)
+        except Conflict as exc:  # a stale save: the newest revision a link away, what was typed kept in the editor
+            error, status, newest = exc.message, exc.status, forms.draft(name)
+        except ValidationFailed as exc:  # a form the store refuses
             error, status = exc.message, exc.status
         else:
             flash(f"已保存 {name} 第 {saved} 版；重新部署使用它的流程模型后生效，运行中的案件不受影响", "success")
             return redirect(url_for("pages.form_editor", name=name))
     widget = {"schemaText": schema_text, "uiSchemaText": ui_text, "inputName": "schema"}
     return render_template("form_editor.html", name=name, title=designer_titles(forms).get(name, name), widget=widget,
-                           error=error, draft=draft, based_on=based_on, history=forms.history(name)), status
+                           error=error, newest=newest, draft=draft, based_on=based_on,
+                           history=forms.history(name)), status
 
 
 def _parsed(label, text):

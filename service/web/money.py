@@ -6,7 +6,7 @@ from marshmallow import fields, validate
 
 from .. import clock, db
 from ..access import Action, ensure, may
-from ..api.schema import Schema
+from ..api.schema import MAX_ROW_ID, Schema
 from ..errors import DomainError, ValidationFailed
 from ..money import award_views, budgets, programmes
 from ..money.models import FUND_SOURCE_LABELS, PROGRAMME_LABELS, AwardStatus, Programme
@@ -17,7 +17,7 @@ from .auth import login_required, page_user
 
 
 class AwardPageArgs(Schema):
-    household = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    household = fields.Integer(validate=validate.Range(min=1, max=MAX_ROW_ID))
     programme = fields.String(validate=validate.OneOf([p.value for p in Programme]))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
     status = fields.String(validate=validate.OneOf([s.value for s in AwardStatus]))

@@ -155,6 +155,46 @@ export function prepareSchema(schema) {
   return visit(schema);
 }
 
+const unanswered = (value) => value === undefined || value === null;
+
+/**
+ * A copy of the schema as it stands for the answers so far: a condition (if/then/else) whose `if` requires
+ * an answer not given yet applies neither branch. rjsf applies `else` to a failed `if`, so a review form whose
+ * 审核意见 is required "unless 审核结论 is 通过" showed it required (red star) before any 审核结论 was picked;
+ * the marker now follows the decision chosen. Validation is unchanged once those answers are given, and before
+ * that the missing answer is itself an error (its `required`). Conditions inside arrays are left as they are.
+ */
+export function settleConditions(schema, formData) {
+  const visit = (node, data) => {
+    if (!node || typeof node !== 'object' || Array.isArray(node)) return node;
+    let out = node;
+    const own = () => { if (out === node) out = { ...node }; return out; };
+    const waiting = node.if && typeof node.if === 'object' && Array.isArray(node.if.required)
+      && node.if.required.some((name) => unanswered(data && typeof data === 'object' ? data[name] : undefined));
+    if (waiting) {
+      const settled = own();
+      delete settled.if;
+      delete settled.then;
+      delete settled.else;
+    }
+    if (Array.isArray(node.allOf)) {
+      const parts = node.allOf.map((part) => visit(part, data));
+      if (parts.some((part, i) => part !== node.allOf[i])) own().allOf = parts;
+    }
+    if (node.properties && typeof node.properties === 'object' && data && typeof data === 'object' && !Array.isArray(data)) {
+      const properties = {};
+      let changed = false;
+      for (const [name, child] of Object.entries(node.properties)) {
+        properties[name] = visit(child, data[name]);
+        changed = changed || properties[name] !== child;
+      }
+      if (changed) own().properties = properties;
+    }
+    return out;
+  };
+  return visit(schema, formData ?? {});
+}
+
 /** The sub-schema at a dotted instance path ("family_members.0.id_number"), following properties/items. */
 export function schemaAt(schema, path) {
   let node = schema;
