@@ -26,3 +26,36 @@ def test_a_visit_dated_in_the_future_comes_back_beside_its_date(app, api, case_a
 
     today = dict(typed, visit_date=clock.today().isoformat())
     assert visitor.post(url, {"data": json.dumps(today, ensure_ascii=False)}).status_code == 302
+
+
+def text_of(html):
+    """The page's text above the case's history (办理记录, the whole case's, kept as it is)."""
+    import re
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).split("办理记录")[0]
+
+
+def test_a_done_visit_shows_its_own_round_and_only_the_steps_before_it(app, api, case_at, replies):
+    """Opened later (from the history or a bookmark), each visit round's page reads as that round: its own
+    answers under its own round number, the steps before it, no later round and no 已等待."""
+    case_id = case_at("household_visit")
+    first_id = api.open_task(case_id, "household_visit")["id"]
+    api.complete(case_id, "household_visit", replies["household_visit"])
+    api.complete(case_id, "visit_oversight", replies["visit_oversight"])
+    api.complete(case_id, "re_review", replies["re_review"])
+    api.uphold_objection(case_id, replies, "群众来电反映其家中新购轿车一辆")
+    api.complete(case_id, "assign_third_party", replies["assign_third_party"])
+    second_id = api.open_task(case_id, "household_visit")["id"]
+    api.complete(case_id, "household_visit", dict(replies["household_visit"], findings="复查：轿车登记在其弟名下"))
+    visitor = Browser(app, "thirdparty1")
+
+    first = text_of(visitor.get(f"/tasks/{first_id}").get_data(as_text=True))
+    assert "入户走访（只读）" in first and "入户核实，情况属实" in first
+    assert "复查：轿车登记在其弟名下" not in first and "公示异议登记" not in first, "nothing from after round 1"
+    assert "已等待" not in first and "由 thirdparty1 办结" in first
+
+    second = text_of(visitor.get(f"/tasks/{second_id}").get_data(as_text=True))
+    assert "入户走访（第2次）（只读）" in second
+    assert second.count("复查：轿车登记在其弟名下") == 1, "its own answers once, not again among the earlier steps"
+    assert "入户走访 （第1次）" in second and "入户核实，情况属实" in second
+    detail = api.get(f"/api/v1/tasks/{second_id}", "thirdparty1").get_json()
+    assert detail["round"] == 2 and [s["round"] for s in detail["earlier_steps"] if s["name"] == "household_visit"] == [1]

@@ -91,7 +91,7 @@ def task_detail(session, services, user, task_id):
     form = tasks.task_form(session, task)
     rounds = _rounds(session, detail.instance, task, user.roles)
     this_round = sum(step["task"].spec_name == task.spec_name for step in rounds) + 1 \
-        if task.state == TaskState.OPEN else None
+        if task.state in (TaskState.OPEN, TaskState.COMPLETED) else None
     bank_payment = case_payment.bank_payment(session, task)  # the bank's result completes it, never a form
     holders = {None, user.id} | (delegator_ids(session, user) if task.assignee_id not in (None, user.id) else set())
     editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in holders \
@@ -130,11 +130,14 @@ def _own_data(detail, task, rounds, role):
 def _rounds(session, instance, task, role):
     """Every completed round of every step, oldest first, each with its form (read-only), its own answers
     (masked for the role) and their key facts; `round` counts the rounds of the same step (第1次, 第2次)
-    and `rounds` how many there are, the open task's own included."""
+    and `rounds` how many there are, the task's own included. A completed task's page lists the steps
+    completed before it, as they stood when it was done: not itself, nor the rounds that came after."""
     documents = version_documents(task.case.process_version)
     rows = queries.completed_tasks(session, task.case_id)
+    if task.state == TaskState.COMPLETED and task in rows:
+        rows = rows[:rows.index(task)]
     counts, seen = Counter(row.spec_name for row in rows), Counter()
-    if task.state == TaskState.OPEN:
+    if task.state in (TaskState.OPEN, TaskState.COMPLETED):
         counts[task.spec_name] += 1
     steps = []
     for row in rows:
