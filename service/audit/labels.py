@@ -28,7 +28,7 @@ ACTIONS = {
     "households.review.start_annual_reviews": "发起年度复核",
     "households.review.start_household_exit": "发起在档家庭退出",
     "households.purge.purge": "删除超过保存期限的档案",
-    "messages.operations.mark_read": "消息标为已读",
+    "messages.operations.mark": "消息标为已读",
     "money.batches.build_batch": "生成代发批次",
     "money.batches.approve_batch": "复核代发批次",
     "money.batches.cancel_batch": "作废代发批次",
