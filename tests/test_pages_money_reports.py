@@ -96,6 +96,11 @@ def test_the_report_reads_at_1280_and_on_a_phone(history, browser, server, size)
         expect(page.locator(f"canvas[data-chart='chart-{name}']")).to_have_attribute("data-bf-ready", "1")
     expect(page.locator("h1")).to_contain_text("2026年帮扶资金报表")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    if size == "phone":  # each table's 合计 is a card as wide as its lines' cards (it shrank to its figures)
+        for table in page.locator("table.bf-cards:has(tfoot)").all():
+            line = table.locator("tbody tr").first.bounding_box()
+            total = table.locator("tfoot tr").bounding_box()
+            assert abs(total["width"] - line["width"]) <= 1, (table.locator("tfoot").inner_text(), line, total)
     shot(page, f"money-report-{size}")
     page.context.close()
 
