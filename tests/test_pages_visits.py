@@ -59,3 +59,18 @@ def test_a_done_visit_shows_its_own_round_and_only_the_steps_before_it(app, api,
     assert "入户走访 （第1次）" in second and "入户核实，情况属实" in second
     detail = api.get(f"/api/v1/tasks/{second_id}", "thirdparty1").get_json()
     assert detail["round"] == 2 and [s["round"] for s in detail["earlier_steps"] if s["name"] == "household_visit"] == [1]
+
+
+def test_the_oversight_page_says_the_visit_is_still_being_made_and_by_whom(app, api, case_at, replies):
+    """走访监督 opens beside the visit: until the visit record is in, the inspector's page says that the visit is
+    still open, with the third party that holds it and its due date, rather than showing no visit at all."""
+    case_id = case_at("household_visit")
+    inspector = Browser(app, "inspector1")
+    url = f"/tasks/{api.open_task(case_id, 'visit_oversight')['id']}"
+
+    page = text_of(inspector.get(url).get_data(as_text=True))
+    assert "本案同时在办：入户走访（张家港市阳光社工服务中心，办理期限2026年12月14日）" in page.replace(" ", "")
+
+    api.complete(case_id, "household_visit", replies["household_visit"])
+    page = text_of(inspector.get(url).get_data(as_text=True))
+    assert "同时在办" not in page and "入户走访 · thirdparty1" in page

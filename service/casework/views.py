@@ -6,6 +6,7 @@ with a marshmallow schema, a page renders it with a template. Neither builds its
 import functools
 from collections import Counter
 
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from .. import wording
@@ -19,6 +20,8 @@ from ..households.assessment import CATEGORY_LABELS
 from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..households import review_rules
 from ..people.delegations import delegator_ids
+from ..people.models import Organisation
+from ..people.roles import Role
 from ..money import case_payment, programme_rules
 from ..scheduler.models import Timer
 from ..tasks import operations as tasks
@@ -108,7 +111,19 @@ def task_detail(session, services, user, task_id):
                 household_warnings=facts.household_warnings(session, task),
                 budget_warnings=programme_rules.budget_warnings(session, task, detail.instance.data)
                 if task.state == TaskState.OPEN else [],
-                withdrawable=detail.withdrawable, bank_payment=bank_payment)
+                withdrawable=detail.withdrawable, bank_payment=bank_payment,
+                beside=_beside(session, task, detail.open_tasks))
+
+
+def _beside(session, task, open_tasks):
+    """The case's other open steps, beside an open task (走访监督 while the visit is still being made): each with
+    who holds it (the organisation, or the role) and its due date."""
+    if task.state != TaskState.OPEN:
+        return []
+    others = [t for t in open_tasks if t.id != task.id]
+    names = dict(session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_({t.organisation_id for t in others if t.organisation_id}))).all()) if others else {}
+    return [View(t, holder=names.get(t.organisation_id) or Role(t.role).label) for t in others]
 
 
 def _own_data(detail, task, rounds, role):
