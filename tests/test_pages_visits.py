@@ -74,3 +74,21 @@ def test_the_oversight_page_says_the_visit_is_still_being_made_and_by_whom(app, 
     api.complete(case_id, "household_visit", replies["household_visit"])
     page = text_of(inspector.get(url).get_data(as_text=True))
     assert "同时在办" not in page and "入户走访 · thirdparty1" in page
+
+
+def test_blank_text_is_no_answer_for_a_return_s_opinion_or_the_visit_s_findings(app, api, case_at, replies):
+    """Spaces and line breaks alone were taken as the 审核意见 that a 退回补正 requires, so the centre was asked to
+    answer a problem nobody named; and as the visit's 走访情况."""
+    case_id = case_at("household_visit")
+    inspector = Browser(app, "inspector1")
+    url = f"/tasks/{api.open_task(case_id, 'visit_oversight')['id']}"
+    response = inspector.post(url, {"data": json.dumps({"decision": "return", "opinion": "  \n　 "})})
+    assert response.status_code == 422
+    assert widget(response.get_data(as_text=True))["errors"]["data.opinion"] == ["必填"]
+
+    visitor, visit_url = visit_page(app, api, case_id)
+    blank = dict(replies["household_visit"], findings=" \n\n ")
+    response = visitor.post(visit_url, {"data": json.dumps(blank, ensure_ascii=False)})
+    assert response.status_code == 422
+    assert widget(response.get_data(as_text=True))["errors"]["data.findings"] == ["必填"]
+    assert sorted(t["name"] for t in api.case(case_id)["open_tasks"]) == ["household_visit", "visit_oversight"]
