@@ -236,6 +236,26 @@ def test_on_a_phone_the_visitor_reads_every_family_members_health_work_and_incom
     assert table.locator("tr").nth(1).evaluate("e => getComputedStyle(e).display") == "table-row"
 
 
+def test_on_a_phone_the_visit_s_errors_read_top_to_bottom_and_the_highest_is_focused(browser, server, case_at,
+                                                                                     household):
+    """Submitted with only its date, the visit form lists what is missing in the order of the form and puts the
+    cursor in the first visitor's name: the list gave the missing fields before the visitors' names, and the
+    phone jumped down to 走访情况 past the empty names."""
+    case_at("household_visit")
+    page = sign_in(browser, server, "thirdparty1", viewport={"width": 375, "height": 800})
+    page.click(f"text={household['name']}")
+    page.wait_for_selector("[data-jsonschema-form='task-form'] form")
+    page.fill("#task-form_visit_date", "2026-11-30")
+    page.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
+    summary = page.locator("[data-jsonschema-form='task-form'] [role=alert]").first
+    expect(summary).to_contain_text("请修正以下问题")
+    assert [line.strip() for line in summary.inner_text().splitlines()[1:] if line.strip()] == [
+        "调查人员 · 第 1 项：必填", "调查人员 · 第 2 项：必填", "走访情况：必填", "申请人已签字：须勾选确认",
+        "调查人员已签字：须勾选确认"]
+    assert page.evaluate("document.activeElement.id") == "task-form_visitors_0"
+    shot(page, "phone-visit-errors-in-order")
+
+
 def test_the_dashboard_draws_its_charts_for_a_supervisor(browser, server, case_at):
     case_at("household_visit")
     case_at("re_review")

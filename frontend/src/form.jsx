@@ -68,7 +68,10 @@ function JsonSchemaForm({ config, container, dataRef }) {
     }
     return ui;
   }, [config, readonly, submitting]);
-  const transformErrors = useMemo(() => makeTransformErrors(() => schemaRef.current, () => dataRef.current), [dataRef]);
+  const uiSchemaRef = useRef(config.uiSchema);
+  uiSchemaRef.current = config.uiSchema;
+  const transformErrors = useMemo(() => makeTransformErrors(() => schemaRef.current, () => dataRef.current,
+    () => uiSchemaRef.current), [dataRef]);
 
   const onChange = (event) => {
     dataRef.current = event.formData;

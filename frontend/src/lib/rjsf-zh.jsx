@@ -247,10 +247,45 @@ function messageFor(error, value, schema, path) {
  * rjsf transformErrors: Chinese messages; drop the noise ajv adds for oneOf-of-consts (one "const"
  * error per option plus the "oneOf" one) keeping a single "不是允许的选项"; stack = "label：message".
  */
-export function makeTransformErrors(getSchema, getFormData) {
+/**
+ * Where a field stands in the form as it is shown: for each step of its path, its place in ui:order (then the
+ * schema's order) or its index in a list. The error list follows it, so it reads top to bottom and the first
+ * error focused is the one highest on the page (ajv reports missing fields before a list's items).
+ */
+function displayRank(schema, uiSchema, path) {
+  const rank = [];
+  let node = schema;
+  let ui = uiSchema || {};
+  for (const part of path) {
+    if (/^\d+$/.test(part)) {
+      rank.push(Number(part));
+      node = node && node.items;
+      ui = (ui && ui.items) || {};
+      continue;
+    }
+    const names = Object.keys((node && node.properties) || {});
+    const order = Array.isArray(ui && ui['ui:order']) ? ui['ui:order'].filter((n) => n !== '*') : [];
+    const shown = [...order, ...names.filter((n) => !order.includes(n))];
+    const index = shown.indexOf(part);
+    rank.push(index < 0 ? shown.length : index);
+    node = node && node.properties ? node.properties[part] : undefined;
+    ui = (ui && ui[part]) || {};
+  }
+  return rank;
+}
+
+function compareRanks(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return a.length - b.length;
+}
+
+export function makeTransformErrors(getSchema, getFormData, getUiSchema = () => ({})) {
   return (errors) => {
     const schema = getSchema();
     const formData = getFormData();
+    const uiSchema = getUiSchema();
     const seen = new Set();
     const out = [];
     for (const error of errors) {
@@ -273,9 +308,10 @@ export function makeTransformErrors(getSchema, getFormData) {
         property,
         message,
         stack: path.length ? `${fieldLabel(schema, path)}：${message}` : message,
+        rank: displayRank(schema, uiSchema, path),
       });
     }
-    return out;
+    return out.sort((a, b) => compareRanks(a.rank, b.rank)).map(({ rank, ...error }) => error);
   };
 }
 
