@@ -92,3 +92,18 @@ def test_blank_text_is_no_answer_for_a_return_s_opinion_or_the_visit_s_findings(
     assert response.status_code == 422
     assert widget(response.get_data(as_text=True))["errors"]["data.findings"] == ["必填"]
     assert sorted(t["name"] for t in api.case(case_id)["open_tasks"]) == ["household_visit", "visit_oversight"]
+
+
+def test_the_oversight_s_return_marks_no_visit_in_the_visitor_s_inbox(app, api, case_at, replies):
+    """走访监督's 退回补正 goes to the centre's 问题整改答复: the visit beside it, not yet made and never returned,
+    is no 退回补正 in the visitor's inbox (the mark was the case's, so the visitor read their first visit as
+    sent back to them)."""
+    case_id = case_at("household_visit")
+    api.complete(case_id, "visit_oversight", {"decision": "return", "opinion": "走访人员未出示工作证件"})
+    assert sorted(t["name"] for t in api.case(case_id)["open_tasks"]) == ["answer_irregularity", "household_visit"]
+
+    [visit] = api.get("/api/v1/tasks", "thirdparty1").get_json()["items"]
+    assert (visit["name"], visit["returned_for_correction"]) == ("household_visit", False)
+    inbox = Browser(app, "thirdparty1").get("/inbox").get_data(as_text=True)
+    assert "入户走访" in inbox and "退回补正" not in inbox
+    assert api.case(case_id)["returned_for_correction"] is True, "the case itself was returned, as its list shows"

@@ -192,10 +192,10 @@ def inbox(session, user, args):
     items, total, exact = tasks.inbox(session, user, args.get("mine"), args["page"], args["page_size"],
                                       step=args.get("step"), text=args.get("text"),
                                       order=args.get("sort") or "due")
-    returned = queries.returned_for_correction(session, list({task.case_id for task in items}))
+    returned = queries.returned_tasks(session, items)
     delegators = delegator_ids(session, user) if any(task.assignee_id not in (None, user.id) for task in items) \
         else set()
-    return {"items": [View(task, returned_for_correction=task.case_id in returned,
+    return {"items": [View(task, returned_for_correction=task.id in returned,
                            delegated=task.assignee_id in delegators) for task in items],
             "total": total, "total_exact": exact, "page": args["page"], "page_size": args["page_size"]}
 

@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from ..access import task_filter
-from ..casework.queries import returned_for_correction
+from ..casework.queries import returned_for_correction, rounds as step_rounds
 from ..cases.models import Case, draft
 from ..errors import ValidationFailed
 from ..people.roles import LANE_ROLES
@@ -117,7 +117,7 @@ def message_page(session, user, now, unread=False, page=1, page_size=50):
         joinedload(HumanTask.case).load_only(Case.reference, Case.household_name, Case.file_number)))} if ids else {}
     marks = {tuple(mark) for mark in session.execute(select(MessageRead.task_id, MessageRead.kind).where(
         MessageRead.user_id == user.id, MessageRead.task_id.in_(ids)))} if ids else set()
-    rounds = _rounds(session, tasks.values())
+    rounds = step_rounds(session, tasks.values())
     returned = returned_for_correction(session, list({t.case_id for t in tasks.values() if rounds[t.id] > 1}))
     messages = []
     for row in rows:
@@ -129,19 +129,6 @@ def message_page(session, user, now, unread=False, page=1, page_size=50):
             kind = "returned" if task.case_id in returned else "again"
         messages.append(Message(message_id(row.kind, task.id), kind, task, at, read, rounds.get(task.id, 1)))
     return messages, min(total, COUNT_LIMIT), total <= COUNT_LIMIT
-
-
-def _rounds(session, tasks):
-    """{task id: which round of its step the task is} (1 + the step's completed rounds on its case)."""
-    tasks = list(tasks)
-    if not tasks:
-        return {}
-    done = dict(((case_id, name), count) for case_id, name, count in session.execute(
-        select(HumanTask.case_id, HumanTask.spec_name, func.count())
-        .where(HumanTask.case_id.in_({t.case_id for t in tasks}), HumanTask.state == TaskState.COMPLETED,
-               HumanTask.spec_name.in_({t.spec_name for t in tasks}))
-        .group_by(HumanTask.case_id, HumanTask.spec_name)))
-    return {t.id: 1 + done.get((t.case_id, t.spec_name), 0) for t in tasks}
 
 
 def parse_ids(ids):
