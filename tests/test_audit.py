@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bangfu import db
 from bangfu.audit import chain
+from bangfu.audit.labels import detail_text
 from bangfu.audit.models import AuditEntry
 from bangfu.cli import main
 from bangfu.demo import declaration
@@ -402,3 +403,20 @@ def test_reading_a_message_is_logged_under_its_own_name_and_found_by_it(api, app
     assert option, "the page offers the action to filter by"
     found = api.get(f"/api/v1/audit?actor=inspector1&action={option.group(1)}", "inspector1").get_json()
     assert [e["seq"] for e in found["items"]] == [entry["seq"]]
+
+
+def test_an_inspector_reading_the_oversight_exchange_is_logged_as_that_not_as_family_circumstances(api, app,
+                                                                                                   case_at, replies):
+    """Inspectors read no family circumstances; the oversight's own opinions and the centre's answers are what a
+    case shows them whole. The log said 情况说明等敏感文字, as if they had read the family's situation."""
+    case_id = case_at("household_visit")
+    api.complete(case_id, "visit_oversight", {"decision": "return", "opinion": "走访人员未出示工作证件"})
+    assert Browser(app, "inspector1").get(f"/cases/{case_id}").status_code == 200
+    view = last(app)
+    assert (view.action, view.actor_name) == ("privacy.viewed_unmasked", "inspector1")
+    shown = detail_text(json.loads(view.detail))
+    assert "显示：走访监督意见和整改答复" in shown and "情况说明" not in shown
+    assert shown in Browser(app, "supervisor1").get("/audit").get_data(as_text=True)
+
+    assert Browser(app, "center1").get(f"/cases/{case_id}").status_code == 200
+    assert "情况说明等敏感文字" in detail_text(json.loads(last(app).detail)), "the centre reads the family's"

@@ -74,7 +74,7 @@ FIELDS = {"id_number": "身份证号", "patient_id_number": "患者身份证号"
           "monthly_income": "月收入", "monthly_household_income": "家庭月收入",
           "verified_monthly_household_income": "核实的家庭月收入", "unavoidable_expenses": "刚性支出",
           "financial_assets": "金融资产", "per_capita_income": "人均收入", "warnings": "收入提示",
-          "income_notes": "收入说明"}
+          "income_notes": "收入说明", "oversight_text": "走访监督意见和整改答复"}
 VIA = {"api": "经接口", "pages": "经网页", "cli": "经命令行"}
 
 
