@@ -255,6 +255,17 @@ def test_on_a_phone_the_visit_s_errors_read_top_to_bottom_and_the_highest_is_foc
     assert page.evaluate("document.activeElement.id") == "task-form_visitors_0"
     shot(page, "phone-visit-errors-in-order")
 
+    # The service's own refusals come back in the same order: a date in the future, findings of spaces alone.
+    page.fill("#task-form_visit_date", "2026-12-25")
+    fill_form(page, served_schema(page), {"visitors": ["周敏", "钱进"], "findings": "   ", "applicant_signed": True,
+                                          "investigators_signed": True})
+    page.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".bf-flash-error")).to_contain_text("表单填写有误")
+    summary = page.locator("[data-jsonschema-form='task-form'] [role=alert]").first
+    assert [line.strip() for line in summary.inner_text().splitlines()[1:] if line.strip()] == [
+        "走访日期：走访日期不能晚于今天（2026年11月30日）", "走访情况：必填"]
+
 
 def test_the_dashboard_draws_its_charts_for_a_supervisor(browser, server, case_at):
     case_at("household_visit")

@@ -54,7 +54,8 @@ function JsonSchemaForm({ config, container, dataRef }) {
   const schema = useMemo(() => prepareSchema(config.schema || {}), [config]);
   const noValidate = useMemo(() => !!config.noValidate || readonly || !schemaCompiles(schema), [config, schema, readonly]);
   const initialData = useMemo(() => config.formData ?? undefined, [config]);
-  const serverErrors = useMemo(() => serverErrorsToErrorSchema(config.errors, config.schema), [config]);
+  const serverErrors = useMemo(() => serverErrorsToErrorSchema(config.errors, config.schema, config.uiSchema),
+    [config]);
   const [formData, setFormData] = useState(initialData);
   const [extraErrors, setExtraErrors] = useState(serverErrors);
   const [submitting, setSubmitting] = useState(false);

@@ -323,17 +323,22 @@ export function makeTransformErrors(getSchema, getFormData, getUiSchema = () => 
  * A leading "data" segment is stripped unless the schema has a top-level "data" property;
  * "(根)" / "" / "data" alone mean the form as a whole.
  */
-export function serverErrorsToErrorSchema(errors, schema) {
+export function serverErrorsToErrorSchema(errors, schema, uiSchema) {
   const root = {};
   if (!errors || typeof errors !== 'object') return root;
   const hasDataProperty = !!(schema && schema.properties && schema.properties.data);
-  for (const [rawPath, rawMessages] of Object.entries(errors)) {
-    const messages = (Array.isArray(rawMessages) ? rawMessages : [rawMessages]).filter((m) => m != null).map(String);
-    if (!messages.length) continue;
+  const entries = Object.entries(errors).map(([rawPath, rawMessages]) => {
     let path = String(rawPath).split('.').filter(Boolean);
     // "data.x" → "x"; the server's "data.data" (a problem with the whole form) → root
     while (path[0] === 'data' && (!hasDataProperty || path.length === 1)) path = path.slice(1);
     if (path.length === 1 && (path[0] === '(根)' || path[0] === '__root__')) path = [];
+    return [path, rawMessages];
+  });
+  // in the order of the form, as the browser's own errors: the list reads top to bottom
+  entries.sort((a, b) => compareRanks(displayRank(schema, uiSchema, a[0]), displayRank(schema, uiSchema, b[0])));
+  for (const [path, rawMessages] of entries) {
+    const messages = (Array.isArray(rawMessages) ? rawMessages : [rawMessages]).filter((m) => m != null).map(String);
+    if (!messages.length) continue;
     let node = root;
     for (const part of path) {
       node[part] = node[part] || {};
