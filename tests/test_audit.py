@@ -2,6 +2,7 @@
 chain in the command's own transaction; `bangfu audit verify` names the first entry changed, removed or moved;
 the database refuses to change or delete entries."""
 import json
+import re
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bangfu import db
 from bangfu.audit import chain
+from bangfu.audit.labels import detail_text
 from bangfu.audit.models import AuditEntry
 from bangfu.cli import main
 from bangfu.demo import declaration
@@ -384,3 +386,37 @@ def test_a_household_file_number_finds_every_entry_of_its_cases(api, app, case_a
     steps = {step for e in found for step in e["detail"].get("steps", [])}
     assert {"declaration", "household_visit", "open_file"} <= steps
     assert {e["subject_id"] for e in found if e["subject_kind"] == "case"} == {case_id}
+
+
+def test_reading_a_message_is_logged_under_its_own_name_and_found_by_it(api, app, case_at):
+    """Opening a message marks it read, a command the log names 消息标为已读 (it read 其他操作: the label was
+    kept under a function that is not the command), and the page's action filter finds it."""
+    case_at("household_visit")
+    inspector = Browser(app, "inspector1")
+    [message] = api.get("/api/v1/messages", "inspector1").get_json()["items"]
+    assert inspector.get(f"/messages/{message['id']}").status_code == 302
+
+    [entry] = api.get("/api/v1/audit?actor=inspector1", "inspector1").get_json()["items"][:1]
+    assert entry["action_label"] == "消息标为已读"
+    page = inspector.get("/audit").get_data(as_text=True)
+    option = re.search(r'<option value="([^"]+)"[^>]*>消息标为已读</option>', page)
+    assert option, "the page offers the action to filter by"
+    found = api.get(f"/api/v1/audit?actor=inspector1&action={option.group(1)}", "inspector1").get_json()
+    assert [e["seq"] for e in found["items"]] == [entry["seq"]]
+
+
+def test_an_inspector_reading_the_oversight_exchange_is_logged_as_that_not_as_family_circumstances(api, app,
+                                                                                                   case_at, replies):
+    """Inspectors read no family circumstances; the oversight's own opinions and the centre's answers are what a
+    case shows them whole. The log said 情况说明等敏感文字, as if they had read the family's situation."""
+    case_id = case_at("household_visit")
+    api.complete(case_id, "visit_oversight", {"decision": "return", "opinion": "走访人员未出示工作证件"})
+    assert Browser(app, "inspector1").get(f"/cases/{case_id}").status_code == 200
+    view = last(app)
+    assert (view.action, view.actor_name) == ("privacy.viewed_unmasked", "inspector1")
+    shown = detail_text(json.loads(view.detail))
+    assert "显示：走访监督意见和整改答复" in shown and "情况说明" not in shown
+    assert shown in Browser(app, "supervisor1").get("/audit").get_data(as_text=True)
+
+    assert Browser(app, "center1").get(f"/cases/{case_id}").status_code == 200
+    assert "情况说明等敏感文字" in detail_text(json.loads(last(app).detail)), "the centre reads the family's"

@@ -211,6 +211,62 @@ def test_a_third_party_visitor_fills_the_household_visit_on_a_phone(browser, ser
     shot(page, "phone-inbox-after-visit")
 
 
+def test_on_a_phone_the_visitor_reads_every_family_members_health_work_and_income(browser, server, case_at,
+                                                                                  household):
+    """The family members' table among the earlier steps: at 375 px each member is a card with every column on
+    screen (the table scrolled sideways, so 健康状况, 就业状况 and 月收入 lay past the edge); at 1280 px a table."""
+    case_id = case_at("household_visit")
+    page = sign_in(browser, server, "thirdparty1", viewport={"width": 375, "height": 800})
+    page.click(f"text={household['name']}")
+    page.wait_for_selector("[data-jsonschema-form='task-form'] form")
+    page.locator("details.bf-step", has_text="申报").locator("summary").click()
+    table = page.locator("details.bf-step .bf-data-table").first
+    for member in household["family_members"]:
+        card = table.locator("tr", has_text=member["name"])
+        for label in ("健康状况", "就业状况", "月收入（元）"):
+            cell = card.locator(f"td[data-label='{label}']")
+            expect(cell).to_be_visible()
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 375, (member["name"], label, box)
+    expect(table.locator("tr", has_text=household["family_members"][1]["name"])).to_contain_text("重大疾病")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, f"phone-visit-family-{case_id}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(table.locator("thead th").nth(3)).to_have_text("健康状况")
+    assert table.locator("tr").nth(1).evaluate("e => getComputedStyle(e).display") == "table-row"
+
+
+def test_on_a_phone_the_visit_s_errors_read_top_to_bottom_and_the_highest_is_focused(browser, server, case_at,
+                                                                                     household):
+    """Submitted with only its date, the visit form lists what is missing in the order of the form and puts the
+    cursor in the first visitor's name: the list gave the missing fields before the visitors' names, and the
+    phone jumped down to 走访情况 past the empty names."""
+    case_at("household_visit")
+    page = sign_in(browser, server, "thirdparty1", viewport={"width": 375, "height": 800})
+    page.click(f"text={household['name']}")
+    page.wait_for_selector("[data-jsonschema-form='task-form'] form")
+    page.fill("#task-form_visit_date", "2026-11-30")
+    page.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
+    summary = page.locator("[data-jsonschema-form='task-form'] [role=alert]").first
+    expect(summary).to_contain_text("请修正以下问题")
+    assert [line.strip() for line in summary.inner_text().splitlines()[1:] if line.strip()] == [
+        "调查人员 · 第 1 项：必填", "调查人员 · 第 2 项：必填", "走访情况：必填", "申请人已签字：须勾选确认",
+        "调查人员已签字：须勾选确认"]
+    assert page.evaluate("document.activeElement.id") == "task-form_visitors_0"
+    shot(page, "phone-visit-errors-in-order")
+
+    # The service's own refusals come back in the same order: a date in the future, findings of spaces alone.
+    page.fill("#task-form_visit_date", "2026-12-25")
+    fill_form(page, served_schema(page), {"visitors": ["周敏", "钱进"], "findings": "   ", "applicant_signed": True,
+                                          "investigators_signed": True})
+    page.click("[data-jsonschema-form='task-form'] button:has-text('提交')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".bf-flash-error")).to_contain_text("表单填写有误")
+    summary = page.locator("[data-jsonschema-form='task-form'] [role=alert]").first
+    assert [line.strip() for line in summary.inner_text().splitlines()[1:] if line.strip()] == [
+        "走访日期：走访日期不能晚于今天（2026年11月30日）", "走访情况：必填"]
+
+
 def test_the_dashboard_draws_its_charts_for_a_supervisor(browser, server, case_at):
     case_at("household_visit")
     case_at("re_review")

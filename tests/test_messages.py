@@ -95,6 +95,20 @@ def test_a_case_returned_for_correction_is_a_returned_message(api, clock, househ
     assert "退回" in message["text"] and found["unread"] == 1
 
 
+def test_a_second_visit_after_an_upheld_objection_comes_again_and_was_not_returned(api, case_at, replies):
+    """The inspector's and the visitor's second round follows an objection the centre upheld: nobody sent
+    their work back, so the message says it comes again (再次办理), as the inbox, which marks no 退回补正."""
+    case_id = case_at("public_notice")
+    api.uphold_objection(case_id, replies)
+    api.complete(case_id, "assign_third_party", replies["assign_third_party"])
+    for user, title in (("inspector1", "走访监督"), ("thirdparty1", "入户走访")):
+        [message] = messages(api, user)["items"]
+        assert (message["kind"], message["kind_label"], message["round"]) == ("again", "再次办理", 2)
+        assert "退回" not in message["text"] and f"的{title}再次到达，请办理（第 2 轮）" in message["text"]
+        inbox = api.get("/api/v1/tasks", user).get_json()["items"]
+        assert [t["returned_for_correction"] for t in inbox] == [False]
+
+
 def test_an_overdue_task_appears_when_the_clock_passes_its_due_date(api, clock, household):
     clock.set_to(datetime(2026, 11, 16, 1, 0, tzinfo=timezone.utc))  # a Monday, 09:00 in China, no holidays near
     case = api.start()

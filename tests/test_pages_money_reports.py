@@ -96,6 +96,23 @@ def test_the_report_reads_at_1280_and_on_a_phone(history, browser, server, size)
         expect(page.locator(f"canvas[data-chart='chart-{name}']")).to_have_attribute("data-bf-ready", "1")
     expect(page.locator("h1")).to_contain_text("2026年帮扶资金报表")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    # The register's counts are drawn through their points without overshooting them: a curve from 0 households
+    # rising to 3 dipped below 0 between the months before (each bezier segment stays within its two counts).
+    outside = page.eval_on_selector("canvas[data-chart='chart-register']", """canvas => {
+        const out = [];
+        canvas.bangfu.chart.getSortedVisibleDatasetMetas().forEach(meta => meta.data.forEach((p, i, all) => {
+            const next = all[i + 1];
+            if (!next) return;
+            const [low, high] = [Math.min(p.y, next.y) - 0.5, Math.max(p.y, next.y) + 0.5];
+            if (p.cp2y < low || p.cp2y > high || next.cp1y < low || next.cp1y > high) out.push([meta.label, i]);
+        }));
+        return out; }""")
+    assert outside == [], outside
+    if size == "phone":  # each table's 合计 is a card as wide as its lines' cards (it shrank to its figures)
+        for table in page.locator("table.bf-cards:has(tfoot)").all():
+            line = table.locator("tbody tr").first.bounding_box()
+            total = table.locator("tfoot tr").bounding_box()
+            assert abs(total["width"] - line["width"]) <= 1, (table.locator("tfoot").inner_text(), line, total)
     shot(page, f"money-report-{size}")
     page.context.close()
 

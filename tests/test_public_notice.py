@@ -8,6 +8,7 @@ import pytest
 
 from bangfu.casework.commands import fire_timers
 from bangfu.config import LOCAL_TIMEZONE
+from bangfu.demo import answers
 from bangfu.services import services
 from bangfu.unit_of_work import run_in
 from test_review_outcomes import open_names
@@ -24,6 +25,15 @@ def at_local(clock, day, hour=9):
 def objection(received_on, decision="upheld"):
     return {"received_on": received_on.isoformat(), "channel": "letter", "content": "反映其配偶有经营收入",
             "finding": "经核查属实" if decision == "upheld" else "经核查不属实", "decision": decision}
+
+
+@pytest.fixture
+def replies(rng):
+    """The approving answers, the visit made on 1 September: the tests here set the clock back to September 2026,
+    and a visit is not dated after the day it is recorded."""
+    found = answers(rng)
+    found["household_visit"]["visit_date"] = "2026-09-01"
+    return found
 
 
 @pytest.fixture

@@ -35,12 +35,14 @@ def test_readme_walkthrough_pays_a_household(app, server, tmp_path):
         session.execute(delete(Organisation))
         load_demo(session)
     run_in(app, demo_only)
-    # The notice began 21 days before the server's (the test's) today, not the machine's: a machine date in a year
+    # The notice began 21 days (the visit 7) before the server's (the test's) today, not the machine's: a machine date in a year
     # without holiday data could not be counted.
     notice_start = (clock.today() - timedelta(days=21)).isoformat()
     script = walkthrough_script().replace("http://127.0.0.1:5000", server)
     assert "$(date -d '21 days ago' +%F)" in script, "the walk-through's notice start moved: update this test"
     script = script.replace("$(date -d '21 days ago' +%F)", notice_start)
+    assert "$(date -d '7 days ago' +%F)" in script, "the walk-through's visit date moved: update this test"
+    script = script.replace("$(date -d '7 days ago' +%F)", (clock.today() - timedelta(days=7)).isoformat())
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120,
                             cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -98,3 +98,41 @@ def test_earlier_rounds_are_masked_for_the_reader(api, case_at, household):
     assert declared["id_number"] != household["id_number"] and declared["id_number"].endswith(household["id_number"][-4:])
     assert declared["bank_card_number"] == household["bank_card_number"], "finance pays into the whole number"
     assert all(m["health"] == "（已隐藏）" for m in declared["family_members"])
+
+
+def open_steps(api, case_id):
+    return sorted(t["name"] for t in api.case(case_id)["open_tasks"])
+
+
+VISIT_BRANCHES = ("household_visit", "visit_oversight")
+
+
+def test_each_visit_round_waits_for_its_own_visit_and_oversight_whichever_comes_first(api, case_at, replies,
+                                                                                       household):
+    """The parallel join before 复审 counts only this round's branches: an earlier round's visit or oversight
+    does not stand in for this round's (SpiffWorkflow counted the branch that reached the join first in the
+    last round, so 复审结论 opened beside the open 走访监督, and the late branch drew the case back)."""
+    for first_round, second_round in [(VISIT_BRANCHES, VISIT_BRANCHES[::-1]),
+                                      (VISIT_BRANCHES[::-1], VISIT_BRANCHES)]:
+        case_id = case_at("household_visit")
+        for name in first_round:
+            api.complete(case_id, name, replies[name])
+        api.complete(case_id, "re_review", replies["re_review"])
+        api.uphold_objection(case_id, replies, "反映其家中新购轿车一辆")  # round 2 of the visit
+        api.complete(case_id, "assign_third_party", replies["assign_third_party"])
+        early, late = second_round
+        api.complete(case_id, early, replies[early])
+        assert open_steps(api, case_id) == [late], f"after {early} the case waits for {late} of this round"
+        api.complete(case_id, late, replies[late])
+        assert open_steps(api, case_id) == ["re_review"]
+
+        api.complete(case_id, "re_review", {"decision": "return", "opinion": "请补充车辆登记材料"})  # round 3
+        api.complete(case_id, "declaration", detail(api, case_id, "declaration", "union1")["data"])
+        api.complete(case_id, "preliminary_review", replies["preliminary_review"])
+        api.complete(case_id, "assign_third_party", replies["assign_third_party"])
+        api.complete(case_id, late, replies[late])
+        assert open_steps(api, case_id) == [early]
+        api.complete(case_id, early, replies[early])
+        assert open_steps(api, case_id) == ["re_review"]
+        api.complete(case_id, "re_review", replies["re_review"])
+        assert open_steps(api, case_id) == ["public_notice"], "one 复审, decided once"

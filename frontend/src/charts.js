@@ -46,7 +46,9 @@ function withColours(datasets, type) {
       return { backgroundColor: base.data.map((_, j) => PALETTE[j % PALETTE.length]), borderWidth: 1, ...base };
     }
     if (type === 'line') {
-      return { borderColor: colour, backgroundColor: `${colour}33`, tension: 0.25, pointRadius: 3, fill: false, ...base };
+      // monotone: a count rising from 0 is never drawn dipping below 0, nor above a peak it does not reach
+      return { borderColor: colour, backgroundColor: `${colour}33`, tension: 0.25, cubicInterpolationMode: 'monotone',
+        pointRadius: 3, fill: false, ...base };
     }
     return { backgroundColor: colour, borderColor: colour, borderRadius: 3, maxBarThickness: 48, ...base };
   });

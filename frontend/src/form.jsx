@@ -54,7 +54,8 @@ function JsonSchemaForm({ config, container, dataRef }) {
   const schema = useMemo(() => prepareSchema(config.schema || {}), [config]);
   const noValidate = useMemo(() => !!config.noValidate || readonly || !schemaCompiles(schema), [config, schema, readonly]);
   const initialData = useMemo(() => config.formData ?? undefined, [config]);
-  const serverErrors = useMemo(() => serverErrorsToErrorSchema(config.errors, config.schema), [config]);
+  const serverErrors = useMemo(() => serverErrorsToErrorSchema(config.errors, config.schema, config.uiSchema),
+    [config]);
   const [formData, setFormData] = useState(initialData);
   const shownSchema = useMemo(() => settleConditions(schema, formData), [schema, formData]);
   const [extraErrors, setExtraErrors] = useState(serverErrors);
@@ -69,7 +70,10 @@ function JsonSchemaForm({ config, container, dataRef }) {
     }
     return ui;
   }, [config, readonly, submitting]);
-  const transformErrors = useMemo(() => makeTransformErrors(() => schemaRef.current, () => dataRef.current), [dataRef]);
+  const uiSchemaRef = useRef(config.uiSchema);
+  uiSchemaRef.current = config.uiSchema;
+  const transformErrors = useMemo(() => makeTransformErrors(() => schemaRef.current, () => dataRef.current,
+    () => uiSchemaRef.current), [dataRef]);
 
   const onChange = (event) => {
     dataRef.current = event.formData;

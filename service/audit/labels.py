@@ -28,7 +28,7 @@ ACTIONS = {
     "households.review.start_annual_reviews": "发起年度复核",
     "households.review.start_household_exit": "发起在档家庭退出",
     "households.purge.purge": "删除超过保存期限的档案",
-    "messages.operations.mark_read": "消息标为已读",
+    "messages.operations.mark": "消息标为已读",
     "money.batches.build_batch": "生成代发批次",
     "money.batches.approve_batch": "复核代发批次",
     "money.batches.cancel_batch": "作废代发批次",
@@ -74,7 +74,7 @@ FIELDS = {"id_number": "身份证号", "patient_id_number": "患者身份证号"
           "monthly_income": "月收入", "monthly_household_income": "家庭月收入",
           "verified_monthly_household_income": "核实的家庭月收入", "unavoidable_expenses": "刚性支出",
           "financial_assets": "金融资产", "per_capita_income": "人均收入", "warnings": "收入提示",
-          "income_notes": "收入说明"}
+          "income_notes": "收入说明", "oversight_text": "走访监督意见和整改答复"}
 VIA = {"api": "经接口", "pages": "经网页", "cli": "经命令行"}
 
 

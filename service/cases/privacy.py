@@ -49,6 +49,9 @@ def _holds(role, readers):
     return role in readers if isinstance(role, str) else not frozenset(role).isdisjoint(readers)
 
 
+OVERSIGHT_VIEWED = "oversight_text"  # the audit log's name for the oversight-marked text a view showed
+
+
 def sees_whole(role, field):
     """Whether the role (or any of a set of roles) reads the named POLICY field unmasked."""
     return _holds(role, POLICY[field][0])
@@ -108,6 +111,8 @@ def _masked_field(key, value, role, field):
     rule = POLICY.get(key)
     if rule and not _holds(role, rule[0]):
         return rule[1](value)
-    if kind is not None or rule:
+    if kind == "oversight" and not rule:
+        audit.note_unmasked(OVERSIGHT_VIEWED)  # logged as what it is: the oversight's opinions and answers
+    elif kind is not None or rule:
         audit.note_unmasked(key)  # shown whole: the request is logged as a view of personal data
     return _mask(value, role, field)

@@ -75,6 +75,14 @@ def _reassess_derive(ctx, data, args):
     return {"assessment": reassess(declaration, verified, ctx.policy_on(day))}
 
 
+def _visit_date_problems(ctx, data, args):
+    """A visit is recorded once it took place: its date is not in the future."""
+    visited = args.get("visit_date")
+    if visited and date.fromisoformat(visited) > clock.today():
+        return {args.refs["visit_date"]: [f"走访日期不能晚于今天（{long_date(clock.today())}）"]}
+    return {}
+
+
 def _assign_problems(ctx, data, args):
     """The centre's 走访完成期限 becomes the visit's due date: one already past would make it late at once.
     Without one, the visit's working days must be countable: the model's 督办 timer waits for that instant, and a
@@ -310,10 +318,11 @@ OPERATIONS = [
               "将申报写入困难职工家庭名册（在办申报），案件记下职工姓名与工作单位",
               record=_declaration_record, service_task=False),
     Operation("bangfu.reassess_household", "走访后重新测算", "derive",
-              "按走访核实的家庭月收入重新测算，存为 assessment（declared 为申报数），案件记下建议类别",
+              "走访日期不能晚于今天；按走访核实的家庭月收入重新测算，存为 assessment（declared 为申报数），"
+              "案件记下建议类别",
               (Param("income", "核实的家庭月收入", default="verified_monthly_household_income"),
                Param("visit_date", "走访日期", default="visit_date"), _DECLARATION),
-              derive=_reassess_derive, record=_suggested_category_record),
+              check=_visit_date_problems, derive=_reassess_derive, record=_suggested_category_record),
     Operation("bangfu.visit_deadline", "走访完成期限", "derive",
               "走访完成期限不能早于今天，未填写时须能按工作日计算；存为 visit_deadline，供走访逾期定时器使用",
               (Param("due_date_field", "走访完成期限字段", "text", default="visit_due_date"), _VISIT_TASK),

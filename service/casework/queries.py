@@ -77,6 +77,29 @@ def completed_tasks(session, case_id):
                            .order_by(HumanTask.completed_at, HumanTask.id)).all()
 
 
+def rounds(session, tasks):
+    """{task id: which round of its step the task is} (1 + the step's completed rounds on its case)."""
+    tasks = list(tasks)
+    if not tasks:
+        return {}
+    done = dict(((case_id, name), count) for case_id, name, count in session.execute(
+        select(HumanTask.case_id, HumanTask.spec_name, func.count())
+        .where(HumanTask.case_id.in_({t.case_id for t in tasks}), HumanTask.state == TaskState.COMPLETED,
+               HumanTask.spec_name.in_({t.spec_name for t in tasks}))
+        .group_by(HumanTask.case_id, HumanTask.spec_name)))
+    return {t.id: 1 + done.get((t.case_id, t.spec_name), 0) for t in tasks}
+
+
+def returned_tasks(session, tasks):
+    """The ids of the open `tasks` that were returned for correction (退回补正): their step comes round again
+    and the case's last completed step returned it. A branch beside it (the visit, while 走访监督's return went
+    to the centre's 问题整改答复) was not returned."""
+    tasks = list(tasks)
+    returned = returned_for_correction(session, list({t.case_id for t in tasks}))
+    again = rounds(session, [t for t in tasks if t.case_id in returned])
+    return {task_id for task_id, round_ in again.items() if round_ > 1}
+
+
 def returned_for_correction(session, case_ids):
     """The cases among `case_ids` whose last completed step returned them for correction (退回补正):
     its decision was "return" and nothing has been completed since."""

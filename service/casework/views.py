@@ -6,6 +6,7 @@ with a marshmallow schema, a page renders it with a template. Neither builds its
 import functools
 from collections import Counter
 
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from .. import wording
@@ -19,6 +20,8 @@ from ..households.assessment import CATEGORY_LABELS
 from ..households.assessment import DISPLAY_SCHEMA as ASSESSMENT_DISPLAY
 from ..households import review_rules
 from ..people.delegations import delegator_ids
+from ..people.models import Organisation
+from ..people.roles import Role
 from ..money import case_payment, programme_rules
 from ..scheduler.models import Timer
 from ..tasks import operations as tasks
@@ -91,7 +94,7 @@ def task_detail(session, services, user, task_id):
     form = tasks.task_form(session, task)
     rounds = _rounds(session, detail.instance, task, user.roles)
     this_round = sum(step["task"].spec_name == task.spec_name for step in rounds) + 1 \
-        if task.state == TaskState.OPEN else None
+        if task.state in (TaskState.OPEN, TaskState.COMPLETED) else None
     bank_payment = case_payment.bank_payment(session, task)  # the bank's result completes it, never a form
     holders = {None, user.id} | (delegator_ids(session, user) if task.assignee_id not in (None, user.id) else set())
     editable = task.state == TaskState.OPEN and may_act_on(user, task) and task.assignee_id in holders \
@@ -108,7 +111,19 @@ def task_detail(session, services, user, task_id):
                 household_warnings=facts.household_warnings(session, task),
                 budget_warnings=programme_rules.budget_warnings(session, task, detail.instance.data)
                 if task.state == TaskState.OPEN else [],
-                withdrawable=detail.withdrawable, bank_payment=bank_payment)
+                withdrawable=detail.withdrawable, bank_payment=bank_payment,
+                beside=_beside(session, task, detail.open_tasks))
+
+
+def _beside(session, task, open_tasks):
+    """The case's other open steps, beside an open task (走访监督 while the visit is still being made): each with
+    who holds it (the organisation, or the role) and its due date."""
+    if task.state != TaskState.OPEN:
+        return []
+    others = [t for t in open_tasks if t.id != task.id]
+    names = dict(session.execute(select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_({t.organisation_id for t in others if t.organisation_id}))).all()) if others else {}
+    return [View(t, holder=names.get(t.organisation_id) or Role(t.role).label) for t in others]
 
 
 def _own_data(detail, task, rounds, role):
@@ -130,11 +145,14 @@ def _own_data(detail, task, rounds, role):
 def _rounds(session, instance, task, role):
     """Every completed round of every step, oldest first, each with its form (read-only), its own answers
     (masked for the role) and their key facts; `round` counts the rounds of the same step (第1次, 第2次)
-    and `rounds` how many there are, the open task's own included."""
+    and `rounds` how many there are, the task's own included. A completed task's page lists the steps
+    completed before it, as they stood when it was done: not itself, nor the rounds that came after."""
     documents = version_documents(task.case.process_version)
     rows = queries.completed_tasks(session, task.case_id)
+    if task.state == TaskState.COMPLETED and task in rows:
+        rows = rows[:rows.index(task)]
     counts, seen = Counter(row.spec_name for row in rows), Counter()
-    if task.state == TaskState.OPEN:
+    if task.state in (TaskState.OPEN, TaskState.COMPLETED):
         counts[task.spec_name] += 1
     steps = []
     for row in rows:
@@ -174,10 +192,10 @@ def inbox(session, user, args):
     items, total, exact = tasks.inbox(session, user, args.get("mine"), args["page"], args["page_size"],
                                       step=args.get("step"), text=args.get("text"),
                                       order=args.get("sort") or "due")
-    returned = queries.returned_for_correction(session, list({task.case_id for task in items}))
+    returned = queries.returned_tasks(session, items)
     delegators = delegator_ids(session, user) if any(task.assignee_id not in (None, user.id) for task in items) \
         else set()
-    return {"items": [View(task, returned_for_correction=task.case_id in returned,
+    return {"items": [View(task, returned_for_correction=task.id in returned,
                            delegated=task.assignee_id in delegators) for task in items],
             "total": total, "total_exact": exact, "page": args["page"], "page_size": args["page_size"]}
 

@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from . import migration
+from . import gateways, migration
 from .instance import Instance, Limits
 from .multi_instance import ScriptEngine, bound_inputs
 from .start_timers import start_timer_of
@@ -58,7 +58,9 @@ class Engine:
     def __init__(self, script_timeout=1.0, script_memory_mb=256, spec_cache_size=64, limits=Limits(), calendar=None):
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyConverter
-        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        registry = BpmnWorkflowSerializer.configure(config)
+        gateways.register(registry)
+        self.serializer = BpmnWorkflowSerializer(registry)
         self.script_engine = ScriptEngine(SandboxEnvironment(script_timeout, script_memory_mb, calendar=calendar),
                                           limits.instances)
         self._specs = LRUCache(spec_cache_size)

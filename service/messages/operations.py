@@ -2,8 +2,10 @@
 
 A message is (task, kind) for an open task in the user's inbox (their role and organisation's pool, or
 claimed by them):
-  - ARRIVED at the moment the task opened: a new task, or a case returned to them when the step came round
-    again (退回补正: round 2 and more); not a draft's declaration (草稿), which nobody sent them;
+  - ARRIVED at the moment the task opened: a new task, a case returned to them (退回补正: a step came round
+    again because the last step decided "return", as the inbox marks it), or a step come round again otherwise
+    (再次办理: a second visit and its oversight after an upheld objection); not a draft's declaration (草稿),
+    which nobody sent them;
   - OVERDUE at the task's due date, once it has passed: the clock alone makes it appear.
 A task done, cancelled or claimed by someone else leaves the list: nothing is left to do about it.
 
@@ -19,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from ..access import task_filter
+from ..casework.queries import returned_for_correction, rounds as step_rounds
 from ..cases.models import Case, draft
 from ..errors import ValidationFailed
 from ..people.roles import LANE_ROLES
@@ -26,7 +29,7 @@ from ..tasks.models import HumanTask, TaskState
 from .models import MessageRead, MessagesReadBefore
 
 ARRIVED, OVERDUE = "arrived", "overdue"
-KIND_LABELS = {ARRIVED: "新任务", "returned": "退回补正", OVERDUE: "逾期"}
+KIND_LABELS = {ARRIVED: "新任务", "returned": "退回补正", "again": "再次办理", OVERDUE: "逾期"}
 COUNT_LIMIT = 1000
 UNREAD_LIMIT = 99  # the navigation bar reads "99+" beyond this
 MESSAGE_ID = re.compile(rf"^({ARRIVED}|{OVERDUE})-([1-9]\d{{0,17}})$")
@@ -35,7 +38,7 @@ MESSAGE_ID = re.compile(rf"^({ARRIVED}|{OVERDUE})-([1-9]\d{{0,17}})$")
 @dataclass
 class Message:
     id: str
-    kind: str  # arrived, returned or overdue
+    kind: str  # arrived, returned, again or overdue
     task: HumanTask
     at: datetime  # when it arrived, or when the task became overdue
     read: bool
@@ -52,6 +55,8 @@ class Message:
             return f"“{household}”的{self.task.title}已超过办理期限，请尽快办理"
         if self.kind == "returned":
             return f"“{household}”的{self.task.title}被退回，需重新办理（第 {self.round} 轮）"
+        if self.kind == "again":
+            return f"“{household}”的{self.task.title}再次到达，请办理（第 {self.round} 轮）"
         return f"“{household}”的{self.task.title}已到达，请办理"
 
 
@@ -112,7 +117,8 @@ def message_page(session, user, now, unread=False, page=1, page_size=50):
         joinedload(HumanTask.case).load_only(Case.reference, Case.household_name, Case.file_number)))} if ids else {}
     marks = {tuple(mark) for mark in session.execute(select(MessageRead.task_id, MessageRead.kind).where(
         MessageRead.user_id == user.id, MessageRead.task_id.in_(ids)))} if ids else set()
-    rounds = _rounds(session, tasks.values())
+    rounds = step_rounds(session, tasks.values())
+    returned = returned_for_correction(session, list({t.case_id for t in tasks.values() if rounds[t.id] > 1}))
     messages = []
     for row in rows:
         task = tasks[row.task_id]
@@ -120,22 +126,9 @@ def message_page(session, user, now, unread=False, page=1, page_size=50):
         read = (row.task_id, row.kind) in marks or (read_before is not None and at <= read_before)
         kind = row.kind
         if kind == ARRIVED and rounds.get(task.id, 1) > 1:
-            kind = "returned"
+            kind = "returned" if task.case_id in returned else "again"
         messages.append(Message(message_id(row.kind, task.id), kind, task, at, read, rounds.get(task.id, 1)))
     return messages, min(total, COUNT_LIMIT), total <= COUNT_LIMIT
-
-
-def _rounds(session, tasks):
-    """{task id: which round of its step the task is} (1 + the step's completed rounds on its case)."""
-    tasks = list(tasks)
-    if not tasks:
-        return {}
-    done = dict(((case_id, name), count) for case_id, name, count in session.execute(
-        select(HumanTask.case_id, HumanTask.spec_name, func.count())
-        .where(HumanTask.case_id.in_({t.case_id for t in tasks}), HumanTask.state == TaskState.COMPLETED,
-               HumanTask.spec_name.in_({t.spec_name for t in tasks}))
-        .group_by(HumanTask.case_id, HumanTask.spec_name)))
-    return {t.id: 1 + done.get((t.case_id, t.spec_name), 0) for t in tasks}
 
 
 def parse_ids(ids):

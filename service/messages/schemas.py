@@ -11,13 +11,15 @@ class MessageQuerySchema(Schema):
 
 class MessageSchema(Schema):
     id = fields.String(metadata={"description": "arrived-<task id> or overdue-<task id>"})
-    kind = fields.String(metadata={"description": "arrived (a new task), returned (退回补正: the step came round "
-                                                  "again) or overdue (past its due date)"})
+    kind = fields.String(metadata={"description": "arrived (a new task), returned (退回补正: the case was sent "
+                                                  "back to this step), again (再次办理: the step came round again "
+                                                  "otherwise, e.g. a second visit after an upheld objection) or "
+                                                  "overdue (past its due date)"})
     kind_label = fields.String()
     text = fields.String(metadata={"description": "the message in words"})
     at = fields.DateTime(metadata={"description": "when the task arrived, or when it became overdue"})
     read = fields.Boolean()
-    round = fields.Integer(metadata={"description": "which round of its step the task is (2 and more: returned)"})
+    round = fields.Integer(metadata={"description": "which round of its step the task is (2 and more: returned or again)"})
     task_id = computed(lambda m: m.task.id, "integer")
     task_name = computed(lambda m: m.task.spec_name, "string", description="BPMN id of the task")
     task_title = computed(lambda m: m.task.title, "string")

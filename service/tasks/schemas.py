@@ -86,7 +86,8 @@ class TaskQuerySchema(Schema):
 class InboxTaskSchema(TaskSchema):
     draft = computed(lambda t: t.case.is_draft, "boolean", description="its declaration was never submitted (草稿)")
     returned_for_correction = fields.Boolean(metadata={
-        "description": "the case's last step returned it for correction (退回补正)"})
+        "description": "the task's step comes round again because the case's last step returned it for "
+                       "correction (退回补正)"})
 
 
 class TaskPageSchema(Schema):

@@ -287,10 +287,45 @@ function messageFor(error, value, schema, path) {
  * rjsf transformErrors: Chinese messages; drop the noise ajv adds for oneOf-of-consts (one "const"
  * error per option plus the "oneOf" one) keeping a single "不是允许的选项"; stack = "label：message".
  */
-export function makeTransformErrors(getSchema, getFormData) {
+/**
+ * Where a field stands in the form as it is shown: for each step of its path, its place in ui:order (then the
+ * schema's order) or its index in a list. The error list follows it, so it reads top to bottom and the first
+ * error focused is the one highest on the page (ajv reports missing fields before a list's items).
+ */
+function displayRank(schema, uiSchema, path) {
+  const rank = [];
+  let node = schema;
+  let ui = uiSchema || {};
+  for (const part of path) {
+    if (/^\d+$/.test(part)) {
+      rank.push(Number(part));
+      node = node && node.items;
+      ui = (ui && ui.items) || {};
+      continue;
+    }
+    const names = Object.keys((node && node.properties) || {});
+    const order = Array.isArray(ui && ui['ui:order']) ? ui['ui:order'].filter((n) => n !== '*') : [];
+    const shown = [...order, ...names.filter((n) => !order.includes(n))];
+    const index = shown.indexOf(part);
+    rank.push(index < 0 ? shown.length : index);
+    node = node && node.properties ? node.properties[part] : undefined;
+    ui = (ui && ui[part]) || {};
+  }
+  return rank;
+}
+
+function compareRanks(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return a.length - b.length;
+}
+
+export function makeTransformErrors(getSchema, getFormData, getUiSchema = () => ({})) {
   return (errors) => {
     const schema = getSchema();
     const formData = getFormData();
+    const uiSchema = getUiSchema();
     const seen = new Set();
     const out = [];
     for (const error of errors) {
@@ -313,9 +348,10 @@ export function makeTransformErrors(getSchema, getFormData) {
         property,
         message,
         stack: path.length ? `${fieldLabel(schema, path)}：${message}` : message,
+        rank: displayRank(schema, uiSchema, path),
       });
     }
-    return out;
+    return out.sort((a, b) => compareRanks(a.rank, b.rank)).map(({ rank, ...error }) => error);
   };
 }
 
@@ -327,17 +363,22 @@ export function makeTransformErrors(getSchema, getFormData) {
  * A leading "data" segment is stripped unless the schema has a top-level "data" property;
  * "(根)" / "" / "data" alone mean the form as a whole.
  */
-export function serverErrorsToErrorSchema(errors, schema) {
+export function serverErrorsToErrorSchema(errors, schema, uiSchema) {
   const root = {};
   if (!errors || typeof errors !== 'object') return root;
   const hasDataProperty = !!(schema && schema.properties && schema.properties.data);
-  for (const [rawPath, rawMessages] of Object.entries(errors)) {
-    const messages = (Array.isArray(rawMessages) ? rawMessages : [rawMessages]).filter((m) => m != null).map(String);
-    if (!messages.length) continue;
+  const entries = Object.entries(errors).map(([rawPath, rawMessages]) => {
     let path = String(rawPath).split('.').filter(Boolean);
     // "data.x" → "x"; the server's "data.data" (a problem with the whole form) → root
     while (path[0] === 'data' && (!hasDataProperty || path.length === 1)) path = path.slice(1);
     if (path.length === 1 && (path[0] === '(根)' || path[0] === '__root__')) path = [];
+    return [path, rawMessages];
+  });
+  // in the order of the form, as the browser's own errors: the list reads top to bottom
+  entries.sort((a, b) => compareRanks(displayRank(schema, uiSchema, a[0]), displayRank(schema, uiSchema, b[0])));
+  for (const [path, rawMessages] of entries) {
+    const messages = (Array.isArray(rawMessages) ? rawMessages : [rawMessages]).filter((m) => m != null).map(String);
+    if (!messages.length) continue;
     let node = root;
     for (const part of path) {
       node[part] = node[part] || {};
