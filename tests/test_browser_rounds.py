@@ -48,6 +48,9 @@ def test_a_review_that_comes_round_again_opens_empty_under_both_rounds(browser, 
     phone = sign_in(browser, server, "union1", {"width": 375, "height": 800})
     open_task_page(phone, server, api, case_id, "preliminary_review")
     expect(phone.locator("#task-form_opinion")).to_have_value("")
+    lines = phone.locator(".bf-earlier h2").evaluate(
+        "h => h.getBoundingClientRect().height / parseFloat(getComputedStyle(h).lineHeight)")
+    assert lines < 1.5, f"the earlier steps' heading takes {lines:.1f} lines on a phone"
     shot(phone, "rounds-second-preliminary-review-375")
 
     union.check("#task-form_decision-0")  # 通过, the box left empty
