@@ -69,6 +69,13 @@ const configs = {
     uiSchema: await readJson('forms/household_visit.uischema.json'),
     formData: {}, errors: {}, readonly: false, inputName: 'data',
   },
+  visit_refused: {
+    schema: await readJson('forms/household_visit.schema.json'),
+    uiSchema: await readJson('forms/household_visit.uischema.json'),
+    formData: visitData,
+    errors: { 'data.visit_date': ['走访日期不能晚于今天'], 'data.findings': ['请写明走访情况'] },
+    readonly: false, inputName: 'data',
+  },
   review: {
     schema: await readJson('forms/preliminary_review.schema.json'),
     uiSchema: await readJson('forms/preliminary_review.uischema.json'),
@@ -288,6 +295,18 @@ await check('form: household visit on a 375 px phone', phone, async (page) => {
   await shot(page, 'form-phone', { fullPage: true });
   await page.locator('#declaration-form_family_members_0_relation').scrollIntoViewIfNeeded();
   await shot(page, 'form-phone-members');
+});
+
+await check('form: the error list names each field once, even when the message names it itself', phone, async (page) => {
+  await page.goto(`${base}/harness.html?only=visit_refused`);
+  await ready(page, '[data-jsonschema-form]');
+  const list = page.locator('.bf-error-list');
+  await list.waitFor();
+  const items = await list.locator('li').allTextContents();
+  assert.ok(items.includes('走访日期不能晚于今天'), `the date's refusal as the service said it: ${items}`);
+  assert.ok(items.includes('走访情况：请写明走访情况'), `a message that does not name its field gets its label: ${items}`);
+  assert.ok(!items.some((item) => item.includes('走访日期：走访日期')), `no field named twice: ${items}`);
+  await shot(page, 'visit-refused-phone', { fullPage: true });
 });
 
 await check('form: 审核意见 is marked required only once a decision that needs it is picked', desktop, async (page) => {

@@ -111,7 +111,7 @@ function ErrorList({ errors, schema, registry }) {
   const text = (error) => {
     const path = splitPath(error.property);
     if (!error.message) return error.stack;
-    return path.length ? `${fieldLabel(root, path)}：${error.message}` : error.message;
+    return labelled(root, path, error.message);
   };
   return (
     <div className="bf-error-list" role="alert">
@@ -217,6 +217,20 @@ function valueAt(data, path) {
 }
 
 const splitPath = (property) => String(property || '').replace(/^\./, '').split('.').filter(Boolean);
+
+/** An error as the list shows it: the field's label, then the message ("家庭成员 · 第 1 项 · 身份证号码：…"); a message
+ * that names its field itself (走访日期不能晚于今天) is not prefixed with that name again. */
+export function labelled(schema, path, message) {
+  if (!path.length) return message;
+  const label = fieldLabel(schema, path);
+  const node = schemaAt(schema, path);
+  const title = node && node.title;
+  if (title && String(message).startsWith(title)) {
+    const parent = fieldLabel(schema, path.slice(0, -1));
+    return parent && path.length > 1 ? `${parent} · ${message}` : message;
+  }
+  return `${label}：${message}`;
+}
 
 /** "家庭成员 第 1 项 · 身份证号码" for family_members.0.id_number. */
 export function fieldLabel(schema, path) {
@@ -347,7 +361,7 @@ export function makeTransformErrors(getSchema, getFormData, getUiSchema = () => 
         ...error,
         property,
         message,
-        stack: path.length ? `${fieldLabel(schema, path)}：${message}` : message,
+        stack: labelled(schema, path, message),
         rank: displayRank(schema, uiSchema, path),
       });
     }
