@@ -264,7 +264,7 @@ def test_on_a_phone_the_visit_s_errors_read_top_to_bottom_and_the_highest_is_foc
     expect(page.locator(".bf-flash-error")).to_contain_text("表单填写有误")
     summary = page.locator("[data-jsonschema-form='task-form'] [role=alert]").first
     assert [line.strip() for line in summary.inner_text().splitlines()[1:] if line.strip()] == [
-        "走访日期：走访日期不能晚于今天（2026年11月30日）", "走访情况：必填"]
+        "走访日期不能晚于今天（2026年11月30日）", "走访情况：必填"]
 
 
 def test_the_dashboard_draws_its_charts_for_a_supervisor(browser, server, case_at):
