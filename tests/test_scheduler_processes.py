@@ -77,7 +77,7 @@ def test_three_scheduler_processes_fire_each_of_500_due_timers_exactly_once(app,
                  for _ in range(SCHEDULERS)]
     outputs = [p.communicate(timeout=600)[0] for p in processes]
     assert [p.returncode for p in processes] == [0] * SCHEDULERS, outputs
-    fired = [int(out.split("fired ")[1].split(" ")[0]) for out in outputs]
+    fired = [int(out.split("已触发定时器 ")[1].split(" ")[0]) for out in outputs]
     counted, moved, left = fired_per_case(app)
     assert sum(fired) == DUE_TIMERS
     assert sorted(counted) == sorted(case_ids) and set(counted.values()) == {1}, "each case's history: once"
