@@ -3,7 +3,6 @@ late task in the case list, on its case page and on the dashboard, and the å…¬ç¤
 why it is too short, then the case waiting out the notice. Time moves by the settable clock (the server runs in this process)."""
 from datetime import date, datetime
 
-import pytest
 from sqlalchemy import select
 
 from playwright.sync_api import expect
@@ -11,21 +10,12 @@ from playwright.sync_api import expect
 from bangfu import calendar
 from bangfu.casework.commands import fire_timers
 from bangfu.config import LOCAL_TIMEZONE
-from bangfu.demo import answers
 from bangfu.services import services
 from bangfu.tasks.models import HumanTask, TaskState
 from bangfu.unit_of_work import run_in
 from bangfu.web.formatting import local_time
 from browser_helpers import fill_form, served_schema, shot, sign_in
-
-
-@pytest.fixture
-def replies(rng):
-    """The approving answers, the visit made on 1 September: a test here sets the clock back to September 2026,
-    and a visit is not dated after the day it is recorded."""
-    found = answers(rng)
-    found["household_visit"]["visit_date"] = "2026-09-01"
-    return found
+from test_public_notice import replies  # noqa: F401  (the visit made on 1 September: the clock goes back)
 
 
 def open_rows_named(session, name="notice_objection"):
