@@ -90,14 +90,16 @@ def rounds(session, tasks):
     return {t.id: 1 + done.get((t.case_id, t.spec_name), 0) for t in tasks}
 
 
-def returned_tasks(session, tasks):
+def returned_tasks(session, tasks, known_rounds=None):
     """The ids of the open `tasks` that were returned for correction (退回补正): their step comes round again
     and the case's last completed step returned it. A branch beside it (the visit, while 走访监督's return went
-    to the centre's 问题整改答复) was not returned."""
+    to the centre's 问题整改答复) was not returned. `known_rounds`: `rounds` of these tasks, when the caller has
+    them already."""
     tasks = list(tasks)
-    returned = returned_for_correction(session, list({t.case_id for t in tasks}))
-    again = rounds(session, [t for t in tasks if t.case_id in returned])
-    return {task_id for task_id, round_ in again.items() if round_ > 1}
+    again = known_rounds if known_rounds is not None else rounds(session, tasks)
+    coming_round = [t for t in tasks if again.get(t.id, 1) > 1]
+    returned = returned_for_correction(session, list({t.case_id for t in coming_round}))
+    return {t.id for t in coming_round if t.case_id in returned}
 
 
 def returned_for_correction(session, case_ids):

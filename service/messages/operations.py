@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from ..access import task_filter
-from ..casework.queries import returned_for_correction, rounds as step_rounds
+from ..casework.queries import returned_tasks, rounds as step_rounds
 from ..cases.models import Case, draft
 from ..errors import ValidationFailed
 from ..people.roles import LANE_ROLES
@@ -118,7 +118,7 @@ def message_page(session, user, now, unread=False, page=1, page_size=50):
     marks = {tuple(mark) for mark in session.execute(select(MessageRead.task_id, MessageRead.kind).where(
         MessageRead.user_id == user.id, MessageRead.task_id.in_(ids)))} if ids else set()
     rounds = step_rounds(session, tasks.values())
-    returned = returned_for_correction(session, list({t.case_id for t in tasks.values() if rounds[t.id] > 1}))
+    returned = returned_tasks(session, tasks.values(), rounds)
     messages = []
     for row in rows:
         task = tasks[row.task_id]
@@ -126,7 +126,7 @@ def message_page(session, user, now, unread=False, page=1, page_size=50):
         read = (row.task_id, row.kind) in marks or (read_before is not None and at <= read_before)
         kind = row.kind
         if kind == ARRIVED and rounds.get(task.id, 1) > 1:
-            kind = "returned" if task.case_id in returned else "again"
+            kind = "returned" if task.id in returned else "again"
         messages.append(Message(message_id(row.kind, task.id), kind, task, at, read, rounds.get(task.id, 1)))
     return messages, min(total, COUNT_LIMIT), total <= COUNT_LIMIT
 
